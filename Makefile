@@ -1,0 +1,69 @@
+# sfwd - top-level entry points. `make help` lists them.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+MOD := modules/sfwd
+
+.PHONY: all deps module check-flags run start stop status test test-unit \
+	test-e2e format format-check clean distclean help
+
+all: module
+
+help:
+	@echo "make            build modules/sfwd/sfwd.so against the installed Kamailio"
+	@echo "make run        private PostgreSQL + Kamailio on 127.0.0.1, foreground"
+	@echo "make start|stop|status   the same, detached"
+	@echo "make test       unit (check, ASan+UBSan) and end-to-end (SIPp) tests"
+	@echo "make format | format-check   clang-format with Kamailio's style"
+
+deps:
+	@scripts/deps.sh
+
+module: deps
+	@corepath=$$(scripts/kamailio-src.sh) && \
+	$(MAKE) -s -C $(MOD) COREPATH="$$corepath" quiet=silent && \
+	$(MAKE) -s check-flags
+
+# the core refuses a module whose flags differ; fail here instead
+check-flags:
+	@core=$$(kamailio -v | sed -n 's/^flags: //p'); \
+	mod=$$(strings $(MOD)/sfwd.so | grep -m1 '^USE_TCP'); \
+	if [ "$$core" != "$$mod" ]; then \
+		echo "sfwd.so flags differ from kamailio -v:"; \
+		echo "  core:   $$core"; echo "  module: $$mod"; exit 1; fi
+
+run: module
+	@scripts/sfwd-run.sh run
+
+start: module
+	@scripts/sfwd-run.sh start
+
+stop:
+	@scripts/sfwd-run.sh stop
+
+status:
+	@scripts/sfwd-run.sh status
+
+test: module
+	@scripts/test.sh
+
+test-unit: deps
+	@$(MAKE) -s -C test/unit check
+
+test-e2e: module
+	@test/e2e/run.sh
+
+C_SOURCES = $(wildcard modules/sfwd/*.[ch] test/unit/*.[ch])
+
+format:
+	@clang-format -i --style=file $(C_SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror --style=file $(C_SOURCES)
+
+clean:
+	@rm -f $(MOD)/*.o $(MOD)/*.d $(MOD)/sfwd.so
+	@-$(MAKE) -s -C test/unit clean 2>/dev/null
+
+distclean: clean
+	@rm -rf var

@@ -1,0 +1,609 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: pure classification of the store flag (see sf_classify.h)
+ */
+
+#include <string.h>
+
+#include "sf_classify.h"
+
+/* what one source asks for */
+#define W_INSTANT 1
+#define W_STORE 2
+#define W_POS 4 /* positive report: store + notify */
+#define W_NEG 8 /* negative report */
+
+#define CPIM_MAX_NS 8
+
+static const char _sf_imdn_urn[] = "urn:ietf:params:imdn";
+
+/* RFC 3261 token characters */
+static int is_token_char(unsigned char c)
+{
+	if((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+			|| (c >= '0' && c <= '9'))
+		return 1;
+	switch(c) {
+		case '-':
+		case '.':
+		case '!':
+		case '%':
+		case '*':
+		case '_':
+		case '+':
+		case '`':
+		case '\'':
+		case '~':
+			return 1;
+	}
+	return 0;
+}
+
+static int is_lws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* a control byte that may not appear in a header body */
+static int is_bad_ctl(unsigned char c)
+{
+	return (c < 0x20 && !is_lws(c)) || c == 0x7f;
+}
+
+static char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* case-insensitive compare of a byte range with a NUL-terminated literal */
+static int buf_ieq(const char *s, size_t len, const char *lit)
+{
+	size_t i;
+
+	if(strlen(lit) != len)
+		return 0;
+	for(i = 0; i < len; i++) {
+		if(lower(s[i]) != lit[i])
+			return 0;
+	}
+	return 1;
+}
+
+static int buf_iprefix(const char *s, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return len >= n && buf_ieq(s, n, lit);
+}
+
+static sf_buf_t buf_trim(const char *s, size_t len)
+{
+	sf_buf_t b;
+
+	while(len > 0 && is_lws((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while(len > 0 && is_lws((unsigned char)s[len - 1]))
+		len--;
+	b.s = s;
+	b.len = len;
+	return b;
+}
+
+/* the next line of [*pos, end): without its CR LF / LF; 0 at the end */
+static int next_line(const char **pos, const char *end, sf_buf_t *line)
+{
+	const char *p = *pos;
+	const char *eol;
+
+	if(p >= end)
+		return 0;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	line->s = p;
+	if(eol == NULL) {
+		line->len = (size_t)(end - p);
+		*pos = end;
+	} else {
+		line->len = (size_t)(eol - p);
+		*pos = eol + 1;
+	}
+	if(line->len > 0 && line->s[line->len - 1] == '\r')
+		line->len--;
+	return 1;
+}
+
+/* Request-Disposition: 1#( token ), RFC 3841 and seed 001 values */
+static int parse_req_disp(const char *s, size_t len, int *want)
+{
+	size_t i = 0, t;
+
+	while(i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if(is_lws(c) || c == ',') {
+			i++;
+			continue;
+		}
+		if(!is_token_char(c))
+			return SF_CLS_ERR_PARSE;
+		t = i;
+		while(i < len && is_token_char((unsigned char)s[i]))
+			i++;
+		if(buf_ieq(s + t, i - t, "do-not-store"))
+			*want |= W_INSTANT;
+		else if(buf_ieq(s + t, i - t, "store")
+				|| buf_ieq(s + t, i - t, "store-and-forward")
+				|| buf_ieq(s + t, i - t, "store-and-forward-if-not-reached"))
+			*want |= W_STORE;
+		else if(buf_ieq(s + t, i - t, "notify"))
+			*want |= W_STORE | W_POS | W_NEG;
+		/* what follows a token: LWS, then a comma or the end */
+		while(i < len && is_lws((unsigned char)s[i]))
+			i++;
+		if(i < len && s[i] != ',')
+			return SF_CLS_ERR_PARSE;
+	}
+	return 0;
+}
+
+/* the seed 000 flag words: instant | store&fwd | S&F */
+static int flag_word(const char *s, size_t len, int *want)
+{
+	if(buf_ieq(s, len, "instant")) {
+		*want |= W_INSTANT;
+		return 1;
+	}
+	if(buf_ieq(s, len, "store&fwd") || buf_ieq(s, len, "s&f")) {
+		*want |= W_STORE;
+		return 1;
+	}
+	return 0;
+}
+
+/* Content-Disposition: disp-type *( SEMI disp-param ) */
+static int parse_cont_disp(const char *s, size_t len, int *want)
+{
+	size_t i, t;
+
+	for(i = 0; i < len; i++) {
+		if(is_bad_ctl((unsigned char)s[i]))
+			return SF_CLS_ERR_PARSE;
+	}
+	i = 0;
+	while(i < len && is_lws((unsigned char)s[i]))
+		i++;
+	if(i == len)
+		return 0; /* empty: says nothing */
+	t = i;
+	while(i < len && (is_token_char((unsigned char)s[i]) || s[i] == '&'))
+		i++;
+	if(i == t)
+		return SF_CLS_ERR_PARSE; /* no disposition type */
+	if(!flag_word(s + t, i - t, want) && memchr(s + t, '&', i - t) != NULL)
+		return SF_CLS_ERR_PARSE; /* '&' only in the seed's two forms */
+	while(i < len && is_lws((unsigned char)s[i]))
+		i++;
+	if(i < len && s[i] != ';')
+		return SF_CLS_ERR_PARSE;
+	return 0;
+}
+
+/* one m= line of an SDP body */
+static int parse_m_line(const char *s, size_t len, int *want)
+{
+	sf_buf_t f[3];
+	size_t i = 0, n = 0, k;
+
+	/* media, port, proto; fmt list not needed */
+	while(n < 3) {
+		while(i < len && s[i] == ' ')
+			i++;
+		if(i == len)
+			break;
+		f[n].s = s + i;
+		while(i < len && s[i] != ' ')
+			i++;
+		f[n].len = (size_t)(s + i - f[n].s);
+		n++;
+	}
+	if(n == 0 || !buf_ieq(f[0].s, f[0].len, "messaging"))
+		return 0;
+	if(n < 3)
+		return SF_CLS_ERR_PARSE; /* truncated m=messaging */
+	for(k = 0; k < f[1].len; k++) {
+		char c = f[1].s[k];
+		if(!((c >= '0' && c <= '9') || (c == '/' && k > 0)))
+			return SF_CLS_ERR_PARSE;
+	}
+	if(!buf_iprefix(f[2].s, f[2].len, "imtp/"))
+		return 0;
+	if(!flag_word(f[2].s + 5, f[2].len - 5, want))
+		return SF_CLS_ERR_PARSE;
+	return 0;
+}
+
+static int parse_sdp(const char *s, size_t len, int *want)
+{
+	const char *p = s, *end = s + len;
+	sf_buf_t line;
+	int ret;
+
+	while(next_line(&p, end, &line)) {
+		if(line.len >= 2 && line.s[0] == 'm' && line.s[1] == '=') {
+			ret = parse_m_line(line.s + 2, line.len - 2, want);
+			if(ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* media type of a Content-Type body, and where its parameters start */
+static sf_buf_t media_type(sf_buf_t ct, sf_buf_t *params)
+{
+	const char *semi = ct.s ? memchr(ct.s, ';', ct.len) : NULL;
+	sf_buf_t mt;
+
+	if(semi == NULL) {
+		mt = buf_trim(ct.s, ct.len);
+		params->s = NULL;
+		params->len = 0;
+	} else {
+		mt = buf_trim(ct.s, (size_t)(semi - ct.s));
+		params->s = semi + 1;
+		params->len = ct.len - (size_t)(semi + 1 - ct.s);
+	}
+	return mt;
+}
+
+/* the boundary parameter of a multipart Content-Type; 0 if found */
+static int find_boundary(sf_buf_t params, sf_buf_t *out)
+{
+	const char *p, *end;
+
+	if(params.s == NULL)
+		return -1;
+	p = params.s;
+	end = params.s + params.len;
+
+	while(p < end) {
+		const char *n, *eq;
+		sf_buf_t name;
+
+		while(p < end && (is_lws((unsigned char)*p) || *p == ';'))
+			p++;
+		n = p;
+		while(p < end && *p != '=' && *p != ';')
+			p++;
+		if(p == end || *p == ';')
+			continue;
+		eq = p;
+		name = buf_trim(n, (size_t)(eq - n));
+		p++;
+		while(p < end && is_lws((unsigned char)*p))
+			p++;
+		if(p < end && *p == '"') {
+			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+			if(q == NULL)
+				return -1;
+			out->s = p + 1;
+			out->len = (size_t)(q - p - 1);
+			p = q + 1;
+		} else {
+			out->s = p;
+			while(p < end && *p != ';' && !is_lws((unsigned char)*p))
+				p++;
+			out->len = (size_t)(p - out->s);
+		}
+		if(buf_ieq(name.s, name.len, "boundary"))
+			return (out->len >= 1 && out->len <= 70) ? 0 : -1;
+		while(p < end && *p != ';')
+			p++;
+	}
+	return -1;
+}
+
+/* the delimiter "--boundary" at a line start at or after p; NULL if none */
+static const char *find_delim(
+		const char *start, const char *p, const char *end, sf_buf_t bnd)
+{
+	while(p + 2 + bnd.len <= end) {
+		if((p == start || p[-1] == '\n') && p[0] == '-' && p[1] == '-'
+				&& memcmp(p + 2, bnd.s, bnd.len) == 0)
+			return p;
+		p = memchr(p, '\n', (size_t)(end - p));
+		if(p == NULL)
+			return NULL;
+		p++;
+	}
+	return NULL;
+}
+
+/* one body part: headers, blank line, content; SDP parts are read */
+static int parse_part(const char *s, size_t len, int *want)
+{
+	const char *p = s, *end = s + len;
+	sf_buf_t line, ct = {NULL, 0}, params;
+
+	for(;;) {
+		if(!next_line(&p, end, &line))
+			return 0; /* no blank line: headers only, no content */
+		if(line.len == 0)
+			break;
+		if(buf_iprefix(line.s, line.len, "content-type:"))
+			ct = buf_trim(line.s + 13, line.len - 13);
+	}
+	ct = media_type(ct, &params);
+	if(!buf_ieq(ct.s, ct.len, "application/sdp"))
+		return 0;
+	return parse_sdp(p, (size_t)(end - p), want);
+}
+
+static int parse_multipart(sf_buf_t params, sf_buf_t body, int *want)
+{
+	const char *start = body.s, *end = body.s + body.len;
+	const char *d, *next, *pstart, *pend;
+	sf_buf_t bnd;
+	int ret;
+
+	if(find_boundary(params, &bnd) < 0 || body.s == NULL)
+		return SF_CLS_ERR_PARSE;
+	d = find_delim(start, start, end, bnd);
+	if(d == NULL)
+		return SF_CLS_ERR_PARSE;
+	for(;;) {
+		const char *p = d + 2 + bnd.len;
+		if(p + 2 <= end && p[0] == '-' && p[1] == '-')
+			return 0; /* close delimiter */
+		/* skip transport padding to the end of the delimiter line */
+		p = memchr(p, '\n', (size_t)(end - p));
+		if(p == NULL)
+			return SF_CLS_ERR_PARSE;
+		pstart = p + 1;
+		next = find_delim(start, pstart, end, bnd);
+		if(next == NULL)
+			return SF_CLS_ERR_PARSE; /* no close delimiter */
+		/* the CRLF before the delimiter belongs to the delimiter */
+		pend = next;
+		if(pend > pstart && pend[-1] == '\n')
+			pend--;
+		if(pend > pstart && pend[-1] == '\r')
+			pend--;
+		ret = parse_part(pstart, (size_t)(pend - pstart), want);
+		if(ret < 0)
+			return ret;
+		d = next;
+	}
+}
+
+/* message/cpim: CPIM header block up to the first blank line */
+static int parse_cpim(sf_buf_t body, int *want)
+{
+	const char *p, *end;
+	sf_buf_t line, prefix[CPIM_MAX_NS];
+	int nprefix = 0, pass, ended = 0;
+	size_t i;
+
+	if(body.s == NULL)
+		return SF_CLS_ERR_PARSE;
+	/* pass 0 maps namespaces, pass 1 reads Disposition-Notification */
+	for(pass = 0; pass < 2; pass++) {
+		p = body.s;
+		end = body.s + body.len;
+		while(next_line(&p, end, &line)) {
+			const char *colon;
+			sf_buf_t name, value, pfx, local;
+
+			if(line.len == 0) {
+				ended = 1;
+				break;
+			}
+			colon = memchr(line.s, ':', line.len);
+			if(colon == NULL)
+				continue;
+			name = buf_trim(line.s, (size_t)(colon - line.s));
+			value = buf_trim(
+					colon + 1, line.len - (size_t)(colon + 1 - line.s));
+			if(pass == 0) {
+				const char *lt;
+				sf_buf_t urn;
+				if(!buf_ieq(name.s, name.len, "ns"))
+					continue;
+				lt = memchr(value.s, '<', value.len);
+				if(lt == NULL || value.s[value.len - 1] != '>')
+					continue;
+				pfx = buf_trim(value.s, (size_t)(lt - value.s));
+				urn.s = lt + 1;
+				urn.len = value.len - (size_t)(lt - value.s) - 2;
+				if(buf_ieq(urn.s, urn.len, _sf_imdn_urn)
+						&& nprefix < CPIM_MAX_NS)
+					prefix[nprefix++] = pfx;
+				continue;
+			}
+			/* pass 1: <prefix>.Disposition-Notification; no dot: default NS */
+			pfx.s = name.s;
+			pfx.len = 0;
+			local = name;
+			for(i = name.len; i > 0; i--) {
+				if(name.s[i - 1] == '.') {
+					pfx.len = i - 1;
+					local.s = name.s + i;
+					local.len = name.len - i;
+					break;
+				}
+			}
+			if(!buf_ieq(local.s, local.len, "disposition-notification"))
+				continue;
+			for(i = 0; i < (size_t)nprefix; i++) {
+				if(prefix[i].len == pfx.len
+						&& memcmp(prefix[i].s, pfx.s, pfx.len) == 0)
+					break;
+			}
+			if(i == (size_t)nprefix)
+				continue; /* prefix not mapped to the IMDN namespace */
+			/* comma list of notification types */
+			{
+				const char *v = value.s, *vend = value.s + value.len;
+				while(v < vend) {
+					const char *c = memchr(v, ',', (size_t)(vend - v));
+					sf_buf_t tok;
+					if(c == NULL)
+						c = vend;
+					tok = buf_trim(v, (size_t)(c - v));
+					if(buf_ieq(tok.s, tok.len, "positive-delivery"))
+						*want |= W_POS;
+					else if(buf_ieq(tok.s, tok.len, "negative-delivery"))
+						*want |= W_NEG;
+					v = c + 1;
+				}
+			}
+		}
+		if(!ended)
+			return SF_CLS_ERR_PARSE; /* header block never ends */
+	}
+	return 0;
+}
+
+int sf_classify_parse(const sf_class_input_t *in, sf_class_result_t *out)
+{
+	enum
+	{
+		NSRC = SF_SRC_CPIM + 1
+	};
+	int want[NSRC];
+	sf_buf_t mt, params;
+	int i, ret, bits = 0;
+
+	if(in == NULL || out == NULL)
+		return SF_CLS_ERR_METHOD;
+	if(in->method != SF_METHOD_MESSAGE && in->method != SF_METHOD_INVITE)
+		return SF_CLS_ERR_METHOD;
+	memset(want, 0, sizeof(want));
+
+	for(i = 0; i < in->n_req_disp && i < SF_CLS_MAX_HDRS; i++) {
+		ret = parse_req_disp(in->req_disp[i].s, in->req_disp[i].len,
+				&want[SF_SRC_REQUEST_DISPOSITION]);
+		if(ret < 0)
+			return ret;
+	}
+	for(i = 0; i < in->n_cont_disp && i < SF_CLS_MAX_HDRS; i++) {
+		ret = parse_cont_disp(in->cont_disp[i].s, in->cont_disp[i].len,
+				&want[SF_SRC_CONTENT_DISPOSITION]);
+		if(ret < 0)
+			return ret;
+	}
+
+	mt = media_type(in->content_type, &params);
+	if(in->method == SF_METHOD_INVITE && in->body.len > 0) {
+		if(mt.len == 0 || buf_ieq(mt.s, mt.len, "application/sdp"))
+			ret = parse_sdp(in->body.s, in->body.len, &want[SF_SRC_SDP]);
+		else if(buf_iprefix(mt.s, mt.len, "multipart/"))
+			ret = parse_multipart(params, in->body, &want[SF_SRC_SDP]);
+		else
+			ret = 0;
+		if(ret < 0)
+			return ret;
+	} else if(in->method == SF_METHOD_MESSAGE
+			  && buf_ieq(mt.s, mt.len, "message/cpim")) {
+		ret = parse_cpim(in->body, &want[SF_SRC_CPIM]);
+		if(ret < 0)
+			return ret;
+	}
+
+	for(i = 0; i < NSRC; i++)
+		bits |= want[i] & (W_POS | W_NEG);
+
+	/* instant beats everything, then notify, then store, then default */
+	for(i = 0; i < NSRC; i++) {
+		if(want[i] & W_INSTANT) {
+			out->cls = SF_CLASS_INSTANT;
+			out->notify = 0;
+			out->source = i;
+			return out->cls;
+		}
+	}
+	out->notify = ((bits & W_POS) ? SF_NOTIFY_POSITIVE : 0)
+				  | ((bits & W_NEG) ? SF_NOTIFY_NEGATIVE : 0);
+	for(i = 0; i < NSRC; i++) {
+		if(want[i] & W_POS) {
+			out->cls = SF_CLASS_NOTIFY;
+			out->source = i;
+			return out->cls;
+		}
+	}
+	for(i = 0; i < NSRC; i++) {
+		if(want[i] & W_STORE) {
+			out->cls = SF_CLASS_STORE;
+			out->source = i;
+			return out->cls;
+		}
+	}
+	out->source = SF_SRC_DEFAULT;
+	switch(in->default_class) {
+		case SF_CLASS_INSTANT:
+			out->cls = SF_CLASS_INSTANT;
+			out->notify = 0;
+			break;
+		case SF_CLASS_NOTIFY:
+			out->cls = SF_CLASS_NOTIFY;
+			out->notify = SF_NOTIFY_POSITIVE | SF_NOTIFY_NEGATIVE;
+			break;
+		default:
+			out->cls = SF_CLASS_STORE;
+			break;
+	}
+	return out->cls;
+}
+
+const char *sf_class_name(int cls)
+{
+	switch(cls) {
+		case SF_CLASS_INSTANT:
+			return "instant";
+		case SF_CLASS_STORE:
+			return "store";
+		case SF_CLASS_NOTIFY:
+			return "notify";
+	}
+	return "unknown";
+}
+
+const char *sf_source_name(int source)
+{
+	switch(source) {
+		case SF_SRC_DEFAULT:
+			return "default";
+		case SF_SRC_REQUEST_DISPOSITION:
+			return "request-disposition";
+		case SF_SRC_CONTENT_DISPOSITION:
+			return "content-disposition";
+		case SF_SRC_SDP:
+			return "sdp";
+		case SF_SRC_CPIM:
+			return "cpim";
+	}
+	return "unknown";
+}
+
+int sf_class_from_name(const char *s, size_t len)
+{
+	int c;
+
+	if(s == NULL)
+		return -1;
+	for(c = SF_CLASS_INSTANT; c <= SF_CLASS_NOTIFY; c++) {
+		if(buf_ieq(s, len, sf_class_name(c)))
+			return c;
+		if(len == 1 && s[0] == '0' + c)
+			return c;
+	}
+	return -1;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Install the Debian packages sfwd needs to build, run and test, and enable
+# source packages (for Kamailio's headers) from this machine's own apt
+# sources. Idempotent; does nothing when everything is present.
+set -euo pipefail
+
+PKGS=(kamailio kamailio-postgres-modules kamailio-presence-modules
+      kamailio-extra-modules sip-tester postgresql postgresql-client libpq-dev
+      libjansson-dev check pkg-config dpkg-dev gcc make bison flex
+      clang clang-format binutils tshark sipsak)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+
+need_src=0
+if [ -z "${KAMAILIO_SRC:-}" ]; then
+	# deb-src entries: is there one already?
+	if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/ 2>/dev/null; then
+		need_src=1
+	fi
+fi
+
+[ ${#missing[@]} -eq 0 ] && [ $need_src -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+if [ $need_src -eq 1 ]; then
+	# Copy the machine's own Debian entries with the type changed to deb-src.
+	out=/etc/apt/sources.list.d/sfwd-deb-src
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed -E 's/^Types:.*/Types: deb-src/' \
+			/etc/apt/sources.list.d/debian.sources |
+			$SUDO tee "$out.sources" >/dev/null
+	elif [ -f /etc/apt/sources.list ]; then
+		sed -nE 's/^deb[[:space:]]+/deb-src /p' /etc/apt/sources.list |
+			$SUDO tee "$out.list" >/dev/null
+	else
+		echo "deps: no Debian apt sources found to derive deb-src from" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "deps: apt-get update" >&2
+$SUDO apt-get update -qq >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}" >&2
+	# tshark asks whether non-root users may capture; answer no.
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+		$SUDO debconf-set-selections
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+		>/dev/null
+fi
+# The Debian kamailio package enables a system service; sfwd never uses it.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
+fi

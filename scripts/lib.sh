@@ -1,0 +1,200 @@
+# shellcheck shell=bash
+# sfwd - shell helpers shared by `make run` (scripts/sfwd-run.sh), the
+# end-to-end tests (test/e2e) and the benchmark: a private PostgreSQL
+# cluster and a Kamailio instance, both on loopback, both with bounded waits.
+#
+# Source it; it defines functions only (and SF_TOP, the repo's top folder).
+
+SF_TOP=${SF_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SF_KAM_MODDIR=${SF_KAM_MODDIR:-$(dirname "$(dpkg -L kamailio 2>/dev/null |
+	grep -m1 '/kamailio/modules/tm.so$')" 2>/dev/null)}
+
+sf_log() { echo "sfwd: $*" >&2; }
+
+# the PostgreSQL server binaries (initdb, pg_ctl), newest major first
+sf_pg_bindir() {
+	local d
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$d" ] || { sf_log "no PostgreSQL server installed"; return 1; }
+	echo "$d"
+}
+
+# PostgreSQL refuses to run as root: run its tools as "postgres" then.
+sf_pg_as() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# sf_pg_real DIR: the folder the server really uses for DIR. As root the
+# server runs as "postgres", which may not reach DIR (a clone under /root);
+# a long DIR would also overflow the unix socket path. Then the cluster
+# lives under /var/tmp and DIR is a link to it.
+sf_pg_real() {
+	local dir=$1 real
+	if [ -L "$dir" ]; then
+		readlink -f "$dir"
+		return
+	fi
+	mkdir -p "$(dirname "$dir")"
+	if { [ "$(id -u)" -eq 0 ] &&
+		! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; } ||
+		[ ${#dir} -gt 70 ]; then
+		real=/var/tmp/sfwd-pg-$(printf %s "$dir" | md5sum | cut -c1-12)
+		mkdir -p "$real"
+		ln -sfn "$real" "$dir"
+		echo "$real"
+	else
+		mkdir -p "$dir"
+		echo "$dir"
+	fi
+}
+
+# sf_pg_destroy DIR: stop the cluster and remove it (and the link)
+sf_pg_destroy() {
+	local dir=$1
+	sf_pg_stop "$dir"
+	if [ -L "$dir" ]; then
+		rm -rf "$(readlink -f "$dir")"
+	fi
+	rm -rf "$dir"
+}
+
+# sf_pg_start DIR PORT: create (once) and start a cluster in DIR that
+# listens on 127.0.0.1:PORT and on a unix socket in DIR/run. Durable:
+# fsync and synchronous_commit stay on.
+sf_pg_start() {
+	local dir port=$2 bin
+	dir=$(sf_pg_real "$1") || return 1
+	bin=$(sf_pg_bindir) || return 1
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		sf_pg_as "$bin/initdb" -D "$dir/data" -U postgres -E UTF8 \
+			--locale=C --auth-local=trust --auth-host=scram-sha-256 \
+			>"$dir/initdb.log" 2>&1 ||
+			{ sf_log "initdb failed, see $dir/initdb.log"; return 1; }
+		sf_pg_as mkdir -p "$dir/run"
+		sf_pg_as tee -a "$dir/data/postgresql.conf" >/dev/null <<-EOF
+			# sfwd: private cluster on loopback only
+			listen_addresses = '127.0.0.1'
+			unix_socket_directories = '$dir/run'
+			fsync = on
+			synchronous_commit = on
+			max_connections = 200
+			shared_buffers = 128MB
+			log_min_messages = warning
+		EOF
+	fi
+	if sf_pg_as "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		return 0
+	fi
+	sf_pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
+		-o "-p $port" -w -t 60 start >/dev/null ||
+		{ sf_log "PostgreSQL did not start, see $dir/postgres.log"; return 1; }
+}
+
+sf_pg_running() {
+	[ -e "$1" ] || return 1
+	sf_pg_as "$(sf_pg_bindir)/pg_ctl" -D "$(readlink -f "$1")/data" status \
+		>/dev/null 2>&1
+}
+
+sf_pg_stop() {
+	local dir bin
+	[ -e "$1" ] || return 0
+	dir=$(readlink -f "$1")
+	bin=$(sf_pg_bindir) || return 1
+	[ -f "$dir/data/postmaster.pid" ] || return 0
+	sf_pg_as "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+		sf_pg_as "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop \
+			>/dev/null 2>&1 || true
+}
+
+# sf_psql DIR PORT [DB] [psql args...]: a superuser psql on the socket
+sf_psql() {
+	local dir port=$2 db=${3:-postgres}
+	dir=$(readlink -f "$1")
+	shift 3
+	sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" \
+		-U postgres -d "$db" "$@"
+}
+
+# sf_pg_schema DIR PORT DB: create role and database DB (owner DB) once and
+# apply etc/sql/sfwd-create.sql to it when it has no schema yet.
+sf_pg_schema() {
+	local dir port=$2 db=$3
+	dir=$(readlink -f "$1")
+	if [ -z "$(sf_psql "$dir" "$port" postgres -tAc \
+		"SELECT 1 FROM pg_roles WHERE rolname = '$db'")" ]; then
+		sf_psql "$dir" "$port" postgres -c "CREATE ROLE \"$db\" LOGIN" || return 1
+	fi
+	if [ -z "$(sf_psql "$dir" "$port" postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+		sf_psql "$dir" "$port" postgres -c \
+			"CREATE DATABASE \"$db\" OWNER \"$db\"" || return 1
+	fi
+	if [ -z "$(sf_psql "$dir" "$port" "$db" -tAc \
+		"SELECT to_regclass('sfwd_version')")" ]; then
+		sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" \
+			-U "$db" -d "$db" <"$SF_TOP/etc/sql/sfwd-create.sql" >/dev/null ||
+			{ sf_log "schema failed on database $db"; return 1; }
+	fi
+}
+
+# the libpq URI the module uses for database DB of the cluster in DIR
+sf_db_url() {
+	local dir port=$2 db=$3
+	dir=$(readlink -f "$1")
+	echo "postgres:///$db?host=$dir/run&port=$port&user=$db"
+}
+
+# sf_kam_start RUNDIR CFG [-A DEFINE ...]: start Kamailio detached with its
+# RPC socket at RUNDIR/kamailio_ctl, logs to RUNDIR/kamailio.log; waits
+# (bounded) until it answers RPC.
+sf_kam_start() {
+	local rundir=$1 cfg=$2 i
+	shift 2
+	mkdir -p "$rundir"
+	rm -f "$rundir/kamailio.pid" "$rundir/kamailio_ctl"
+	setsid kamailio -DD -E -f "$cfg" -Y "$rundir" -P "$rundir/kamailio.pid" \
+		-m "${SF_KAM_SHM:-64}" -M "${SF_KAM_PKG:-8}" \
+		-L "$SF_TOP/modules:$SF_KAM_MODDIR" \
+		-A "SFWD_CTL=\"unix:$rundir/kamailio_ctl\"" "$@" \
+		</dev/null >"$rundir/kamailio.log" 2>&1 &
+	echo $! >"$rundir/kamailio.launcher"
+	for ((i = 0; i < 100; i++)); do
+		if [ -S "$rundir/kamailio_ctl" ] &&
+			kamcmd -s "unixs:$rundir/kamailio_ctl" core.uptime >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$(cat "$rundir/kamailio.launcher")" 2>/dev/null || break
+		sleep 0.1
+	done
+	sf_log "Kamailio did not start, last lines of $rundir/kamailio.log:"
+	tail -n 20 "$rundir/kamailio.log" >&2
+	sf_kam_stop "$rundir"
+	return 1
+}
+
+# sf_kam_stop RUNDIR: SIGTERM, bounded wait, then SIGKILL of the group
+sf_kam_stop() {
+	local rundir=$1 pid i
+	pid=$(cat "$rundir/kamailio.launcher" 2>/dev/null) || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	fi
+	rm -f "$rundir/kamailio.launcher"
+}
+
+sf_kamcmd() {
+	local rundir=$1
+	shift
+	kamcmd -s "unixs:$rundir/kamailio_ctl" "$@"
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# sfwd for real: a private PostgreSQL cluster and Kamailio with sfwd, both on
+# loopback, everything under var/ (git-ignored).
+#
+#   scripts/sfwd-run.sh run      foreground; Ctrl-C stops both
+#   scripts/sfwd-run.sh start    detached (PID files under var/)
+#   scripts/sfwd-run.sh stop     stops what start started
+#   scripts/sfwd-run.sh status
+#
+# Environment (defaults):
+#   SFWD_SIP_ADDR   127.0.0.1        SIP listen address (UDP and TCP)
+#   SFWD_SIP_PORT   5060             SIP port
+#   SFWD_PG_PORT    55432            PostgreSQL port on 127.0.0.1
+#   SFWD_DB         sfwd             database and role name
+#   SFWD_VAR        <repo>/var       state: var/pg, var/run
+#   SFWD_CFG        <repo>/etc/kamailio.cfg
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+SIP_ADDR=${SFWD_SIP_ADDR:-127.0.0.1}
+SIP_PORT=${SFWD_SIP_PORT:-5060}
+PG_PORT=${SFWD_PG_PORT:-55432}
+DB=${SFWD_DB:-sfwd}
+VAR=${SFWD_VAR:-$SF_TOP/var}
+CFG=${SFWD_CFG:-$SF_TOP/etc/kamailio.cfg}
+PGDIR=$VAR/pg
+RUNDIR=$VAR/run
+
+case "$SIP_ADDR" in
+127.*) ;;
+*) sf_log "warning: SFWD_SIP_ADDR=$SIP_ADDR is not a loopback address" ;;
+esac
+
+start_all() {
+	sf_pg_start "$PGDIR" "$PG_PORT"
+	sf_pg_schema "$PGDIR" "$PG_PORT" "$DB"
+	sf_kam_start "$RUNDIR" "$CFG" \
+		-A "SFWD_SIP_ADDR=$SIP_ADDR" -A "SFWD_SIP_PORT=$SIP_PORT" \
+		-A "SFWD_DB_URL=\"$(sf_db_url "$PGDIR" "$PG_PORT" "$DB")\""
+}
+
+stop_all() {
+	sf_kam_stop "$RUNDIR"
+	sf_pg_stop "$PGDIR"
+}
+
+banner() {
+	cat <<-EOF
+
+		sfwd is running
+		  SIP (UDP, TCP)  sip:$SIP_ADDR:$SIP_PORT
+		  PostgreSQL      127.0.0.1:$PG_PORT and $(readlink -f "$PGDIR")/run, database "$DB"
+		  RPC             kamcmd -s unixs:$RUNDIR/kamailio_ctl core.uptime
+		  Kamailio log    $RUNDIR/kamailio.log
+		  psql            psql -h $(readlink -f "$PGDIR")/run -p $PG_PORT -U $DB $DB
+
+		Register bob (a SIPp recipient on port 5070), then send him a MESSAGE:
+		  sipp -sf $SF_TOP/test/sipp/register.xml -s bob -m 1 -p 5070 $SIP_ADDR:$SIP_PORT
+		  sipp -sf $SF_TOP/test/sipp/message.xml -s bob -m 1 -p 5071 $SIP_ADDR:$SIP_PORT
+		or with sipsak:
+		  sipsak -U -C sip:bob@127.0.0.1:5070 -x 3600 -s sip:bob@$SIP_ADDR:$SIP_PORT
+
+	EOF
+}
+
+case "${1:-run}" in
+run)
+	trap 'echo; sf_log "stopping"; stop_all; exit 0' INT TERM
+	trap 'stop_all' EXIT
+	start_all
+	banner
+	echo "  Ctrl-C stops Kamailio and PostgreSQL."
+	# follow Kamailio until it exits or we are interrupted
+	while kill -0 "$(cat "$RUNDIR/kamailio.launcher" 2>/dev/null)" 2>/dev/null; do
+		sleep 1 &
+		wait $! || true
+	done
+	sf_log "Kamailio exited, see $RUNDIR/kamailio.log"
+	exit 1
+	;;
+start)
+	start_all || { stop_all; exit 1; }
+	banner
+	echo "  make stop stops Kamailio and PostgreSQL."
+	;;
+stop)
+	stop_all
+	sf_log "stopped"
+	;;
+status)
+	rc=0
+	if kill -0 "$(cat "$RUNDIR/kamailio.launcher" 2>/dev/null)" 2>/dev/null; then
+		echo "kamailio: running, $(sf_kamcmd "$RUNDIR" core.uptime 2>/dev/null |
+			tr '\n' ' ')"
+	else
+		echo "kamailio: stopped"
+		rc=1
+	fi
+	if sf_pg_running "$PGDIR"; then
+		echo "postgresql: running on 127.0.0.1:$PG_PORT"
+	else
+		echo "postgresql: stopped"
+		rc=1
+	fi
+	exit $rc
+	;;
+*)
+	echo "usage: $0 run|start|stop|status" >&2
+	exit 2
+	;;
+esac

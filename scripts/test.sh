@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make test`: the unit tests and the end-to-end tests, both always run;
+# a summary at the end; exit 1 when either fails.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$top/var"
+unit_log=$top/var/test-unit.log
+e2e_log=$top/var/test-e2e.log
+
+echo "== unit tests (check, ASan+UBSan)"
+make -s -C "$top/test/unit" check 2>&1 | tee "$unit_log"
+unit_rc=${PIPESTATUS[0]}
+
+echo "== end-to-end tests (PostgreSQL, Kamailio, SIPp)"
+"$top/test/e2e/run.sh" "$@" 2>&1 | tee "$e2e_log"
+e2e_rc=${PIPESTATUS[0]}
+
+echo "== summary"
+grep -E '^[0-9]+%: Checks:' "$unit_log" | sed 's/^/unit: /'
+[ "$unit_rc" -eq 0 ] || echo "unit: FAILED (see $unit_log)"
+grep -E '^e2e: [0-9]+ passed' "$e2e_log" || echo "e2e: FAILED (see $e2e_log)"
+[ "$unit_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ]

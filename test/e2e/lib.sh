@@ -1,0 +1,193 @@
+# shellcheck shell=bash
+# sfwd end-to-end test harness: a private PostgreSQL (shared by the tests of
+# one run, started here when the suite runner did not), a Kamailio per test,
+# SIPp as the peer; loopback only, every wait bounded, everything stopped on
+# exit, also on failure.
+#
+# A test is a folder test/e2e/tNNN_name/ with run.sh (and its cfg and SIPp
+# scenarios). run.sh sources this file, calls e2e_begin, then checks with
+# e2e_ok/e2e_fail/e2e_eq, and ends with e2e_end (its exit status).
+
+set -uo pipefail
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SF_TOP=$(cd "$E2E_DIR/../.." && pwd)
+. "$SF_TOP/scripts/lib.sh"
+
+E2E_ADDR=${SFWD_TEST_ADDR:-127.0.0.1}
+E2E_SIP_PORT=${SFWD_TEST_SIP_PORT:-25060}
+E2E_PG_PORT=${SFWD_TEST_PG_PORT:-55433}
+# kept short: unix socket paths (RPC, PostgreSQL) must fit in 107 bytes
+if [ -z "${SFWD_TEST_VAR:-}" ] && [ ${#SF_TOP} -gt 50 ]; then
+	SFWD_TEST_VAR=/tmp/sfwd-test-$(printf %s "$SF_TOP" | md5sum | cut -c1-8)
+fi
+E2E_VAR=${SFWD_TEST_VAR:-$SF_TOP/var/test}
+E2E_PGDIR=$E2E_VAR/pg
+E2E_DB=${SFWD_TEST_DB:-sfwd_test}
+E2E_SIPP_TIMEOUT=${SFWD_TEST_SIPP_TIMEOUT:-30}
+E2E_SIPP_DIR=$SF_TOP/test/sipp
+
+_e2e_checks=0
+_e2e_failed=0
+_e2e_own_pg=0
+_e2e_kams=()
+
+# e2e_begin: a fresh work folder T_DIR for the calling test
+e2e_begin() {
+	T_NAME=$(basename "$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)")
+	T_SRC=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
+	T_DIR=$E2E_VAR/$T_NAME
+	rm -rf "$T_DIR"
+	mkdir -p "$T_DIR"
+	trap '_e2e_cleanup' EXIT
+	trap 'exit 130' INT TERM
+	if [ -z "${SFWD_TEST_PG_UP:-}" ]; then
+		sf_pg_start "$E2E_PGDIR" "$E2E_PG_PORT" || {
+			echo "FAIL $T_NAME: PostgreSQL did not start"
+			exit 1
+		}
+		_e2e_own_pg=1
+	fi
+	sf_pg_schema "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" || exit 1
+	E2E_DB_URL=$(sf_db_url "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB")
+}
+
+# e2e_on_exit CMD: run CMD (eval'd) at exit, before the harness cleanup
+_e2e_at_exit=()
+e2e_on_exit() {
+	_e2e_at_exit+=("$1")
+}
+
+_e2e_cleanup() {
+	local r
+	for r in "${_e2e_at_exit[@]}"; do
+		eval "$r" >/dev/null 2>&1
+	done
+	for r in "${_e2e_kams[@]}"; do
+		sf_kam_stop "$r"
+	done
+	[ "$_e2e_own_pg" = 1 ] && sf_pg_stop "$E2E_PGDIR"
+}
+
+# e2e_kam NAME CFG [-A DEFINE ...]: start Kamailio NAME on the test port
+e2e_kam() {
+	local name=$1 cfg=$2
+	shift 2
+	_e2e_kams+=("$T_DIR/$name")
+	sf_kam_start "$T_DIR/$name" "$cfg" \
+		-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$E2E_SIP_PORT" \
+		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" "$@"
+}
+
+e2e_kam_stop() {
+	sf_kam_stop "$T_DIR/$1"
+}
+
+# e2e_sipp LOGNAME SCENARIO [sipp args...]: one bounded SIPp run against
+# the test Kamailio; messages in $T_DIR/LOGNAME.msg, errors in .err;
+# returns SIPp's exit status
+e2e_sipp() {
+	local log=$1 scen=$2
+	shift 2
+	timeout $((E2E_SIPP_TIMEOUT + 10)) sipp -sf "$scen" -i "$E2E_ADDR" \
+		-nostdin -timeout "${E2E_SIPP_TIMEOUT}s" -timeout_error \
+		-trace_msg -message_file "$T_DIR/$log.msg" \
+		-trace_err -error_file "$T_DIR/$log.err" \
+		"$@" "$E2E_ADDR:$E2E_SIP_PORT" >"$T_DIR/$log.out" 2>&1
+}
+
+e2e_ok() {
+	_e2e_checks=$((_e2e_checks + 1))
+	echo "  ok   $*"
+}
+
+e2e_fail() {
+	_e2e_checks=$((_e2e_checks + 1))
+	_e2e_failed=$((_e2e_failed + 1))
+	echo "  FAIL $*"
+}
+
+# e2e_eq WHAT EXPECTED GOT
+e2e_eq() {
+	if [ "$2" = "$3" ]; then
+		e2e_ok "$1"
+	else
+		e2e_fail "$1: expected '$2', got '$3'"
+	fi
+}
+
+# e2e_check WHAT COMMAND...: passes when the command succeeds
+e2e_check() {
+	local what=$1
+	shift
+	if "$@"; then
+		e2e_ok "$what"
+	else
+		e2e_fail "$what"
+	fi
+}
+
+e2e_end() {
+	if [ "$_e2e_checks" -eq 0 ]; then
+		echo "FAIL $T_NAME: no checks ran"
+		exit 1
+	fi
+	if [ "$_e2e_failed" -gt 0 ]; then
+		echo "FAIL $T_NAME: $_e2e_failed of $_e2e_checks checks failed (logs: $T_DIR)"
+		exit 1
+	fi
+	echo "PASS $T_NAME: $_e2e_checks checks"
+	exit 0
+}
+
+# e2e_request_xml OUT METHOD "HEADER|HEADER" CONTENT-TYPE BODY-FILE CODE
+# writes a SIPp scenario to OUT: one request from alice to [service] (extra
+# header lines separated by "|"), then the final reply CODE (an INVITE is
+# ACKed; a 100 may come first)
+e2e_request_xml() {
+	local out=$1 method=$2 hdrs=$3 ctype=$4 bodyf=$5 code=$6 ack=""
+	[ "$method" = INVITE ] && ack=$(cat <<-EOF
+		<send>
+		  <![CDATA[
+		    ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+		    Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+		    From: <sip:alice@[local_ip]>;tag=[pid]SIPpTag00[call_number]
+		    To: <sip:[service]@[remote_ip]>[peer_tag_param]
+		    Call-ID: [call_id]
+		    CSeq: 1 ACK
+		    Max-Forwards: 70
+		    Content-Length: 0
+
+		  ]]>
+		</send>
+	EOF
+	)
+	{
+		cat <<-EOF
+			<?xml version="1.0" encoding="ISO-8859-1" ?>
+			<scenario name="t002 case">
+			<send retrans="500">
+			<![CDATA[
+			$method sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+			Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+			From: <sip:alice@[local_ip]>;tag=[pid]SIPpTag00[call_number]
+			To: <sip:[service]@[remote_ip]>
+			Call-ID: [call_id]
+			CSeq: 1 $method
+			Contact: <sip:alice@[local_ip]:[local_port]>
+			Max-Forwards: 70
+		EOF
+		[ -n "$hdrs" ] && tr '|' '\n' <<<"$hdrs"
+		[ -n "$ctype" ] && echo "Content-Type: $ctype"
+		echo "Content-Length: [len]"
+		echo
+		[ -n "$bodyf" ] && cat "$bodyf"
+		echo "]]>"
+		echo "</send>"
+		echo "<recv response=\"100\" optional=\"true\"/>"
+		echo "<recv response=\"$code\"/>"
+		echo "$ack"
+		echo "</scenario>"
+	} >"$out"
+}
+

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests (all, or those named: run.sh t002_classify ...)
+# against one private PostgreSQL started here; each test starts and stops
+# its own Kamailio. Prints "e2e: N passed, N failed"; exit 1 on any failure.
+. "$(dirname "$0")/lib.sh"
+
+PER_TEST_TIMEOUT=${SFWD_TEST_TIMEOUT:-300}
+
+mkdir -p "$E2E_VAR"
+trap 'sf_pg_stop "$E2E_PGDIR"' EXIT
+trap 'exit 130' INT TERM
+# a fresh cluster per run: no state leaks from an earlier run
+sf_pg_destroy "$E2E_PGDIR"
+sf_pg_start "$E2E_PGDIR" "$E2E_PG_PORT" || exit 1
+export SFWD_TEST_PG_UP=1
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	tests=()
+	for d in "$E2E_DIR"/t[0-9]*/; do
+		tests+=("$(basename "$d")")
+	done
+fi
+
+passed=0
+failed=0
+failed_names=()
+start=$(date +%s)
+for t in "${tests[@]}"; do
+	echo "== $t: $(head -n 1 "$E2E_DIR/$t/README" 2>/dev/null)"
+	if timeout -k 10 "$PER_TEST_TIMEOUT" "$E2E_DIR/$t/run.sh"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failed_names+=("$t")
+	fi
+done
+echo "e2e: $((passed + failed)) tests in $(($(date +%s) - start)) s"
+[ "$failed" -gt 0 ] && echo "e2e: failed: ${failed_names[*]}"
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+. "$(dirname "$0")/../lib.sh"
+e2e_begin
+
+export SFWD_VAR=$T_DIR/var
+export SFWD_SIP_PORT=$((E2E_SIP_PORT + 100))
+export SFWD_PG_PORT=$((E2E_PG_PORT + 100))
+export SFWD_SIP_ADDR=$E2E_ADDR
+
+# as a terminal would: its own process group (job control on, so SIGINT
+# is not ignored in it), Ctrl-C to the whole group
+e2e_on_exit '"$SF_TOP/scripts/sfwd-run.sh" stop'
+set -m
+make -s -C "$SF_TOP" run >"$T_DIR/make_run.out" 2>&1 </dev/null &
+runner=$!
+set +m
+up=0
+for ((i = 0; i < 600; i++)); do
+	if grep -q "sfwd is running" "$T_DIR/make_run.out" 2>/dev/null; then
+		up=1
+		break
+	fi
+	kill -0 "$runner" 2>/dev/null || break
+	sleep 0.1
+done
+e2e_eq "make run is up within 60 s" 1 "$up"
+
+E2E_SIP_PORT=$SFWD_SIP_PORT e2e_check "REGISTER to make run's Kamailio -> 200" \
+	e2e_sipp reg "$E2E_SIPP_DIR/register.xml" -s bob -m 1 -p $((SFWD_SIP_PORT + 1))
+kpid=$(cat "$SFWD_VAR/run/kamailio.pid" 2>/dev/null)
+ppid_pg=$(head -n 1 "$SFWD_VAR/pg/data/postmaster.pid" 2>/dev/null)
+
+kill -INT -- "-$runner" 2>/dev/null
+for ((i = 0; i < 300; i++)); do
+	kill -0 "$runner" 2>/dev/null || break
+	sleep 0.1
+done
+gone() { # gone PID: not running within 30 s
+	local j
+	[ -n "$1" ] || return 1
+	for ((j = 0; j < 300; j++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+e2e_check "Ctrl-C: make run exited" gone "$runner"
+e2e_check "Ctrl-C: Kamailio ($kpid) stopped" gone "$kpid"
+e2e_check "Ctrl-C: PostgreSQL ($ppid_pg) stopped" gone "$ppid_pg"
+e2e_check "no process left in make run's state folder" \
+	test -z "$(pgrep -f "$SFWD_VAR" || true)"
+e2e_end
