@@ -22,7 +22,7 @@ sf_pg_bindir() {
 # PostgreSQL refuses to run as root: run its tools as "postgres" then.
 sf_pg_as() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
