@@ -9,44 +9,88 @@ CREATE TABLE sfwd_version (
 );
 INSERT INTO sfwd_version (version) VALUES (1);
 
--- One row per stored request. A row is "queued" until a 2xx from the
--- recipient deletes it; "failed" and "expired" are terminal and kept for
--- `retention` seconds. A queued row is claimed by a flusher while
--- lease_until lies in the future.
+-- One row per stored request. A row is 'queued' until a 2xx from the
+-- recipient deletes it; 'failed' and 'expired' are terminal and kept for
+-- the module's `retention` seconds. A queued row is claimed by a flusher
+-- (claim_owner = "<node_id>/<pid>") while lease_until lies in the future.
 CREATE TABLE sfwd_message (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	aor text NOT NULL,               -- normalised recipient AoR
-	ruri text NOT NULL,              -- Request-URI as received
-	to_hdr text NOT NULL,            -- To header body
-	from_uri text NOT NULL,          -- sender URI
-	from_name text NOT NULL DEFAULT '', -- sender display name
-	from_hdr text NOT NULL,          -- From header body (with tag)
+	aor text NOT NULL,                -- normalised recipient AoR (as usrloc)
+	ruri text NOT NULL,               -- Request-URI as received
+	from_uri text NOT NULL,           -- sender
+	from_name text NOT NULL DEFAULT '', -- sender display name (as sent)
+	from_tag text NOT NULL DEFAULT '',
+	to_uri text NOT NULL,
+	to_name text NOT NULL DEFAULT '',
 	call_id text NOT NULL,
-	received timestamptz NOT NULL DEFAULT now(),
-	expires timestamptz NOT NULL,
+	cseq integer NOT NULL,
+	received timestamptz NOT NULL,    -- when Kamailio received the request
+	expires timestamptz NOT NULL,     -- undelivered after this: 'expired'
 	class smallint NOT NULL CHECK (class IN (2, 3)),
-	notify smallint NOT NULL DEFAULT 0,
-	content_type text NOT NULL,      -- full value, no length cap
-	body bytea NOT NULL,             -- binary-safe
+	notify smallint NOT NULL DEFAULT 0, -- report bits: 1 delivery, 2 failure
+	content_type text NOT NULL,       -- full value, no length cap
+	body bytea NOT NULL,              -- byte for byte
 	headers text NOT NULL DEFAULT '', -- kept headers, "Name: value\r\n" each
 	state text NOT NULL DEFAULT 'queued'
 		CHECK (state IN ('queued', 'failed', 'expired')),
 	attempts integer NOT NULL DEFAULT 0,
-	next_attempt timestamptz NOT NULL DEFAULT now(),
+	next_attempt timestamptz,         -- timed retry; NULL: next registration
 	claim_owner text,
 	lease_until timestamptz,
-	last_code smallint,
-	done_at timestamptz              -- when the row became terminal
+	last_code smallint,               -- last final SIP status of a replay
+	done_at timestamptz               -- when the row became terminal
 );
 
--- the flusher: queued rows of one AoR in arrival order
+-- a recipient's queue in arrival order (flush, quota)
 CREATE INDEX sfwd_message_queue ON sfwd_message (aor, id)
 	WHERE state = 'queued';
+-- timed retries
+CREATE INDEX sfwd_message_retry ON sfwd_message (next_attempt)
+	WHERE state = 'queued' AND next_attempt IS NOT NULL;
 -- the expiry timer
 CREATE INDEX sfwd_message_expires ON sfwd_message (expires)
 	WHERE state = 'queued';
 -- retention of terminal rows
 CREATE INDEX sfwd_message_done ON sfwd_message (done_at)
 	WHERE state <> 'queued';
+-- claims of one node (released when it starts again)
+CREATE INDEX sfwd_message_claim ON sfwd_message (claim_owner)
+	WHERE claim_owner IS NOT NULL;
+
+-- Store one message; the mailbox quota is checked under a per-AoR lock so
+-- that concurrent stores cannot exceed it. Returns the new id, or -1 when
+-- the mailbox already holds p_max queued messages (p_max 0: no limit).
+CREATE FUNCTION sfwd_store(p_aor text, p_ruri text, p_from_uri text,
+		p_from_name text, p_from_tag text, p_to_uri text, p_to_name text,
+		p_call_id text, p_cseq integer, p_received double precision,
+		p_lifetime integer, p_class smallint, p_notify smallint,
+		p_content_type text, p_body bytea, p_headers text, p_max integer,
+		p_retry integer)
+	RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	n integer;
+	new_id bigint;
+BEGIN
+	IF p_max > 0 THEN
+		PERFORM pg_advisory_xact_lock(hashtextextended(p_aor, 0));
+		SELECT count(*) INTO n FROM (SELECT 1 FROM sfwd_message
+			WHERE aor = p_aor AND state = 'queued' LIMIT p_max) q;
+		IF n >= p_max THEN
+			RETURN -1;
+		END IF;
+	END IF;
+	INSERT INTO sfwd_message (aor, ruri, from_uri, from_name, from_tag,
+			to_uri, to_name, call_id, cseq, received, expires, class, notify,
+			content_type, body, headers, next_attempt)
+		VALUES (p_aor, p_ruri, p_from_uri, p_from_name, p_from_tag, p_to_uri,
+			p_to_name, p_call_id, p_cseq, to_timestamp(p_received),
+			to_timestamp(p_received) + make_interval(secs => p_lifetime),
+			p_class, p_notify, p_content_type, p_body, p_headers,
+			CASE WHEN p_retry > 0
+				THEN now() + make_interval(secs => p_retry) END)
+		RETURNING id INTO new_id;
+	RETURN new_id;
+END
+$$;
 
 COMMIT;

@@ -11,36 +11,134 @@
  * \brief sfwd :: module glue (exports, init, script and KEMI wrappers)
  */
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "core/sr_module.h"
 #include "core/dprint.h"
 #include "core/mod_fix.h"
 #include "core/xavp.h"
 #include "core/kemi.h"
+#include "core/ut.h"
+#include "core/trim.h"
+#include "core/socket_info.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_content.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_expires.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_to.h"
+#include "core/parser/parse_uri.h"
 
 #include "sf_classify.h"
+#include "sf_db.h"
+#include "sf_flush.h"
+#include "sf_queue.h"
+#include "sf_store.h"
+#include "sf_text.h"
+#include "sfwd_mod.h"
 
 MODULE_VERSION
 
-/* modparam default_class: instant | store | notify */
-static int _sf_default_class = SF_CLASS_STORE;
+/* clang-format off */
+sf_cfg_t _sf_cfg = {
+	.default_class = SF_CLASS_STORE,
+	.db_url = NULL,
+	.db_timeout_ms = 2000,
+	.flush_db_timeout_ms = 10000,
+	.max_messages = 1000,
+	.max_body_size = 131072,
+	.default_lifetime = 604800,		/* 7 days */
+	.max_lifetime = 2592000,		/* 30 days */
+	.keep_headers = "",
+	.flush_workers = 2,
+	.flush_on_register = 1,
+	.flush_window = 1,
+	.flush_batch = 100,
+	.lease_time = 120,
+	.retry_interval = 60,
+	.max_retry_interval = 3600,
+	.max_attempts = 10,
+	.retention = 86400,
+	.sweep_interval = 5,
+	.node_id = STR_NULL,
+	.ul_table = str_init("location"),
+	.queue_size = 10000,
+};
+/* clang-format on */
+
+struct tm_binds _sf_tmb;
+usrloc_api_t _sf_ul;
+udomain_t *_sf_udomain = NULL;
+
+/* this process's connection for sf_store() */
+static sf_db_t _sf_wdb;
+static char *_sf_node_id_param = NULL;
+static char *_sf_ul_table_param = NULL;
+
+/* sf_store() return codes */
+#define SF_STORE_ENOTSTORABLE -1
+#define SF_STORE_EDB -2
+#define SF_STORE_EFULL -3
+#define SF_STORE_ETOOBIG -4
+
+/* headers never stored, whatever keep_headers says */
+static const char _sf_never_kept[] =
+		"Authorization,Proxy-Authorization,Via,Route,Record-Route,"
+		"Max-Forwards,From,To,Call-ID,CSeq,Content-Type,Content-Length,"
+		"Contact,Request-Disposition,Proxy-Require,Require";
+/* headers always kept (From, To, Call-ID, CSeq, Content-Type have
+ * columns of their own) */
+static const char _sf_always_kept[] =
+		"Date,Subject,Expires,P-Asserted-Identity";
 
 static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
 static int sf_param_default_class(modparam_t type, void *val);
 static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_store(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t cmds[] = {
 	{"sf_classify", (cmd_function)w_sf_classify, 0, 0, 0, ANY_ROUTE},
+	{"sf_store", (cmd_function)w_sf_store, 0, 0, 0,
+		REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sf_store", (cmd_function)w_sf_store, 1, fixup_spve_null,
+		fixup_free_spve_null, REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sf_flush", (cmd_function)w_sf_flush, 0, 0, 0, ANY_ROUTE},
+	{"sf_flush", (cmd_function)w_sf_flush, 1, fixup_spve_null,
+		fixup_free_spve_null, ANY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
 static param_export_t params[] = {
 	{"default_class", PARAM_STRING | PARAM_USE_FUNC,
 		(void *)sf_param_default_class},
+	{"db_url", PARAM_STRING, &_sf_cfg.db_url},
+	{"db_timeout_ms", PARAM_INT, &_sf_cfg.db_timeout_ms},
+	{"flush_db_timeout_ms", PARAM_INT, &_sf_cfg.flush_db_timeout_ms},
+	{"max_messages", PARAM_INT, &_sf_cfg.max_messages},
+	{"max_body_size", PARAM_INT, &_sf_cfg.max_body_size},
+	{"default_lifetime", PARAM_INT, &_sf_cfg.default_lifetime},
+	{"max_lifetime", PARAM_INT, &_sf_cfg.max_lifetime},
+	{"keep_headers", PARAM_STRING, &_sf_cfg.keep_headers},
+	{"flush_workers", PARAM_INT, &_sf_cfg.flush_workers},
+	{"flush_on_register", PARAM_INT, &_sf_cfg.flush_on_register},
+	{"flush_window", PARAM_INT, &_sf_cfg.flush_window},
+	{"flush_batch", PARAM_INT, &_sf_cfg.flush_batch},
+	{"lease_time", PARAM_INT, &_sf_cfg.lease_time},
+	{"retry_interval", PARAM_INT, &_sf_cfg.retry_interval},
+	{"max_retry_interval", PARAM_INT, &_sf_cfg.max_retry_interval},
+	{"max_attempts", PARAM_INT, &_sf_cfg.max_attempts},
+	{"retention", PARAM_INT, &_sf_cfg.retention},
+	{"sweep_interval", PARAM_INT, &_sf_cfg.sweep_interval},
+	{"node_id", PARAM_STRING, &_sf_node_id_param},
+	{"ul_table", PARAM_STRING, &_sf_ul_table_param},
+	{"queue_size", PARAM_INT, &_sf_cfg.queue_size},
 	{0, 0, 0}
 };
 
@@ -53,8 +151,8 @@ struct module_exports exports = {
 	0,				 /* pseudo-variables exports */
 	0,				 /* response handling function */
 	mod_init,		 /* module init function */
-	0,				 /* per-child init function */
-	0				 /* module destroy function */
+	child_init,		 /* per-child init function */
+	mod_destroy		 /* module destroy function */
 };
 /* clang-format on */
 
@@ -69,13 +167,163 @@ static int sf_param_default_class(modparam_t type, void *val)
 				s);
 		return -1;
 	}
-	_sf_default_class = c;
+	_sf_cfg.default_class = c;
 	return 0;
+}
+
+/* every int modparam within its range; a clear message otherwise */
+static int sf_check_params(void)
+{
+	struct
+	{
+		const char *name;
+		int *v;
+		int min;
+		int max;
+	} r[] = {
+			{"db_timeout_ms", &_sf_cfg.db_timeout_ms, 10, 600000},
+			{"flush_db_timeout_ms", &_sf_cfg.flush_db_timeout_ms, 10, 600000},
+			{"max_messages", &_sf_cfg.max_messages, 0, 100000000},
+			{"max_body_size", &_sf_cfg.max_body_size, 1, 16777216},
+			{"default_lifetime", &_sf_cfg.default_lifetime, 1, 315360000},
+			{"max_lifetime", &_sf_cfg.max_lifetime, 1, 315360000},
+			{"flush_workers", &_sf_cfg.flush_workers, 1, 64},
+			{"flush_window", &_sf_cfg.flush_window, 1, 10000},
+			{"flush_batch", &_sf_cfg.flush_batch, 1, 10000},
+			{"lease_time", &_sf_cfg.lease_time, 5, 86400},
+			{"retry_interval", &_sf_cfg.retry_interval, 1, 86400},
+			{"max_retry_interval", &_sf_cfg.max_retry_interval, 1, 2592000},
+			{"max_attempts", &_sf_cfg.max_attempts, 0, 1000000},
+			{"retention", &_sf_cfg.retention, 0, 315360000},
+			{"sweep_interval", &_sf_cfg.sweep_interval, 1, 3600},
+			{"queue_size", &_sf_cfg.queue_size, 1, 10000000},
+	};
+	unsigned int i;
+
+	for(i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		if(*r[i].v < r[i].min || *r[i].v > r[i].max) {
+			LM_ERR("modparam %s=%d is out of range [%d, %d]\n", r[i].name,
+					*r[i].v, r[i].min, r[i].max);
+			return -1;
+		}
+	}
+	if(_sf_cfg.default_lifetime > _sf_cfg.max_lifetime)
+		_sf_cfg.default_lifetime = _sf_cfg.max_lifetime;
+	return 0;
+}
+
+/* "<hostname>:<first listen port>" unless node_id is set */
+static int sf_node_id_init(void)
+{
+	static char buf[300];
+	struct socket_info *si;
+	char host[256];
+
+	if(_sf_node_id_param && *_sf_node_id_param) {
+		_sf_cfg.node_id.s = _sf_node_id_param;
+		_sf_cfg.node_id.len = strlen(_sf_node_id_param);
+		return 0;
+	}
+	if(gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "kamailio");
+	host[sizeof(host) - 1] = '\0';
+	si = get_first_socket();
+	_sf_cfg.node_id.len = snprintf(
+			buf, sizeof(buf), "%s:%d", host, si ? (int)si->port_no : 0);
+	_sf_cfg.node_id.s = buf;
+	return 0;
+}
+
+/* the schema version must match; claims of this node's last run are
+ * freed (its flushers are gone) */
+static int sf_db_startup_check(void)
+{
+	sf_db_t db;
+	int n, ret = 0;
+
+	sf_db_init(&db, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms, sf_store_stmts,
+			SF_ST_COUNT, SF_SCHEMA_VERSION);
+	if(sf_db_connect(&db) < 0) {
+		if(db.last_err == SF_DB_ESCHEMA)
+			return -1;
+		LM_WARN("database not reachable at start-up; sfwd answers "
+				"sf_store() with -2 until it is\n");
+		return 0;
+	}
+	n = sf_store_release_node(&db, &_sf_cfg.node_id);
+	if(n > 0)
+		LM_INFO("released %d messages claimed by the last run of %.*s\n", n,
+				_sf_cfg.node_id.len, _sf_cfg.node_id.s);
+	else if(n < 0)
+		ret = -1;
+	sf_db_close(&db);
+	return ret;
 }
 
 static int mod_init(void)
 {
+	bind_usrloc_t bind_usrloc;
+
+	if(sf_check_params() < 0)
+		return -1;
+	if(_sf_ul_table_param && *_sf_ul_table_param) {
+		_sf_cfg.ul_table.s = _sf_ul_table_param;
+		_sf_cfg.ul_table.len = strlen(_sf_ul_table_param);
+	}
+	if(_sf_cfg.db_url == NULL || *_sf_cfg.db_url == '\0') {
+		LM_INFO("no db_url: only sf_classify() is available\n");
+		_sf_cfg.db_url = NULL;
+		return 0;
+	}
+	if(sf_node_id_init() < 0)
+		return -1;
+	if(load_tm_api(&_sf_tmb) < 0) {
+		LM_ERR("cannot bind tm (load tm before sfwd)\n");
+		return -1;
+	}
+	bind_usrloc = (bind_usrloc_t)find_export("ul_bind_usrloc", 1, 0);
+	if(bind_usrloc == NULL || bind_usrloc(&_sf_ul) < 0) {
+		LM_ERR("cannot bind usrloc (load usrloc before sfwd)\n");
+		return -1;
+	}
+	if(_sf_ul.register_udomain(_sf_cfg.ul_table.s, &_sf_udomain) < 0) {
+		LM_ERR("cannot use usrloc table %s\n", _sf_cfg.ul_table.s);
+		return -1;
+	}
+	if(_sf_cfg.flush_on_register
+			&& _sf_ul.register_ulcb(UL_CONTACT_INSERT | UL_CONTACT_UPDATE,
+					   sf_ul_contact_cb, NULL)
+					   < 0) {
+		LM_ERR("cannot register the usrloc callback\n");
+		return -1;
+	}
+	if(sf_queue_init(_sf_cfg.flush_workers, _sf_cfg.queue_size, 4096) < 0)
+		return -1;
+	if(sf_db_startup_check() < 0)
+		return -1;
+	return sf_flush_mod_init();
+}
+
+static int child_init(int rank)
+{
+	if(_sf_cfg.db_url == NULL)
+		return 0;
+	if(rank == PROC_MAIN)
+		return sf_flush_fork();
+	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
+		return 0;
+	sf_db_init(&_sf_wdb, _sf_cfg.db_url, _sf_cfg.db_timeout_ms, sf_store_stmts,
+			SF_ST_COUNT, SF_SCHEMA_VERSION);
+	/* SIP workers connect now; a failure is retried at the first store */
+	if(rank > 0)
+		sf_db_connect(&_sf_wdb);
 	return 0;
+}
+
+static void mod_destroy(void)
+{
+	sf_db_close(&_sf_wdb);
+	sf_queue_destroy();
 }
 
 /*! \brief the message body, bounded by Content-Length when it is present */
@@ -167,7 +415,7 @@ static int ki_sf_classify(sip_msg_t *msg)
 		in.content_type.len = (size_t)msg->content_type->body.len;
 	}
 	in.body = sf_msg_body(msg);
-	in.default_class = _sf_default_class;
+	in.default_class = _sf_cfg.default_class;
 
 	ret = sf_classify_parse(&in, &res);
 	if(ret < 0) {
@@ -195,11 +443,346 @@ static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sf_classify(msg);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* sf_store() */
+
+/* the AoR (as usrloc keys it) of a SIP URI or of "user@host" */
+static int sf_aor_of(str *uri, char *out, int outsize)
+{
+	sip_uri_t pu;
+	char *at;
+
+	if(uri->len > 4
+			&& (strncasecmp(uri->s, "sip:", 4) == 0
+					|| strncasecmp(uri->s, "sips:", 5) == 0)) {
+		if(parse_uri(uri->s, uri->len, &pu) < 0)
+			return -1;
+		return sf_aor_build(pu.user.s, pu.user.len, pu.host.s, pu.host.len,
+				_sf_ul.use_domain, out, outsize);
+	}
+	at = memchr(uri->s, '@', uri->len);
+	if(at == NULL)
+		return sf_aor_build(
+				uri->s, uri->len, NULL, 0, _sf_ul.use_domain, out, outsize);
+	return sf_aor_build(uri->s, at - uri->s, at + 1, uri->s + uri->len - at - 1,
+			_sf_ul.use_domain, out, outsize);
+}
+
+/* "Name: value\r\n" of every header to keep, and Date when absent */
+static int sf_kept_headers(sip_msg_t *msg, time_t received, str *out)
+{
+	hdr_field_t *hf;
+	int size = 64, has_date = 0, len = 0;
+	char *buf;
+
+	for(hf = msg->headers; hf != NULL; hf = hf->next)
+		size += hf->name.len + hf->body.len + 4;
+	buf = pkg_malloc(size);
+	if(buf == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	for(hf = msg->headers; hf != NULL; hf = hf->next) {
+		if(sf_name_in_list(hf->name.s, hf->name.len, _sf_never_kept,
+				   sizeof(_sf_never_kept) - 1))
+			continue;
+		if(!sf_name_in_list(hf->name.s, hf->name.len, _sf_always_kept,
+				   sizeof(_sf_always_kept) - 1)
+				&& !sf_name_in_list(hf->name.s, hf->name.len,
+						_sf_cfg.keep_headers, strlen(_sf_cfg.keep_headers)))
+			continue;
+		if(hf->name.len == 4 && strncasecmp(hf->name.s, "Date", 4) == 0)
+			has_date = 1;
+		memcpy(buf + len, hf->name.s, hf->name.len);
+		len += hf->name.len;
+		memcpy(buf + len, ": ", 2);
+		len += 2;
+		memcpy(buf + len, hf->body.s, hf->body.len);
+		len += hf->body.len;
+		memcpy(buf + len, "\r\n", 2);
+		len += 2;
+	}
+	if(!has_date) {
+		memcpy(buf + len, "Date: ", 6);
+		len += 6;
+		len += sf_http_date(received, buf + len, size - len);
+		memcpy(buf + len, "\r\n", 2);
+		len += 2;
+	}
+	out->s = buf;
+	out->len = len;
+	return 0;
+}
+
+static int sf_valid_text(const str *s, const char *what, sip_msg_t *msg)
+{
+	if(s->len == 0 || sf_utf8_valid(s->s, s->len))
+		return 1;
+	LM_INFO("not storing a MESSAGE whose %s is not UTF-8 (call-id %.*s)\n",
+			what, msg->callid->body.len, msg->callid->body.s);
+	return 0;
+}
+
+/* the class the sender asked for: $xavp(sf) when sf_classify() ran */
+static int sf_msg_class(sip_msg_t *msg, int *notify)
+{
+	str root = str_init("sf");
+	str k_class = str_init("class");
+	str k_notify = str_init("notify");
+	sr_xavp_t *x;
+	int cls;
+
+	x = xavp_get_child_with_ival(&root, &k_class);
+	if(x == NULL) {
+		cls = ki_sf_classify(msg);
+		if(cls < 0)
+			return cls;
+		x = xavp_get_child_with_ival(&root, &k_class);
+		if(x == NULL)
+			return -1;
+	}
+	cls = x->val.v.i;
+	x = xavp_get_child_with_ival(&root, &k_notify);
+	*notify = x ? x->val.v.i : 0;
+	return cls;
+}
+
+/*!
+ * \brief store the current MESSAGE for its recipient (owner: a SIP URI or
+ *   user@host; default the Request-URI as received)
+ * \return 1 stored and committed, -1 not storable, -2 database
+ *   unavailable, -3 mailbox full, -4 body too large
+ */
+static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
+{
+	sf_store_req_t r;
+	struct to_body *from, *to;
+	struct timeval tv;
+	str hdrs = STR_NULL, id_s, root = str_init("sf"), k_id = str_init("id");
+	char aor[512], idbuf[24];
+	long long id;
+	int n;
+	exp_body_t *exp;
+	sf_buf_t body;
+
+	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_MESSAGE)
+		return SF_STORE_ENOTSTORABLE;
+	if(_sf_cfg.db_url == NULL) {
+		LM_ERR("sf_store() needs modparam db_url\n");
+		return SF_STORE_EDB;
+	}
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
+			|| msg->cseq == NULL || parse_from_header(msg) < 0
+			|| msg->to == NULL) {
+		LM_INFO("not storing a MESSAGE without From, To, Call-ID or CSeq\n");
+		return SF_STORE_ENOTSTORABLE;
+	}
+	memset(&r, 0, sizeof(r));
+	r.cls = sf_msg_class(msg, &r.notify);
+	if(r.cls != SF_CLASS_STORE && r.cls != SF_CLASS_NOTIFY) {
+		LM_DBG("not storing class %d (call-id %.*s)\n", r.cls,
+				msg->callid->body.len, msg->callid->body.s);
+		return SF_STORE_ENOTSTORABLE;
+	}
+	body = sf_msg_body(msg);
+	r.body.s = (char *)body.s;
+	r.body.len = (int)body.len;
+	if(r.body.len > _sf_cfg.max_body_size) {
+		LM_INFO("not storing a %d-byte body (max_body_size %d, call-id "
+				"%.*s)\n",
+				r.body.len, _sf_cfg.max_body_size, msg->callid->body.len,
+				msg->callid->body.s);
+		return SF_STORE_ETOOBIG;
+	}
+
+	r.ruri = msg->first_line.u.request.uri;
+	n = sf_aor_of(owner ? owner : &r.ruri, aor, sizeof(aor));
+	if(n <= 0) {
+		LM_INFO("not storing: no recipient AoR in %.*s\n",
+				owner ? owner->len : r.ruri.len, owner ? owner->s : r.ruri.s);
+		return SF_STORE_ENOTSTORABLE;
+	}
+	r.aor.s = aor;
+	r.aor.len = n;
+
+	from = get_from(msg);
+	to = get_to(msg);
+	r.from_uri = from->uri;
+	r.from_name = from->display;
+	r.from_tag = from->tag_value;
+	r.to_uri = to->uri;
+	r.to_name = to->display;
+	r.call_id = msg->callid->body;
+	trim(&r.call_id);
+	if(str2sint(&get_cseq(msg)->number, &r.cseq) < 0)
+		r.cseq = 1;
+	if(msg->content_type) {
+		r.content_type = msg->content_type->body;
+		trim(&r.content_type);
+	} else {
+		r.content_type.s = "text/plain";
+		r.content_type.len = 10;
+	}
+
+	/* lifetime: the request's Expires, capped; else the default */
+	r.lifetime = _sf_cfg.default_lifetime;
+	if(msg->expires && parse_expires(msg->expires) == 0) {
+		exp = (exp_body_t *)msg->expires->parsed;
+		if(exp && exp->valid) {
+			if(exp->val == 0) {
+				LM_DBG("Expires: 0, nothing to store\n");
+				return SF_STORE_ENOTSTORABLE;
+			}
+			r.lifetime = exp->val < (unsigned)_sf_cfg.max_lifetime
+								 ? (int)exp->val
+								 : _sf_cfg.max_lifetime;
+		}
+	}
+
+	if(msg->tval.tv_sec != 0) {
+		tv = msg->tval;
+	} else {
+		gettimeofday(&tv, NULL);
+	}
+	r.received = tv.tv_sec + tv.tv_usec / 1e6;
+
+	if(!sf_valid_text(&r.from_uri, "From URI", msg)
+			|| !sf_valid_text(&r.from_name, "From display name", msg)
+			|| !sf_valid_text(&r.to_uri, "To URI", msg)
+			|| !sf_valid_text(&r.to_name, "To display name", msg)
+			|| !sf_valid_text(&r.call_id, "Call-ID", msg)
+			|| !sf_valid_text(&r.ruri, "Request-URI", msg)
+			|| !sf_valid_text(&r.content_type, "Content-Type", msg))
+		return SF_STORE_ENOTSTORABLE;
+	if(sf_kept_headers(msg, tv.tv_sec, &hdrs) < 0)
+		return SF_STORE_EDB;
+	if(!sf_valid_text(&hdrs, "kept headers", msg)) {
+		pkg_free(hdrs.s);
+		return SF_STORE_ENOTSTORABLE;
+	}
+	r.headers = hdrs;
+	r.max_messages = _sf_cfg.max_messages;
+	/* registered but not reached: retry on a timer; else at registration */
+	r.retry = sf_ul_registered(&r.aor) ? _sf_cfg.retry_interval : 0;
+
+	id = sf_store_insert(&_sf_wdb, &r);
+	pkg_free(hdrs.s);
+	if(id < 0) {
+		LM_INFO("database unavailable, not storing for %.*s (call-id %.*s)\n",
+				r.aor.len, r.aor.s, r.call_id.len, r.call_id.s);
+		return SF_STORE_EDB;
+	}
+	if(id == 0) {
+		LM_INFO("mailbox of %.*s is full (%d messages)\n", r.aor.len, r.aor.s,
+				_sf_cfg.max_messages);
+		return SF_STORE_EFULL;
+	}
+	id_s.s = idbuf;
+	id_s.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	xavp_set_child_sval(&root, &k_id, &id_s);
+	LM_INFO("stored message %lld for %.*s from %.*s (call-id %.*s)\n", id,
+			r.aor.len, r.aor.s, r.from_uri.len, r.from_uri.s, r.call_id.len,
+			r.call_id.s);
+	return 1;
+}
+
+static int ki_sf_store(sip_msg_t *msg)
+{
+	return ki_sf_store_owner(msg, NULL);
+}
+
+static int w_sf_store(sip_msg_t *msg, char *p1, char *p2)
+{
+	str owner;
+
+	if(p1 == NULL)
+		return ki_sf_store(msg);
+	if(fixup_get_svalue(msg, (gparam_t *)p1, &owner) < 0) {
+		LM_ERR("cannot get the owner parameter\n");
+		return SF_STORE_ENOTSTORABLE;
+	}
+	return ki_sf_store_owner(msg, &owner);
+}
+
+/* ------------------------------------------------------------------ */
+/* sf_flush() */
+
+/*!
+ * \brief queue the delivery of what waits for an AoR (a SIP URI or
+ *   user@host)
+ * \return 1 queued (or already waiting), -1 bad AoR or queue full
+ */
+static int ki_sf_flush_aor(sip_msg_t *msg, str *uri)
+{
+	char aor[512];
+	str a;
+
+	if(_sf_cfg.db_url == NULL) {
+		LM_ERR("sf_flush() needs modparam db_url\n");
+		return -1;
+	}
+	a.len = sf_aor_of(uri, aor, sizeof(aor));
+	if(a.len <= 0) {
+		LM_INFO("sf_flush: bad AoR %.*s\n", uri->len, uri->s);
+		return -1;
+	}
+	a.s = aor;
+	return sf_queue_push_aor(&a, 0) < 0 ? -1 : 1;
+}
+
+/*! \brief sf_flush() without an AoR: the To of a REGISTER, else the
+ *   Request-URI as received */
+static int ki_sf_flush(sip_msg_t *msg)
+{
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	if(msg->REQ_METHOD == METHOD_REGISTER) {
+		if(parse_headers(msg, HDR_TO_F, 0) < 0 || msg->to == NULL)
+			return -1;
+		return ki_sf_flush_aor(msg, &get_to(msg)->uri);
+	}
+	return ki_sf_flush_aor(msg, &msg->first_line.u.request.uri);
+}
+
+static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2)
+{
+	str uri;
+
+	if(p1 == NULL)
+		return ki_sf_flush(msg);
+	if(fixup_get_svalue(msg, (gparam_t *)p1, &uri) < 0) {
+		LM_ERR("cannot get the AoR parameter\n");
+		return -1;
+	}
+	return ki_sf_flush_aor(msg, &uri);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	{ str_init("sfwd"), str_init("sf_classify"),
 		SR_KEMIP_INT, ki_sf_classify,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_store"),
+		SR_KEMIP_INT, ki_sf_store,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_store_owner"),
+		SR_KEMIP_INT, ki_sf_store_owner,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_flush"),
+		SR_KEMIP_INT, ki_sf_flush,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_flush_aor"),
+		SR_KEMIP_INT, ki_sf_flush_aor,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
 

@@ -1,0 +1,88 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: one libpq connection per process, with deadlines
+ *
+ * Every wait on the server (connect, prepare, query) is bounded by the
+ * connection's timeout; a connection that timed out or broke is closed and
+ * opened again on a later call, at most once per SF_DB_RETRY_MS. Only
+ * prepared statements are run; no SQL is ever built from message text.
+ */
+
+#ifndef _SF_DB_H_
+#define _SF_DB_H_
+
+#include <libpq-fe.h>
+
+/*! \brief after a failed connect, calls fail at once for this long */
+#define SF_DB_RETRY_MS 1000
+
+/*! \brief a prepared statement: name, SQL text, parameter count */
+typedef struct sf_db_stmt
+{
+	const char *name;
+	const char *sql;
+	int nparams;
+} sf_db_stmt_t;
+
+/*! \brief why the last call failed */
+enum sf_db_err
+{
+	SF_DB_OK = 0,
+	SF_DB_EDOWN = 1,	/*!< no connection (server down, refused, backoff) */
+	SF_DB_ETIMEOUT = 2, /*!< the deadline passed */
+	SF_DB_EQUERY = 3,	/*!< the server refused the statement */
+	SF_DB_ESCHEMA = 4	/*!< schema version differs from the module's */
+};
+
+typedef struct sf_db
+{
+	PGconn *conn;
+	const char *url;		   /*!< libpq URI or conninfo */
+	int timeout_ms;			   /*!< bound on every wait */
+	const sf_db_stmt_t *stmts; /*!< statements prepared on connect */
+	int nstmts;				   /*!< number of stmts */
+	int schema_version;		   /*!< expected sfwd_version, 0: no check */
+	long long retry_at_ms;	   /*!< no connect attempt before this */
+	int last_err;			   /*!< enum sf_db_err of the last call */
+} sf_db_t;
+
+/*! \brief set up (no connection yet) */
+void sf_db_init(sf_db_t *db, const char *url, int timeout_ms,
+		const sf_db_stmt_t *stmts, int nstmts, int schema_version);
+
+/*!
+ * \brief connect now unless connected; prepares the statements and checks
+ *   the schema version
+ * \return 0 connected, -1 not (db->last_err says why)
+ */
+int sf_db_connect(sf_db_t *db);
+
+/*! \brief close the connection (reopened by the next call) */
+void sf_db_close(sf_db_t *db);
+
+/*!
+ * \brief run prepared statement `idx` of db->stmts
+ * \param values, lengths, formats as for PQexecPrepared (lengths and
+ *   formats may be NULL for all-text parameters)
+ * \param binary_result 1 to get the result in binary format
+ * \return the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the caller
+ *   PQclear()s it), or NULL with db->last_err set
+ */
+PGresult *sf_db_exec(sf_db_t *db, int idx, const char *const *values,
+		const int *lengths, const int *formats, int binary_result);
+
+/*! \brief a binary-format integer column (int2, int4 or int8) */
+long long sf_db_int(const PGresult *res, int row, int col);
+
+/*! \brief milliseconds of a monotonic clock */
+long long sf_db_now_ms(void);
+
+#endif

@@ -1,0 +1,779 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: flusher processes: claim, replay through tm, outcome
+ */
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/parser/msg_parser.h"
+#include "core/parser/parse_rr.h"
+#include "core/pt.h"
+#include "core/sr_module.h"
+#include "core/ut.h"
+#include "modules/tm/dlg.h"
+#include "modules/tm/t_hooks.h"
+#include "modules/tm/uac.h"
+
+#include "sf_db.h"
+#include "sf_flush.h"
+#include "sf_queue.h"
+#include "sf_store.h"
+#include "sf_text.h"
+#include "sfwd_mod.h"
+
+#define SF_MAX_CONTACTS 16
+#define SF_RESULTS_AT_ONCE 256
+#define SF_SWEEP_LIMIT 1000
+
+/* a registered contact to deliver to (pkg copies) */
+typedef struct sf_contact
+{
+	str uri;
+	str received;
+	str path;
+	struct socket_info *sock;
+} sf_contact_t;
+
+struct sf_sess;
+
+/* one row in flight: sent to every contact, waiting for their replies */
+typedef struct sf_flight
+{
+	struct sf_flight *next;
+	uint64_t token;
+	struct sf_sess *sess;
+	long long id;
+	int attempts;
+	int pending; /* contacts that have not answered */
+	int retry;	 /* some contact answered with a temporary failure */
+	int code;	 /* the last non-2xx code */
+} sf_flight_t;
+
+/* one AoR being flushed */
+typedef struct sf_sess
+{
+	struct sf_sess *next;
+	str aor; /* pkg, NUL-terminated */
+	int due_only;
+	PGresult *batch; /* claimed rows */
+	int *order;		 /* batch row indexes in id order */
+	int nrows;
+	int next_row;
+	long long last_id;
+	int more;			   /* the batch was full: claim again when done */
+	int stop;			   /* a contact did not answer: send no more now */
+	int inflight;		   /* rows in flight */
+	long long retry_at_ms; /* claim again not before */
+	sf_contact_t contacts[SF_MAX_CONTACTS];
+	int ncontacts;
+} sf_sess_t;
+
+/* the state of this flusher process */
+static int _sf_q = -1;
+static sf_db_t _sf_fdb;
+static str _sf_owner = STR_NULL;
+static sf_sess_t *_sf_sessions = NULL;
+static sf_flight_t *_sf_flights = NULL;
+static uint64_t _sf_seq = 0;
+/* delivered rows waiting for one DELETE */
+static char *_sf_del_buf = NULL;
+static int _sf_del_len = 0;
+static int _sf_del_size = 0;
+static int _sf_del_n = 0;
+
+/* ------------------------------------------------------------------ */
+/* usrloc */
+
+void sf_ul_contact_cb(ucontact_t *c, int type, void *param)
+{
+	if(c == NULL || c->aor == NULL)
+		return;
+	if(sf_queue_push_aor(c->aor, 0) < 0)
+		LM_WARN("flush queue full, %.*s waits for its next registration\n",
+				c->aor->len, c->aor->s);
+	else
+		LM_DBG("queued flush of %.*s\n", c->aor->len, c->aor->s);
+}
+
+static int sf_contact_usable(ucontact_t *c, time_t now)
+{
+	if(!(c->expires > now || c->expires == 0))
+		return 0;
+	/* no Allow header in the REGISTER: everything is allowed */
+	if(c->methods != 0 && c->methods != (unsigned int)-1
+			&& !(c->methods & METHOD_MESSAGE))
+		return 0;
+	return 1;
+}
+
+int sf_ul_registered(const str *aor)
+{
+	urecord_t *r = NULL;
+	ucontact_t *c;
+	time_t now = time(NULL);
+	int found = 0;
+
+	if(_sf_udomain == NULL)
+		return 0;
+	_sf_ul.lock_udomain(_sf_udomain, (str *)aor);
+	if(_sf_ul.get_urecord(_sf_udomain, (str *)aor, &r) == 0) {
+		for(c = r->contacts; c != NULL && !found; c = c->next)
+			found = sf_contact_usable(c, now);
+	}
+	_sf_ul.unlock_udomain(_sf_udomain, (str *)aor);
+	return found;
+}
+
+static void sf_contacts_free(sf_sess_t *s)
+{
+	int i;
+
+	for(i = 0; i < s->ncontacts; i++) {
+		if(s->contacts[i].uri.s)
+			pkg_free(s->contacts[i].uri.s);
+	}
+	s->ncontacts = 0;
+}
+
+/* copy the usable contacts of the session's AoR; returns how many */
+static int sf_contacts_load(sf_sess_t *s)
+{
+	urecord_t *r = NULL;
+	ucontact_t *c;
+	time_t now = time(NULL);
+	sf_contact_t *d;
+	char *p;
+
+	sf_contacts_free(s);
+	_sf_ul.lock_udomain(_sf_udomain, &s->aor);
+	if(_sf_ul.get_urecord(_sf_udomain, &s->aor, &r) == 0) {
+		for(c = r->contacts; c != NULL && s->ncontacts < SF_MAX_CONTACTS;
+				c = c->next) {
+			if(!sf_contact_usable(c, now))
+				continue;
+			/* one allocation for the three strings */
+			p = pkg_malloc(c->c.len + c->received.len + c->path.len + 3);
+			if(p == NULL) {
+				PKG_MEM_ERROR;
+				break;
+			}
+			d = &s->contacts[s->ncontacts++];
+			d->uri.s = p;
+			d->uri.len = c->c.len;
+			memcpy(p, c->c.s, c->c.len);
+			p[c->c.len] = '\0';
+			p += c->c.len + 1;
+			d->received.s = p;
+			d->received.len = c->received.len;
+			if(c->received.len)
+				memcpy(p, c->received.s, c->received.len);
+			p[c->received.len] = '\0';
+			p += c->received.len + 1;
+			d->path.s = p;
+			d->path.len = c->path.len;
+			if(c->path.len)
+				memcpy(p, c->path.s, c->path.len);
+			p[c->path.len] = '\0';
+			d->sock = c->sock;
+		}
+	}
+	_sf_ul.unlock_udomain(_sf_udomain, &s->aor);
+	return s->ncontacts;
+}
+
+/* ------------------------------------------------------------------ */
+/* sending */
+
+/* tm: the final reply of a replayed MESSAGE (any process) */
+static void sf_tm_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	uint64_t token = (uint64_t)(uintptr_t)(*ps->param);
+
+	if(sf_queue_push_result(token, ps->code, ps->rpl == FAKED_REPLY) < 0)
+		LM_WARN("result ring of flusher %d full, a replay outcome is "
+				"lost (the row is retried after its lease)\n",
+				SF_TOKEN_QUEUE(token));
+}
+
+/* "name <uri>" or "<uri>" in buf: tm prints a URI ending in '>' as is */
+static int sf_name_addr(
+		const char *name, int nlen, const char *uri, int ulen, str *out)
+{
+	out->s = pkg_malloc(nlen + ulen + 4);
+	if(out->s == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	out->len = 0;
+	if(nlen > 0) {
+		memcpy(out->s, name, nlen);
+		out->s[nlen] = ' ';
+		out->len = nlen + 1;
+	}
+	out->s[out->len++] = '<';
+	memcpy(out->s + out->len, uri, ulen);
+	out->len += ulen;
+	out->s[out->len++] = '>';
+	return 0;
+}
+
+#define COL(r, c) PQgetvalue(res, (r), (c))
+#define LEN(r, c) PQgetlength(res, (r), (c))
+
+/* the stored headers, Expires set to what is left of the lifetime, then
+ * the Content-Type; pkg, caller frees */
+static int sf_replay_headers(PGresult *res, int row, str *out)
+{
+	const char *h = COL(row, SF_CC_HEADERS), *end, *eol;
+	int hlen = LEN(row, SF_CC_HEADERS);
+	long long left = sf_db_int(res, row, SF_CC_EXPIRES) - (long long)time(0);
+	char *w;
+
+	if(left < 0)
+		left = 0;
+	out->s = pkg_malloc(hlen + LEN(row, SF_CC_CONTENT_TYPE) + 64);
+	if(out->s == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	w = out->s;
+	end = h + hlen;
+	while(h < end) {
+		eol = memchr(h, '\n', end - h);
+		eol = eol ? eol + 1 : end;
+		if(eol - h > 8 && strncasecmp(h, "Expires:", 8) == 0) {
+			w += sprintf(w, "Expires: %lld\r\n", left);
+		} else {
+			memcpy(w, h, eol - h);
+			w += eol - h;
+		}
+		h = eol;
+	}
+	memcpy(w, "Content-Type: ", 14);
+	w += 14;
+	memcpy(w, COL(row, SF_CC_CONTENT_TYPE), LEN(row, SF_CC_CONTENT_TYPE));
+	w += LEN(row, SF_CC_CONTENT_TYPE);
+	memcpy(w, "\r\n", 2);
+	w += 2;
+	out->len = (int)(w - out->s);
+	return 0;
+}
+
+/* send one MESSAGE of row to contact ct; 0 sent, -1 not */
+static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
+		str *rem, str *hdrs, uint64_t token)
+{
+	static str method = str_init("MESSAGE");
+	str callid, ftag, body;
+	dlg_t *dlg = NULL;
+	uac_req_t uac_r;
+	rr_t *rr = NULL;
+	int ret;
+
+	callid.s = COL(row, SF_CC_CALL_ID);
+	callid.len = LEN(row, SF_CC_CALL_ID);
+	ftag.s = COL(row, SF_CC_FROM_TAG);
+	ftag.len = LEN(row, SF_CC_FROM_TAG);
+	body.s = COL(row, SF_CC_BODY);
+	body.len = LEN(row, SF_CC_BODY);
+
+	if(_sf_tmb.new_dlg_uac(&callid, ftag.len ? &ftag : NULL,
+			   (unsigned int)sf_db_int(res, row, SF_CC_CSEQ), loc, rem, &dlg)
+			< 0) {
+		LM_ERR("cannot build the replay of message %lld\n",
+				sf_db_int(res, row, SF_CC_ID));
+		return -1;
+	}
+	if(ct->path.len > 0) {
+		/* Path: the route set towards the contact */
+		if(parse_rr_body(ct->path.s, ct->path.len, &rr) < 0
+				|| shm_duplicate_rr(&dlg->route_set, rr) < 0) {
+			LM_ERR("bad Path of a contact of message %lld\n",
+					sf_db_int(res, row, SF_CC_ID));
+			free_rr(&rr);
+			_sf_tmb.free_dlg(dlg);
+			return -1;
+		}
+		free_rr(&rr);
+	}
+	if(_sf_tmb.set_dlg_target(
+			   dlg, &ct->uri, ct->received.len ? &ct->received : NULL)
+			< 0) {
+		_sf_tmb.free_dlg(dlg);
+		return -1;
+	}
+	dlg->send_sock = ct->sock;
+	set_uac_req(&uac_r, &method, hdrs, &body, dlg, TMCB_LOCAL_COMPLETED,
+			sf_tm_cb, (void *)(uintptr_t)token);
+	ret = _sf_tmb.t_uac(&uac_r);
+	_sf_tmb.free_dlg(dlg);
+	if(ret < 0) {
+		LM_INFO("cannot send message %lld to %.*s (%d)\n",
+				sf_db_int(res, row, SF_CC_ID), ct->uri.len, ct->uri.s, ret);
+		return -1;
+	}
+	return 0;
+}
+
+static void sf_outcome(sf_flight_t *f, int code, int local);
+
+/* send the session's next row to every contact */
+static void sf_send_row(sf_sess_t *s)
+{
+	PGresult *res = s->batch;
+	int row = s->order[s->next_row++];
+	sf_flight_t *f;
+	str loc = STR_NULL, rem = STR_NULL, hdrs = STR_NULL;
+	int i, sent = 0;
+
+	f = pkg_malloc(sizeof(*f));
+	if(f == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	memset(f, 0, sizeof(*f));
+	f->id = sf_db_int(res, row, SF_CC_ID);
+	f->attempts = (int)sf_db_int(res, row, SF_CC_ATTEMPTS);
+	f->sess = s;
+	f->token = SF_TOKEN(_sf_q, ++_sf_seq);
+	f->code = 500;
+	f->next = _sf_flights;
+	_sf_flights = f;
+	s->inflight++;
+
+	if(sf_name_addr(COL(row, SF_CC_FROM_NAME), LEN(row, SF_CC_FROM_NAME),
+			   COL(row, SF_CC_FROM_URI), LEN(row, SF_CC_FROM_URI),
+			   &loc) < 0
+			|| sf_name_addr(COL(row, SF_CC_TO_NAME), LEN(row, SF_CC_TO_NAME),
+					   COL(row, SF_CC_TO_URI), LEN(row, SF_CC_TO_URI), &rem)
+					   < 0
+			|| sf_replay_headers(res, row, &hdrs) < 0)
+		goto done;
+	/* count first: a reply may come back before the loop ends */
+	f->pending = s->ncontacts;
+	for(i = 0; i < s->ncontacts; i++) {
+		if(sf_send_one(res, row, &s->contacts[i], &loc, &rem, &hdrs, f->token)
+				== 0) {
+			sent++;
+		} else {
+			f->pending--;
+			f->retry = 1;
+		}
+	}
+	LM_DBG("message %lld for %.*s sent to %d of %d contacts\n", f->id,
+			s->aor.len, s->aor.s, sent, s->ncontacts);
+done:
+	if(loc.s)
+		pkg_free(loc.s);
+	if(rem.s)
+		pkg_free(rem.s);
+	if(hdrs.s)
+		pkg_free(hdrs.s);
+	if(sent == 0) {
+		f->pending = 1;
+		f->retry = 1;
+		sf_outcome(f, 500, 1);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* outcomes */
+
+static void sf_del_add(long long id)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%lld", id);
+
+	if(_sf_del_len + n + 3 > _sf_del_size) {
+		int size = _sf_del_size ? 2 * _sf_del_size : 1024;
+		char *b = pkg_realloc(_sf_del_buf, size);
+		if(b == NULL) {
+			PKG_MEM_ERROR;
+			return; /* the row stays; its lease ends; it is sent again */
+		}
+		_sf_del_buf = b;
+		_sf_del_size = size;
+	}
+	if(_sf_del_len == 0)
+		_sf_del_buf[_sf_del_len++] = '{';
+	else
+		_sf_del_buf[_sf_del_len++] = ',';
+	memcpy(_sf_del_buf + _sf_del_len, num, n);
+	_sf_del_len += n;
+	_sf_del_n++;
+}
+
+/* one DELETE for every row delivered since the last call */
+static void sf_del_flush(void)
+{
+	int n;
+
+	if(_sf_del_n == 0)
+		return;
+	_sf_del_buf[_sf_del_len] = '}';
+	_sf_del_buf[_sf_del_len + 1] = '\0';
+	n = sf_store_delete(&_sf_fdb, &_sf_owner, _sf_del_buf);
+	if(n < 0) {
+		/* keep them for the next round; the lease is renewed meanwhile */
+		_sf_del_buf[_sf_del_len] = '\0';
+		return;
+	}
+	LM_DBG("deleted %d delivered messages\n", n);
+	_sf_del_len = 0;
+	_sf_del_n = 0;
+}
+
+static void sf_flight_free(sf_flight_t *f)
+{
+	sf_flight_t **pp;
+
+	for(pp = &_sf_flights; *pp != NULL; pp = &(*pp)->next) {
+		if(*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
+	f->sess->inflight--;
+	pkg_free(f);
+}
+
+/* one contact's final reply for flight f; local: made by tm here (no
+ * answer, cannot send), so the rest of the batch would fare no better */
+static void sf_outcome(sf_flight_t *f, int code, int local)
+{
+	int out = sf_outcome_of(code), delay;
+
+	if(out == SF_OUT_DELIVERED) {
+		LM_DBG("message %lld delivered to %.*s (%d)\n", f->id, f->sess->aor.len,
+				f->sess->aor.s, code);
+		sf_del_add(f->id);
+		if(f->sess->due_only) {
+			/* reachable again: everything may go, not only what was due */
+			f->sess->due_only = 0;
+			f->sess->more = 1;
+		}
+		sf_flight_free(f);
+		return;
+	}
+	f->code = code;
+	if(out == SF_OUT_RETRY)
+		f->retry = 1;
+	if(local)
+		f->sess->stop = 1;
+	if(--f->pending > 0)
+		return;
+	if(f->retry) {
+		/* timed retry only while the AoR is registered here */
+		delay = sf_ul_registered(&f->sess->aor) ? sf_backoff(f->attempts + 1,
+						_sf_cfg.retry_interval, _sf_cfg.max_retry_interval)
+												: 0;
+		LM_INFO("message %lld for %.*s not delivered (%d), attempt %d, "
+				"next in %d s\n",
+				f->id, f->sess->aor.len, f->sess->aor.s, f->code,
+				f->attempts + 1, delay);
+		sf_store_retry(&_sf_fdb, &_sf_owner, f->id, f->code, delay,
+				_sf_cfg.max_attempts);
+	} else {
+		LM_INFO("message %lld for %.*s refused (%d): failed\n", f->id,
+				f->sess->aor.len, f->sess->aor.s, f->code);
+		sf_store_fail(&_sf_fdb, &_sf_owner, f->id, f->code);
+	}
+	sf_flight_free(f);
+}
+
+static void sf_results(void)
+{
+	sf_result_t r[SF_RESULTS_AT_ONCE];
+	sf_flight_t *f;
+	int n, i;
+
+	do {
+		n = sf_queue_pop_results(_sf_q, r, SF_RESULTS_AT_ONCE);
+		for(i = 0; i < n; i++) {
+			for(f = _sf_flights; f != NULL; f = f->next) {
+				if(f->token == r[i].token)
+					break;
+			}
+			/* unknown: a late reply of a row already decided */
+			if(f != NULL)
+				sf_outcome(f, r[i].code, r[i].local);
+		}
+	} while(n == SF_RESULTS_AT_ONCE);
+}
+
+/* ------------------------------------------------------------------ */
+/* sessions */
+
+static void sf_sess_start(sf_aor_item_t *it)
+{
+	sf_sess_t *s;
+
+	for(s = _sf_sessions; s != NULL; s = s->next) {
+		if(s->aor.len == it->aor.len
+				&& memcmp(s->aor.s, it->aor.s, it->aor.len) == 0) {
+			/* already flushing: look again once this batch is done */
+			s->more = 1;
+			if(!it->due_only)
+				s->due_only = 0;
+			return;
+		}
+	}
+	s = pkg_malloc(sizeof(*s) + it->aor.len + 1);
+	if(s == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	s->aor.s = (char *)(s + 1);
+	s->aor.len = it->aor.len;
+	memcpy(s->aor.s, it->aor.s, it->aor.len);
+	s->aor.s[s->aor.len] = '\0';
+	s->due_only = it->due_only;
+	s->more = 1; /* nothing claimed yet */
+	s->next = _sf_sessions;
+	_sf_sessions = s;
+}
+
+static void sf_sess_free(sf_sess_t *s)
+{
+	sf_sess_t **pp;
+
+	for(pp = &_sf_sessions; *pp != NULL; pp = &(*pp)->next) {
+		if(*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	if(s->batch)
+		PQclear(s->batch);
+	if(s->order)
+		pkg_free(s->order);
+	sf_contacts_free(s);
+	pkg_free(s);
+}
+
+static PGresult *_sf_sort_res;
+
+static int sf_cmp_row(const void *a, const void *b)
+{
+	long long x = sf_db_int(_sf_sort_res, *(const int *)a, SF_CC_ID);
+	long long y = sf_db_int(_sf_sort_res, *(const int *)b, SF_CC_ID);
+
+	return (x > y) - (x < y);
+}
+
+/* claim the next batch; 1 rows to send, 0 nothing left, -1 try later */
+static int sf_sess_claim(sf_sess_t *s)
+{
+	PGresult *res;
+	int i;
+
+	if(s->batch) {
+		PQclear(s->batch);
+		s->batch = NULL;
+	}
+	if(s->order) {
+		pkg_free(s->order);
+		s->order = NULL;
+	}
+	s->nrows = s->next_row = 0;
+	if(sf_contacts_load(s) == 0) {
+		LM_DBG("%.*s has no usable contact here\n", s->aor.len, s->aor.s);
+		s->more = 0;
+		return 0;
+	}
+	res = sf_store_claim(&_sf_fdb, &_sf_owner, &s->aor, s->last_id, s->due_only,
+			_sf_cfg.flush_batch, _sf_cfg.lease_time);
+	if(res == NULL)
+		return -1;
+	s->more = (PQntuples(res) == _sf_cfg.flush_batch);
+	if(PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	s->order = pkg_malloc(PQntuples(res) * sizeof(int));
+	if(s->order == NULL) {
+		PKG_MEM_ERROR;
+		PQclear(res);
+		sf_store_release_aor(&_sf_fdb, &_sf_owner, &s->aor);
+		return -1;
+	}
+	s->batch = res;
+	s->nrows = PQntuples(res);
+	for(i = 0; i < s->nrows; i++)
+		s->order[i] = i;
+	/* RETURNING has no defined order: arrival order is id order */
+	_sf_sort_res = res;
+	qsort(s->order, s->nrows, sizeof(int), sf_cmp_row);
+	s->last_id = sf_db_int(res, s->order[s->nrows - 1], SF_CC_ID);
+	LM_DBG("claimed %d messages for %.*s\n", s->nrows, s->aor.len, s->aor.s);
+	return 1;
+}
+
+/* send what the window allows; claim the next batch when one is done */
+static void sf_sess_step(sf_sess_t *s, long long now_ms)
+{
+	int r;
+
+	for(;;) {
+		while(!s->stop && s->inflight < _sf_cfg.flush_window
+				&& s->next_row < s->nrows)
+			sf_send_row(s);
+		if(s->inflight > 0)
+			return; /* waiting for replies */
+		if(s->stop) {
+			/* give the unsent rows back: retried at the next
+			 * registration or timed retry */
+			if(s->next_row < s->nrows)
+				sf_store_release_aor(&_sf_fdb, &_sf_owner, &s->aor);
+			LM_INFO("%.*s does not answer, %d messages wait\n", s->aor.len,
+					s->aor.s, s->nrows - s->next_row);
+			sf_sess_free(s);
+			return;
+		}
+		if(s->next_row < s->nrows)
+			return;
+		if(!s->more) {
+			sf_sess_free(s);
+			return;
+		}
+		if(s->retry_at_ms > now_ms)
+			return;
+		r = sf_sess_claim(s);
+		if(r < 0) {
+			/* the database is away: try again in a second */
+			s->retry_at_ms = now_ms + SF_DB_RETRY_MS;
+			return;
+		}
+		if(r == 0) {
+			sf_sess_free(s);
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* periodic work */
+
+static void sf_sweep(void)
+{
+	PGresult *res;
+	str aor;
+	int i, n;
+
+	n = sf_store_expire(&_sf_fdb, SF_SWEEP_LIMIT);
+	if(n > 0)
+		LM_INFO("%d stored messages expired\n", n);
+	n = sf_store_purge(&_sf_fdb, _sf_cfg.retention, SF_SWEEP_LIMIT);
+	if(n > 0)
+		LM_DBG("purged %d terminal messages\n", n);
+	res = sf_store_due_aors(&_sf_fdb, SF_SWEEP_LIMIT);
+	if(res == NULL)
+		return;
+	for(i = 0; i < PQntuples(res); i++) {
+		aor.s = PQgetvalue(res, i, 0);
+		aor.len = PQgetlength(res, i, 0);
+		if(sf_ul_registered(&aor))
+			sf_queue_push_aor(&aor, 1);
+		else
+			sf_store_park(&_sf_fdb, &aor);
+	}
+	PQclear(res);
+}
+
+static void sf_flusher_main(int q)
+{
+	long long now, next_renew = 0, next_sweep = 0;
+	sf_aor_item_t *it;
+	sf_sess_t *s, *sn;
+	struct pollfd pfd;
+	char owner[256];
+
+	_sf_q = q;
+	_sf_owner.len = snprintf(owner, sizeof(owner), "%.*s/%d",
+			_sf_cfg.node_id.len, _sf_cfg.node_id.s, (int)getpid());
+	_sf_owner.s = owner;
+	sf_db_init(&_sf_fdb, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms,
+			sf_store_stmts, SF_ST_COUNT, SF_SCHEMA_VERSION);
+	if(sf_db_connect(&_sf_fdb) < 0)
+		LM_WARN("flusher %d: no database yet, retrying\n", q);
+	LM_INFO("flusher %d started as %.*s\n", q, _sf_owner.len, _sf_owner.s);
+
+	for(;;) {
+		cfg_update();
+		pfd.fd = sf_queue_wake_fd(q);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		poll(&pfd, 1, (_sf_sessions || _sf_del_n) ? 20 : 200);
+		sf_queue_drain_wake(q);
+
+		sf_results();
+		while((it = sf_queue_pop_aor(q)) != NULL) {
+			sf_sess_start(it);
+			sf_queue_free_aor(it);
+		}
+		now = sf_db_now_ms();
+		for(s = _sf_sessions; s != NULL; s = sn) {
+			sn = s->next;
+			sf_sess_step(s, now);
+		}
+		sf_del_flush();
+
+		if(_sf_sessions && now >= next_renew) {
+			sf_store_renew(&_sf_fdb, &_sf_owner, _sf_cfg.lease_time);
+			next_renew = now + _sf_cfg.lease_time * 1000LL / 3;
+		}
+		if(q == 0 && now >= next_sweep) {
+			sf_sweep();
+			next_sweep = now + _sf_cfg.sweep_interval * 1000LL;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* set-up */
+
+int sf_flush_mod_init(void)
+{
+	register_procs(_sf_cfg.flush_workers);
+	cfg_register_child(_sf_cfg.flush_workers);
+	return 0;
+}
+
+int sf_flush_fork(void)
+{
+	char desc[32];
+	int i, pid;
+
+	for(i = 0; i < _sf_cfg.flush_workers; i++) {
+		snprintf(desc, sizeof(desc), "sfwd flusher %d", i);
+		pid = fork_process(PROC_RPC, desc, 1);
+		if(pid < 0) {
+			LM_ERR("cannot fork %s\n", desc);
+			return -1;
+		}
+		if(pid == 0) {
+			if(cfg_child_init())
+				exit(-1);
+			sf_flusher_main(i);
+			exit(0); /* not reached */
+		}
+	}
+	return 0;
+}

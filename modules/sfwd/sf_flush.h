@@ -1,0 +1,44 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: flusher processes: claim, replay through tm, outcome
+ *
+ * flush_workers processes, forked from the main process. Flusher q serves
+ * the AoRs that hash to queue q: it claims a batch of the AoR's queued rows
+ * (FOR UPDATE SKIP LOCKED, with a lease), sends each row as a MESSAGE to
+ * every registered contact that takes MESSAGE, at most flush_window rows in
+ * flight, in id (arrival) order, and records the outcome reported by the tm
+ * callbacks: 2xx deletes the row, a temporary failure requeues it with
+ * backoff, a permanent one makes it 'failed'. Flusher 0 also expires rows,
+ * purges old terminal rows and starts the timed retries.
+ */
+
+#ifndef _SF_FLUSH_H_
+#define _SF_FLUSH_H_
+
+#include "core/str.h"
+#include "modules/usrloc/usrloc.h"
+
+/*! \brief mod_init: register the processes (and count them for cfg) */
+int sf_flush_mod_init(void);
+
+/*! \brief child_init(PROC_MAIN): fork the flushers */
+int sf_flush_fork(void);
+
+/*!
+ * \brief is the AoR registered here (a valid contact that takes MESSAGE)?
+ * \return 1 yes, 0 no
+ */
+int sf_ul_registered(const str *aor);
+
+/*! \brief the usrloc callback: queue the AoR of a new or refreshed contact */
+void sf_ul_contact_cb(ucontact_t *c, int type, void *param);
+
+#endif

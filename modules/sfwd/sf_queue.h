@@ -1,0 +1,95 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: shared-memory work queues between SIP workers and flushers
+ *
+ * Each flusher process owns one queue (an AoR hashes to one flusher, so one
+ * node never flushes one AoR twice at once): the AoRs waiting to be
+ * flushed, and the final replies (results) of the MESSAGEs it sent. Both
+ * are filled by other processes (usrloc callbacks and script functions in
+ * SIP workers, tm callbacks in SIP workers or the timer) under the queue's
+ * lock, which is held only to link or unlink an item; a byte written to the
+ * flusher's pipe wakes it.
+ */
+
+#ifndef _SF_QUEUE_H_
+#define _SF_QUEUE_H_
+
+#include <stdint.h>
+
+#include "core/str.h"
+
+/*! \brief an AoR waiting to be flushed */
+typedef struct sf_aor_item
+{
+	struct sf_aor_item *next;
+	int due_only; /*!< timed retry: only rows whose next_attempt passed */
+	str aor;	  /*!< points just after the struct */
+} sf_aor_item_t;
+
+/*! \brief the final reply of one sent MESSAGE */
+typedef struct sf_result
+{
+	uint64_t token; /*!< what the flusher gave tm as callback parameter */
+	int code;		/*!< final SIP status (408 for a timeout) */
+	int local;		/*!< made by tm here (timeout, send error), not received */
+} sf_result_t;
+
+/*!
+ * \brief allocate the queues in shared memory and make the wake pipes
+ *   (mod_init, before the fork)
+ * \return 0 ok, -1 error
+ */
+int sf_queue_init(int nqueues, int max_aors, int max_results);
+
+/*! \brief free the shared memory (mod_destroy) */
+void sf_queue_destroy(void);
+
+/*! \brief the queue an AoR belongs to */
+int sf_queue_of(const str *aor);
+
+/*!
+ * \brief queue an AoR for its flusher, unless it already waits there
+ * \return 1 queued, 2 already waiting, -1 queue full or no memory
+ */
+int sf_queue_push_aor(const str *aor, int due_only);
+
+/*!
+ * \brief take the oldest AoR of queue q
+ * \return the item (shm; free with sf_queue_free_aor) or NULL
+ */
+sf_aor_item_t *sf_queue_pop_aor(int q);
+
+void sf_queue_free_aor(sf_aor_item_t *it);
+
+/*!
+ * \brief post a result to the flusher named in the token's top byte
+ * \return 0 ok, -1 that flusher's result ring is full (result dropped)
+ */
+int sf_queue_push_result(uint64_t token, int code, int local);
+
+/*!
+ * \brief take up to max results of queue q
+ * \return how many were copied to out
+ */
+int sf_queue_pop_results(int q, sf_result_t *out, int max);
+
+/*! \brief the fd a flusher polls for wake-ups; sf_queue_drain_wake empties it */
+int sf_queue_wake_fd(int q);
+void sf_queue_drain_wake(int q);
+
+/*! \brief AoRs and results waiting in queue q (for statistics and RPC) */
+void sf_queue_depth(int q, int *aors, int *results);
+
+/*! \brief the flusher a token belongs to, and token construction */
+#define SF_TOKEN(q, seq) (((uint64_t)(q) << 24) | ((seq)&0xffffffULL))
+#define SF_TOKEN_QUEUE(t) ((int)(((t) >> 24) & 0xff))
+
+#endif

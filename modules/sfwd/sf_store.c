@@ -1,0 +1,340 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: the message store in PostgreSQL
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "sf_store.h"
+
+/* clang-format off */
+const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
+	[SF_ST_STORE] = {"sf_store",
+		"SELECT sfwd_store($1::text, $2::text, $3::text, $4::text, $5::text,"
+		" $6::text, $7::text, $8::text, $9::int4, $10::float8, $11::int4,"
+		" $12::int2, $13::int2, $14::text, $15::bytea, $16::text, $17::int4,"
+		" $18::int4)", 18},
+	[SF_ST_CLAIM] = {"sf_claim",
+		"UPDATE sfwd_message SET claim_owner = $1::text,"
+		" lease_until = now() + make_interval(secs => $6::int4)"
+		" WHERE id IN (SELECT id FROM sfwd_message"
+		"  WHERE aor = $2::text AND state = 'queued' AND id > $3::int8"
+		"  AND expires > now()"
+		"  AND (lease_until IS NULL OR lease_until < now())"
+		"  AND (NOT $4::bool OR next_attempt <= now())"
+		"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"
+		" RETURNING id, from_uri, from_name, from_tag, to_uri, to_name,"
+		" call_id, cseq, content_type, body, headers,"
+		" extract(epoch FROM expires)::int8, attempts, class, notify", 6},
+	[SF_ST_DELETE] = {"sf_delete",
+		"DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
+		" AND claim_owner = $1::text", 2},
+	[SF_ST_RETRY] = {"sf_retry",
+		"UPDATE sfwd_message SET attempts = attempts + 1,"
+		" last_code = $3::int2,"
+		" state = CASE WHEN $5::int4 > 0 AND attempts + 1 >= $5::int4"
+		"  THEN 'failed' ELSE 'queued' END,"
+		" done_at = CASE WHEN $5::int4 > 0 AND attempts + 1 >= $5::int4"
+		"  THEN now() END,"
+		" next_attempt = CASE WHEN $4::int4 > 0"
+		"  THEN now() + make_interval(secs => $4::int4) END,"
+		" claim_owner = NULL, lease_until = NULL"
+		" WHERE id = $2::int8 AND claim_owner = $1::text", 5},
+	[SF_ST_FAIL] = {"sf_fail",
+		"UPDATE sfwd_message SET attempts = attempts + 1,"
+		" last_code = $3::int2, state = 'failed', done_at = now(),"
+		" claim_owner = NULL, lease_until = NULL"
+		" WHERE id = $2::int8 AND claim_owner = $1::text", 3},
+	[SF_ST_RELEASE_AOR] = {"sf_release_aor",
+		"UPDATE sfwd_message SET claim_owner = NULL, lease_until = NULL"
+		" WHERE aor = $2::text AND claim_owner = $1::text", 2},
+	[SF_ST_RENEW] = {"sf_renew",
+		"UPDATE sfwd_message"
+		" SET lease_until = now() + make_interval(secs => $2::int4)"
+		" WHERE claim_owner = $1::text", 2},
+	[SF_ST_RELEASE_NODE] = {"sf_release_node",
+		"UPDATE sfwd_message SET claim_owner = NULL, lease_until = NULL"
+		" WHERE claim_owner IS NOT NULL"
+		" AND left(claim_owner, length($1::text) + 1) = $1::text || '/'", 1},
+	[SF_ST_EXPIRE] = {"sf_expire",
+		"UPDATE sfwd_message SET state = 'expired', done_at = now(),"
+		" claim_owner = NULL, lease_until = NULL"
+		" WHERE id IN (SELECT id FROM sfwd_message"
+		"  WHERE state = 'queued' AND expires <= now()"
+		"  AND (lease_until IS NULL OR lease_until < now())"
+		"  ORDER BY expires LIMIT $1::int4 FOR UPDATE SKIP LOCKED)", 1},
+	[SF_ST_PURGE] = {"sf_purge",
+		"DELETE FROM sfwd_message WHERE id IN (SELECT id FROM sfwd_message"
+		"  WHERE state <> 'queued'"
+		"  AND done_at < now() - make_interval(secs => $1::int4)"
+		"  LIMIT $2::int4 FOR UPDATE SKIP LOCKED)", 2},
+	[SF_ST_DUE_AORS] = {"sf_due_aors",
+		"SELECT DISTINCT aor FROM (SELECT aor FROM sfwd_message"
+		"  WHERE state = 'queued' AND next_attempt <= now()"
+		"  AND (lease_until IS NULL OR lease_until < now())"
+		"  ORDER BY next_attempt LIMIT $1::int4) d", 1},
+	[SF_ST_PARK] = {"sf_park",
+		"UPDATE sfwd_message SET next_attempt = NULL"
+		" WHERE aor = $1::text AND state = 'queued'"
+		" AND next_attempt <= now()", 1},
+};
+/* clang-format on */
+
+#define SF_MAX_PARAMS 18
+
+/* parameters in binary format; integers are kept, big-endian, in ibuf */
+typedef struct sf_params
+{
+	const char *v[SF_MAX_PARAMS];
+	int l[SF_MAX_PARAMS];
+	int f[SF_MAX_PARAMS];
+	unsigned char ibuf[SF_MAX_PARAMS][8];
+	int n;
+} sf_params_t;
+
+static void p_bytes(sf_params_t *p, const char *s, int len)
+{
+	p->v[p->n] = (s && len > 0) ? s : "";
+	p->l[p->n] = len > 0 ? len : 0;
+	p->f[p->n] = 1;
+	p->n++;
+}
+
+static void p_str(sf_params_t *p, const str *s)
+{
+	p_bytes(p, s ? s->s : NULL, s ? s->len : 0);
+}
+
+/* a NUL-terminated string in text format (e.g. an array literal) */
+static void p_text(sf_params_t *p, const char *s)
+{
+	p->v[p->n] = s;
+	p->l[p->n] = 0;
+	p->f[p->n] = 0;
+	p->n++;
+}
+
+/* an n-byte big-endian integer */
+static void p_int(sf_params_t *p, uint64_t v, int n)
+{
+	unsigned char *b = p->ibuf[p->n];
+	int i;
+
+	for(i = n - 1; i >= 0; i--) {
+		b[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+	p_bytes(p, (const char *)b, n);
+}
+
+static void p_i2(sf_params_t *p, int v)
+{
+	p_int(p, (uint64_t)(int64_t)v, 2);
+}
+
+static void p_i4(sf_params_t *p, int v)
+{
+	p_int(p, (uint64_t)(int64_t)v, 4);
+}
+
+static void p_i8(sf_params_t *p, long long v)
+{
+	p_int(p, (uint64_t)v, 8);
+}
+
+static void p_f8(sf_params_t *p, double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	p_int(p, u, 8);
+}
+
+static void p_bool(sf_params_t *p, int b)
+{
+	p_int(p, b ? 1 : 0, 1);
+}
+
+static PGresult *sf_run(sf_db_t *db, int st, sf_params_t *p, int binary)
+{
+	return sf_db_exec(db, st, p->v, p->l, p->f, binary);
+}
+
+/* run a statement whose result is only its row count */
+static int sf_run_count(sf_db_t *db, int st, sf_params_t *p)
+{
+	PGresult *res = sf_run(db, st, p, 0);
+	int n;
+
+	if(res == NULL)
+		return -1;
+	n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return n;
+}
+
+long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
+{
+	sf_params_t p;
+	PGresult *res;
+	long long id;
+
+	p.n = 0;
+	p_str(&p, &r->aor);
+	p_str(&p, &r->ruri);
+	p_str(&p, &r->from_uri);
+	p_str(&p, &r->from_name);
+	p_str(&p, &r->from_tag);
+	p_str(&p, &r->to_uri);
+	p_str(&p, &r->to_name);
+	p_str(&p, &r->call_id);
+	p_i4(&p, r->cseq);
+	p_f8(&p, r->received);
+	p_i4(&p, r->lifetime);
+	p_i2(&p, r->cls);
+	p_i2(&p, r->notify);
+	p_str(&p, &r->content_type);
+	p_str(&p, &r->body);
+	p_str(&p, &r->headers);
+	p_i4(&p, r->max_messages);
+	p_i4(&p, r->retry);
+	res = sf_run(db, SF_ST_STORE, &p, 1);
+	if(res == NULL)
+		return -1;
+	if(PQntuples(res) != 1) {
+		PQclear(res);
+		db->last_err = SF_DB_EQUERY;
+		return -1;
+	}
+	id = sf_db_int(res, 0, 0);
+	PQclear(res);
+	return id > 0 ? id : 0;
+}
+
+PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,
+		long long after_id, int due_only, int limit, int lease)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, owner);
+	p_str(&p, aor);
+	p_i8(&p, after_id);
+	p_bool(&p, due_only);
+	p_i4(&p, limit);
+	p_i4(&p, lease);
+	return sf_run(db, SF_ST_CLAIM, &p, 1);
+}
+
+int sf_store_delete(sf_db_t *db, const str *owner, const char *ids)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, owner);
+	p_text(&p, ids);
+	return sf_run_count(db, SF_ST_DELETE, &p);
+}
+
+int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
+		int delay, int max_attempts)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, owner);
+	p_i8(&p, id);
+	p_i2(&p, code);
+	p_i4(&p, delay);
+	p_i4(&p, max_attempts);
+	return sf_run_count(db, SF_ST_RETRY, &p) < 0 ? -1 : 0;
+}
+
+int sf_store_fail(sf_db_t *db, const str *owner, long long id, int code)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, owner);
+	p_i8(&p, id);
+	p_i2(&p, code);
+	return sf_run_count(db, SF_ST_FAIL, &p) < 0 ? -1 : 0;
+}
+
+int sf_store_release_aor(sf_db_t *db, const str *owner, const str *aor)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, owner);
+	p_str(&p, aor);
+	return sf_run_count(db, SF_ST_RELEASE_AOR, &p) < 0 ? -1 : 0;
+}
+
+int sf_store_renew(sf_db_t *db, const str *owner, int lease)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, owner);
+	p_i4(&p, lease);
+	return sf_run_count(db, SF_ST_RENEW, &p) < 0 ? -1 : 0;
+}
+
+int sf_store_release_node(sf_db_t *db, const str *node)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, node);
+	return sf_run_count(db, SF_ST_RELEASE_NODE, &p);
+}
+
+int sf_store_expire(sf_db_t *db, int limit)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_i4(&p, limit);
+	return sf_run_count(db, SF_ST_EXPIRE, &p);
+}
+
+int sf_store_purge(sf_db_t *db, int retention, int limit)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_i4(&p, retention);
+	p_i4(&p, limit);
+	return sf_run_count(db, SF_ST_PURGE, &p);
+}
+
+PGresult *sf_store_due_aors(sf_db_t *db, int limit)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_i4(&p, limit);
+	return sf_run(db, SF_ST_DUE_AORS, &p, 1);
+}
+
+int sf_store_park(sf_db_t *db, const str *aor)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, aor);
+	return sf_run_count(db, SF_ST_PARK, &p) < 0 ? -1 : 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: the message store in PostgreSQL (etc/sql/sfwd-create.sql)
+ *
+ * Every statement is prepared once per connection; parameters go in binary
+ * format (text as raw bytes, so nothing needs NUL termination and nothing
+ * is ever pasted into SQL).
+ */
+
+#ifndef _SF_STORE_H_
+#define _SF_STORE_H_
+
+#include "core/str.h"
+
+#include "sf_db.h"
+
+/*! \brief the schema version this module works with */
+#define SF_SCHEMA_VERSION 1
+
+/*! \brief the prepared statements, indexes into sf_store_stmts */
+enum sf_stmt
+{
+	SF_ST_STORE = 0,
+	SF_ST_CLAIM,
+	SF_ST_DELETE,
+	SF_ST_RETRY,
+	SF_ST_FAIL,
+	SF_ST_RELEASE_AOR,
+	SF_ST_RENEW,
+	SF_ST_RELEASE_NODE,
+	SF_ST_EXPIRE,
+	SF_ST_PURGE,
+	SF_ST_DUE_AORS,
+	SF_ST_PARK,
+	SF_ST_COUNT
+};
+
+extern const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT];
+
+/*! \brief one message to store */
+typedef struct sf_store_req
+{
+	str aor;
+	str ruri;
+	str from_uri;
+	str from_name;
+	str from_tag;
+	str to_uri;
+	str to_name;
+	str call_id;
+	int cseq;
+	double received; /*!< epoch seconds */
+	int lifetime;	 /*!< seconds */
+	int cls;
+	int notify;
+	str content_type;
+	str body;
+	str headers;
+	int max_messages; /*!< 0: no limit */
+	int retry;		  /*!< seconds to the first timed retry, 0: none */
+} sf_store_req_t;
+
+/*!
+ * \brief store one message (one round trip, committed when it returns)
+ * \return the new row id (> 0), 0 when the mailbox is full, -1 on a
+ *   database error (db->last_err)
+ */
+long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r);
+
+/*! \brief columns of a claimed row, in SF_ST_CLAIM's RETURNING order */
+enum sf_claim_col
+{
+	SF_CC_ID = 0,
+	SF_CC_FROM_URI,
+	SF_CC_FROM_NAME,
+	SF_CC_FROM_TAG,
+	SF_CC_TO_URI,
+	SF_CC_TO_NAME,
+	SF_CC_CALL_ID,
+	SF_CC_CSEQ,
+	SF_CC_CONTENT_TYPE,
+	SF_CC_BODY,
+	SF_CC_HEADERS,
+	SF_CC_EXPIRES,
+	SF_CC_ATTEMPTS,
+	SF_CC_CLASS,
+	SF_CC_NOTIFY
+};
+
+/*!
+ * \brief claim up to `limit` queued rows of an AoR with id > after_id, in
+ *   id order, for `lease` seconds (rows leased by others are skipped)
+ * \param due_only 1: only rows whose timed retry is due
+ * \return the rows (binary format; caller PQclear()s) or NULL on error
+ */
+PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,
+		long long after_id, int due_only, int limit, int lease);
+
+/*!
+ * \brief delete delivered rows (ids as a PostgreSQL array literal,
+ *   "{1,2,3}") still claimed by owner
+ * \return rows deleted, -1 on error
+ */
+int sf_store_delete(sf_db_t *db, const str *owner, const char *ids);
+
+/*!
+ * \brief a failed attempt that may be retried: attempts+1, next attempt
+ *   in `delay` seconds (0: at the next registration), or 'failed' when
+ *   attempts reach max_attempts; releases the claim
+ * \return 0 ok, -1 error
+ */
+int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
+		int delay, int max_attempts);
+
+/*! \brief a permanent failure: state 'failed'; 0 ok, -1 error */
+int sf_store_fail(sf_db_t *db, const str *owner, long long id, int code);
+
+/*! \brief give back the unsent claimed rows of an AoR; 0 ok, -1 error */
+int sf_store_release_aor(sf_db_t *db, const str *owner, const str *aor);
+
+/*! \brief extend the lease of every row owner holds; 0 ok, -1 error */
+int sf_store_renew(sf_db_t *db, const str *owner, int lease);
+
+/*! \brief free the claims of a node's earlier run ("<node>/..."); returns
+ *   the number of rows freed or -1 */
+int sf_store_release_node(sf_db_t *db, const str *node);
+
+/*! \brief queued rows past their expiry become 'expired'; returns how many
+ *   (at most `limit`) or -1 */
+int sf_store_expire(sf_db_t *db, int limit);
+
+/*! \brief delete terminal rows older than `retention` seconds; returns how
+ *   many (at most `limit`) or -1 */
+int sf_store_purge(sf_db_t *db, int retention, int limit);
+
+/*! \brief AoRs with a timed retry due (caller PQclear()s; text column 0) */
+PGresult *sf_store_due_aors(sf_db_t *db, int limit);
+
+/*! \brief an AoR without contacts here: its due rows wait for the next
+ *   registration; 0 ok, -1 error */
+int sf_store_park(sf_db_t *db, const str *aor);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: pure text helpers for the store and the replay
+ *
+ * libc only: no Kamailio types, no logging, no allocation. Inputs are
+ * (pointer, length) pairs that need not be NUL-terminated; outputs go to
+ * caller buffers with their size, and are NUL-terminated when they fit.
+ */
+
+#ifndef _SF_TEXT_H_
+#define _SF_TEXT_H_
+
+#include <stddef.h>
+#include <time.h>
+
+/*!
+ * \brief the address of record usrloc uses for a URI's user and host
+ *
+ * As Kamailio's registrar builds it (extract_aor, case_sensitive on, no
+ * realm prefix): the user part with %XX escapes decoded, then, when
+ * use_domain is set, '@' and the host in lower case. Without use_domain
+ * the AoR is the user alone. An empty user gives just the host (with
+ * use_domain) or an error (without).
+ * \return the length written (without the NUL), or -1 when out is too
+ *   small, an escape is malformed (%G1, a truncated %4) or decodes to a
+ *   NUL byte, or the result would be empty
+ */
+int sf_aor_build(const char *user, size_t ulen, const char *host, size_t hlen,
+		int use_domain, char *out, size_t outsize);
+
+/*!
+ * \brief the delay before the next attempt after `attempts` failed ones
+ *
+ * base * 2^(attempts-1), capped at max; attempts <= 0 gives base; never
+ * overflows (a huge attempts value gives max). base <= 0 gives 0.
+ */
+int sf_backoff(int attempts, int base, int max);
+
+/*!
+ * \brief an RFC 7231 / RFC 3261 date, "Sun, 06 Nov 1994 08:49:37 GMT"
+ * \return 29 (the length) or -1 when outsize < 30
+ */
+int sf_http_date(time_t t, char *out, size_t outsize);
+
+/*! \brief 1 when the bytes are valid UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF); 0 otherwise. NUL bytes are invalid here too,
+ * since PostgreSQL text cannot hold them. */
+int sf_utf8_valid(const char *s, size_t len);
+
+/*!
+ * \brief is `name` in the comma-separated list `list`? (case-insensitive,
+ * white space around items ignored, empty items ignored)
+ */
+int sf_name_in_list(
+		const char *name, size_t nlen, const char *list, size_t llen);
+
+/*!
+ * \brief what a final SIP status means for a stored message
+ */
+enum sf_outcome
+{
+	SF_OUT_DELIVERED = 1, /*!< 2xx: delete the row */
+	SF_OUT_RETRY = 2,	  /*!< try again later (408, 480, 5xx, ...) */
+	SF_OUT_FAILED = 3	  /*!< permanent: 403, 404, 410, 415, 6xx */
+};
+
+/*! \brief classify a final status code (100..699); 1xx and out-of-range
+ * codes are SF_OUT_RETRY */
+int sf_outcome_of(int code);
+
+#endif

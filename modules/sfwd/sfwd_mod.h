@@ -1,0 +1,53 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: module parameters and bindings shared by the glue files
+ */
+
+#ifndef _SFWD_MOD_H_
+#define _SFWD_MOD_H_
+
+#include "core/str.h"
+#include "modules/tm/tm_load.h"
+#include "modules/usrloc/usrloc.h"
+
+/*! \brief every modparam, with its default in sfwd_mod.c */
+typedef struct sf_cfg
+{
+	int default_class;
+	char *db_url;
+	int db_timeout_ms;		 /*!< bound on a SIP worker's database wait */
+	int flush_db_timeout_ms; /*!< bound on a flusher's database wait */
+	int max_messages;
+	int max_body_size;
+	int default_lifetime;
+	int max_lifetime;
+	char *keep_headers;
+	int flush_workers;
+	int flush_on_register;
+	int flush_window;
+	int flush_batch;
+	int lease_time;
+	int retry_interval;
+	int max_retry_interval;
+	int max_attempts;
+	int retention;
+	int sweep_interval;
+	str node_id;
+	str ul_table;
+	int queue_size;
+} sf_cfg_t;
+
+extern sf_cfg_t _sf_cfg;
+extern struct tm_binds _sf_tmb;
+extern usrloc_api_t _sf_ul;
+extern udomain_t *_sf_udomain;
+
+#endif

@@ -1,0 +1,659 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: unit tests of the pure text helpers
+ *
+ * Table-driven tests of sf_text.h, written from its contract. Every input
+ * range is copied into a heap block of exactly its length (NULL when the
+ * length is 0), and every output buffer is a heap block of exactly the
+ * size passed, so that AddressSanitizer catches any access past either.
+ */
+
+#include <check.h>
+#include <limits.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sf_text.h"
+
+/* a byte range given by a string literal; may contain NUL bytes */
+#define B(lit)                 \
+	{                          \
+		(lit), sizeof(lit) - 1 \
+	}
+/* an absent / zero-length range */
+#define NB      \
+	{           \
+		NULL, 0 \
+	}
+
+struct tbuf
+{
+	const char *s;
+	size_t len;
+};
+
+/* exact-length heap copy; NULL for an empty range */
+static char *dup_buf(const struct tbuf *b)
+{
+	char *p;
+
+	if(b->len == 0)
+		return NULL;
+	p = malloc(b->len);
+	if(p == NULL)
+		abort();
+	memcpy(p, b->s, b->len);
+	return p;
+}
+
+/* a heap output block of exactly n bytes (NULL for 0), filled with junk */
+static char *out_buf(size_t n)
+{
+	char *p;
+
+	if(n == 0)
+		return NULL;
+	p = malloc(n);
+	if(p == NULL)
+		abort();
+	memset(p, 'Z', n);
+	return p;
+}
+
+/* printable form of a byte range for failure messages */
+static const char *show(const char *s, size_t len, char *buf, size_t size)
+{
+	size_t i, n = 0;
+
+	for(i = 0; i < len && n + 5 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if(c >= 0x20 && c < 0x7f && c != '\\')
+			buf[n++] = (char)c;
+		else
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ---- sf_aor_build ------------------------------------------------------ */
+
+#define BIG 64 /* an out buffer with room to spare */
+
+struct aor_case
+{
+	const char *name;
+	struct tbuf user;
+	struct tbuf host;
+	int dom;
+	size_t outsize;
+	int ret;
+	struct tbuf exp; /* the expected output when ret >= 0 */
+};
+
+#define AOR_OK(lit) .ret = (int)(sizeof(lit) - 1), .exp = B(lit)
+#define AOR_ERR .ret = -1
+
+static const struct aor_case aor_cases[] = {
+		/* use_domain on / off */
+		{"plain_domain", B("alice"), B("example.com"), 1, BIG,
+				AOR_OK("alice@example.com")},
+		{"plain_no_domain", B("alice"), B("example.com"), 0, BIG,
+				AOR_OK("alice")},
+		{"no_domain_host_ignored", B("bob"), B("EXAMPLE.COM"), 0, BIG,
+				AOR_OK("bob")},
+		/* case: the host is lowered, the user kept */
+		{"host_lowered", B("alice"), B("Example.COM"), 1, BIG,
+				AOR_OK("alice@example.com")},
+		{"user_case_kept", B("Alice.SMITH"), B("EXAMPLE.com"), 1, BIG,
+				AOR_OK("Alice.SMITH@example.com")},
+		{"user_case_kept_no_domain", B("ALICE"), NB, 0, BIG, AOR_OK("ALICE")},
+		{"ipv6_host_lowered", B("alice"), B("[2001:DB8::A1]"), 1, BIG,
+				AOR_OK("alice@[2001:db8::a1]")},
+		{"host_escape_not_decoded", B("a"), B("ex%41mple.com"), 1, BIG,
+				AOR_OK("a@ex%41mple.com")},
+		/* %XX escapes */
+		{"esc_at_sign", B("al%40ice"), B("example.com"), 1, BIG,
+				AOR_OK("al@ice@example.com")},
+		{"esc_upper_hex", B("a%2Fb"), B("h"), 1, BIG, AOR_OK("a/b@h")},
+		{"esc_lower_hex", B("a%2fb"), B("h"), 1, BIG, AOR_OK("a/b@h")},
+		{"esc_mixed_hex_letters", B("%4a%4A%4b"), NB, 0, BIG, AOR_OK("JJK")},
+		{"esc_gives_upper_kept", B("%41lice"), B("H.ORG"), 1, BIG,
+				AOR_OK("Alice@h.org")},
+		{"esc_space", B("a%20b"), NB, 0, BIG, AOR_OK("a b")},
+		{"esc_percent", B("100%25"), NB, 0, BIG, AOR_OK("100%")},
+		{"esc_at_start_and_end", B("%2Bx%7e"), NB, 0, BIG, AOR_OK("+x~")},
+		{"esc_only", B("%61"), B("h"), 1, BIG, AOR_OK("a@h")},
+		/* the header rejects only a NUL; other bytes decode as they are */
+		{"esc_high_bytes", B("%C3%a9"), NB, 0, BIG, AOR_OK("\xc3\xa9")},
+		/* malformed escapes */
+		{"esc_bad_high_digit", B("%G1"), B("h"), 1, BIG, AOR_ERR},
+		{"esc_bad_low_digit", B("a%4G"), B("h"), 1, BIG, AOR_ERR},
+		{"esc_truncated_one", B("a%4"), B("h"), 1, BIG, AOR_ERR},
+		{"esc_truncated_none", B("a%"), B("h"), 1, BIG, AOR_ERR},
+		{"esc_lone_percent", B("%"), NB, 0, BIG, AOR_ERR},
+		{"esc_double_percent", B("%%41"), NB, 0, BIG, AOR_ERR},
+		{"esc_sign_not_hex", B("%+1x"), NB, 0, BIG, AOR_ERR},
+		{"esc_nul", B("%00"), B("h"), 1, BIG, AOR_ERR},
+		{"esc_nul_inside", B("ab%00cd"), NB, 0, BIG, AOR_ERR},
+		/* empty user / host */
+		{"empty_user_domain", B(""), B("Example.COM"), 1, BIG,
+				AOR_OK("example.com")},
+		{"null_user_domain", NB, B("example.com"), 1, BIG,
+				AOR_OK("example.com")},
+		{"empty_user_no_domain", NB, B("example.com"), 0, BIG, AOR_ERR},
+		{"empty_user_empty_host", NB, NB, 1, BIG, AOR_ERR},
+		{"all_empty_no_domain", NB, NB, 0, BIG, AOR_ERR},
+		/* an empty host appends nothing after the '@' (extract_aor does
+		 * the same) */
+		{"empty_host_domain", B("alice"), NB, 1, BIG, AOR_OK("alice@")},
+		/* out buffer exactly fitting / one byte short (room for the NUL
+		 * is required) */
+		{"fit_domain", B("alice"), B("example.com"), 1, 18,
+				AOR_OK("alice@example.com")},
+		{"short_domain", B("alice"), B("example.com"), 1, 17, AOR_ERR},
+		{"short_in_user", B("alice"), B("example.com"), 1, 5, AOR_ERR},
+		{"short_at_sign", B("alice"), B("example.com"), 1, 6, AOR_ERR},
+		{"fit_no_domain", B("alice"), B("example.com"), 0, 6, AOR_OK("alice")},
+		{"short_no_domain", B("alice"), B("example.com"), 0, 5, AOR_ERR},
+		{"fit_escaped", B("al%40ice"), NB, 0, 7, AOR_OK("al@ice")},
+		{"short_escaped", B("al%40ice"), NB, 0, 6, AOR_ERR},
+		{"fit_host_only", NB, B("Example.com"), 1, 12, AOR_OK("example.com")},
+		{"short_host_only", NB, B("Example.com"), 1, 11, AOR_ERR},
+		{"fit_one_char", B("a"), NB, 0, 2, AOR_OK("a")},
+		{"short_one_byte_out", B("a"), NB, 0, 1, AOR_ERR},
+		{"no_out_buffer", B("a"), B("h"), 1, 0, AOR_ERR},
+};
+
+#define N_AOR ((int)(sizeof(aor_cases) / sizeof(aor_cases[0])))
+
+START_TEST(test_aor)
+{
+	const struct aor_case *c = &aor_cases[_i];
+	char *u = dup_buf(&c->user);
+	char *h = dup_buf(&c->host);
+	char *out = out_buf(c->outsize);
+	char got[256], exp[256];
+	int ret, ok;
+
+	ret = sf_aor_build(u, c->user.len, h, c->host.len, c->dom, out, c->outsize);
+	ok = ret == c->ret;
+	if(ok && ret >= 0)
+		ok = (size_t)ret == c->exp.len && memcmp(out, c->exp.s, ret) == 0
+			 && out[ret] == '\0';
+	show(out ? out : "", ret > 0 ? (size_t)ret : 0, got, sizeof(got));
+	show(c->exp.s ? c->exp.s : "", c->exp.len, exp, sizeof(exp));
+	free(u);
+	free(h);
+	free(out);
+	ck_assert_msg(ok, "case %s: got %d \"%s\", expected %d \"%s\"", c->name,
+			ret, got, c->ret, exp);
+}
+END_TEST
+
+/* ---- sf_backoff -------------------------------------------------------- */
+
+struct backoff_case
+{
+	int attempts;
+	int base;
+	int max;
+	int exp;
+};
+
+static const struct backoff_case backoff_cases[] = {
+		/* base 1, cap 3600 */
+		{0, 1, 3600, 1},
+		{1, 1, 3600, 1},
+		{2, 1, 3600, 2},
+		{10, 1, 3600, 512},
+		{12, 1, 3600, 2048},
+		{13, 1, 3600, 3600},
+		{31, 1, 3600, 3600},
+		{32, 1, 3600, 3600},
+		{1000, 1, 3600, 3600},
+		{INT_MAX, 1, 3600, 3600},
+		{-1, 1, 3600, 1},
+		{INT_MIN, 1, 3600, 1},
+		/* base 60: 60, 120, ..., 1920, then 3840 capped at 3600 */
+		{1, 60, 3600, 60},
+		{2, 60, 3600, 120},
+		{6, 60, 3600, 1920},
+		{7, 60, 3600, 3600},
+		/* exactly reaching the cap */
+		{4, 5, 40, 40},
+		{5, 5, 40, 40},
+		/* no real cap: the largest powers of two an int holds */
+		{31, 1, INT_MAX, 1 << 30},
+		{32, 1, INT_MAX, INT_MAX},
+		{33, 1, INT_MAX, INT_MAX},
+		{1000, 1, INT_MAX, INT_MAX},
+		{INT_MAX, 1, INT_MAX, INT_MAX},
+		{2, INT_MAX, INT_MAX, INT_MAX},
+		{INT_MAX, INT_MAX, INT_MAX, INT_MAX},
+		{2, INT_MAX / 2 + 1, INT_MAX, INT_MAX},
+		{2, INT_MAX / 2, INT_MAX, INT_MAX - 1},
+		/* base <= 0 gives 0 */
+		{0, 0, 3600, 0},
+		{5, 0, 3600, 0},
+		{INT_MAX, 0, INT_MAX, 0},
+		{3, -10, 3600, 0},
+		{INT_MAX, INT_MIN, INT_MAX, 0},
+		/* the cap applies to the first attempt too */
+		{0, 100, 10, 10},
+		{1, 100, 10, 10},
+		{1, 10, 10, 10},
+		/* a cap <= 0 allows no delay (never a negative one) */
+		{3, 5, 0, 0},
+		{3, 5, -1, 0},
+		{INT_MAX, INT_MAX, INT_MIN, 0},
+};
+
+#define N_BACKOFF ((int)(sizeof(backoff_cases) / sizeof(backoff_cases[0])))
+
+START_TEST(test_backoff)
+{
+	const struct backoff_case *c = &backoff_cases[_i];
+	int ret;
+
+	ret = sf_backoff(c->attempts, c->base, c->max);
+	ck_assert_msg(ret == c->exp, "sf_backoff(%d, %d, %d) = %d, expected %d",
+			c->attempts, c->base, c->max, ret, c->exp);
+}
+END_TEST
+
+/* ---- sf_http_date ------------------------------------------------------ */
+
+struct date_case
+{
+	long long t;
+	size_t outsize;
+	int ret;
+	const char *exp;
+};
+
+#define D_OK(s) 29, (s)
+#define D_ERR -1, NULL
+
+static const struct date_case date_cases[] = {
+		{0, 30, D_OK("Thu, 01 Jan 1970 00:00:00 GMT")},
+		{784111777, 30, D_OK("Sun, 06 Nov 1994 08:49:37 GMT")},
+		/* leap days */
+		{951782400, 30, D_OK("Tue, 29 Feb 2000 00:00:00 GMT")},
+		{1709251199, 30, D_OK("Thu, 29 Feb 2024 23:59:59 GMT")},
+		{1709251200, 30, D_OK("Fri, 01 Mar 2024 00:00:00 GMT")},
+		/* before the epoch, 32-bit edge, four-digit year edges */
+		{-1, 30, D_OK("Wed, 31 Dec 1969 23:59:59 GMT")},
+		{2147483647LL, 30, D_OK("Tue, 19 Jan 2038 03:14:07 GMT")},
+		{2147483648LL, 30, D_OK("Tue, 19 Jan 2038 03:14:08 GMT")},
+		{253402300799LL, 30, D_OK("Fri, 31 Dec 9999 23:59:59 GMT")},
+		{-62167219200LL, 30, D_OK("Sat, 01 Jan 0000 00:00:00 GMT")},
+		/* a five-digit or negative year would not be 29 characters */
+		{253402300800LL, 30, D_ERR},
+		{-62167219201LL, 30, D_ERR},
+		{LLONG_MAX, 30, D_ERR},
+		/* buffers: 30 is the least */
+		{784111777, 64, D_OK("Sun, 06 Nov 1994 08:49:37 GMT")},
+		{784111777, 29, D_ERR},
+		{784111777, 1, D_ERR},
+		{784111777, 0, D_ERR},
+};
+
+#define N_DATE ((int)(sizeof(date_cases) / sizeof(date_cases[0])))
+
+START_TEST(test_http_date)
+{
+	const struct date_case *c = &date_cases[_i];
+	char *out;
+	char got[64];
+	time_t t = (time_t)c->t;
+	int ret, ok;
+
+	/* values a 32-bit time_t cannot hold are skipped there */
+	if((long long)t != c->t)
+		return;
+	out = out_buf(c->outsize);
+	ret = sf_http_date(t, out, c->outsize);
+	ok = ret == c->ret;
+	if(ok && ret >= 0)
+		ok = strcmp(out, c->exp) == 0;
+	show(out ? out : "", ret > 0 ? (size_t)ret : 0, got, sizeof(got));
+	free(out);
+	ck_assert_msg(ok, "sf_http_date(%lld, %zu) = %d \"%s\", expected %d \"%s\"",
+			c->t, c->outsize, ret, got, c->ret, c->exp ? c->exp : "");
+}
+END_TEST
+
+/* English names whatever the locale (only the locales installed are
+ * tried; "C" always is) */
+START_TEST(test_http_date_locale)
+{
+	static const char *const locales[] = {
+			"de_DE.UTF-8", "fr_FR.UTF-8", "ja_JP.UTF-8", "C.UTF-8", ""};
+	char out[30];
+	size_t i;
+
+	for(i = 0; i < sizeof(locales) / sizeof(locales[0]); i++) {
+		if(setlocale(LC_ALL, locales[i]) == NULL)
+			continue;
+		ck_assert_int_eq(sf_http_date(784111777, out, sizeof(out)), 29);
+		ck_assert_str_eq(out, "Sun, 06 Nov 1994 08:49:37 GMT");
+	}
+	setlocale(LC_ALL, "C");
+}
+END_TEST
+
+/* several threads at once: no shared static buffer (gmtime_r) */
+#define N_THREADS 4
+#define N_ROUNDS 2000
+
+static void *date_worker(void *arg)
+{
+	static const char *const exp[N_THREADS] = {"Thu, 01 Jan 1970 00:00:00 GMT",
+			"Sun, 06 Nov 1994 08:49:37 GMT", "Tue, 29 Feb 2000 00:00:00 GMT",
+			"Tue, 19 Jan 2038 03:14:07 GMT"};
+	static const time_t ts[N_THREADS] = {0, 784111777, 951782400, 2147483647};
+	int k = *(const int *)arg;
+	char out[30];
+	int i;
+
+	for(i = 0; i < N_ROUNDS; i++) {
+		if(sf_http_date(ts[k], out, sizeof(out)) != 29
+				|| strcmp(out, exp[k]) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+START_TEST(test_http_date_threads)
+{
+	pthread_t th[N_THREADS];
+	int ids[N_THREADS];
+	void *res;
+	int i, bad = 0;
+
+	for(i = 0; i < N_THREADS; i++) {
+		ids[i] = i;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, date_worker, &ids[i]), 0);
+	}
+	for(i = 0; i < N_THREADS; i++) {
+		ck_assert_int_eq(pthread_join(th[i], &res), 0);
+		if(res != NULL)
+			bad++;
+	}
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+/* ---- sf_utf8_valid ----------------------------------------------------- */
+
+struct utf8_case
+{
+	const char *name;
+	struct tbuf in;
+	int exp;
+};
+
+static const struct utf8_case utf8_cases[] = {
+		{"empty", NB, 1},
+		{"ascii", B("Hello, World! ~"), 1},
+		{"ascii_del", B("\x7f"), 1},
+		{"two_byte_e_acute", B("caf\xc3\xa9"), 1},
+		{"two_byte_min_u0080", B("\xc2\x80"), 1},
+		{"two_byte_max_u07ff", B("\xdf\xbf"), 1},
+		{"three_byte_euro", B("\xe2\x82\xac"), 1},
+		{"three_byte_min_u0800", B("\xe0\xa0\x80"), 1},
+		{"three_byte_u_d7ff", B("\xed\x9f\xbf"), 1},
+		{"three_byte_u_e000", B("\xee\x80\x80"), 1},
+		{"three_byte_u_ffff", B("\xef\xbf\xbf"), 1},
+		{"four_byte_emoji", B("\xf0\x9f\x98\x80"), 1},
+		{"four_byte_min_u10000", B("\xf0\x90\x80\x80"), 1},
+		{"four_byte_max_u10ffff", B("\xf4\x8f\xbf\xbf"), 1},
+		{"mixed", B("Gr\xc3\xbc\xc3\x9f \xe2\x82\xac\xf0\x9f\x98\x80!"), 1},
+		/* overlongs */
+		{"overlong_c0_80", B("\xc0\x80"), 0},
+		{"overlong_c1_bf", B("\xc1\xbf"), 0},
+		{"overlong_e0_80_80", B("\xe0\x80\x80"), 0},
+		{"overlong_e0_9f_bf", B("\xe0\x9f\xbf"), 0},
+		{"overlong_f0_80_80_80", B("\xf0\x80\x80\x80"), 0},
+		{"overlong_f0_8f_bf_bf", B("\xf0\x8f\xbf\xbf"), 0},
+		/* surrogates */
+		{"surrogate_ed_a0_80", B("\xed\xa0\x80"), 0},
+		{"surrogate_ed_bf_bf", B("\xed\xbf\xbf"), 0},
+		{"surrogate_pair", B("\xed\xa0\xbd\xed\xb8\x80"), 0},
+		/* above U+10FFFF and impossible lead bytes */
+		{"above_max_f4_90_80_80", B("\xf4\x90\x80\x80"), 0},
+		{"lead_f5", B("\xf5\x80\x80\x80"), 0},
+		{"five_byte_f8", B("\xf8\x88\x80\x80\x80"), 0},
+		{"byte_fe", B("a\xfe"), 0},
+		{"byte_ff", B("\xff"), 0},
+		/* truncated sequences at the end */
+		{"trunc_two_of_two", B("ab\xc3"), 0},
+		{"trunc_two_of_three", B("ab\xe2\x82"), 0},
+		{"trunc_one_of_three", B("\xe2"), 0},
+		{"trunc_three_of_four", B("x\xf0\x9f\x98"), 0},
+		{"trunc_one_of_four", B("x\xf4"), 0},
+		/* continuation bytes where they do not belong */
+		{"lone_continuation", B("\x80"), 0},
+		{"lone_continuation_inside",
+				B("a\xbf"
+				  "b"),
+				0},
+		{"extra_continuation", B("\xc3\xa9\xa9"), 0},
+		{"bad_second_byte", B("\xc3\x28"), 0},
+		{"bad_third_byte", B("\xe2\x82\x28"), 0},
+		{"bad_fourth_byte", B("\xf0\x9f\x98\x28"), 0},
+		{"lead_then_lead", B("\xe2\xe2\x82\xac"), 0},
+		/* NUL bytes */
+		{"nul_alone", B("\0"), 0},
+		{"nul_inside", B("ab\0cd"), 0},
+		{"nul_at_end", B("abc\0"), 0},
+};
+
+#define N_UTF8 ((int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])))
+
+START_TEST(test_utf8)
+{
+	const struct utf8_case *c = &utf8_cases[_i];
+	char *s = dup_buf(&c->in);
+	char shown[256];
+	int ret;
+
+	ret = sf_utf8_valid(s, c->in.len);
+	free(s);
+	ck_assert_msg(ret == c->exp, "case %s (\"%s\"): got %d, expected %d",
+			c->name,
+			show(c->in.s ? c->in.s : "", c->in.len, shown, sizeof(shown)), ret,
+			c->exp);
+}
+END_TEST
+
+/* ---- sf_name_in_list --------------------------------------------------- */
+
+struct list_case
+{
+	struct tbuf name;
+	struct tbuf list;
+	int exp;
+};
+
+static const struct list_case list_cases[] = {
+		{B("Subject"), B("Subject"), 1},
+		{B("subject"), B("SUBJECT"), 1},
+		{B("SUBJECT"), B("Date,subject,From"), 1},
+		{B("From"), B("Date, Subject, From"), 1},
+		{B("Date"), B("  Date  ,Subject"), 1},
+		{B("To"), B("\tTo\t"), 1},
+		{B("To"), B("From , To , Cc"), 1},
+		{B("Content-Type"), B("content-type"), 1},
+		{B("Content Type"), B("Content Type"), 1},
+		/* empty items */
+		{B("X"), B(",,X,,"), 1},
+		{B("X"), B("Subject,"), 0},
+		{B("Subject"), B("Subject,"), 1},
+		{B("Subject"), B(",Subject"), 1},
+		{B("X"), B(",, ,\t,"), 0},
+		/* no prefix / suffix matches */
+		{B("Sub"), B("Subject"), 0},
+		{B("Subject"), B("Sub"), 0},
+		{B("Subject"), B("Subjects, Subj"), 0},
+		{B("ject"), B("Subject"), 0},
+		{B("Subj"), B("Subject, Subj"), 1},
+		{B("a"), B("ab,ba,a"), 1},
+		/* a comma always separates items */
+		{B("a,b"), B("a,b"), 0},
+		/* only the list's items are trimmed, not the name */
+		{B(" To"), B("To"), 0},
+		/* case folding is ASCII only */
+		{B("\xc3\x84"), B("\xc3\xa4"), 0},
+		{B("\xc3\x84"), B("x, \xc3\x84"), 1},
+		/* empty list, empty name */
+		{B("Subject"), NB, 0},
+		{NB, B("a,,b"), 0},
+		{NB, B(""), 0},
+		{NB, NB, 0},
+};
+
+#define N_LIST ((int)(sizeof(list_cases) / sizeof(list_cases[0])))
+
+START_TEST(test_name_in_list)
+{
+	const struct list_case *c = &list_cases[_i];
+	char *n = dup_buf(&c->name);
+	char *l = dup_buf(&c->list);
+	char sn[128], sl[128];
+	int ret;
+
+	ret = sf_name_in_list(n, c->name.len, l, c->list.len);
+	free(n);
+	free(l);
+	ck_assert_msg(ret == c->exp,
+			"sf_name_in_list(\"%s\", \"%s\") = %d, expected %d",
+			show(c->name.s ? c->name.s : "", c->name.len, sn, sizeof(sn)),
+			show(c->list.s ? c->list.s : "", c->list.len, sl, sizeof(sl)), ret,
+			c->exp);
+}
+END_TEST
+
+/* ---- sf_outcome_of ----------------------------------------------------- */
+
+#define DEL SF_OUT_DELIVERED
+#define RET SF_OUT_RETRY
+#define FLD SF_OUT_FAILED
+
+struct outcome_case
+{
+	int code;
+	int exp;
+};
+
+static const struct outcome_case outcome_cases[] = {
+		{200, DEL},
+		{202, DEL},
+		{299, DEL},
+		{408, RET},
+		{480, RET},
+		{486, RET},
+		{500, RET},
+		{503, RET},
+		{599, RET},
+		{403, FLD},
+		{404, FLD},
+		{410, FLD},
+		{415, FLD},
+		{600, FLD},
+		{603, FLD},
+		{699, FLD},
+		/* 4xx the header does not call permanent */
+		{400, RET},
+		{405, RET},
+		{488, RET},
+		/* 3xx: not a delivery, not listed as permanent */
+		{302, RET},
+		/* provisional and out of range */
+		{100, RET},
+		{180, RET},
+		{199, RET},
+		{0, RET},
+		{99, RET},
+		{700, RET},
+		{1000, RET},
+		{-200, RET},
+		{INT_MIN, RET},
+		{INT_MAX, RET},
+};
+
+#define N_OUTCOME ((int)(sizeof(outcome_cases) / sizeof(outcome_cases[0])))
+
+START_TEST(test_outcome)
+{
+	const struct outcome_case *c = &outcome_cases[_i];
+	int ret;
+
+	ret = sf_outcome_of(c->code);
+	ck_assert_msg(ret == c->exp, "sf_outcome_of(%d) = %d, expected %d", c->code,
+			ret, c->exp);
+}
+END_TEST
+
+/* ---- the suite --------------------------------------------------------- */
+
+static Suite *text_suite(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	s = suite_create("sf_text");
+
+	tc = tcase_create("aor_build");
+	tcase_add_loop_test(tc, test_aor, 0, N_AOR);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("backoff");
+	tcase_add_loop_test(tc, test_backoff, 0, N_BACKOFF);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("http_date");
+	tcase_add_loop_test(tc, test_http_date, 0, N_DATE);
+	tcase_add_test(tc, test_http_date_locale);
+	tcase_add_test(tc, test_http_date_threads);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("utf8_valid");
+	tcase_add_loop_test(tc, test_utf8, 0, N_UTF8);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("name_in_list");
+	tcase_add_loop_test(tc, test_name_in_list, 0, N_LIST);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("outcome_of");
+	tcase_add_loop_test(tc, test_outcome, 0, N_OUTCOME);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int nf;
+
+	sr = srunner_create(text_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
