@@ -121,25 +121,38 @@ sf_psql() {
 		-U postgres -d "$db" "$@"
 }
 
-# sf_pg_schema DIR PORT DB: create role and database DB (owner DB) once and
-# apply etc/sql/sfwd-create.sql to it when it has no schema yet.
+# sf_pg_schema DIR PORT DB [reset]: create role and database DB (owner DB)
+# once and apply etc/sql/sfwd-create.sql to it. The database's comment
+# records the file's checksum: when the file has changed since, a test
+# database (reset=1) is made anew; otherwise a warning says so.
 sf_pg_schema() {
-	local dir port=$2 db=$3
+	local dir port=$2 db=$3 reset=${4:-0} sum have
 	dir=$(readlink -f "$1")
+	sum=$(md5sum <"$SF_TOP/etc/sql/sfwd-create.sql" | cut -c1-32)
 	if [ -z "$(sf_psql "$dir" "$port" postgres -tAc \
 		"SELECT 1 FROM pg_roles WHERE rolname = '$db'")" ]; then
 		sf_psql "$dir" "$port" postgres -c "CREATE ROLE \"$db\" LOGIN" || return 1
 	fi
-	if [ -z "$(sf_psql "$dir" "$port" postgres -tAc \
-		"SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+	have=$(sf_psql "$dir" "$port" postgres -tAc "SELECT coalesce(shobj_description(oid, \
+		'pg_database'), '-') FROM pg_database WHERE datname = '$db'")
+	if [ -n "$have" ] && [ "$have" != "sfwd-create.sql $sum" ]; then
+		if [ "$reset" = 1 ]; then
+			sf_psql "$dir" "$port" postgres -c "DROP DATABASE \"$db\" WITH (FORCE)" ||
+				return 1
+			have=
+		else
+			sf_log "warning: database $db was made from another etc/sql/sfwd-create.sql;" \
+				"drop it (make distclean) if sfwd refuses to start"
+		fi
+	fi
+	if [ -z "$have" ]; then
 		sf_psql "$dir" "$port" postgres -c \
 			"CREATE DATABASE \"$db\" OWNER \"$db\"" || return 1
-	fi
-	if [ -z "$(sf_psql "$dir" "$port" "$db" -tAc \
-		"SELECT to_regclass('sfwd_version')")" ]; then
 		sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" \
 			-U "$db" -d "$db" <"$SF_TOP/etc/sql/sfwd-create.sql" >/dev/null ||
 			{ sf_log "schema failed on database $db"; return 1; }
+		sf_psql "$dir" "$port" postgres -c \
+			"COMMENT ON DATABASE \"$db\" IS 'sfwd-create.sql $sum'" || return 1
 	fi
 }
 

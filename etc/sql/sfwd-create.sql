@@ -53,13 +53,19 @@ CREATE INDEX sfwd_message_expires ON sfwd_message (expires)
 -- retention of terminal rows
 CREATE INDEX sfwd_message_done ON sfwd_message (done_at)
 	WHERE state <> 'queued';
+-- one row per request: a retransmission (or a re-send after a lost 202)
+-- finds the row it already has
+CREATE UNIQUE INDEX sfwd_message_request ON sfwd_message
+	(call_id, from_tag, cseq);
 -- claims of one node (released when it starts again)
 CREATE INDEX sfwd_message_claim ON sfwd_message (claim_owner)
 	WHERE claim_owner IS NOT NULL;
 
 -- Store one message; the mailbox quota is checked under a per-AoR lock so
--- that concurrent stores cannot exceed it. Returns the new id, or -1 when
--- the mailbox already holds p_max queued messages (p_max 0: no limit).
+-- that concurrent stores cannot exceed it. Returns the row id (the existing
+-- one when the same request - Call-ID, From tag, CSeq - is stored already),
+-- or -1 when the mailbox already holds p_max queued messages (p_max 0: no
+-- limit).
 CREATE FUNCTION sfwd_store(p_aor text, p_ruri text, p_from_uri text,
 		p_from_name text, p_from_tag text, p_to_uri text, p_to_name text,
 		p_call_id text, p_cseq integer, p_received double precision,
@@ -71,6 +77,11 @@ DECLARE
 	n integer;
 	new_id bigint;
 BEGIN
+	SELECT id INTO new_id FROM sfwd_message WHERE call_id = p_call_id
+		AND from_tag = p_from_tag AND cseq = p_cseq;
+	IF FOUND THEN
+		RETURN new_id;
+	END IF;
 	IF p_max > 0 THEN
 		PERFORM pg_advisory_xact_lock(hashtextextended(p_aor, 0));
 		SELECT count(*) INTO n FROM (SELECT 1 FROM sfwd_message
@@ -88,7 +99,12 @@ BEGIN
 			p_class, p_notify, p_content_type, p_body, p_headers,
 			CASE WHEN p_retry > 0
 				THEN now() + make_interval(secs => p_retry) END)
+		ON CONFLICT (call_id, from_tag, cseq) DO NOTHING
 		RETURNING id INTO new_id;
+	IF new_id IS NULL THEN
+		SELECT id INTO new_id FROM sfwd_message WHERE call_id = p_call_id
+			AND from_tag = p_from_tag AND cseq = p_cseq;
+	END IF;
 	RETURN new_id;
 END
 $$;

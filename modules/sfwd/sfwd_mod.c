@@ -244,8 +244,12 @@ static int sf_db_startup_check(void)
 	sf_db_init(&db, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms, sf_store_stmts,
 			SF_ST_COUNT, SF_SCHEMA_VERSION);
 	if(sf_db_connect(&db) < 0) {
-		if(db.last_err == SF_DB_ESCHEMA)
+		if(db.last_err == SF_DB_ESCHEMA || db.last_err == SF_DB_EQUERY) {
+			LM_ERR("the database at db_url does not hold the schema of "
+				   "this sfwd (etc/sql/sfwd-create.sql, version %d)\n",
+					SF_SCHEMA_VERSION);
 			return -1;
+		}
 		LM_WARN("database not reachable at start-up; sfwd answers "
 				"sf_store() with -2 until it is\n");
 		return 0;

@@ -48,7 +48,7 @@ e2e_begin() {
 		}
 		_e2e_own_pg=1
 	fi
-	sf_pg_schema "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" || exit 1
+	sf_pg_schema "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" 1 || exit 1
 	E2E_DB_URL=$(sf_db_url "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB")
 }
 

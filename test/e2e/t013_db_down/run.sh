@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# PostgreSQL goes away under a running Kamailio and comes back: 503 +
+# Retry-After (fast) while it is away, 202 again without a restart, and
+# every 202 (before and after) delivered at the next registration.
+. "$(dirname "$0")/../lib.sh"
+e2e_begin
+# whatever happens below, the suite's PostgreSQL runs again at the end
+e2e_on_exit 'sf_pg_start "$E2E_PGDIR" "$E2E_PG_PORT"'
+
+USER_NAME=t013bob
+AOR=$USER_NAME@$E2E_ADDR
+CONTACT_PORT=$((E2E_SIP_PORT + 11)) # the recipient (uas_message.xml)
+SEND_PORT=$((E2E_SIP_PORT + 12))    # alice
+REG_PORT=$((E2E_SIP_PORT + 13))     # the REGISTER
+N_BEFORE=5                          # stored before the outage
+N_DOWN=20                           # sent while PostgreSQL is down
+N_AFTER=3                           # stored after it is back
+DB_TIMEOUT_MS=2000                  # sfwd's db_timeout_ms (etc/kamailio.cfg keeps the default)
+MARGIN_MS=1000
+SEND=$T_SRC/send.xml
+
+q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
+
+# sipp_log FILE...: one line per logged SIP message of SIPp -trace_msg logs:
+# DIR SECONDS CALL-ID TOP-VIA-BRANCH TOP-VIA-SENT-BY RETRY-AFTER FIRST-LINE
+sipp_log() {
+	cat "$@" 2>/dev/null | tr -d '\r' | awk '
+	function out() {
+		if (first != "")
+			print dir, ts, (cid == "" ? "-" : cid), (br == "" ? "-" : br),
+				(via == "" ? "-" : via), ra, first
+	}
+	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
+		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
+		dir = ""; first = ""; cid = ""; br = ""; via = ""; ra = 0; hdr = 0; next
+	}
+	dir == "" && / message (received|sent)/ {
+		dir = ($0 ~ /received/) ? "in" : "out"; next
+	}
+	dir != "" && first == "" && NF > 0 { first = $0; hdr = 1; next }
+	hdr && NF == 0 { hdr = 0; next }
+	hdr && (tolower($1) == "call-id:" || $1 == "i:") { cid = $2 }
+	hdr && via == "" && (tolower($1) == "via:" || $1 == "v:") {
+		via = $3; sub(/;.*/, "", via)
+		if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
+	}
+	hdr && tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ && $2 > 0 { ra = 1 }
+	END { out() }'
+}
+
+# replies LOG...: per Call-ID sent, "CALL-ID CODE MS RETRY-AFTER": the first
+# final reply, MS from the first transmission of the MESSAGE to it
+replies() {
+	sipp_log "$@" | awk '
+	$1 == "out" && $7 == "MESSAGE" && !($3 in t0) { t0[$3] = $2 }
+	$1 == "in" && $7 == "SIP/2.0" && $8 >= 200 && !($3 in code) {
+		code[$3] = $8; t1[$3] = $2; ra[$3] = $6
+	}
+	END {
+		for (c in t0) {
+			if (c in code) {
+				ms = (t1[c] - t0[c]) * 1000
+				if (ms < 0) ms += 86400000
+				printf "%s %s %.1f %d\n", c, code[c], ms, ra[c]
+			} else
+				printf "%s none -1 0\n", c
+		}
+	}'
+}
+
+# the recipient, in the background until uas_stop
+uas_pid=
+uas_start() { # uas_start LOGNAME SCENARIO PORT
+	local i
+	sipp -sf "$2" -i "$E2E_ADDR" -p "$3" -m 100000 -nostdin -timeout 80s \
+		-deadcall_wait 0 -trace_msg -message_file "$T_DIR/$1.msg" \
+		>"$T_DIR/$1.out" 2>&1 &
+	uas_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(ss -Hlun "sport = :$3")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+uas_stop() {
+	local i
+	[ -n "$uas_pid" ] || return 0
+	kill -INT "$uas_pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$uas_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$uas_pid" 2>/dev/null
+	wait "$uas_pid" 2>/dev/null
+	uas_pid=
+}
+e2e_on_exit 'uas_stop'
+
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST ||
+	{ e2e_fail "Kamailio started"; e2e_end; }
+kam_pid=$(cat "$T_DIR/kam/kamailio.launcher")
+
+# 1. PostgreSQL up: stored
+e2e_sipp before "$SEND" -s "$USER_NAME" -m "$N_BEFORE" -r 20 -p "$SEND_PORT"
+e2e_eq "before the outage: $N_BEFORE MESSAGEs -> 202" "$N_BEFORE" \
+	"$(replies "$T_DIR/before.msg" | awk '$2 == 202' | wc -l)"
+
+# 2. PostgreSQL down under the running Kamailio
+sf_pg_stop "$E2E_PGDIR"
+e2e_check "PostgreSQL is stopped" eval '! sf_pg_running "$E2E_PGDIR"'
+e2e_sipp down "$SEND" -s "$USER_NAME" -m "$N_DOWN" -r 10 -l "$N_DOWN" -p "$SEND_PORT"
+replies "$T_DIR/down.msg" >"$T_DIR/down.codes"
+e2e_eq "PostgreSQL down: MESSAGEs sent" "$N_DOWN" "$(wc -l <"$T_DIR/down.codes")"
+e2e_eq "PostgreSQL down: every MESSAGE -> 503" "$N_DOWN" \
+	"$(awk '$2 == 503' "$T_DIR/down.codes" | wc -l)"
+e2e_eq "PostgreSQL down: every 503 carries Retry-After (> 0)" "$N_DOWN" \
+	"$(awk '$2 == 503 && $4 == 1' "$T_DIR/down.codes" | wc -l)"
+max_ms=$(awk 'BEGIN { m = -1 } $3 + 0 > m { m = $3 + 0 } END { print m }' "$T_DIR/down.codes")
+if awk -v m="$max_ms" -v b=$((DB_TIMEOUT_MS + MARGIN_MS)) 'BEGIN { exit !(m >= 0 && m <= b) }'; then
+	e2e_ok "PostgreSQL down: every reply within $((DB_TIMEOUT_MS + MARGIN_MS)) ms (slowest $max_ms ms)"
+else
+	e2e_fail "PostgreSQL down: slowest reply $max_ms ms, over db_timeout_ms $DB_TIMEOUT_MS + $MARGIN_MS ms"
+fi
+
+# 3. PostgreSQL back: 202 again, same Kamailio
+sf_pg_start "$E2E_PGDIR" "$E2E_PG_PORT" || e2e_fail "PostgreSQL started again"
+t0=$(date +%s%N)
+probes=0
+back=0
+for ((i = 1; i <= 60; i++)); do # at most ~30 s
+	probes=$i
+	e2e_sipp "probe_$i" "$SEND" -s "$USER_NAME" -m 1 -p "$SEND_PORT"
+	if [ "$(replies "$T_DIR/probe_$i.msg" | awk '{ print $2 }')" = 202 ]; then
+		back=1
+		break
+	fi
+	sleep 0.5
+done
+e2e_eq "PostgreSQL back: a MESSAGE -> 202 again (probe $probes, after $((($(date +%s%N) - t0) / 1000000)) ms)" 1 "$back"
+e2e_check "the same Kamailio (pid $kam_pid) still runs" kill -0 "$kam_pid"
+e2e_sipp after "$SEND" -s "$USER_NAME" -m "$N_AFTER" -r 20 -p "$SEND_PORT"
+e2e_eq "after the outage: $N_AFTER MESSAGEs -> 202" "$N_AFTER" \
+	"$(replies "$T_DIR/after.msg" | awk '$2 == 202' | wc -l)"
+
+# 4. a 202 means a row, and a row means a 202
+replies "$T_DIR"/before.msg "$T_DIR"/down.msg "$T_DIR"/probe_*.msg \
+	"$T_DIR"/after.msg >"$T_DIR/all.codes"
+awk '$2 == 202 { print $1 }' "$T_DIR/all.codes" | sort >"$T_DIR/accepted"
+awk '$2 != 202 { print $1 }' "$T_DIR/all.codes" | sort >"$T_DIR/refused"
+q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
+	sort >"$T_DIR/rows"
+n202=$(wc -l <"$T_DIR/accepted")
+e2e_eq "202s: $N_BEFORE before + probe + $N_AFTER after" $((N_BEFORE + 1 + N_AFTER)) "$n202"
+e2e_eq "no 202 without a queued row" 0 "$(comm -23 "$T_DIR/accepted" "$T_DIR/rows" | wc -l)"
+e2e_eq "no row without a 202 (nothing stored for a 503)" 0 \
+	"$(comm -13 "$T_DIR/accepted" "$T_DIR/rows" | wc -l)"
+
+# 5. the user registers: everything stored is delivered
+uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$CONTACT_PORT" ||
+	e2e_fail "the recipient listens on $CONTACT_PORT"
+e2e_check "REGISTER $USER_NAME with the recipient as contact -> 200" \
+	e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" -s "$USER_NAME" \
+	-key contact_port "$CONTACT_PORT" -key expires 3600 -m 1 -p "$REG_PORT"
+left=-1
+for ((i = 0; i < 300; i++)); do # at most 30 s
+	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
+	[ "$left" = 0 ] && break
+	sleep 0.1
+done
+e2e_eq "no row left for $AOR (any state) within 30 s" 0 "$left"
+sleep 0.5 # a late duplicate would show up in the recipient's log now
+uas_stop
+sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE" { print $3 }' |
+	sort -u >"$T_DIR/delivered"
+e2e_eq "every 202'd message delivered" 0 \
+	"$(comm -23 "$T_DIR/accepted" "$T_DIR/delivered" | wc -l)"
+e2e_eq "nothing delivered that was not 202'd" 0 \
+	"$(comm -13 "$T_DIR/accepted" "$T_DIR/delivered" | wc -l)"
+echo "  info $n202 stored and delivered, $N_DOWN refused with 503 (slowest $max_ms ms)," \
+	"$((probes - 1)) probes refused before the first 202; Kamailio log:" \
+	"$(grep -c 'database unavailable' "$T_DIR/kam/kamailio.log") 'database unavailable' lines"
+e2e_end

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Two Kamailio nodes share one store; the user registers at both at once:
+# every stored message reaches the recipient exactly once.
+. "$(dirname "$0")/../lib.sh"
+e2e_begin
+
+USER_NAME=t014bob
+AOR=$USER_NAME@$E2E_ADDR
+N=100
+PORT_A=$E2E_SIP_PORT
+PORT_B=$((E2E_SIP_PORT + 20))      # node b, UDP and TCP
+CONTACT_PORT=$((E2E_SIP_PORT + 11)) # the recipient (uas_message.xml)
+SEND_PORT=$((E2E_SIP_PORT + 12))    # alice
+REG_PORT_A=$((E2E_SIP_PORT + 13))
+REG_PORT_B=$((E2E_SIP_PORT + 14))
+CFG=$SF_TOP/etc/kamailio.cfg
+
+q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
+
+# sipp_log FILE...: one line per logged SIP message of SIPp -trace_msg logs:
+# DIR SECONDS CALL-ID TOP-VIA-BRANCH TOP-VIA-SENT-BY RETRY-AFTER FIRST-LINE
+sipp_log() {
+	cat "$@" 2>/dev/null | tr -d '\r' | awk '
+	function out() {
+		if (first != "")
+			print dir, ts, (cid == "" ? "-" : cid), (br == "" ? "-" : br),
+				(via == "" ? "-" : via), ra, first
+	}
+	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
+		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
+		dir = ""; first = ""; cid = ""; br = ""; via = ""; ra = 0; hdr = 0; next
+	}
+	dir == "" && / message (received|sent)/ {
+		dir = ($0 ~ /received/) ? "in" : "out"; next
+	}
+	dir != "" && first == "" && NF > 0 { first = $0; hdr = 1; next }
+	hdr && NF == 0 { hdr = 0; next }
+	hdr && (tolower($1) == "call-id:" || $1 == "i:") { cid = $2 }
+	hdr && via == "" && (tolower($1) == "via:" || $1 == "v:") {
+		via = $3; sub(/;.*/, "", via)
+		if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
+	}
+	hdr && tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ && $2 > 0 { ra = 1 }
+	END { out() }'
+}
+
+# the recipient, in the background until uas_stop
+uas_pid=
+uas_start() { # uas_start LOGNAME SCENARIO PORT
+	local i
+	sipp -sf "$2" -i "$E2E_ADDR" -p "$3" -m 100000 -nostdin -timeout 80s \
+		-deadcall_wait 0 -trace_msg -message_file "$T_DIR/$1.msg" \
+		>"$T_DIR/$1.out" 2>&1 &
+	uas_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(ss -Hlun "sport = :$3")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+uas_stop() {
+	local i
+	[ -n "$uas_pid" ] || return 0
+	kill -INT "$uas_pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$uas_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$uas_pid" 2>/dev/null
+	wait "$uas_pid" 2>/dev/null
+	uas_pid=
+}
+e2e_on_exit 'uas_stop'
+
+# node a through the harness; node b by hand: Kamailio refuses a second -A
+# for a name already defined ("pp_define(): already defined:
+# SFWD_SIP_PORT"), so the harness's -A SFWD_SIP_PORT cannot be overridden
+e2e_kam a "$CFG" -A SFWD_TEST -A 'SFWD_NODE_ID="a"' ||
+	{ e2e_fail "Kamailio a started"; e2e_end; }
+e2e_on_exit 'sf_kam_stop "$T_DIR/b"'
+sf_kam_start "$T_DIR/b" "$CFG" \
+	-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$PORT_B" \
+	-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A SFWD_TEST -A 'SFWD_NODE_ID="b"' ||
+	{ e2e_fail "Kamailio b started"; e2e_end; }
+e2e_ok "two nodes up: a on $PORT_A, b on $PORT_B, one database"
+
+# N messages stored through node a
+e2e_check "$N MESSAGEs to offline $USER_NAME via node a -> 202 each" \
+	e2e_sipp store "$T_SRC/store.xml" -s "$USER_NAME" -m "$N" -r 100 -l 20 \
+	-p "$SEND_PORT"
+sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
+	sort -u >"$T_DIR/accepted"
+q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
+	sort >"$T_DIR/rows"
+e2e_eq "202s received" "$N" "$(wc -l <"$T_DIR/accepted")"
+e2e_eq "queued rows for $AOR" "$N" "$(wc -l <"$T_DIR/rows")"
+e2e_check "the rows are the 202'd Call-IDs" cmp -s "$T_DIR/accepted" "$T_DIR/rows"
+
+# one recipient; the user registers it at both nodes at the same moment
+uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$CONTACT_PORT" ||
+	e2e_fail "the recipient listens on $CONTACT_PORT"
+e2e_sipp reg_a "$E2E_SIPP_DIR/register_contact.xml" -s "$USER_NAME" \
+	-key contact_port "$CONTACT_PORT" -key expires 3600 -m 1 -p "$REG_PORT_A" &
+pa=$!
+E2E_SIP_PORT=$PORT_B e2e_sipp reg_b "$E2E_SIPP_DIR/register_contact.xml" \
+	-s "$USER_NAME" -key contact_port "$CONTACT_PORT" -key expires 3600 -m 1 \
+	-p "$REG_PORT_B" &
+pb=$!
+wait "$pa"
+e2e_eq "REGISTER at node a -> 200" 0 $?
+wait "$pb"
+e2e_eq "REGISTER at node b -> 200" 0 $?
+
+left=-1
+t0=$(date +%s%N)
+for ((i = 0; i < 400; i++)); do # at most 40 s
+	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
+	[ "$left" = 0 ] && break
+	sleep 0.1
+done
+e2e_eq "no row left for $AOR (any state) within 40 s (took $((($(date +%s%N) - t0) / 1000000)) ms)" 0 "$left"
+sleep 1 # a late duplicate would show up in the recipient's log now
+uas_stop
+
+# MESSAGE requests the recipient got: transactions (Call-ID + branch; a
+# retransmission repeats both), Call-IDs, and the node each came from
+sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE"' >"$T_DIR/bob.in"
+sort -u -k3,4 "$T_DIR/bob.in" >"$T_DIR/bob.tx"
+awk '{ print $3 }' "$T_DIR/bob.tx" | sort >"$T_DIR/bob.cids"
+sort -u "$T_DIR/bob.cids" >"$T_DIR/delivered"
+ntx=$(wc -l <"$T_DIR/bob.tx")
+dups=$(uniq -d "$T_DIR/bob.cids" | wc -l)
+e2e_eq "the recipient got $N MESSAGE transactions" "$N" "$ntx"
+e2e_eq "no Call-ID delivered twice" 0 "$dups"
+e2e_check "the delivered Call-IDs are the stored ones" \
+	cmp -s "$T_DIR/accepted" "$T_DIR/delivered"
+by_a=$(awk -v s="$E2E_ADDR:$PORT_A" '$5 == s' "$T_DIR/bob.tx" | wc -l)
+by_b=$(awk -v s="$E2E_ADDR:$PORT_B" '$5 == s' "$T_DIR/bob.tx" | wc -l)
+e2e_eq "every MESSAGE came from node a or node b (a $by_a + b $by_b)" "$ntx" \
+	$((by_a + by_b))
+echo "  info split: node a sent $by_a, node b sent $by_b;" \
+	"$(($(wc -l <"$T_DIR/bob.in") - ntx)) retransmissions seen by the recipient"
+e2e_end

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Kamailio is killed (SIGKILL, whole process group) in the middle of a
+# replay; started again with the same node id it releases its dead claims
+# and, at the next registration, delivers everything that was left.
+. "$(dirname "$0")/../lib.sh"
+e2e_begin
+
+USER_NAME=t015bob
+AOR=$USER_NAME@$E2E_ADDR
+N=60
+KILL_AFTER=10                       # delivered messages seen before the kill
+NODE='"k9"'
+CONTACT_PORT=$((E2E_SIP_PORT + 11)) # the slow recipient (uas_slow.xml)
+SEND_PORT=$((E2E_SIP_PORT + 12))    # alice
+REG_PORT=$((E2E_SIP_PORT + 13))
+CFG=$SF_TOP/etc/kamailio.cfg
+
+q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
+
+# sipp_log FILE...: one line per logged SIP message of SIPp -trace_msg logs:
+# DIR SECONDS CALL-ID TOP-VIA-BRANCH TOP-VIA-SENT-BY RETRY-AFTER FIRST-LINE
+sipp_log() {
+	cat "$@" 2>/dev/null | tr -d '\r' | awk '
+	function out() {
+		if (first != "")
+			print dir, ts, (cid == "" ? "-" : cid), (br == "" ? "-" : br),
+				(via == "" ? "-" : via), ra, first
+	}
+	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
+		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
+		dir = ""; first = ""; cid = ""; br = ""; via = ""; ra = 0; hdr = 0; next
+	}
+	dir == "" && / message (received|sent)/ {
+		dir = ($0 ~ /received/) ? "in" : "out"; next
+	}
+	dir != "" && first == "" && NF > 0 { first = $0; hdr = 1; next }
+	hdr && NF == 0 { hdr = 0; next }
+	hdr && (tolower($1) == "call-id:" || $1 == "i:") { cid = $2 }
+	hdr && via == "" && (tolower($1) == "via:" || $1 == "v:") {
+		via = $3; sub(/;.*/, "", via)
+		if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
+	}
+	hdr && tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ && $2 > 0 { ra = 1 }
+	END { out() }'
+}
+
+# the recipient, in the background until uas_stop; -deadcall_wait 0: a
+# Call-ID delivered again after the kill is a new call, answered again
+uas_pid=
+uas_start() { # uas_start LOGNAME SCENARIO PORT
+	local i
+	sipp -sf "$2" -i "$E2E_ADDR" -p "$3" -m 100000 -nostdin -timeout 80s \
+		-deadcall_wait 0 -trace_msg -message_file "$T_DIR/$1.msg" \
+		>"$T_DIR/$1.out" 2>&1 &
+	uas_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(ss -Hlun "sport = :$3")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+uas_stop() {
+	local i
+	[ -n "$uas_pid" ] || return 0
+	kill -INT "$uas_pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$uas_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$uas_pid" 2>/dev/null
+	wait "$uas_pid" 2>/dev/null
+	uas_pid=
+}
+e2e_on_exit 'uas_stop'
+
+register() { # register LOGNAME
+	e2e_sipp "$1" "$E2E_SIPP_DIR/register_contact.xml" -s "$USER_NAME" \
+		-key contact_port "$CONTACT_PORT" -key expires 3600 -m 1 -p "$REG_PORT"
+}
+received() { grep -c '^MESSAGE ' "$T_DIR/bob.msg" 2>/dev/null; }
+
+e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_NODE_ID=$NODE" ||
+	{ e2e_fail "Kamailio started"; e2e_end; }
+
+e2e_check "$N MESSAGEs to offline $USER_NAME -> 202 each" \
+	e2e_sipp store "$T_SRC/store.xml" -s "$USER_NAME" -m "$N" -r 100 -l 20 \
+	-p "$SEND_PORT"
+sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
+	sort -u >"$T_DIR/accepted"
+q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
+	sort >"$T_DIR/rows"
+e2e_eq "202s received" "$N" "$(wc -l <"$T_DIR/accepted")"
+e2e_check "$N queued rows, the 202'd Call-IDs" \
+	eval '[ "$(wc -l <"$T_DIR/rows")" = "$N" ] && cmp -s "$T_DIR/accepted" "$T_DIR/rows"'
+
+# the replay starts; after KILL_AFTER messages the whole Kamailio dies
+uas_start bob "$T_SRC/uas_slow.xml" "$CONTACT_PORT" ||
+	e2e_fail "the recipient listens on $CONTACT_PORT"
+e2e_check "REGISTER $USER_NAME -> 200" register reg1
+got=0
+for ((i = 0; i < 200; i++)); do # at most 20 s
+	got=$(received)
+	[ "$got" -ge "$KILL_AFTER" ] && break
+	sleep 0.1
+done
+leader=$(cat "$T_DIR/kam/kamailio.launcher")
+disown "$leader" 2>/dev/null # no "Killed" job notice from bash
+kill -KILL -- "-$leader" 2>/dev/null
+at_kill=$(received)
+if [ "$got" -ge "$KILL_AFTER" ]; then
+	e2e_ok "replay under way: $at_kill MESSAGEs received when SIGKILL hit group $leader"
+else
+	e2e_fail "replay under way: only $got MESSAGEs within 20 s"
+fi
+gone=0
+for ((i = 0; i < 50; i++)); do # at most 5 s
+	if [ -z "$(pgrep -g "$leader")" ]; then
+		gone=1
+		break
+	fi
+	sleep 0.1
+done
+e2e_eq "no process of Kamailio's group left after SIGKILL" 1 "$gone"
+rm -f "$T_DIR/kam/kamailio.launcher"
+# the restart below writes a new kamailio.log: keep the dead run's
+cp "$T_DIR/kam/kamailio.log" "$T_DIR/kam/kamailio.killed.log"
+
+# what the dead run left behind: unsent rows, claimed by k9/<pid>
+left_at_kill=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
+claimed=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner LIKE 'k9/%' AND lease_until > now()")
+if [ "$left_at_kill" -gt 0 ] && [ "$left_at_kill" -lt "$N" ]; then
+	e2e_ok "killed mid-replay: $left_at_kill of $N rows still queued"
+else
+	e2e_fail "killed mid-replay: $left_at_kill of $N rows still queued"
+fi
+e2e_eq "every row left is still leased by the dead run" "$left_at_kill" "$claimed"
+
+# the same node again: its dead claims are released at start
+e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_NODE_ID=$NODE" ||
+	{ e2e_fail "Kamailio started again"; e2e_end; }
+released=$(sed -n 's/.*released \([0-9]*\) messages claimed by the last run of k9$/\1/p' \
+	"$T_DIR/kam/kamailio.log" | tail -n 1)
+e2e_eq "the new run released the dead run's claims (log)" "$claimed" "${released:-0}"
+e2e_eq "no lease left after the start" 0 \
+	"$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner IS NOT NULL")"
+before_reg=$(received)
+e2e_check "REGISTER $USER_NAME again -> 200" register reg2
+
+left=-1
+t0=$(date +%s%N)
+for ((i = 0; i < 400; i++)); do # at most 40 s
+	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
+	[ "$left" = 0 ] && break
+	sleep 0.1
+done
+e2e_eq "no queued row left for $AOR within 40 s (took $((($(date +%s%N) - t0) / 1000000)) ms)" 0 "$left"
+sleep 1 # a late duplicate would show up in the recipient's log now
+uas_stop
+e2e_eq "nothing left in the table for $AOR (failed, expired, queued)" 0 \
+	"$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")"
+
+sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE"' >"$T_DIR/bob.in"
+sort -u -k3,4 "$T_DIR/bob.in" >"$T_DIR/bob.tx"
+awk '{ print $3 }' "$T_DIR/bob.tx" | sort >"$T_DIR/bob.cids"
+sort -u "$T_DIR/bob.cids" >"$T_DIR/delivered"
+missing=$(comm -23 "$T_DIR/accepted" "$T_DIR/delivered" | wc -l)
+extra=$(comm -13 "$T_DIR/accepted" "$T_DIR/delivered" | wc -l)
+dups=$(uniq -d "$T_DIR/bob.cids" | wc -l)
+e2e_eq "every stored Call-ID delivered at least once" 0 "$missing"
+e2e_eq "nothing delivered that was not stored" 0 "$extra"
+echo "  info $(wc -l <"$T_DIR/bob.tx") MESSAGE transactions for $N messages:" \
+	"$dups Call-IDs delivered twice or more (allowed);" \
+	"$at_kill received before the kill, $((${before_reg:-0} - at_kill)) more" \
+	"between the kill and the new REGISTER; $claimed rows released at restart"
+e2e_end
