@@ -28,6 +28,7 @@ CREATE TABLE sfwd_message (
 	expires timestamptz NOT NULL,     -- undelivered after this: 'expired'
 	class smallint NOT NULL CHECK (class IN (2, 3)),
 	notify smallint NOT NULL DEFAULT 0, -- report bits: 1 delivery, 2 failure
+	imdn_id text,                     -- imdn.Message-ID of a CPIM original
 	content_type text NOT NULL,       -- full value, no length cap
 	body bytea NOT NULL,              -- byte for byte
 	headers text NOT NULL DEFAULT '', -- kept headers, "Name: value\r\n" each
@@ -71,7 +72,7 @@ CREATE FUNCTION sfwd_store(p_aor text, p_ruri text, p_from_uri text,
 		p_call_id text, p_cseq integer, p_received double precision,
 		p_lifetime integer, p_class smallint, p_notify smallint,
 		p_content_type text, p_body bytea, p_headers text, p_max integer,
-		p_retry integer)
+		p_retry integer, p_imdn_id text)
 	RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
 	n integer;
@@ -92,13 +93,14 @@ BEGIN
 	END IF;
 	INSERT INTO sfwd_message (aor, ruri, from_uri, from_name, from_tag,
 			to_uri, to_name, call_id, cseq, received, expires, class, notify,
-			content_type, body, headers, next_attempt)
+			content_type, body, headers, next_attempt, imdn_id)
 		VALUES (p_aor, p_ruri, p_from_uri, p_from_name, p_from_tag, p_to_uri,
 			p_to_name, p_call_id, p_cseq, to_timestamp(p_received),
 			to_timestamp(p_received) + make_interval(secs => p_lifetime),
 			p_class, p_notify, p_content_type, p_body, p_headers,
 			CASE WHEN p_retry > 0
-				THEN now() + make_interval(secs => p_retry) END)
+				THEN now() + make_interval(secs => p_retry) END,
+			nullif(p_imdn_id, ''))
 		ON CONFLICT (call_id, from_tag, cseq) DO NOTHING
 		RETURNING id INTO new_id;
 	IF new_id IS NULL THEN

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -177,9 +178,31 @@ static int sf_db_check_schema(sf_db_t *db, long long deadline)
 	return 0;
 }
 
-int sf_db_connect(sf_db_t *db)
+/* the server aborts a statement that outlives our wait, so that a store we
+ * answered 503 to does not commit later */
+static int sf_db_set_timeout(sf_db_t *db, long long deadline)
 {
-	long long now = sf_db_now_ms(), deadline;
+	char ms[16];
+	const char *v[1];
+	PGresult *res;
+
+	snprintf(ms, sizeof(ms), "%d", db->timeout_ms);
+	v[0] = ms;
+	if(!PQsendQueryParams(db->conn,
+			   "SELECT set_config('statement_timeout', $1, false)", 1, NULL, v,
+			   NULL, NULL, 0)
+			|| sf_db_flush(db, deadline) < 0)
+		return -1;
+	res = sf_db_collect(db, deadline);
+	if(res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int sf_db_connect_until(sf_db_t *db, long long deadline)
+{
+	long long now = sf_db_now_ms();
 	PostgresPollingStatusType st;
 	PGresult *res;
 	int i, w;
@@ -193,7 +216,6 @@ int sf_db_connect(sf_db_t *db)
 		db->last_err = SF_DB_EDOWN;
 		return -1;
 	}
-	deadline = now + db->timeout_ms;
 	db->conn = PQconnectStart(db->url);
 	if(db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD) {
 		LM_ERR("database: cannot start connecting: %s",
@@ -221,7 +243,8 @@ int sf_db_connect(sf_db_t *db)
 		db->last_err = SF_DB_EDOWN;
 		goto fail;
 	}
-	if(sf_db_check_schema(db, deadline) < 0)
+	if(sf_db_check_schema(db, deadline) < 0
+			|| sf_db_set_timeout(db, deadline) < 0)
 		goto fail;
 	for(i = 0; i < db->nstmts; i++) {
 		if(!PQsendPrepare(db->conn, db->stmts[i].name, db->stmts[i].sql,
@@ -248,6 +271,11 @@ fail:
 	return -1;
 }
 
+int sf_db_connect(sf_db_t *db)
+{
+	return sf_db_connect_until(db, sf_db_now_ms() + db->timeout_ms);
+}
+
 PGresult *sf_db_exec(sf_db_t *db, int idx, const char *const *values,
 		const int *lengths, const int *formats, int binary_result)
 {
@@ -258,9 +286,10 @@ PGresult *sf_db_exec(sf_db_t *db, int idx, const char *const *values,
 		db->last_err = SF_DB_EQUERY;
 		return NULL;
 	}
-	if(sf_db_connect(db) < 0)
-		return NULL;
+	/* one deadline for connecting and running */
 	deadline = sf_db_now_ms() + db->timeout_ms;
+	if(sf_db_connect_until(db, deadline) < 0)
+		return NULL;
 	if(!PQsendQueryPrepared(db->conn, db->stmts[idx].name,
 			   db->stmts[idx].nparams, values, lengths, formats,
 			   binary_result ? 1 : 0)) {
@@ -277,9 +306,12 @@ PGresult *sf_db_exec(sf_db_t *db, int idx, const char *const *values,
 	res = sf_db_collect(db, deadline);
 	if(res == NULL && db->last_err != SF_DB_EQUERY) {
 		/* a query in flight cannot be abandoned on this connection */
-		if(db->last_err == SF_DB_ETIMEOUT)
+		if(db->last_err == SF_DB_ETIMEOUT) {
 			LM_WARN("database: %s timed out after %d ms\n", db->stmts[idx].name,
 					db->timeout_ms);
+			/* a server that hangs: fail fast for a while */
+			db->retry_at_ms = sf_db_now_ms() + SF_DB_RETRY_MS;
+		}
 		sf_db_close(db);
 	}
 	return res;

@@ -32,7 +32,9 @@
 
 #include "sf_db.h"
 #include "sf_flush.h"
+#include "sf_notify.h"
 #include "sf_queue.h"
+#include "sf_report.h"
 #include "sf_store.h"
 #include "sf_text.h"
 #include "sfwd_mod.h"
@@ -58,6 +60,7 @@ typedef struct sf_flight
 	struct sf_flight *next;
 	uint64_t token;
 	struct sf_sess *sess;
+	int row; /* in sess->batch */
 	long long id;
 	int attempts;
 	int pending; /* contacts that have not answered */
@@ -78,6 +81,7 @@ typedef struct sf_sess
 	long long last_id;
 	int more;			   /* the batch was full: claim again when done */
 	int stop;			   /* a contact did not answer: send no more now */
+	int changed;		   /* a row left the queue: publish the summary */
 	int inflight;		   /* rows in flight */
 	long long retry_at_ms; /* claim again not before */
 	sf_contact_t contacts[SF_MAX_CONTACTS];
@@ -91,6 +95,13 @@ static str _sf_owner = STR_NULL;
 static sf_sess_t *_sf_sessions = NULL;
 static sf_flight_t *_sf_flights = NULL;
 static uint64_t _sf_seq = 0;
+/* AoRs whose message summary is to be published (after the DELETE) */
+typedef struct sf_mwi_item
+{
+	struct sf_mwi_item *next;
+	str aor;
+} sf_mwi_item_t;
+static sf_mwi_item_t *_sf_mwi_pending = NULL;
 /* delivered rows waiting for one DELETE */
 static char *_sf_del_buf = NULL;
 static int _sf_del_len = 0;
@@ -104,7 +115,7 @@ void sf_ul_contact_cb(ucontact_t *c, int type, void *param)
 {
 	if(c == NULL || c->aor == NULL)
 		return;
-	if(sf_queue_push_aor(c->aor, 0) < 0)
+	if(sf_queue_push_aor(c->aor, SF_WORK_FLUSH) < 0)
 		LM_WARN("flush queue full, %.*s waits for its next registration\n",
 				c->aor->len, c->aor->s);
 	else
@@ -349,6 +360,7 @@ static void sf_send_row(sf_sess_t *s)
 	}
 	memset(f, 0, sizeof(*f));
 	f->id = sf_db_int(res, row, SF_CC_ID);
+	f->row = row;
 	f->attempts = (int)sf_db_int(res, row, SF_CC_ATTEMPTS);
 	f->sess = s;
 	f->token = SF_TOKEN(_sf_q, ++_sf_seq);
@@ -389,6 +401,67 @@ done:
 		f->pending = 1;
 		f->retry = 1;
 		sf_outcome(f, 500, 1);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* reports and summaries */
+
+static str sf_col(PGresult *res, int row, int col)
+{
+	str s;
+
+	s.s = PQgetvalue(res, row, col);
+	s.len = PQgetisnull(res, row, col) ? 0 : PQgetlength(res, row, col);
+	return s;
+}
+
+/* the report on a claimed row, if its sender asked for one */
+static void sf_report_row(sf_flight_t *f, int status)
+{
+	PGresult *res = f->sess->batch;
+	sf_report_src_t src;
+
+	src.id = f->id;
+	src.from_uri = sf_col(res, f->row, SF_CC_FROM_URI);
+	src.from_name = sf_col(res, f->row, SF_CC_FROM_NAME);
+	src.to_uri = sf_col(res, f->row, SF_CC_TO_URI);
+	src.imdn_id = sf_col(res, f->row, SF_CC_IMDN_ID);
+	src.received = sf_db_int(res, f->row, SF_CC_RECEIVED);
+	src.notify = (int)sf_db_int(res, f->row, SF_CC_NOTIFY);
+	sf_report(&src, status);
+}
+
+static void sf_mwi_later(const str *aor)
+{
+	sf_mwi_item_t *m;
+
+	if(!_sf_cfg.mwi)
+		return;
+	for(m = _sf_mwi_pending; m != NULL; m = m->next) {
+		if(m->aor.len == aor->len && memcmp(m->aor.s, aor->s, aor->len) == 0)
+			return;
+	}
+	m = pkg_malloc(sizeof(*m) + aor->len);
+	if(m == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	m->aor.s = (char *)(m + 1);
+	m->aor.len = aor->len;
+	memcpy(m->aor.s, aor->s, aor->len);
+	m->next = _sf_mwi_pending;
+	_sf_mwi_pending = m;
+}
+
+static void sf_mwi_run(void)
+{
+	sf_mwi_item_t *m;
+
+	while((m = _sf_mwi_pending) != NULL) {
+		_sf_mwi_pending = m->next;
+		sf_mwi_publish(&_sf_fdb, &m->aor);
+		pkg_free(m);
 	}
 }
 
@@ -463,6 +536,8 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 		LM_DBG("message %lld delivered to %.*s (%d)\n", f->id, f->sess->aor.len,
 				f->sess->aor.s, code);
 		sf_del_add(f->id);
+		sf_report_row(f, SF_IMDN_DELIVERED);
+		f->sess->changed = 1;
 		if(f->sess->due_only) {
 			/* reachable again: everything may go, not only what was due */
 			f->sess->due_only = 0;
@@ -487,12 +562,21 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 				"next in %d s\n",
 				f->id, f->sess->aor.len, f->sess->aor.s, f->code,
 				f->attempts + 1, delay);
-		sf_store_retry(&_sf_fdb, &_sf_owner, f->id, f->code, delay,
-				_sf_cfg.max_attempts);
+		if(sf_store_retry(&_sf_fdb, &_sf_owner, f->id, f->code, delay,
+				   _sf_cfg.max_attempts)
+				== 1) {
+			LM_INFO("message %lld for %.*s failed after %d attempts\n", f->id,
+					f->sess->aor.len, f->sess->aor.s, f->attempts + 1);
+			sf_report_row(f, SF_IMDN_ERROR);
+			f->sess->changed = 1;
+		}
 	} else {
 		LM_INFO("message %lld for %.*s refused (%d): failed\n", f->id,
 				f->sess->aor.len, f->sess->aor.s, f->code);
-		sf_store_fail(&_sf_fdb, &_sf_owner, f->id, f->code);
+		if(sf_store_fail(&_sf_fdb, &_sf_owner, f->id, f->code) == 0)
+			sf_report_row(
+					f, f->code == 403 ? SF_IMDN_FORBIDDEN : SF_IMDN_FAILED);
+		f->sess->changed = 1;
 	}
 	sf_flight_free(f);
 }
@@ -529,7 +613,7 @@ static void sf_sess_start(sf_aor_item_t *it)
 				&& memcmp(s->aor.s, it->aor.s, it->aor.len) == 0) {
 			/* already flushing: look again once this batch is done */
 			s->more = 1;
-			if(!it->due_only)
+			if(!(it->work & SF_WORK_DUE))
 				s->due_only = 0;
 			return;
 		}
@@ -544,7 +628,7 @@ static void sf_sess_start(sf_aor_item_t *it)
 	s->aor.len = it->aor.len;
 	memcpy(s->aor.s, it->aor.s, it->aor.len);
 	s->aor.s[s->aor.len] = '\0';
-	s->due_only = it->due_only;
+	s->due_only = (it->work & SF_WORK_DUE) ? 1 : 0;
 	s->more = 1; /* nothing claimed yet */
 	s->next = _sf_sessions;
 	_sf_sessions = s;
@@ -560,6 +644,8 @@ static void sf_sess_free(sf_sess_t *s)
 			break;
 		}
 	}
+	if(s->changed)
+		sf_mwi_later(&s->aor);
 	if(s->batch)
 		PQclear(s->batch);
 	if(s->order)
@@ -677,9 +763,24 @@ static void sf_sweep(void)
 	str aor;
 	int i, n;
 
-	n = sf_store_expire(&_sf_fdb, SF_SWEEP_LIMIT);
-	if(n > 0)
-		LM_INFO("%d stored messages expired\n", n);
+	res = sf_store_expire(&_sf_fdb, SF_SWEEP_LIMIT);
+	if(res != NULL) {
+		for(i = 0; i < PQntuples(res); i++) {
+			sf_report_src_t src;
+			src.id = sf_db_int(res, i, SF_RC_ID);
+			src.from_uri = sf_col(res, i, SF_RC_FROM_URI);
+			src.from_name = sf_col(res, i, SF_RC_FROM_NAME);
+			src.to_uri = sf_col(res, i, SF_RC_TO_URI);
+			src.imdn_id = sf_col(res, i, SF_RC_IMDN_ID);
+			src.received = sf_db_int(res, i, SF_RC_RECEIVED);
+			src.notify = (int)sf_db_int(res, i, SF_RC_NOTIFY);
+			aor = sf_col(res, i, SF_RC_AOR);
+			LM_INFO("message %lld for %.*s expired\n", src.id, aor.len, aor.s);
+			sf_report(&src, SF_IMDN_FAILED);
+			sf_mwi_later(&aor);
+		}
+		PQclear(res);
+	}
 	n = sf_store_purge(&_sf_fdb, _sf_cfg.retention, SF_SWEEP_LIMIT);
 	if(n > 0)
 		LM_DBG("purged %d terminal messages\n", n);
@@ -690,7 +791,7 @@ static void sf_sweep(void)
 		aor.s = PQgetvalue(res, i, 0);
 		aor.len = PQgetlength(res, i, 0);
 		if(sf_ul_registered(&aor))
-			sf_queue_push_aor(&aor, 1);
+			sf_queue_push_aor(&aor, SF_WORK_FLUSH | SF_WORK_DUE);
 		else
 			sf_store_park(&_sf_fdb, &aor);
 	}
@@ -725,7 +826,10 @@ static void sf_flusher_main(int q)
 
 		sf_results();
 		while((it = sf_queue_pop_aor(q)) != NULL) {
-			sf_sess_start(it);
+			if(it->work & SF_WORK_FLUSH)
+				sf_sess_start(it);
+			if(it->work & SF_WORK_MWI)
+				sf_mwi_later(&it->aor);
 			sf_queue_free_aor(it);
 		}
 		now = sf_db_now_ms();
@@ -734,6 +838,8 @@ static void sf_flusher_main(int q)
 			sf_sess_step(s, now);
 		}
 		sf_del_flush();
+		if(_sf_del_n == 0)
+			sf_mwi_run();
 
 		if(_sf_sessions && now >= next_renew) {
 			sf_store_renew(&_sf_fdb, &_sf_owner, _sf_cfg.lease_time);

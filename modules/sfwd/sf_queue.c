@@ -111,7 +111,19 @@ static void sf_queue_wake(sf_queue_t *q)
 		LM_DBG("wake write failed: %s\n", strerror(errno));
 }
 
-int sf_queue_push_aor(const str *aor, int due_only)
+/* merge work b into a */
+static int sf_work_merge(int a, int b)
+{
+	int due = 0;
+
+	if(b & SF_WORK_FLUSH)
+		due = (a & SF_WORK_FLUSH) ? (a & b & SF_WORK_DUE) : (b & SF_WORK_DUE);
+	else
+		due = a & SF_WORK_DUE;
+	return ((a | b) & ~SF_WORK_DUE) | due;
+}
+
+int sf_queue_push_aor(const str *aor, int work)
 {
 	sf_queue_t *q;
 	sf_aor_item_t *it, *n;
@@ -126,7 +138,7 @@ int sf_queue_push_aor(const str *aor, int due_only)
 		return -1;
 	}
 	n->next = NULL;
-	n->due_only = due_only;
+	n->work = work;
 	n->aor.s = (char *)(n + 1);
 	n->aor.len = aor->len;
 	memcpy(n->aor.s, aor->s, aor->len);
@@ -136,9 +148,7 @@ int sf_queue_push_aor(const str *aor, int due_only)
 	for(it = q->head; it != NULL; it = it->next) {
 		if(it->aor.len == aor->len
 				&& memcmp(it->aor.s, aor->s, aor->len) == 0) {
-			/* a registration flush covers a timed retry */
-			if(!due_only)
-				it->due_only = 0;
+			it->work = sf_work_merge(it->work, work);
 			lock_release(&q->lock);
 			shm_free(n);
 			return 2;

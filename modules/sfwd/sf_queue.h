@@ -26,12 +26,17 @@
 
 #include "core/str.h"
 
-/*! \brief an AoR waiting to be flushed */
+/*! \brief what an AoR waits for (bits) */
+#define SF_WORK_FLUSH 1 /*!< deliver what waits */
+#define SF_WORK_DUE 2	/*!< with FLUSH: only rows whose timed retry is due */
+#define SF_WORK_MWI 4	/*!< publish its message summary */
+
+/*! \brief an AoR waiting for its flusher */
 typedef struct sf_aor_item
 {
 	struct sf_aor_item *next;
-	int due_only; /*!< timed retry: only rows whose next_attempt passed */
-	str aor;	  /*!< points just after the struct */
+	int work; /*!< SF_WORK_* bits */
+	str aor;  /*!< points just after the struct */
 } sf_aor_item_t;
 
 /*! \brief the final reply of one sent MESSAGE */
@@ -56,10 +61,11 @@ void sf_queue_destroy(void);
 int sf_queue_of(const str *aor);
 
 /*!
- * \brief queue an AoR for its flusher, unless it already waits there
- * \return 1 queued, 2 already waiting, -1 queue full or no memory
+ * \brief queue work for an AoR; work for an AoR already waiting is merged
+ *   (a full flush covers a due-only one)
+ * \return 1 queued, 2 merged, -1 queue full or no memory
  */
-int sf_queue_push_aor(const str *aor, int due_only);
+int sf_queue_push_aor(const str *aor, int work);
 
 /*!
  * \brief take the oldest AoR of queue q

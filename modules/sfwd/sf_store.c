@@ -25,7 +25,7 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		"SELECT sfwd_store($1::text, $2::text, $3::text, $4::text, $5::text,"
 		" $6::text, $7::text, $8::text, $9::int4, $10::float8, $11::int4,"
 		" $12::int2, $13::int2, $14::text, $15::bytea, $16::text, $17::int4,"
-		" $18::int4)", 18},
+		" $18::int4, $19::text)", 19},
 	[SF_ST_CLAIM] = {"sf_claim",
 		"UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
@@ -37,7 +37,8 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"
 		" RETURNING id, from_uri, from_name, from_tag, to_uri, to_name,"
 		" call_id, cseq, content_type, body, headers,"
-		" extract(epoch FROM expires)::int8, attempts, class, notify", 6},
+		" extract(epoch FROM expires)::int8, attempts, class, notify,"
+		" imdn_id, extract(epoch FROM received)::int8", 6},
 	[SF_ST_DELETE] = {"sf_delete",
 		"DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
 		" AND claim_owner = $1::text", 2},
@@ -51,7 +52,7 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" next_attempt = CASE WHEN $4::int4 > 0"
 		"  THEN now() + make_interval(secs => $4::int4) END,"
 		" claim_owner = NULL, lease_until = NULL"
-		" WHERE id = $2::int8 AND claim_owner = $1::text", 5},
+		" WHERE id = $2::int8 AND claim_owner = $1::text RETURNING state", 5},
 	[SF_ST_FAIL] = {"sf_fail",
 		"UPDATE sfwd_message SET attempts = attempts + 1,"
 		" last_code = $3::int2, state = 'failed', done_at = now(),"
@@ -74,7 +75,8 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" WHERE id IN (SELECT id FROM sfwd_message"
 		"  WHERE state = 'queued' AND expires <= now()"
 		"  AND (lease_until IS NULL OR lease_until < now())"
-		"  ORDER BY expires LIMIT $1::int4 FOR UPDATE SKIP LOCKED)", 1},
+		"  ORDER BY expires LIMIT $1::int4 FOR UPDATE SKIP LOCKED)"
+		" RETURNING " SF_REPORT_COLS, 1},
 	[SF_ST_PURGE] = {"sf_purge",
 		"DELETE FROM sfwd_message WHERE id IN (SELECT id FROM sfwd_message"
 		"  WHERE state <> 'queued'"
@@ -85,6 +87,10 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		"  WHERE state = 'queued' AND next_attempt <= now()"
 		"  AND (lease_until IS NULL OR lease_until < now())"
 		"  ORDER BY next_attempt LIMIT $1::int4) d", 1},
+	[SF_ST_COUNT_AOR] = {"sf_count_aor",
+		"SELECT count(*) FILTER (WHERE content_type ~* '^(text/|message/cpim)'),"
+		" count(*) FILTER (WHERE content_type !~* '^(text/|message/cpim)')"
+		" FROM sfwd_message WHERE aor = $1::text AND state = 'queued'", 1},
 	[SF_ST_PARK] = {"sf_park",
 		"UPDATE sfwd_message SET next_attempt = NULL"
 		" WHERE aor = $1::text AND state = 'queued'"
@@ -92,7 +98,7 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 };
 /* clang-format on */
 
-#define SF_MAX_PARAMS 18
+#define SF_MAX_PARAMS 19
 
 /* parameters in binary format; integers are kept, big-endian, in ibuf */
 typedef struct sf_params
@@ -210,6 +216,7 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 	p_str(&p, &r->headers);
 	p_i4(&p, r->max_messages);
 	p_i4(&p, r->retry);
+	p_str(&p, &r->imdn_id);
 	res = sf_run(db, SF_ST_STORE, &p, 1);
 	if(res == NULL)
 		return -1;
@@ -252,6 +259,8 @@ int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
 		int delay, int max_attempts)
 {
 	sf_params_t p;
+	PGresult *res;
+	int failed;
 
 	p.n = 0;
 	p_str(&p, owner);
@@ -259,7 +268,13 @@ int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
 	p_i2(&p, code);
 	p_i4(&p, delay);
 	p_i4(&p, max_attempts);
-	return sf_run_count(db, SF_ST_RETRY, &p) < 0 ? -1 : 0;
+	res = sf_run(db, SF_ST_RETRY, &p, 0);
+	if(res == NULL)
+		return -1;
+	failed =
+			PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "failed") == 0;
+	PQclear(res);
+	return failed;
 }
 
 int sf_store_fail(sf_db_t *db, const str *owner, long long id, int code)
@@ -302,13 +317,29 @@ int sf_store_release_node(sf_db_t *db, const str *node)
 	return sf_run_count(db, SF_ST_RELEASE_NODE, &p);
 }
 
-int sf_store_expire(sf_db_t *db, int limit)
+PGresult *sf_store_expire(sf_db_t *db, int limit)
 {
 	sf_params_t p;
 
 	p.n = 0;
 	p_i4(&p, limit);
-	return sf_run_count(db, SF_ST_EXPIRE, &p);
+	return sf_run(db, SF_ST_EXPIRE, &p, 1);
+}
+
+int sf_store_count(sf_db_t *db, const str *aor, int *text, int *other)
+{
+	sf_params_t p;
+	PGresult *res;
+
+	p.n = 0;
+	p_str(&p, aor);
+	res = sf_run(db, SF_ST_COUNT_AOR, &p, 1);
+	if(res == NULL)
+		return -1;
+	*text = (int)sf_db_int(res, 0, 0);
+	*other = (int)sf_db_int(res, 0, 1);
+	PQclear(res);
+	return 0;
 }
 
 int sf_store_purge(sf_db_t *db, int retention, int limit)

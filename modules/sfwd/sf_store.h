@@ -39,6 +39,7 @@ enum sf_stmt
 	SF_ST_EXPIRE,
 	SF_ST_PURGE,
 	SF_ST_DUE_AORS,
+	SF_ST_COUNT_AOR,
 	SF_ST_PARK,
 	SF_ST_COUNT
 };
@@ -66,6 +67,7 @@ typedef struct sf_store_req
 	str headers;
 	int max_messages; /*!< 0: no limit */
 	int retry;		  /*!< seconds to the first timed retry, 0: none */
+	str imdn_id;	  /*!< imdn.Message-ID of a CPIM body, or empty */
 } sf_store_req_t;
 
 /*!
@@ -92,7 +94,25 @@ enum sf_claim_col
 	SF_CC_EXPIRES,
 	SF_CC_ATTEMPTS,
 	SF_CC_CLASS,
-	SF_CC_NOTIFY
+	SF_CC_NOTIFY,
+	SF_CC_IMDN_ID,
+	SF_CC_RECEIVED
+};
+
+/*! \brief what a report needs of a row (SF_ST_EXPIRE's RETURNING) */
+#define SF_REPORT_COLS                               \
+	"id, aor, from_uri, from_name, to_uri, imdn_id," \
+	" extract(epoch FROM received)::int8, notify"
+enum sf_report_col
+{
+	SF_RC_ID = 0,
+	SF_RC_AOR,
+	SF_RC_FROM_URI,
+	SF_RC_FROM_NAME,
+	SF_RC_TO_URI,
+	SF_RC_IMDN_ID,
+	SF_RC_RECEIVED,
+	SF_RC_NOTIFY
 };
 
 /*!
@@ -115,7 +135,7 @@ int sf_store_delete(sf_db_t *db, const str *owner, const char *ids);
  * \brief a failed attempt that may be retried: attempts+1, next attempt
  *   in `delay` seconds (0: at the next registration), or 'failed' when
  *   attempts reach max_attempts; releases the claim
- * \return 0 ok, -1 error
+ * \return 0 queued again, 1 now 'failed', -1 error
  */
 int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
 		int delay, int max_attempts);
@@ -133,9 +153,14 @@ int sf_store_renew(sf_db_t *db, const str *owner, int lease);
  *   the number of rows freed or -1 */
 int sf_store_release_node(sf_db_t *db, const str *node);
 
-/*! \brief queued rows past their expiry become 'expired'; returns how many
- *   (at most `limit`) or -1 */
-int sf_store_expire(sf_db_t *db, int limit);
+/*! \brief queued rows past their expiry become 'expired' (at most
+ *   `limit`); returns them (SF_REPORT_COLS, binary; caller PQclear()s) or
+ *   NULL on error */
+PGresult *sf_store_expire(sf_db_t *db, int limit);
+
+/*! \brief queued messages of an AoR: text ones (text/..., message/cpim)
+ *   and the others; 0 ok, -1 error */
+int sf_store_count(sf_db_t *db, const str *aor, int *text, int *other);
 
 /*! \brief delete terminal rows older than `retention` seconds; returns how
  *   many (at most `limit`) or -1 */

@@ -35,7 +35,9 @@
 #include "sf_classify.h"
 #include "sf_db.h"
 #include "sf_flush.h"
+#include "sf_notify.h"
 #include "sf_queue.h"
+#include "sf_report.h"
 #include "sf_store.h"
 #include "sf_text.h"
 #include "sfwd_mod.h"
@@ -66,6 +68,13 @@ sf_cfg_t _sf_cfg = {
 	.node_id = STR_NULL,
 	.ul_table = str_init("location"),
 	.queue_size = 10000,
+	.report_mode = SF_REPORT_IMDN,
+	.report_from = STR_NULL,
+	.report_proxy = STR_NULL,
+	.stored_notice = 0,
+	.stored_notice_interval = 60,
+	.mwi = 0,
+	.mwi_domain = STR_NULL,
 };
 /* clang-format on */
 
@@ -77,6 +86,9 @@ udomain_t *_sf_udomain = NULL;
 static sf_db_t _sf_wdb;
 static char *_sf_node_id_param = NULL;
 static char *_sf_ul_table_param = NULL;
+static char *_sf_report_from_param = NULL;
+static char *_sf_report_proxy_param = NULL;
+static char *_sf_mwi_domain_param = NULL;
 
 /* sf_store() return codes */
 #define SF_STORE_ENOTSTORABLE -1
@@ -98,9 +110,11 @@ static int mod_init(void);
 static int child_init(int rank);
 static void mod_destroy(void);
 static int sf_param_default_class(modparam_t type, void *val);
+static int sf_param_report_mode(modparam_t type, void *val);
 static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_store(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t cmds[] = {
@@ -111,6 +125,9 @@ static cmd_export_t cmds[] = {
 		fixup_free_spve_null, REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_flush", (cmd_function)w_sf_flush, 0, 0, 0, ANY_ROUTE},
 	{"sf_flush", (cmd_function)w_sf_flush, 1, fixup_spve_null,
+		fixup_free_spve_null, ANY_ROUTE},
+	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 0, 0, 0, ANY_ROUTE},
+	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 1, fixup_spve_null,
 		fixup_free_spve_null, ANY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
@@ -139,6 +156,14 @@ static param_export_t params[] = {
 	{"node_id", PARAM_STRING, &_sf_node_id_param},
 	{"ul_table", PARAM_STRING, &_sf_ul_table_param},
 	{"queue_size", PARAM_INT, &_sf_cfg.queue_size},
+	{"report_mode", PARAM_STRING | PARAM_USE_FUNC,
+		(void *)sf_param_report_mode},
+	{"report_from", PARAM_STRING, &_sf_report_from_param},
+	{"report_proxy", PARAM_STRING, &_sf_report_proxy_param},
+	{"stored_notice", PARAM_INT, &_sf_cfg.stored_notice},
+	{"stored_notice_interval", PARAM_INT, &_sf_cfg.stored_notice_interval},
+	{"mwi", PARAM_INT, &_sf_cfg.mwi},
+	{"mwi_domain", PARAM_STRING, &_sf_mwi_domain_param},
 	{0, 0, 0}
 };
 
@@ -171,6 +196,29 @@ static int sf_param_default_class(modparam_t type, void *val)
 	return 0;
 }
 
+static int sf_param_report_mode(modparam_t type, void *val)
+{
+	char *s = (char *)val;
+
+	if(strcasecmp(s, "imdn") == 0) {
+		_sf_cfg.report_mode = SF_REPORT_IMDN;
+	} else if(strcasecmp(s, "text") == 0) {
+		_sf_cfg.report_mode = SF_REPORT_TEXT;
+	} else {
+		LM_ERR("invalid report_mode '%s' (use imdn or text)\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void sf_str_param(char *param, str *dst)
+{
+	if(param && *param) {
+		dst->s = param;
+		dst->len = strlen(param);
+	}
+}
+
 /* every int modparam within its range; a clear message otherwise */
 static int sf_check_params(void)
 {
@@ -197,6 +245,8 @@ static int sf_check_params(void)
 			{"retention", &_sf_cfg.retention, 0, 315360000},
 			{"sweep_interval", &_sf_cfg.sweep_interval, 1, 3600},
 			{"queue_size", &_sf_cfg.queue_size, 1, 10000000},
+			{"stored_notice_interval", &_sf_cfg.stored_notice_interval, 0,
+					86400},
 	};
 	unsigned int i;
 
@@ -270,10 +320,12 @@ static int mod_init(void)
 
 	if(sf_check_params() < 0)
 		return -1;
-	if(_sf_ul_table_param && *_sf_ul_table_param) {
-		_sf_cfg.ul_table.s = _sf_ul_table_param;
-		_sf_cfg.ul_table.len = strlen(_sf_ul_table_param);
-	}
+	sf_str_param(_sf_ul_table_param, &_sf_cfg.ul_table);
+	sf_str_param(_sf_report_from_param, &_sf_cfg.report_from);
+	sf_str_param(_sf_report_proxy_param, &_sf_cfg.report_proxy);
+	sf_str_param(_sf_mwi_domain_param, &_sf_cfg.mwi_domain);
+	if(_sf_cfg.mwi_domain.len == 0 && get_first_socket())
+		_sf_cfg.mwi_domain = get_first_socket()->address_str;
 	if(_sf_cfg.db_url == NULL || *_sf_cfg.db_url == '\0') {
 		LM_INFO("no db_url: only sf_classify() is available\n");
 		_sf_cfg.db_url = NULL;
@@ -302,6 +354,8 @@ static int mod_init(void)
 		return -1;
 	}
 	if(sf_queue_init(_sf_cfg.flush_workers, _sf_cfg.queue_size, 4096) < 0)
+		return -1;
+	if(sf_notify_mod_init() < 0)
 		return -1;
 	if(sf_db_startup_check() < 0)
 		return -1;
@@ -666,6 +720,14 @@ static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
 		return SF_STORE_ENOTSTORABLE;
 	}
 	r.headers = hdrs;
+	if(msg->content_type && r.content_type.len >= 12
+			&& strncasecmp(r.content_type.s, "message/cpim", 12) == 0) {
+		sf_buf_t id;
+		if(sf_cpim_message_id(body, &id) && sf_utf8_valid(id.s, id.len)) {
+			r.imdn_id.s = (char *)id.s;
+			r.imdn_id.len = (int)id.len;
+		}
+	}
 	r.max_messages = _sf_cfg.max_messages;
 	/* registered but not reached: retry on a timer; else at registration */
 	r.retry = sf_ul_registered(&r.aor) ? _sf_cfg.retry_interval : 0;
@@ -685,6 +747,9 @@ static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
 	id_s.s = idbuf;
 	id_s.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	xavp_set_child_sval(&root, &k_id, &id_s);
+	if(_sf_cfg.mwi)
+		sf_queue_push_aor(&r.aor, SF_WORK_MWI);
+	sf_stored_notice(&r.from_uri, &r.aor);
 	LM_INFO("stored message %lld for %.*s from %.*s (call-id %.*s)\n", id,
 			r.aor.len, r.aor.s, r.from_uri.len, r.from_uri.s, r.call_id.len,
 			r.call_id.s);
@@ -732,7 +797,7 @@ static int ki_sf_flush_aor(sip_msg_t *msg, str *uri)
 		return -1;
 	}
 	a.s = aor;
-	return sf_queue_push_aor(&a, 0) < 0 ? -1 : 1;
+	return sf_queue_push_aor(&a, SF_WORK_FLUSH) < 0 ? -1 : 1;
 }
 
 /*! \brief sf_flush() without an AoR: the To of a REGISTER, else the
@@ -762,6 +827,49 @@ static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sf_flush_aor(msg, &uri);
 }
 
+/* ------------------------------------------------------------------ */
+/* sf_mwi_update() */
+
+/*!
+ * \brief publish now the message summary of an AoR (a SIP URI or
+ *   user@host; default the Request-URI): call it before handle_subscribe()
+ *   so that the first NOTIFY carries the current counts
+ * \return 1 published, -1 error (or modparam mwi off)
+ */
+static int ki_sf_mwi_update_aor(sip_msg_t *msg, str *uri)
+{
+	char aor[512];
+	str a;
+
+	if(!_sf_cfg.mwi || _sf_cfg.db_url == NULL) {
+		LM_ERR("sf_mwi_update() needs modparams db_url and mwi\n");
+		return -1;
+	}
+	a.len = sf_aor_of(uri, aor, sizeof(aor));
+	if(a.len <= 0)
+		return -1;
+	a.s = aor;
+	return sf_mwi_publish(&_sf_wdb, &a) == 0 ? 1 : -1;
+}
+
+static int ki_sf_mwi_update(sip_msg_t *msg)
+{
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	return ki_sf_mwi_update_aor(msg, &msg->first_line.u.request.uri);
+}
+
+static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2)
+{
+	str uri;
+
+	if(p1 == NULL)
+		return ki_sf_mwi_update(msg);
+	if(fixup_get_svalue(msg, (gparam_t *)p1, &uri) < 0)
+		return -1;
+	return ki_sf_mwi_update_aor(msg, &uri);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	{ str_init("sfwd"), str_init("sf_classify"),
@@ -786,6 +894,16 @@ static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	},
 	{ str_init("sfwd"), str_init("sf_flush_aor"),
 		SR_KEMIP_INT, ki_sf_flush_aor,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_mwi_update"),
+		SR_KEMIP_INT, ki_sf_mwi_update,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_mwi_update_aor"),
+		SR_KEMIP_INT, ki_sf_mwi_update_aor,
 		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},

@@ -43,7 +43,17 @@ typedef struct sf_cfg
 	str node_id;
 	str ul_table;
 	int queue_size;
+	int report_mode; /*!< SF_REPORT_IMDN or SF_REPORT_TEXT */
+	str report_from;
+	str report_proxy;
+	int stored_notice;
+	int stored_notice_interval;
+	int mwi;
+	str mwi_domain;
 } sf_cfg_t;
+
+#define SF_REPORT_IMDN 0
+#define SF_REPORT_TEXT 1
 
 extern sf_cfg_t _sf_cfg;
 extern struct tm_binds _sf_tmb;

@@ -24,8 +24,8 @@ sipp_log() {
 	cat "$@" 2>/dev/null | tr -d '\r' | awk '
 	function out() {
 		if (first != "")
-			print dir, ts, (cid == "" ? "-" : cid), (br == "" ? "-" : br),
-				(via == "" ? "-" : via), ra, first
+			printf "%s %.6f %s %s %s %d %s\n", dir, ts, (cid == "" ? "-" : cid),
+				(br == "" ? "-" : br), (via == "" ? "-" : via), ra, first
 	}
 	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
 		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
@@ -76,12 +76,14 @@ e2e_on_exit 'uas_stop'
 # node a through the harness; node b by hand: Kamailio refuses a second -A
 # for a name already defined ("pp_define(): already defined:
 # SFWD_SIP_PORT"), so the harness's -A SFWD_SIP_PORT cannot be overridden
-e2e_kam a "$CFG" -A SFWD_TEST -A 'SFWD_NODE_ID="a"' ||
+# small batches: the two nodes' claims interleave
+e2e_kam a "$CFG" -A SFWD_TEST -A 'SFWD_NODE_ID="a"' -A SFWD_FLUSH_BATCH=10 ||
 	{ e2e_fail "Kamailio a started"; e2e_end; }
 e2e_on_exit 'sf_kam_stop "$T_DIR/b"'
 sf_kam_start "$T_DIR/b" "$CFG" \
 	-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$PORT_B" \
-	-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A SFWD_TEST -A 'SFWD_NODE_ID="b"' ||
+	-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A SFWD_TEST -A 'SFWD_NODE_ID="b"' \
+	-A SFWD_FLUSH_BATCH=10 ||
 	{ e2e_fail "Kamailio b started"; e2e_end; }
 e2e_ok "two nodes up: a on $PORT_A, b on $PORT_B, one database"
 

@@ -9,7 +9,7 @@ USER_NAME=t015bob
 AOR=$USER_NAME@$E2E_ADDR
 N=60
 KILL_AFTER=10                       # delivered messages seen before the kill
-NODE='"k9"'
+NODE_ID=k9
 CONTACT_PORT=$((E2E_SIP_PORT + 11)) # the slow recipient (uas_slow.xml)
 SEND_PORT=$((E2E_SIP_PORT + 12))    # alice
 REG_PORT=$((E2E_SIP_PORT + 13))
@@ -24,8 +24,8 @@ sipp_log() {
 	cat "$@" 2>/dev/null | tr -d '\r' | awk '
 	function out() {
 		if (first != "")
-			print dir, ts, (cid == "" ? "-" : cid), (br == "" ? "-" : br),
-				(via == "" ? "-" : via), ra, first
+			printf "%s %.6f %s %s %s %d %s\n", dir, ts, (cid == "" ? "-" : cid),
+				(br == "" ? "-" : br), (via == "" ? "-" : via), ra, first
 	}
 	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
 		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
@@ -80,7 +80,7 @@ register() { # register LOGNAME
 }
 received() { grep -c '^MESSAGE ' "$T_DIR/bob.msg" 2>/dev/null; }
 
-e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_NODE_ID=$NODE" ||
+e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_NODE_ID=\"$NODE_ID\"" ||
 	{ e2e_fail "Kamailio started"; e2e_end; }
 
 e2e_check "$N MESSAGEs to offline $USER_NAME -> 202 each" \
@@ -107,7 +107,13 @@ while [ $(($(ms_now) - t0)) -lt 20000 ]; do # 20 s at most
 done
 leader=$(cat "$T_DIR/kam/kamailio.launcher")
 disown "$leader" 2>/dev/null # no "Killed" job notice from bash
-kill -KILL -- "-$leader" 2>/dev/null
+if [ -n "$leader" ] && [ "$(ps -o pgid= -p "$leader" | tr -d ' ')" = "$leader" ]; then
+	e2e_ok "the launcher ($leader) leads Kamailio's process group"
+	kill -KILL -- "-$leader" 2>/dev/null
+else
+	e2e_fail "the launcher ($leader) leads Kamailio's process group"
+	kill -KILL "$leader" 2>/dev/null
+fi
 at_kill=$(received)
 if [ "$got" -ge "$KILL_AFTER" ]; then
 	e2e_ok "replay under way: $at_kill MESSAGEs received when SIGKILL hit group $leader"
@@ -127,9 +133,9 @@ rm -f "$T_DIR/kam/kamailio.launcher"
 # the restart below writes a new kamailio.log: keep the dead run's
 cp "$T_DIR/kam/kamailio.log" "$T_DIR/kam/kamailio.killed.log"
 
-# what the dead run left behind: unsent rows, claimed by k9/<pid>
+# what the dead run left behind: unsent rows, claimed by <node id>/<pid>
 left_at_kill=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
-claimed=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner LIKE 'k9/%' AND lease_until > now()")
+claimed=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner LIKE '$NODE_ID/%' AND lease_until > now()")
 if [ "$left_at_kill" -gt 0 ] && [ "$left_at_kill" -lt "$N" ]; then
 	e2e_ok "killed mid-replay: $left_at_kill of $N rows still queued"
 else
@@ -138,9 +144,9 @@ fi
 e2e_eq "every row left is still leased by the dead run" "$left_at_kill" "$claimed"
 
 # the same node again: its dead claims are released at start
-e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_NODE_ID=$NODE" ||
+e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_NODE_ID=\"$NODE_ID\"" ||
 	{ e2e_fail "Kamailio started again"; e2e_end; }
-released=$(sed -n 's/.*released \([0-9]*\) messages claimed by the last run of k9$/\1/p' \
+released=$(sed -n "s/.*released \([0-9]*\) messages claimed by the last run of $NODE_ID\$/\1/p" \
 	"$T_DIR/kam/kamailio.log" | tail -n 1)
 e2e_eq "the new run released the dead run's claims (log)" "$claimed" "${released:-0}"
 e2e_eq "no lease left after the start" 0 \

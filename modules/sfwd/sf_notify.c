@@ -1,0 +1,260 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: delivery reports, stored notices, message summaries
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/dprint.h"
+#include "core/hashes.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/socket_info.h"
+#include "core/sr_module.h"
+#include "modules/presence/bind_presence.h"
+#include "modules/tm/uac.h"
+
+#include "sf_notify.h"
+#include "sf_report.h"
+#include "sf_store.h"
+#include "sfwd_mod.h"
+
+#define SF_NOTICE_SLOTS 1024
+#define SF_REPORT_MAX 8192
+
+static presence_api_t _sf_pres;
+static int _sf_pres_bound = 0;
+
+/* last notice per sender hash: a lossy, lock-free rate limit */
+typedef struct sf_notice_slot
+{
+	unsigned int hash;
+	time_t at;
+} sf_notice_slot_t;
+static sf_notice_slot_t *_sf_notice = NULL;
+
+static char _sf_default_from[128];
+static char _sf_default_proxy[128];
+
+int sf_notify_mod_init(void)
+{
+	struct socket_info *si = get_first_socket();
+	bind_presence_t bind_presence;
+
+	if(_sf_cfg.report_from.len == 0) {
+		_sf_cfg.report_from.len =
+				snprintf(_sf_default_from, sizeof(_sf_default_from),
+						"sip:sfwd@%.*s", si ? si->address_str.len : 9,
+						si ? si->address_str.s : "localhost");
+		_sf_cfg.report_from.s = _sf_default_from;
+	}
+	if(_sf_cfg.report_proxy.len == 0 && si) {
+		_sf_cfg.report_proxy.len = snprintf(_sf_default_proxy,
+				sizeof(_sf_default_proxy), "sip:%.*s:%d;transport=%s",
+				si->address_str.len, si->address_str.s, (int)si->port_no,
+				si->proto == PROTO_TCP ? "tcp" : "udp");
+		_sf_cfg.report_proxy.s = _sf_default_proxy;
+	}
+	if(_sf_cfg.stored_notice) {
+		_sf_notice = shm_malloc(SF_NOTICE_SLOTS * sizeof(sf_notice_slot_t));
+		if(_sf_notice == NULL) {
+			SHM_MEM_ERROR;
+			return -1;
+		}
+		memset(_sf_notice, 0, SF_NOTICE_SLOTS * sizeof(sf_notice_slot_t));
+	}
+	if(_sf_cfg.mwi) {
+		bind_presence = (bind_presence_t)find_export("bind_presence", 1, 0);
+		if(bind_presence == NULL || bind_presence(&_sf_pres) < 0) {
+			LM_ERR("modparam mwi needs the presence module (load presence "
+				   "and presence_mwi before sfwd)\n");
+			return -1;
+		}
+		_sf_pres_bound = 1;
+	}
+	return 0;
+}
+
+int sf_is_report_sender(const str *uri)
+{
+	return uri->len == _sf_cfg.report_from.len
+		   && strncasecmp(uri->s, _sf_cfg.report_from.s, uri->len) == 0;
+}
+
+static sf_buf_t sf_b(const str *s)
+{
+	sf_buf_t b;
+
+	b.s = s->s;
+	b.len = s->len > 0 ? (size_t)s->len : 0;
+	return b;
+}
+
+/* a MESSAGE from report_from to uri, through report_proxy */
+static int sf_send_message(const str *to_uri, const str *to_name,
+		const char *ctype, const char *disposition, const str *body)
+{
+	static str method = str_init("MESSAGE");
+	char hbuf[256], tobuf[1024];
+	str hdrs, to, ruri = *to_uri;
+	uac_req_t uac_r;
+	int ret;
+
+	hdrs.s = hbuf;
+	hdrs.len = snprintf(hbuf, sizeof(hbuf),
+			"Content-Type: %s\r\nRequest-Disposition: %s\r\n", ctype,
+			disposition);
+	if(to_name && to_name->len > 0
+			&& to_name->len + to_uri->len + 4 < (int)sizeof(tobuf)) {
+		to.len = snprintf(tobuf, sizeof(tobuf), "%.*s <%.*s>", to_name->len,
+				to_name->s, to_uri->len, to_uri->s);
+		to.s = tobuf;
+	} else {
+		to = *to_uri;
+	}
+	set_uac_req(&uac_r, &method, &hdrs, (str *)body, NULL, 0, NULL, NULL);
+	ret = _sf_tmb.t_request(&uac_r, &ruri, &to, &_sf_cfg.report_from,
+			_sf_cfg.report_proxy.len ? &_sf_cfg.report_proxy : NULL);
+	if(ret < 0) {
+		LM_WARN("cannot send a MESSAGE to %.*s (%d)\n", to_uri->len, to_uri->s,
+				ret);
+		return -1;
+	}
+	return 0;
+}
+
+int sf_report(const sf_report_src_t *src, int status)
+{
+	static unsigned int seq = 0;
+	char buf[SF_REPORT_MAX], own_id[48], rid[64];
+	sf_report_t r;
+	str body;
+	int want;
+
+	want = (status == SF_IMDN_DELIVERED) ? SF_NOTIFY_POSITIVE
+										 : SF_NOTIFY_NEGATIVE;
+	if(!(src->notify & want) || sf_is_report_sender(&src->from_uri))
+		return 0;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	if(src->imdn_id.len > 0) {
+		r.message_id = sf_b(&src->imdn_id);
+	} else {
+		r.message_id.len =
+				snprintf(own_id, sizeof(own_id), "sfwd-%lld", src->id);
+		r.message_id.s = own_id;
+	}
+	r.report_id.len = snprintf(rid, sizeof(rid), "sfwd-r%lld-%u-%d", src->id,
+			++seq, (int)time(NULL));
+	r.report_id.s = rid;
+	r.original_time = (time_t)src->received;
+	r.report_time = time(NULL);
+	r.recipient_uri = sf_b(&src->to_uri);
+	r.sender_uri = sf_b(&src->from_uri);
+	r.sender_name = sf_b(&src->from_name);
+	r.report_from = sf_b(&_sf_cfg.report_from);
+
+	body.s = buf;
+	if(_sf_cfg.report_mode == SF_REPORT_TEXT)
+		body.len = sf_report_text(&r, buf, sizeof(buf));
+	else
+		body.len = sf_imdn_build(&r, buf, sizeof(buf));
+	if(body.len < 0) {
+		LM_ERR("cannot build the report of message %lld\n", src->id);
+		return -1;
+	}
+	if(sf_send_message(&src->from_uri, &src->from_name,
+			   _sf_cfg.report_mode == SF_REPORT_TEXT ? "text/plain"
+													 : "message/cpim",
+			   "store", &body)
+			< 0)
+		return -1;
+	LM_INFO("report (status %d) on message %lld sent to %.*s\n", status,
+			src->id, src->from_uri.len, src->from_uri.s);
+	return 1;
+}
+
+void sf_stored_notice(const str *sender_uri, const str *aor)
+{
+	char buf[1024];
+	unsigned int h;
+	sf_notice_slot_t *slot;
+	time_t now = time(NULL);
+	str body;
+
+	if(!_sf_cfg.stored_notice || _sf_notice == NULL
+			|| sf_is_report_sender(sender_uri))
+		return;
+	h = core_case_hash((str *)sender_uri, NULL, 0);
+	slot = &_sf_notice[h % SF_NOTICE_SLOTS];
+	if(slot->hash == h && now - slot->at < _sf_cfg.stored_notice_interval) {
+		LM_DBG("stored notice to %.*s rate-limited\n", sender_uri->len,
+				sender_uri->s);
+		return;
+	}
+	slot->hash = h;
+	slot->at = now;
+	body.s = buf;
+	body.len = snprintf(buf, sizeof(buf),
+			"Your message to %.*s is stored and will be delivered when "
+			"%.*s is online.",
+			aor->len, aor->s, aor->len, aor->s);
+	sf_send_message(sender_uri, NULL, "text/plain", "do-not-store", &body);
+}
+
+int sf_mwi_publish(sf_db_t *db, const str *aor)
+{
+	static str event = str_init("message-summary");
+	static str etag = str_init("sfwd-mwi");
+	char account[600], buf[512];
+	str user, realm, body, acc;
+	sf_buf_t accb;
+	char *at;
+	int text, other;
+
+	if(!_sf_pres_bound)
+		return 1;
+	at = memchr(aor->s, '@', aor->len);
+	user.s = aor->s;
+	if(at) {
+		user.len = at - aor->s;
+		realm.s = at + 1;
+		realm.len = aor->s + aor->len - realm.s;
+	} else {
+		user.len = aor->len;
+		realm = _sf_cfg.mwi_domain;
+	}
+	if(user.len == 0 || realm.len == 0)
+		return -1;
+	if(sf_store_count(db, aor, &text, &other) < 0)
+		return -1;
+	acc.s = account;
+	acc.len = snprintf(account, sizeof(account), "sip:%.*s@%.*s", user.len,
+			user.s, realm.len, realm.s);
+	accb = sf_b(&acc);
+	body.s = buf;
+	body.len = sf_mwi_build(accb, text, 0, other, 0, buf, sizeof(buf));
+	if(body.len < 0)
+		return -1;
+	if(_sf_pres.update_presentity(&event, &realm, &user, &etag,
+			   &_sf_cfg.report_from, &body, _sf_cfg.max_lifetime + 86400, 1, 1)
+			< 0) {
+		LM_ERR("cannot publish the message summary of %.*s\n", aor->len,
+				aor->s);
+		return -1;
+	}
+	LM_DBG("message summary of %.*s: %d text, %d other\n", aor->len, aor->s,
+			text, other);
+	return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: telling people what happened
+ *
+ * Delivery reports to the sender (RFC 5438 IMDN in CPIM, or text), the
+ * optional "stored" notice, and the recipient's message summary (RFC 3842)
+ * published through Kamailio's presence module (presence_mwi serves the
+ * SUBSCRIBEs and sends the NOTIFYs).
+ *
+ * A report or notice is a MESSAGE sent through tm to report_proxy (by
+ * default this Kamailio itself), so it takes the same route as any
+ * MESSAGE: delivered, or stored for a sender who is offline. It carries
+ * `Request-Disposition: store` (a report) or `do-not-store` (a notice), so
+ * it never asks for a report itself.
+ */
+
+#ifndef _SF_NOTIFY_H_
+#define _SF_NOTIFY_H_
+
+#include "core/str.h"
+
+#include "sf_db.h"
+
+/*! \brief mod_init: defaults of report_from/report_proxy, presence binding */
+int sf_notify_mod_init(void);
+
+/*! \brief what a report is about (pkg or result memory, borrowed) */
+typedef struct sf_report_src
+{
+	long long id;		/*!< the row id */
+	str from_uri;		/*!< the original's sender */
+	str from_name;		/*!< and display name */
+	str to_uri;			/*!< the original's recipient */
+	str imdn_id;		/*!< its imdn.Message-ID; empty: "sfwd-<id>" */
+	long long received; /*!< epoch seconds */
+	int notify;			/*!< the row's report bits */
+} sf_report_src_t;
+
+/*!
+ * \brief send a delivery report when the row's report bits ask for it
+ * \param status enum sf_imdn_status
+ * \return 1 sent, 0 not asked for, -1 error
+ */
+int sf_report(const sf_report_src_t *src, int status);
+
+/*! \brief the "stored" notice to a sender (stored_notice, rate-limited) */
+void sf_stored_notice(const str *sender_uri, const str *aor);
+
+/*!
+ * \brief publish the AoR's message summary (count queued messages, then
+ *   presence update_presentity, which NOTIFYs the watchers)
+ * \return 0 ok, -1 error, 1 mwi off
+ */
+int sf_mwi_publish(sf_db_t *db, const str *aor);
+
+/*! \brief is the sender URI sfwd's own report_from (reports are not
+ *   reported on, and get no notice) */
+int sf_is_report_sender(const str *uri);
+
+#endif

@@ -1,0 +1,587 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: pure builders of report and summary bodies (see
+ *   sf_report.h)
+ */
+
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+#include "sf_report.h"
+
+#define CPIM_MAX_NS 8
+
+static const char _sf_imdn_urn[] = "urn:ietf:params:imdn";
+
+/* ---- output writer ----------------------------------------------------- */
+
+/* appends while the text and a NUL fit; len counts everything asked for,
+ * so len >= size at the end means "does not fit" (size 0: count only) */
+typedef struct wr
+{
+	char *out;
+	size_t size;
+	size_t len;
+} wr_t;
+
+static void wr_init(wr_t *w, char *out, size_t size)
+{
+	w->out = out;
+	w->size = out == NULL ? 0 : size;
+	w->len = 0;
+}
+
+static void put(wr_t *w, const char *s, size_t n)
+{
+	if(n > 0 && w->len < w->size && n < w->size - w->len)
+		memcpy(w->out + w->len, s, n);
+	w->len += n;
+}
+
+static void putch(wr_t *w, char c)
+{
+	put(w, &c, 1);
+}
+
+#define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+static void put_uint(wr_t *w, unsigned long v)
+{
+	char buf[24];
+	size_t n = sizeof(buf);
+
+	do {
+		buf[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v > 0);
+	put(w, buf + n, sizeof(buf) - n);
+}
+
+/* NUL-terminate; the length, or -1 (out emptied when possible) */
+static int wr_end(wr_t *w)
+{
+	if(w->len >= w->size || w->len > INT_MAX) {
+		if(w->size > 0)
+			w->out[0] = '\0';
+		return -1;
+	}
+	w->out[w->len] = '\0';
+	return (int)w->len;
+}
+
+/* ---- small helpers ----------------------------------------------------- */
+
+/* ASCII only: the C library's tolower() depends on the locale */
+static char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static int is_lws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* case-insensitive compare of a byte range with a NUL-terminated literal */
+static int buf_ieq(const char *s, size_t len, const char *lit)
+{
+	size_t i;
+
+	if(strlen(lit) != len)
+		return 0;
+	for(i = 0; i < len; i++) {
+		if(lower(s[i]) != lit[i])
+			return 0;
+	}
+	return 1;
+}
+
+static sf_buf_t buf_trim(const char *s, size_t len)
+{
+	sf_buf_t b;
+
+	while(len > 0 && is_lws((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while(len > 0 && is_lws((unsigned char)s[len - 1]))
+		len--;
+	b.s = s;
+	b.len = len;
+	return b;
+}
+
+/* the next line of [*pos, end): without its CR LF / LF; 0 at the end */
+static int next_line(const char **pos, const char *end, sf_buf_t *line)
+{
+	const char *p = *pos;
+	const char *eol;
+
+	if(p >= end)
+		return 0;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	line->s = p;
+	if(eol == NULL) {
+		line->len = (size_t)(end - p);
+		*pos = end;
+	} else {
+		line->len = (size_t)(eol - p);
+		*pos = eol + 1;
+	}
+	if(line->len > 0 && line->s[line->len - 1] == '\r')
+		line->len--;
+	return 1;
+}
+
+/* a (NULL, n > 0) range is unusable; (NULL, 0) is empty */
+static int buf_ok(sf_buf_t b)
+{
+	return b.s != NULL || b.len == 0;
+}
+
+/* a non-empty value without control bytes, fit for a CPIM header line;
+ * with no_angle, also without '<' '>' (a URI written inside < >) */
+static int hdr_value_ok(sf_buf_t b, int no_angle)
+{
+	size_t i;
+
+	if(b.s == NULL || b.len == 0)
+		return 0;
+	for(i = 0; i < b.len; i++) {
+		unsigned char c = (unsigned char)b.s[i];
+		if(is_ctl(c) || (no_angle && (c == '<' || c == '>')))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- escaping and quoting ---------------------------------------------- */
+
+static void put_xml(wr_t *w, const char *s, size_t len)
+{
+	size_t i;
+
+	for(i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch(c) {
+			case '&':
+				PUTS(w, "&amp;");
+				break;
+			case '<':
+				PUTS(w, "&lt;");
+				break;
+			case '>':
+				PUTS(w, "&gt;");
+				break;
+			case '"':
+				PUTS(w, "&quot;");
+				break;
+			case '\'':
+				PUTS(w, "&apos;");
+				break;
+			default:
+				/* C0 controls but TAB, LF, CR are not XML 1.0 Chars */
+				if(c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+					break;
+				putch(w, (char)c);
+		}
+	}
+}
+
+int sf_xml_escape(sf_buf_t in, char *out, size_t outsize)
+{
+	wr_t w;
+
+	wr_init(&w, out, outsize);
+	if(!buf_ok(in)) {
+		w.len = w.size; /* fail */
+		return wr_end(&w);
+	}
+	put_xml(&w, in.s, in.len);
+	return wr_end(&w);
+}
+
+/* '"' text '"'; with unescape, the text is a quoted-string's inside and
+ * its quoted-pairs are resolved first */
+static void put_quoted(wr_t *w, const char *s, size_t len, int unescape)
+{
+	size_t i;
+
+	putch(w, '"');
+	for(i = 0; i < len; i++) {
+		char c = s[i];
+		if(unescape && c == '\\' && i + 1 < len)
+			c = s[++i];
+		if(c == '\r' || c == '\n' || c == '\0')
+			continue;
+		if(c == '"' || c == '\\')
+			putch(w, '\\');
+		putch(w, c);
+	}
+	putch(w, '"');
+}
+
+int sf_quote(sf_buf_t in, char *out, size_t outsize)
+{
+	wr_t w;
+
+	wr_init(&w, out, outsize);
+	if(!buf_ok(in)) {
+		w.len = w.size; /* fail */
+		return wr_end(&w);
+	}
+	put_quoted(&w, in.s, in.len, 0);
+	return wr_end(&w);
+}
+
+/* ---- dates ------------------------------------------------------------- */
+
+static char *put2(char *p, int v)
+{
+	*p++ = (char)('0' + v / 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* "YYYY-MM-DD" sep "HH:MM:SS" (19 chars, no NUL) into buf; -1 if the year
+ * has not four digits */
+static int fmt_date(time_t t, char sep, char *buf)
+{
+	struct tm tm;
+	char *p = buf;
+	int year;
+
+	if(gmtime_r(&t, &tm) == NULL)
+		return -1;
+	/* tm_year + 1900 may overflow: compare first */
+	if(tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+		return -1;
+	year = tm.tm_year + 1900;
+	p = put2(p, year / 100);
+	p = put2(p, year % 100);
+	*p++ = '-';
+	p = put2(p, tm.tm_mon + 1);
+	*p++ = '-';
+	p = put2(p, tm.tm_mday);
+	*p++ = sep;
+	p = put2(p, tm.tm_hour);
+	*p++ = ':';
+	p = put2(p, tm.tm_min);
+	*p++ = ':';
+	put2(p, tm.tm_sec);
+	return 0;
+}
+
+int sf_iso_date(time_t t, char *out, size_t outsize)
+{
+	if(out == NULL || outsize < 21)
+		return -1;
+	out[0] = '\0';
+	if(fmt_date(t, 'T', out) < 0)
+		return -1;
+	out[19] = 'Z';
+	out[20] = '\0';
+	return 20;
+}
+
+/* ---- IMDN -------------------------------------------------------------- */
+
+static const char *status_elem(int status)
+{
+	switch(status) {
+		case SF_IMDN_DELIVERED:
+			return "<delivered/>";
+		case SF_IMDN_FAILED:
+			return "<failed/>";
+		case SF_IMDN_FORBIDDEN:
+			return "<forbidden/>";
+		case SF_IMDN_ERROR:
+			return "<error/>";
+	}
+	return NULL;
+}
+
+/* the RFC 5438 section 7 document, every line ending in CRLF */
+static void put_imdn_xml(
+		wr_t *w, const sf_report_t *r, const char *date, const char *st)
+{
+	PUTS(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+			"<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">\r\n"
+			"  <message-id>");
+	put_xml(w, r->message_id.s, r->message_id.len);
+	PUTS(w, "</message-id>\r\n  <datetime>");
+	put(w, date, 20);
+	PUTS(w, "</datetime>\r\n  <recipient-uri>");
+	put_xml(w, r->recipient_uri.s, r->recipient_uri.len);
+	PUTS(w, "</recipient-uri>\r\n  <original-recipient-uri>");
+	put_xml(w, r->recipient_uri.s, r->recipient_uri.len);
+	PUTS(w, "</original-recipient-uri>\r\n"
+			"  <delivery-notification>\r\n"
+			"    <status>\r\n"
+			"      ");
+	put(w, st, strlen(st));
+	PUTS(w, "\r\n"
+			"    </status>\r\n"
+			"  </delivery-notification>\r\n"
+			"</imdn>\r\n");
+}
+
+int sf_imdn_build(const sf_report_t *r, char *out, size_t outsize)
+{
+	char odate[21], rdate[21];
+	const char *st;
+	sf_buf_t name;
+	size_t xml_len;
+	wr_t w;
+
+	wr_init(&w, out, outsize);
+	w.len = w.size; /* fail unless everything below is usable */
+	if(r == NULL || (st = status_elem(r->status)) == NULL)
+		return wr_end(&w);
+	if(!hdr_value_ok(r->report_from, 1) || !hdr_value_ok(r->sender_uri, 1)
+			|| !hdr_value_ok(r->report_id, 0) || r->message_id.len == 0
+			|| r->message_id.s == NULL || r->recipient_uri.len == 0
+			|| r->recipient_uri.s == NULL || !buf_ok(r->sender_name))
+		return wr_end(&w);
+	if(sf_iso_date(r->original_time, odate, sizeof(odate)) < 0
+			|| sf_iso_date(r->report_time, rdate, sizeof(rdate)) < 0)
+		return wr_end(&w);
+
+	/* the XML's length first, for Content-Length */
+	wr_init(&w, NULL, 0);
+	put_imdn_xml(&w, r, odate, st);
+	xml_len = w.len;
+
+	wr_init(&w, out, outsize);
+	PUTS(&w, "From: <");
+	put(&w, r->report_from.s, r->report_from.len);
+	PUTS(&w, ">\r\nTo: ");
+	name = buf_trim(r->sender_name.s, r->sender_name.len);
+	if(name.len >= 2 && name.s[0] == '"' && name.s[name.len - 1] == '"') {
+		/* sent as a quoted-string: unquote, then quote again */
+		if(name.len > 2) {
+			put_quoted(&w, name.s + 1, name.len - 2, 1);
+			putch(&w, ' ');
+		}
+	} else if(name.len > 0) {
+		put_quoted(&w, name.s, name.len, 0);
+		putch(&w, ' ');
+	}
+	putch(&w, '<');
+	put(&w, r->sender_uri.s, r->sender_uri.len);
+	PUTS(&w, ">\r\n"
+			 "NS: imdn <urn:ietf:params:imdn>\r\n"
+			 "imdn.Message-ID: ");
+	put(&w, r->report_id.s, r->report_id.len);
+	PUTS(&w, "\r\nDateTime: ");
+	put(&w, rdate, 20);
+	PUTS(&w, "\r\n"
+			 "\r\n"
+			 "Content-Type: message/imdn+xml\r\n"
+			 "Content-Disposition: notification\r\n"
+			 "Content-Length: ");
+	put_uint(&w, (unsigned long)xml_len);
+	PUTS(&w, "\r\n\r\n");
+	put_imdn_xml(&w, r, odate, st);
+	return wr_end(&w);
+}
+
+/* ---- plain text report ------------------------------------------------- */
+
+int sf_report_text(const sf_report_t *r, char *out, size_t outsize)
+{
+	char date[20];
+	size_t i;
+	wr_t w;
+
+	wr_init(&w, out, outsize);
+	w.len = w.size; /* fail unless the report is usable */
+	if(r == NULL || status_elem(r->status) == NULL || r->recipient_uri.s == NULL
+			|| r->recipient_uri.len == 0
+			|| fmt_date(r->original_time, ' ', date) < 0)
+		return wr_end(&w);
+
+	wr_init(&w, out, outsize);
+	PUTS(&w, "Your message to ");
+	/* one line: control bytes of the URI are dropped */
+	for(i = 0; i < r->recipient_uri.len; i++) {
+		if(!is_ctl((unsigned char)r->recipient_uri.s[i]))
+			putch(&w, r->recipient_uri.s[i]);
+	}
+	PUTS(&w, " of ");
+	put(&w, date, 19);
+	PUTS(&w, " UTC ");
+	switch(r->status) {
+		case SF_IMDN_DELIVERED:
+			PUTS(&w, "was delivered.");
+			break;
+		case SF_IMDN_FORBIDDEN:
+			PUTS(&w, "was refused.");
+			break;
+		default:
+			PUTS(&w, "could not be delivered.");
+			break;
+	}
+	return wr_end(&w);
+}
+
+/* ---- message summary --------------------------------------------------- */
+
+int sf_mwi_build(sf_buf_t account, int new_text, int old_text, int new_mm,
+		int old_mm, char *out, size_t outsize)
+{
+	size_t i;
+	wr_t w;
+
+	wr_init(&w, out, outsize);
+	if(new_text < 0 || old_text < 0 || new_mm < 0 || old_mm < 0
+			|| !buf_ok(account)) {
+		w.len = w.size; /* fail */
+		return wr_end(&w);
+	}
+	for(i = 0; i < account.len; i++) {
+		if(is_ctl((unsigned char)account.s[i])) {
+			w.len = w.size; /* would break the line */
+			return wr_end(&w);
+		}
+	}
+	PUTS(&w, "Messages-Waiting: ");
+	if(new_text > 0 || new_mm > 0)
+		PUTS(&w, "yes\r\n");
+	else
+		PUTS(&w, "no\r\n");
+	if(account.len > 0) {
+		PUTS(&w, "Message-Account: ");
+		put(&w, account.s, account.len);
+		PUTS(&w, "\r\n");
+	}
+	PUTS(&w, "Text-Message: ");
+	put_uint(&w, (unsigned long)new_text);
+	putch(&w, '/');
+	put_uint(&w, (unsigned long)old_text);
+	PUTS(&w, "\r\n");
+	if(new_mm != 0 || old_mm != 0) {
+		PUTS(&w, "Multimedia-Message: ");
+		put_uint(&w, (unsigned long)new_mm);
+		putch(&w, '/');
+		put_uint(&w, (unsigned long)old_mm);
+		PUTS(&w, "\r\n");
+	}
+	return wr_end(&w);
+}
+
+/* ---- CPIM -------------------------------------------------------------- */
+
+/* name and trimmed value of a "name: value" line; 0 without a colon */
+static int split_hdr(sf_buf_t line, sf_buf_t *name, sf_buf_t *value)
+{
+	const char *colon = memchr(line.s, ':', line.len);
+
+	if(colon == NULL)
+		return 0;
+	*name = buf_trim(line.s, (size_t)(colon - line.s));
+	*value = buf_trim(colon + 1, line.len - (size_t)(colon + 1 - line.s));
+	return 1;
+}
+
+/* as sf_classify's parse_cpim: pass 0 maps the NS prefixes of the header
+ * block (which must end in a blank line), pass 1 finds the header */
+int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id)
+{
+	const char *p, *end;
+	sf_buf_t line, name, value, pfx, local, prefix[CPIM_MAX_NS];
+	int nprefix = 0, ended = 0;
+	size_t i;
+
+	if(id == NULL)
+		return 0;
+	id->s = NULL;
+	id->len = 0;
+	if(body.s == NULL)
+		return 0;
+	end = body.s + body.len;
+
+	p = body.s;
+	while(next_line(&p, end, &line)) {
+		const char *lt;
+		sf_buf_t urn;
+
+		if(line.len == 0) {
+			ended = 1;
+			break;
+		}
+		if(!split_hdr(line, &name, &value) || !buf_ieq(name.s, name.len, "ns"))
+			continue;
+		lt = memchr(value.s, '<', value.len);
+		if(lt == NULL || value.s[value.len - 1] != '>')
+			continue;
+		pfx = buf_trim(value.s, (size_t)(lt - value.s));
+		urn.s = lt + 1;
+		urn.len = value.len - (size_t)(lt - value.s) - 2;
+		if(buf_ieq(urn.s, urn.len, _sf_imdn_urn) && nprefix < CPIM_MAX_NS)
+			prefix[nprefix++] = pfx;
+	}
+	if(!ended || nprefix == 0)
+		return 0;
+
+	p = body.s;
+	while(next_line(&p, end, &line) && line.len > 0) {
+		if(!split_hdr(line, &name, &value))
+			continue;
+		/* <prefix>.Message-ID; no dot: the default namespace */
+		pfx.s = name.s;
+		pfx.len = 0;
+		local = name;
+		for(i = name.len; i > 0; i--) {
+			if(name.s[i - 1] == '.') {
+				pfx.len = i - 1;
+				local.s = name.s + i;
+				local.len = name.len - i;
+				break;
+			}
+		}
+		if(!buf_ieq(local.s, local.len, "message-id") || value.len == 0)
+			continue;
+		for(i = 0; i < (size_t)nprefix; i++) {
+			if(prefix[i].len == pfx.len
+					&& memcmp(prefix[i].s, pfx.s, pfx.len) == 0)
+				break;
+		}
+		if(i == (size_t)nprefix)
+			continue; /* prefix not mapped to the IMDN namespace */
+		*id = value;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- content types ----------------------------------------------------- */
+
+int sf_is_text_type(sf_buf_t content_type)
+{
+	const char *semi;
+	sf_buf_t mt;
+
+	if(content_type.s == NULL)
+		return 0;
+	semi = memchr(content_type.s, ';', content_type.len);
+	mt = buf_trim(content_type.s,
+			semi ? (size_t)(semi - content_type.s) : content_type.len);
+	if(mt.len > 5 && buf_ieq(mt.s, 5, "text/"))
+		return 1;
+	return buf_ieq(mt.s, mt.len, "message/cpim");
+}
