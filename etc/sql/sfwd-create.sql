@@ -66,13 +66,16 @@ CREATE INDEX sfwd_message_claim ON sfwd_message (claim_owner)
 -- that concurrent stores cannot exceed it. Returns the row id (the existing
 -- one when the same request - Call-ID, From tag, CSeq - is stored already),
 -- or -1 when the mailbox already holds p_max queued messages (p_max 0: no
--- limit).
+-- limit). p_deadline (epoch seconds) is when the SIP worker stops waiting
+-- and answers 503: a store that would commit later (a server that hung,
+-- then went on) is rolled back instead, so that a 503 never becomes a
+-- stored message.
 CREATE FUNCTION sfwd_store(p_aor text, p_ruri text, p_from_uri text,
 		p_from_name text, p_from_tag text, p_to_uri text, p_to_name text,
 		p_call_id text, p_cseq integer, p_received double precision,
 		p_lifetime integer, p_class smallint, p_notify smallint,
 		p_content_type text, p_body bytea, p_headers text, p_max integer,
-		p_retry integer, p_imdn_id text)
+		p_retry integer, p_imdn_id text, p_deadline double precision)
 	RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
 	n integer;
@@ -106,6 +109,9 @@ BEGIN
 	IF new_id IS NULL THEN
 		SELECT id INTO new_id FROM sfwd_message WHERE call_id = p_call_id
 			AND from_tag = p_from_tag AND cseq = p_cseq;
+	END IF;
+	IF p_deadline > 0 AND clock_timestamp() > to_timestamp(p_deadline) THEN
+		RAISE EXCEPTION 'sfwd: store finished after the caller''s deadline';
 	END IF;
 	RETURN new_id;
 END

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "core/dprint.h"
 
@@ -25,7 +26,7 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		"SELECT sfwd_store($1::text, $2::text, $3::text, $4::text, $5::text,"
 		" $6::text, $7::text, $8::text, $9::int4, $10::float8, $11::int4,"
 		" $12::int2, $13::int2, $14::text, $15::bytea, $16::text, $17::int4,"
-		" $18::int4, $19::text)", 19},
+		" $18::int4, $19::text, $20::float8)", 20},
 	[SF_ST_CLAIM] = {"sf_claim",
 		"UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
@@ -98,7 +99,7 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 };
 /* clang-format on */
 
-#define SF_MAX_PARAMS 19
+#define SF_MAX_PARAMS 20
 
 /* parameters in binary format; integers are kept, big-endian, in ibuf */
 typedef struct sf_params
@@ -195,6 +196,7 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 {
 	sf_params_t p;
 	PGresult *res;
+	struct timeval tv;
 	long long id;
 
 	p.n = 0;
@@ -217,6 +219,9 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 	p_i4(&p, r->max_messages);
 	p_i4(&p, r->retry);
 	p_str(&p, &r->imdn_id);
+	/* the server rolls back what it could only commit after we gave up */
+	gettimeofday(&tv, NULL);
+	p_f8(&p, tv.tv_sec + tv.tv_usec / 1e6 + db->timeout_ms / 1000.0);
 	res = sf_run(db, SF_ST_STORE, &p, 1);
 	if(res == NULL)
 		return -1;

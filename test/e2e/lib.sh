@@ -191,3 +191,51 @@ e2e_request_xml() {
 	} >"$out"
 }
 
+
+# e2e_sipp_log FILE...: one line per logged SIP message of SIPp -trace_msg logs:
+# DIR SECONDS CALL-ID TOP-VIA-BRANCH TOP-VIA-SENT-BY RETRY-AFTER FIRST-LINE
+e2e_sipp_log() {
+	cat "$@" 2>/dev/null | tr -d '\r' | awk '
+	function out() {
+		if (first != "")
+			printf "%s %.6f %s %s %s %d %s\n", dir, ts, (cid == "" ? "-" : cid),
+				(br == "" ? "-" : br), (via == "" ? "-" : via), ra, first
+	}
+	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
+		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
+		dir = ""; first = ""; cid = ""; br = ""; via = ""; ra = 0; hdr = 0; next
+	}
+	dir == "" && / message (received|sent)/ {
+		dir = ($0 ~ /received/) ? "in" : "out"; next
+	}
+	dir != "" && first == "" && NF > 0 { first = $0; hdr = 1; next }
+	hdr && NF == 0 { hdr = 0; next }
+	hdr && (tolower($1) == "call-id:" || $1 == "i:") { cid = $2 }
+	hdr && via == "" && (tolower($1) == "via:" || $1 == "v:") {
+		via = $3; sub(/;.*/, "", via)
+		if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
+	}
+	hdr && tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ && $2 > 0 { ra = 1 }
+	END { out() }'
+}
+
+# e2e_replies LOG...: per Call-ID sent, "CALL-ID CODE MS RETRY-AFTER": the first
+# final reply, MS from the first transmission of the MESSAGE to it
+e2e_replies() {
+	e2e_sipp_log "$@" | awk '
+	$1 == "out" && $7 == "MESSAGE" && !($3 in t0) { t0[$3] = $2 }
+	$1 == "in" && $7 == "SIP/2.0" && $8 >= 200 && !($3 in code) {
+		code[$3] = $8; t1[$3] = $2; ra[$3] = $6
+	}
+	END {
+		for (c in t0) {
+			if (c in code) {
+				ms = (t1[c] - t0[c]) * 1000
+				if (ms < 0) ms += 86400000
+				printf "%s %s %.1f %d\n", c, code[c], ms, ra[c]
+			} else
+				printf "%s none -1 0\n", c
+		}
+	}'
+}
+

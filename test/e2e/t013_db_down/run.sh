@@ -22,53 +22,6 @@ SEND=$T_SRC/send.xml
 q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
-# sipp_log FILE...: one line per logged SIP message of SIPp -trace_msg logs:
-# DIR SECONDS CALL-ID TOP-VIA-BRANCH TOP-VIA-SENT-BY RETRY-AFTER FIRST-LINE
-sipp_log() {
-	cat "$@" 2>/dev/null | tr -d '\r' | awk '
-	function out() {
-		if (first != "")
-			printf "%s %.6f %s %s %s %d %s\n", dir, ts, (cid == "" ? "-" : cid),
-				(br == "" ? "-" : br), (via == "" ? "-" : via), ra, first
-	}
-	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
-		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
-		dir = ""; first = ""; cid = ""; br = ""; via = ""; ra = 0; hdr = 0; next
-	}
-	dir == "" && / message (received|sent)/ {
-		dir = ($0 ~ /received/) ? "in" : "out"; next
-	}
-	dir != "" && first == "" && NF > 0 { first = $0; hdr = 1; next }
-	hdr && NF == 0 { hdr = 0; next }
-	hdr && (tolower($1) == "call-id:" || $1 == "i:") { cid = $2 }
-	hdr && via == "" && (tolower($1) == "via:" || $1 == "v:") {
-		via = $3; sub(/;.*/, "", via)
-		if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
-	}
-	hdr && tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ && $2 > 0 { ra = 1 }
-	END { out() }'
-}
-
-# replies LOG...: per Call-ID sent, "CALL-ID CODE MS RETRY-AFTER": the first
-# final reply, MS from the first transmission of the MESSAGE to it
-replies() {
-	sipp_log "$@" | awk '
-	$1 == "out" && $7 == "MESSAGE" && !($3 in t0) { t0[$3] = $2 }
-	$1 == "in" && $7 == "SIP/2.0" && $8 >= 200 && !($3 in code) {
-		code[$3] = $8; t1[$3] = $2; ra[$3] = $6
-	}
-	END {
-		for (c in t0) {
-			if (c in code) {
-				ms = (t1[c] - t0[c]) * 1000
-				if (ms < 0) ms += 86400000
-				printf "%s %s %.1f %d\n", c, code[c], ms, ra[c]
-			} else
-				printf "%s none -1 0\n", c
-		}
-	}'
-}
-
 # the recipient, in the background until uas_stop
 uas_pid=
 uas_start() { # uas_start LOGNAME SCENARIO PORT
@@ -104,13 +57,13 @@ kam_pid=$(cat "$T_DIR/kam/kamailio.launcher")
 # 1. PostgreSQL up: stored
 e2e_sipp before "$SEND" -s "$USER_NAME" -m "$N_BEFORE" -r 20 -p "$SEND_PORT"
 e2e_eq "before the outage: $N_BEFORE MESSAGEs -> 202" "$N_BEFORE" \
-	"$(replies "$T_DIR/before.msg" | awk '$2 == 202' | wc -l)"
+	"$(e2e_replies "$T_DIR/before.msg" | awk '$2 == 202' | wc -l)"
 
 # 2. PostgreSQL down under the running Kamailio
 sf_pg_stop "$E2E_PGDIR"
 e2e_check "PostgreSQL is stopped" eval '! sf_pg_running "$E2E_PGDIR"'
 e2e_sipp down "$SEND" -s "$USER_NAME" -m "$N_DOWN" -r 10 -l "$N_DOWN" -p "$SEND_PORT"
-replies "$T_DIR/down.msg" >"$T_DIR/down.codes"
+e2e_replies "$T_DIR/down.msg" >"$T_DIR/down.codes"
 e2e_eq "PostgreSQL down: MESSAGEs sent" "$N_DOWN" "$(wc -l <"$T_DIR/down.codes")"
 e2e_eq "PostgreSQL down: every MESSAGE -> 503" "$N_DOWN" \
 	"$(awk '$2 == 503' "$T_DIR/down.codes" | wc -l)"
@@ -132,7 +85,7 @@ while [ $(($(ms_now) - t0)) -lt 30000 ]; do # one probe every ~0.5 s, 30 s at mo
 	probes=$((probes + 1))
 	E2E_SIPP_TIMEOUT=5 e2e_sipp "probe_$probes" "$SEND" -s "$USER_NAME" -m 1 \
 		-p "$SEND_PORT"
-	if [ "$(replies "$T_DIR/probe_$probes.msg" | awk '{ print $2 }')" = 202 ]; then
+	if [ "$(e2e_replies "$T_DIR/probe_$probes.msg" | awk '{ print $2 }')" = 202 ]; then
 		back=1
 		break
 	fi
@@ -142,10 +95,10 @@ e2e_eq "PostgreSQL back: a MESSAGE -> 202 again within 30 s (probe $probes, afte
 e2e_check "the same Kamailio (pid $kam_pid) still runs" kill -0 "$kam_pid"
 e2e_sipp after "$SEND" -s "$USER_NAME" -m "$N_AFTER" -r 20 -p "$SEND_PORT"
 e2e_eq "after the outage: $N_AFTER MESSAGEs -> 202" "$N_AFTER" \
-	"$(replies "$T_DIR/after.msg" | awk '$2 == 202' | wc -l)"
+	"$(e2e_replies "$T_DIR/after.msg" | awk '$2 == 202' | wc -l)"
 
 # 4. a 202 means a row, and a row means a 202
-replies "$T_DIR"/before.msg "$T_DIR"/down.msg "$T_DIR"/probe_*.msg \
+e2e_replies "$T_DIR"/before.msg "$T_DIR"/down.msg "$T_DIR"/probe_*.msg \
 	"$T_DIR"/after.msg >"$T_DIR/all.codes"
 awk '$2 == 202 { print $1 }' "$T_DIR/all.codes" | sort >"$T_DIR/accepted"
 awk '$2 != 202 { print $1 }' "$T_DIR/all.codes" | sort >"$T_DIR/refused"
@@ -173,7 +126,7 @@ done
 e2e_eq "no row left for $AOR (any state) within 30 s (took $(($(ms_now) - t0)) ms)" 0 "$left"
 sleep 0.5 # a late duplicate would show up in the recipient's log now
 uas_stop
-sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE" { print $3 }' |
+e2e_sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE" { print $3 }' |
 	sort -u >"$T_DIR/delivered"
 e2e_eq "every 202'd message delivered" 0 \
 	"$(comm -23 "$T_DIR/accepted" "$T_DIR/delivered" | wc -l)"
