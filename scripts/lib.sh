@@ -8,6 +8,7 @@
 SF_TOP=${SF_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SF_KAM_MODDIR=${SF_KAM_MODDIR:-$(dirname "$(dpkg -L kamailio 2>/dev/null |
 	grep -m1 '/kamailio/modules/tm.so$')" 2>/dev/null)}
+SF_KAM_SQL=${SF_KAM_SQL:-/usr/share/kamailio/postgres}
 
 sf_log() { echo "sfwd: $*" >&2; }
 
@@ -151,9 +152,38 @@ sf_pg_schema() {
 		sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" \
 			-U "$db" -d "$db" <"$SF_TOP/etc/sql/sfwd-create.sql" >/dev/null ||
 			{ sf_log "schema failed on database $db"; return 1; }
+		# Kamailio's own tables for presence (message summaries) and
+		# digest authentication, from Debian's packages
+		local f
+		for f in standard presence auth_db; do
+			sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" \
+				-U "$db" -d "$db" <"$SF_KAM_SQL/$f-create.sql" >/dev/null ||
+				{ sf_log "$f-create.sql failed on database $db"; return 1; }
+		done
 		sf_psql "$dir" "$port" postgres -c \
 			"COMMENT ON DATABASE \"$db\" IS 'sfwd-create.sql $sum'" || return 1
 	fi
+}
+
+# sf_pg_password DIR DB: the role's password for TCP logins (Kamailio's
+# own database modules cannot use a unix socket), made once per cluster
+sf_pg_password() {
+	local dir pw
+	dir=$(readlink -f "$1")
+	pw=$dir/password-$2
+	if [ ! -s "$pw" ]; then
+		(umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$pw")
+	fi
+	cat "$pw"
+}
+
+# sf_kdb_url DIR PORT DB: the URL for Kamailio's database modules (TCP)
+sf_kdb_url() {
+	local pw
+	pw=$(sf_pg_password "$1" "$3")
+	sf_psql "$1" "$2" postgres -c \
+		"ALTER ROLE \"$3\" PASSWORD '$pw'" >/dev/null || return 1
+	echo "postgres://$3:$pw@127.0.0.1:$2/$3"
 }
 
 # the libpq URI the module uses for database DB of the cluster in DIR

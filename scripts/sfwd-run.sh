@@ -37,7 +37,8 @@ start_all() {
 	sf_pg_schema "$PGDIR" "$PG_PORT" "$DB"
 	sf_kam_start "$RUNDIR" "$CFG" \
 		-A "SFWD_SIP_ADDR=$SIP_ADDR" -A "SFWD_SIP_PORT=$SIP_PORT" \
-		-A "SFWD_DB_URL=\"$(sf_db_url "$PGDIR" "$PG_PORT" "$DB")\""
+		-A "SFWD_DB_URL=\"$(sf_db_url "$PGDIR" "$PG_PORT" "$DB")\"" \
+		-A "SFWD_KDB_URL=\"$(sf_kdb_url "$PGDIR" "$PG_PORT" "$DB")\""
 }
 
 stop_all() {

@@ -50,6 +50,7 @@ e2e_begin() {
 	fi
 	sf_pg_schema "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" 1 || exit 1
 	E2E_DB_URL=$(sf_db_url "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB")
+	E2E_KDB_URL=$(sf_kdb_url "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB") || exit 1
 }
 
 # e2e_on_exit CMD: run CMD (eval'd) at exit, before the harness cleanup
@@ -76,11 +77,19 @@ e2e_kam() {
 	_e2e_kams+=("$T_DIR/$name")
 	sf_kam_start "$T_DIR/$name" "$cfg" \
 		-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$E2E_SIP_PORT" \
-		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" "$@"
+		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\"" "$@"
 }
 
 e2e_kam_stop() {
 	sf_kam_stop "$T_DIR/$1"
+}
+
+# e2e_user NAME PASSWORD: a subscriber for digest authentication (ha1)
+e2e_user() {
+	sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -q -c \
+		"INSERT INTO subscriber (username, domain, ha1) VALUES ('$1', '$E2E_ADDR',
+		md5('$1:$E2E_ADDR:$2')) ON CONFLICT (username, domain) DO UPDATE
+		SET ha1 = EXCLUDED.ha1"
 }
 
 # e2e_sipp LOGNAME SCENARIO [sipp args...]: one bounded SIPp run against
