@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+. "$(dirname "$0")/../lib.sh"
+e2e_begin
+
+ALICE_PORT=$((E2E_SIP_PORT + 16))
+BOB_PORT=$((E2E_SIP_PORT + 11))
+q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
+count() { q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
+
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST -A SFWD_STORED_NOTICE ||
+	{ e2e_fail "Kamailio started"; e2e_end; }
+q "DELETE FROM sfwd_message" >/dev/null
+
+phone() { # phone NAME PORT COUNT LOG: a registered recipient for COUNT MESSAGEs
+	timeout 40 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$2" \
+		-m "$3" -nostdin -timeout 30s -trace_msg -message_file "$T_DIR/$4.msg" \
+		>"$T_DIR/$4.out" 2>&1 &
+	phone_pid=$!
+	sleep 0.3
+	e2e_sipp "reg_$4" "$E2E_SIPP_DIR/register_contact.xml" -s "$1" \
+		-key contact_port "$2" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
+}
+received() { { tr -d '\r' <"$T_DIR/$1.msg"; } 2>/dev/null |
+	awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r'; }
+
+# alice is online: her phone takes the stored notice and the report
+phone alice "$ALICE_PORT" 2 alice
+alice_phone=$!
+e2e_check "alice sends bob (offline) a CPIM message asking for reports -> 202" \
+	e2e_sipp cpim "$T_SRC/alice.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
+mid=$(tr -d '\r' <"$T_DIR/cpim.msg" | sed -n 's/^imdn.Message-ID: //p' | head -n 1)
+e2e_eq "stored as class 3 with its imdn.Message-ID" "3 $mid" \
+	"$(q "SELECT class || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
+
+phone bob "$BOB_PORT" 1 bob
+wait "$phone_pid"
+wait "$alice_phone"
+e2e_eq "alice's phone got two MESSAGEs (notice, report)" 0 $?
+received alice >"$T_DIR/alice.txt"
+e2e_eq "one stored notice, in text" 1 \
+	"$(grep -c '^Your message to bob@127.0.0.1 is stored and will be delivered' "$T_DIR/alice.txt")"
+e2e_eq "one report, from report_from, as message/cpim" 1 \
+	"$(awk '/^MESSAGE /{f=""; c=""} /^From: <sip:sfwd@/{f=1} /^Content-Type: message\/cpim$/{c=1} /<\/imdn>/{if (f && c) n++} END{print n+0}' "$T_DIR/alice.txt")"
+e2e_check "the report says delivered" grep -q '<delivered/>' "$T_DIR/alice.txt"
+e2e_check "... for the original's imdn.Message-ID" grep -q "<message-id>$mid</message-id>" "$T_DIR/alice.txt"
+e2e_check "... with the recipient" grep -q "<recipient-uri>sip:bob@$E2E_ADDR</recipient-uri>" "$T_DIR/alice.txt"
+e2e_check "... its MIME part is message/imdn+xml, a notification" \
+	grep -q '^Content-Type: message/imdn+xml$' "$T_DIR/alice.txt"
+e2e_check "the report asks for no report" grep -q '^Request-Disposition: store$' "$T_DIR/alice.txt"
+
+# expiry: a notify-class message to dave, who never comes; alice is
+# offline now, so the negative report is stored for her
+sipp_unreg() {
+	e2e_sipp unreg "$E2E_SIPP_DIR/register_contact.xml" -s alice \
+		-key contact_port "$ALICE_PORT" -key expires 0 -m 1 -p $((E2E_SIP_PORT + 13))
+}
+sipp_unreg
+echo "short-lived" >"$T_DIR/text"
+e2e_request_xml "$T_DIR/short.xml" MESSAGE "Request-Disposition: notify|Expires: 2" \
+	text/plain "$T_DIR/text" 202
+sed -i 's|From: <sip:alice@\[local_ip\]>|From: <sip:alice@[remote_ip]>|' "$T_DIR/short.xml"
+e2e_check "a notify MESSAGE to dave with Expires: 2 -> 202" \
+	e2e_sipp short "$T_DIR/short.xml" -s dave -m 1 -p $((E2E_SIP_PORT + 12))
+sid=$(tr -d '\r' <"$T_DIR/short.msg" | sed -n 's/^X-Sfwd-Message-ID: //p' | head -n 1)
+e2e_check "the 202 names sfwd's id ($sid)" test -n "$sid"
+for ((i = 0; i < 100; i++)); do
+	[ "$(count alice "AND content_type = 'message/cpim'")" = 1 ] && break
+	sleep 0.1
+done
+e2e_eq "dave's message expired" 1 "$(count dave "AND state = 'expired'")"
+e2e_eq "a negative report is stored for alice (offline)" 1 \
+	"$(count alice "AND content_type = 'message/cpim'")"
+body=$(q "SELECT convert_from(body, 'UTF8') FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")
+e2e_check "it says failed" grep -q '<failed/>' <<<"$body"
+e2e_check "it names sfwd's id" grep -q "<message-id>$sid</message-id>" <<<"$body"
+e2e_eq "the stored report asks for no report (class 2, no report bits)" "2 0" \
+	"$(q "SELECT class || ' ' || notify FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")"
+e2e_eq "one stored notice per sender within the interval (none for the 2nd)" 0 \
+	"$(count alice "AND content_type = 'text/plain'")"
+e2e_end
