@@ -5,7 +5,7 @@ TOP := $(CURDIR)
 MOD := modules/sfwd
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
-	test-e2e format format-check clean distclean help
+	test-e2e fuzz format format-check clean distclean help
 
 all: module
 
@@ -14,6 +14,7 @@ help:
 	@echo "make run        private PostgreSQL + Kamailio on 127.0.0.1, foreground"
 	@echo "make start|stop|status   the same, detached"
 	@echo "make test       unit (check, ASan+UBSan) and end-to-end (SIPp) tests"
+	@echo "make fuzz       the MSRP parser under libFuzzer (FUZZ_SECONDS=600)"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 
 deps:
@@ -53,7 +54,11 @@ test-unit: deps
 test-e2e: module
 	@test/e2e/run.sh
 
-C_SOURCES = $(wildcard modules/sfwd/*.[ch] test/unit/*.[ch])
+# the MSRP parser under libFuzzer (FUZZ_SECONDS, default 600)
+fuzz: deps
+	@$(MAKE) -s -C test/fuzz fuzz
+
+C_SOURCES = $(wildcard modules/sfwd/*.[ch] test/unit/*.[ch] test/fuzz/*.[ch])
 
 format:
 	@clang-format -i --style=file $(C_SOURCES)
@@ -64,6 +69,7 @@ format-check:
 clean:
 	@rm -f $(MOD)/*.o $(MOD)/*.d $(MOD)/sfwd.so
 	@-$(MAKE) -s -C test/unit clean 2>/dev/null
+	@-$(MAKE) -s -C test/fuzz clean 2>/dev/null
 
 distclean: clean
 	@rm -rf var

@@ -44,6 +44,8 @@ sf_pg_real() {
 		! runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; } ||
 		[ ${#dir} -gt 70 ]; then
 		real=/var/tmp/sfwd-pg-$(printf %s "$dir" | md5sum | cut -c1-12)
+		# no link: whatever is there belongs to a removed clone
+		rm -rf "$real"
 		mkdir -p "$real"
 		ln -sfn "$real" "$dir"
 		echo "$real"

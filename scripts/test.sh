@@ -11,6 +11,11 @@ echo "== unit tests (check, ASan+UBSan)"
 make -s -C "$top/test/unit" check 2>&1 | tee "$unit_log"
 unit_rc=${PIPESTATUS[0]}
 
+echo "== fuzzing the MSRP parser briefly (make fuzz runs longer)"
+make -s -C "$top/test/fuzz" quick FUZZ_SECONDS="${SFWD_FUZZ_SECONDS:-10}" 2>&1 |
+	tail -n 3 | tee "$top/var/test-fuzz.log"
+fuzz_rc=${PIPESTATUS[0]}
+
 echo "== end-to-end tests (PostgreSQL, Kamailio, SIPp)"
 "$top/test/e2e/run.sh" "$@" 2>&1 | tee "$e2e_log"
 e2e_rc=${PIPESTATUS[0]}
@@ -18,5 +23,7 @@ e2e_rc=${PIPESTATUS[0]}
 echo "== summary"
 grep -E '^[0-9]+%: Checks:' "$unit_log" | sed 's/^/unit: /'
 [ "$unit_rc" -eq 0 ] || echo "unit: FAILED (see $unit_log)"
+grep -E 'executions' "$top/var/test-fuzz.log" | sed 's/^/fuzz: /'
+[ "$fuzz_rc" -eq 0 ] || echo "fuzz: FAILED (see $top/var/test-fuzz.log)"
 grep -E '^e2e: [0-9]+ passed' "$e2e_log" || echo "e2e: FAILED (see $e2e_log)"
-[ "$unit_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ]
+[ "$unit_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ]

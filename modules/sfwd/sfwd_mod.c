@@ -21,6 +21,9 @@
 #include "core/mod_fix.h"
 #include "core/xavp.h"
 #include "core/kemi.h"
+#include "core/pvar.h"
+#include "core/lvalue.h"
+#include "core/rand/kam_rand.h"
 #include "core/ut.h"
 #include "core/trim.h"
 #include "core/socket_info.h"
@@ -36,6 +39,8 @@
 #include "sf_db.h"
 #include "sf_flush.h"
 #include "sf_notify.h"
+#include "sf_msrp.h"
+#include "sf_msrps.h"
 #include "sf_queue.h"
 #include "sf_report.h"
 #include "sf_store.h"
@@ -75,6 +80,12 @@ sf_cfg_t _sf_cfg = {
 	.stored_notice_interval = 60,
 	.mwi = 0,
 	.mwi_domain = STR_NULL,
+	.msrp_listen = STR_NULL,
+	.msrp_chunk_size = 2048,
+	.msrp_idle_timeout = 60,
+	.msrp_max_sessions = 64,
+	.msrp_to_path = STR_NULL,
+	.msrp_from_path = STR_NULL,
 };
 /* clang-format on */
 
@@ -89,6 +100,9 @@ static char *_sf_ul_table_param = NULL;
 static char *_sf_report_from_param = NULL;
 static char *_sf_report_proxy_param = NULL;
 static char *_sf_mwi_domain_param = NULL;
+static char *_sf_msrp_listen_param = NULL;
+static char *_sf_msrp_to_path_param = NULL;
+static char *_sf_msrp_from_path_param = NULL;
 
 /* sf_store() return codes */
 #define SF_STORE_ENOTSTORABLE -1
@@ -115,6 +129,7 @@ static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_store(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t cmds[] = {
@@ -127,6 +142,10 @@ static cmd_export_t cmds[] = {
 	{"sf_flush", (cmd_function)w_sf_flush, 1, fixup_spve_null,
 		fixup_free_spve_null, ANY_ROUTE},
 	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 0, 0, 0, ANY_ROUTE},
+	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp, 1,
+		fixup_pvar_null, fixup_free_pvar_null, REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp, 2,
+		fixup_pvar_str, fixup_free_pvar_str, REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 1, fixup_spve_null,
 		fixup_free_spve_null, ANY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
@@ -164,6 +183,12 @@ static param_export_t params[] = {
 	{"stored_notice_interval", PARAM_INT, &_sf_cfg.stored_notice_interval},
 	{"mwi", PARAM_INT, &_sf_cfg.mwi},
 	{"mwi_domain", PARAM_STRING, &_sf_mwi_domain_param},
+	{"msrp_listen", PARAM_STRING, &_sf_msrp_listen_param},
+	{"msrp_chunk_size", PARAM_INT, &_sf_cfg.msrp_chunk_size},
+	{"msrp_idle_timeout", PARAM_INT, &_sf_cfg.msrp_idle_timeout},
+	{"msrp_max_sessions", PARAM_INT, &_sf_cfg.msrp_max_sessions},
+	{"msrp_to_path", PARAM_STRING, &_sf_msrp_to_path_param},
+	{"msrp_from_path", PARAM_STRING, &_sf_msrp_from_path_param},
 	{0, 0, 0}
 };
 
@@ -247,6 +272,9 @@ static int sf_check_params(void)
 			{"queue_size", &_sf_cfg.queue_size, 1, 10000000},
 			{"stored_notice_interval", &_sf_cfg.stored_notice_interval, 0,
 					86400},
+			{"msrp_chunk_size", &_sf_cfg.msrp_chunk_size, 64, 1048576},
+			{"msrp_idle_timeout", &_sf_cfg.msrp_idle_timeout, 1, 86400},
+			{"msrp_max_sessions", &_sf_cfg.msrp_max_sessions, 1, 10000},
 	};
 	unsigned int i;
 
@@ -324,6 +352,9 @@ static int mod_init(void)
 	sf_str_param(_sf_report_from_param, &_sf_cfg.report_from);
 	sf_str_param(_sf_report_proxy_param, &_sf_cfg.report_proxy);
 	sf_str_param(_sf_mwi_domain_param, &_sf_cfg.mwi_domain);
+	sf_str_param(_sf_msrp_listen_param, &_sf_cfg.msrp_listen);
+	sf_str_param(_sf_msrp_to_path_param, &_sf_cfg.msrp_to_path);
+	sf_str_param(_sf_msrp_from_path_param, &_sf_cfg.msrp_from_path);
 	if(_sf_cfg.mwi_domain.len == 0 && get_first_socket())
 		_sf_cfg.mwi_domain = get_first_socket()->address_str;
 	if(_sf_cfg.db_url == NULL || *_sf_cfg.db_url == '\0') {
@@ -357,6 +388,8 @@ static int mod_init(void)
 		return -1;
 	if(sf_notify_mod_init() < 0)
 		return -1;
+	if(sf_msrps_mod_init() < 0)
+		return -1;
 	if(sf_db_startup_check() < 0)
 		return -1;
 	return sf_flush_mod_init();
@@ -367,7 +400,7 @@ static int child_init(int rank)
 	if(_sf_cfg.db_url == NULL)
 		return 0;
 	if(rank == PROC_MAIN)
-		return sf_flush_fork();
+		return (sf_flush_fork() < 0 || sf_msrps_fork() < 0) ? -1 : 0;
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
 	sf_db_init(&_sf_wdb, _sf_cfg.db_url, _sf_cfg.db_timeout_ms, sf_store_stmts,
@@ -801,11 +834,26 @@ static int ki_sf_flush_aor(sip_msg_t *msg, str *uri)
 }
 
 /*! \brief sf_flush() without an AoR: the To of a REGISTER, else the
- *   Request-URI as received */
+ *   Request-URI as received; on an INVITE with an MSRP offer, the caller's
+ *   own mailbox over MSRP; on a BYE of such a session, its end */
 static int ki_sf_flush(sip_msg_t *msg)
 {
+	char aor[512];
+	str a;
+
 	if(msg->first_line.type != SIP_REQUEST)
 		return -1;
+	if(msg->REQ_METHOD == METHOD_INVITE) {
+		if(_sf_cfg.db_url == NULL || parse_from_header(msg) < 0)
+			return -1;
+		a.len = sf_aor_of(&get_from(msg)->uri, aor, sizeof(aor));
+		if(a.len <= 0)
+			return -1;
+		a.s = aor;
+		return sf_msrps_invite(msg, &a);
+	}
+	if(msg->REQ_METHOD == METHOD_BYE || msg->REQ_METHOD == METHOD_CANCEL)
+		return sf_msrps_bye(msg);
 	if(msg->REQ_METHOD == METHOD_REGISTER) {
 		if(parse_headers(msg, HDR_TO_F, 0) < 0 || msg->to == NULL)
 			return -1;
@@ -825,6 +873,183 @@ static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2)
 		return -1;
 	}
 	return ki_sf_flush_aor(msg, &uri);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* sf_encapsulate_msrp() */
+
+/*!
+ * \brief the current request as message/sip (mode "sip") or
+ *   message/sipfrag ("sipfrag") in MSRP SEND frame(s), into dst
+ *
+ * To-Path/From-Path: $xavp(sf=>msrp_to_path) / $xavp(sf=>msrp_from_path)
+ * when set, else the modparams msrp_to_path / msrp_from_path. A payload
+ * over msrp_chunk_size becomes several frames, one after the other.
+ * \return 1 ok, -1 error
+ */
+static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
+{
+	str root = str_init("sf"), k_to = str_init("msrp_to_path"),
+		k_from = str_init("msrp_from_path");
+	str hdrs = STR_NULL, to_path, from_path;
+	sr_xavp_t *x;
+	sf_sipmsg_t m;
+	sf_msrp_send_t f;
+	sf_buf_t body;
+	pv_value_t val;
+	char *payload = NULL, *out = NULL, tid[24], mid[40];
+	int plen, olen = 0, n, sipfrag = 0, ret = -1;
+	size_t off, chunk = _sf_cfg.msrp_chunk_size;
+	struct to_body *from, *to;
+
+	if(mode && mode->len > 0) {
+		if(mode->len == 7 && strncasecmp(mode->s, "sipfrag", 7) == 0)
+			sipfrag = 1;
+		else if(!(mode->len == 3 && strncasecmp(mode->s, "sip", 3) == 0)) {
+			LM_ERR("sf_encapsulate_msrp: mode is sip or sipfrag\n");
+			return -1;
+		}
+	}
+	if(msg->first_line.type != SIP_REQUEST
+			|| parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
+			|| msg->cseq == NULL || parse_from_header(msg) < 0
+			|| msg->to == NULL)
+		return -1;
+	x = xavp_get_child_with_sval(&root, &k_to);
+	to_path = x ? x->val.v.s : _sf_cfg.msrp_to_path;
+	x = xavp_get_child_with_sval(&root, &k_from);
+	from_path = x ? x->val.v.s : _sf_cfg.msrp_from_path;
+	if(to_path.len == 0 || from_path.len == 0) {
+		LM_ERR("sf_encapsulate_msrp: no To-Path/From-Path (modparams "
+			   "msrp_to_path, msrp_from_path or $xavp(sf=>msrp_*_path))\n");
+		return -1;
+	}
+	from = get_from(msg);
+	to = get_to(msg);
+	if(sf_kept_headers(
+			   msg, msg->tval.tv_sec ? msg->tval.tv_sec : time(NULL), &hdrs)
+			< 0)
+		return -1;
+	body = sf_msg_body(msg);
+	memset(&m, 0, sizeof(m));
+	m.ruri.s = msg->first_line.u.request.uri.s;
+	m.ruri.len = msg->first_line.u.request.uri.len;
+	m.from.s = from->body.s;
+	m.from.len = from->body.len;
+	m.to.s = to->body.s;
+	m.to.len = to->body.len;
+	m.call_id.s = msg->callid->body.s;
+	m.call_id.len = msg->callid->body.len;
+	str2int(&get_cseq(msg)->number, &m.cseq);
+	m.headers.s = hdrs.s;
+	m.headers.len = hdrs.len;
+	if(msg->content_type) {
+		m.content_type.s = msg->content_type->body.s;
+		m.content_type.len = msg->content_type->body.len;
+	}
+	m.body = body;
+	plen = body.len + hdrs.len + msg->len + 512;
+	payload = pkg_malloc(plen);
+	if(payload == NULL) {
+		PKG_MEM_ERROR;
+		goto done;
+	}
+	/* header values as parsed may carry trailing white space */
+	while(m.from.len
+			&& (m.from.s[m.from.len - 1] == ' '
+					|| m.from.s[m.from.len - 1] == '\t'))
+		m.from.len--;
+	plen = sf_sipmsg_build(&m, payload, plen);
+	if(plen < 0)
+		goto done;
+	n = (plen + chunk - 1) / chunk;
+	olen = n * (chunk + to_path.len + from_path.len + 256) + 1;
+	out = pkg_malloc(olen);
+	if(out == NULL) {
+		PKG_MEM_ERROR;
+		goto done;
+	}
+	memset(&f, 0, sizeof(f));
+	f.to_path.s = to_path.s;
+	f.to_path.len = to_path.len;
+	f.from_path.s = from_path.s;
+	f.from_path.len = from_path.len;
+	snprintf(mid, sizeof(mid), "sfwd-%08x%08x", kam_rand(), kam_rand());
+	f.message_id.s = mid;
+	f.message_id.len = strlen(mid);
+	f.content_type.s = sipfrag ? "message/sipfrag" : "message/sip";
+	f.content_type.len = strlen(f.content_type.s);
+	f.total = plen;
+	do {
+		snprintf(tid, sizeof(tid), "%08x%04x", kam_rand(), kam_rand() & 0xffff);
+		f.tid.s = tid;
+		f.tid.len = strlen(tid);
+		f.chunk.s = payload;
+		f.chunk.len = plen;
+	} while(!sf_msrp_tid_ok(f.tid, f.chunk));
+	n = 0;
+	for(off = 0; off < (size_t)plen || off == 0; off += chunk) {
+		size_t len = (size_t)plen - off < chunk ? (size_t)plen - off : chunk;
+		int w;
+		f.start = off + 1;
+		f.chunk.s = payload + off;
+		f.chunk.len = len;
+		w = sf_msrp_build_send(&f, out + n, olen - n);
+		if(w < 0)
+			goto done;
+		n += w;
+		if(plen == 0)
+			break;
+	}
+	memset(&val, 0, sizeof(val));
+	val.flags = PV_VAL_STR;
+	val.rs.s = out;
+	val.rs.len = n;
+	if(dst->setf(msg, &dst->pvp, (int)EQ_T, &val) < 0) {
+		LM_ERR("sf_encapsulate_msrp: cannot set the destination\n");
+		goto done;
+	}
+	ret = 1;
+done:
+	if(hdrs.s)
+		pkg_free(hdrs.s);
+	if(payload)
+		pkg_free(payload);
+	if(out)
+		pkg_free(out);
+	return ret;
+}
+
+static int ki_sf_encapsulate_msrp(sip_msg_t *msg, str *dst, str *mode)
+{
+	pv_spec_t *sp = pv_cache_get(dst);
+
+	if(sp == NULL || sp->setf == NULL) {
+		LM_ERR("sf_encapsulate_msrp: %.*s is not a writable variable\n",
+				dst->len, dst->s);
+		return -1;
+	}
+	return sf_encapsulate(msg, sp, mode);
+}
+
+static int ki_sf_encapsulate_msrp_sip(sip_msg_t *msg, str *dst)
+{
+	return ki_sf_encapsulate_msrp(msg, dst, NULL);
+}
+
+static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2)
+{
+	pv_spec_t *sp = (pv_spec_t *)p1;
+	str mode = STR_NULL;
+
+	if(sp->setf == NULL) {
+		LM_ERR("sf_encapsulate_msrp: the destination is not writable\n");
+		return -1;
+	}
+	if(p2 && fixup_get_svalue(msg, (gparam_t *)p2, &mode) < 0)
+		return -1;
+	return sf_encapsulate(msg, sp, &mode);
 }
 
 /* ------------------------------------------------------------------ */
@@ -895,6 +1120,16 @@ static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	{ str_init("sfwd"), str_init("sf_flush_aor"),
 		SR_KEMIP_INT, ki_sf_flush_aor,
 		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_encapsulate_msrp"),
+		SR_KEMIP_INT, ki_sf_encapsulate_msrp_sip,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_encapsulate_msrp_mode"),
+		SR_KEMIP_INT, ki_sf_encapsulate_msrp,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
 	{ str_init("sfwd"), str_init("sf_mwi_update"),

@@ -50,6 +50,12 @@ typedef struct sf_cfg
 	int stored_notice_interval;
 	int mwi;
 	str mwi_domain;
+	str msrp_listen;
+	int msrp_chunk_size;
+	int msrp_idle_timeout;
+	int msrp_max_sessions;
+	str msrp_to_path;
+	str msrp_from_path;
 } sf_cfg_t;
 
 #define SF_REPORT_IMDN 0

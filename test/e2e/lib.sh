@@ -24,6 +24,7 @@ fi
 E2E_VAR=${SFWD_TEST_VAR:-$SF_TOP/var/test}
 E2E_PGDIR=$E2E_VAR/pg
 E2E_DB=${SFWD_TEST_DB:-sfwd_test}
+E2E_MSRP_PORT=${SFWD_TEST_MSRP_PORT:-$((E2E_SIP_PORT + 30))}
 E2E_SIPP_TIMEOUT=${SFWD_TEST_SIPP_TIMEOUT:-30}
 E2E_SIPP_DIR=$SF_TOP/test/sipp
 
@@ -77,7 +78,8 @@ e2e_kam() {
 	_e2e_kams+=("$T_DIR/$name")
 	sf_kam_start "$T_DIR/$name" "$cfg" \
 		-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$E2E_SIP_PORT" \
-		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\"" "$@"
+		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\"" \
+		-A "SFWD_MSRP_LISTEN=\"$E2E_ADDR:$E2E_MSRP_PORT\"" "$@"
 }
 
 e2e_kam_stop() {

@@ -1,0 +1,807 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: pure MSRP framing and parsing (see sf_msrp.h)
+ *
+ * RFC 4975 section 7 (framing), 7.1 (chunking) and 9 (syntax):
+ *
+ *   req-start    = "MSRP" SP transact-id SP method CRLF
+ *   resp-start   = "MSRP" SP transact-id SP status-code [SP comment] CRLF
+ *   transact-id  = ident = ALPHANUM 3*31ident-char
+ *   ident-char   = ALPHANUM / "." / "-" / "+" / "%" / "="
+ *   content-stuff = *(Other-Mime-header CRLF) Content-Type 2CRLF data CRLF
+ *   end-line     = "-------" transact-id continuation-flag CRLF
+ *
+ * The body ends at the first CRLF "-------" tid: the sender makes sure the
+ * payload does not hold that string (sf_msrp_tid_ok).
+ */
+
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+#include "sf_msrp.h"
+#include "sf_text.h"
+
+#define DASHES "-------"
+#define NDASHES 7
+
+/* Byte-Range numbers: at most 18 digits, so they fit a long long */
+#define NUM_DIGITS 18
+#define NUM_MAX 999999999999999999ULL
+
+/* ---- character classes (ASCII, not the locale's) ----------------------- */
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int is_alnum(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+static int is_tid_char(unsigned char c)
+{
+	return is_alnum(c) || c == '.' || c == '-' || c == '+' || c == '%'
+		   || c == '=';
+}
+
+/* RFC 3261 token */
+static int is_token_char(unsigned char c)
+{
+	return is_alnum(c) || c == '-' || c == '.' || c == '!' || c == '%'
+		   || c == '*' || c == '_' || c == '+' || c == '`' || c == '\''
+		   || c == '~';
+}
+
+static int is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int is_flag(unsigned char c)
+{
+	return c == '$' || c == '+' || c == '#';
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* case-insensitive: the bytes equal the NUL-terminated literal */
+static int eq_ci(const unsigned char *s, size_t len, const char *lit)
+{
+	size_t i;
+
+	for(i = 0; i < len; i++) {
+		if(lit[i] == '\0' || lower(s[i]) != lower((unsigned char)lit[i]))
+			return 0;
+	}
+	return lit[len] == '\0';
+}
+
+/* ---- checks shared by the builders ------------------------------------- */
+
+static int tid_valid(sf_buf_t tid)
+{
+	size_t i;
+
+	if(tid.s == NULL || tid.len < SF_MSRP_TID_MIN || tid.len > SF_MSRP_TID_MAX)
+		return 0;
+	if(!is_alnum((unsigned char)tid.s[0]))
+		return 0;
+	for(i = 1; i < tid.len; i++)
+		if(!is_tid_char((unsigned char)tid.s[i]))
+			return 0;
+	return 1;
+}
+
+static int has_crlf(sf_buf_t b)
+{
+	size_t i;
+
+	if(b.s == NULL)
+		return 0;
+	for(i = 0; i < b.len; i++)
+		if(b.s[i] == '\r' || b.s[i] == '\n')
+			return 1;
+	return 0;
+}
+
+/* a header value the parser gives back unchanged: not empty, no CR or LF,
+ * no white space at either end (the parser trims it) */
+static int hval_ok(sf_buf_t b)
+{
+	if(b.s == NULL || b.len == 0 || has_crlf(b))
+		return 0;
+	return !is_wsp((unsigned char)b.s[0])
+		   && !is_wsp((unsigned char)b.s[b.len - 1]);
+}
+
+/* does "-------<tid>" occur in payload? */
+static int has_delim(sf_buf_t payload, sf_buf_t tid)
+{
+	const char *p, *end;
+	size_t need = NDASHES + tid.len;
+
+	if(payload.s == NULL || payload.len < need)
+		return 0;
+	p = payload.s;
+	end = payload.s + payload.len; /* a match must start before end-need */
+	while((size_t)(end - p) >= need) {
+		p = memchr(p, '-', (size_t)(end - p) - need + 1);
+		if(p == NULL)
+			return 0;
+		if(memcmp(p, DASHES, NDASHES) == 0
+				&& memcmp(p + NDASHES, tid.s, tid.len) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* ---- output writer ----------------------------------------------------- */
+
+typedef struct wr
+{
+	char *out;
+	size_t size;
+	size_t pos;
+	int err;
+} wr_t;
+
+static void put(wr_t *w, const char *s, size_t n)
+{
+	if(w->err || n == 0)
+		return;
+	if(n > w->size - w->pos) {
+		w->err = 1;
+		return;
+	}
+	memcpy(w->out + w->pos, s, n);
+	w->pos += n;
+}
+
+static void puts_(wr_t *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void putb(wr_t *w, sf_buf_t b)
+{
+	put(w, b.s, b.len);
+}
+
+static void putc_(wr_t *w, char c)
+{
+	put(w, &c, 1);
+}
+
+static void putnum(wr_t *w, unsigned long long v)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v > 0);
+	put(w, buf + i, sizeof(buf) - i);
+}
+
+/* the length, NUL-terminating when there is room; -1 when it did not fit */
+static int finish(wr_t *w)
+{
+	if(w->err || w->pos > INT_MAX) {
+		if(w->size > 0)
+			w->out[0] = '\0';
+		return -1;
+	}
+	if(w->pos < w->size)
+		w->out[w->pos] = '\0';
+	return (int)w->pos;
+}
+
+static int fail(char *out, size_t outsize)
+{
+	if(out != NULL && outsize > 0)
+		out[0] = '\0';
+	return -1;
+}
+
+/* ---- builders ---------------------------------------------------------- */
+
+int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
+{
+	wr_t w = {out, outsize, 0, 0};
+	size_t len, last;
+	int with_ct;
+
+	if(f == NULL || out == NULL)
+		return fail(out, outsize);
+	len = f->chunk.len;
+	if(!tid_valid(f->tid) || !hval_ok(f->to_path) || !hval_ok(f->from_path)
+			|| !hval_ok(f->message_id))
+		return fail(out, outsize);
+	if(f->chunk.s == NULL && len > 0)
+		return fail(out, outsize);
+	/* 1 <= start, start + len - 1 <= total, all printable as parsed */
+	if(f->start < 1 || f->total > NUM_MAX || f->start - 1 > f->total
+			|| len > f->total - (f->start - 1))
+		return fail(out, outsize);
+	last = f->start - 1 + len; /* the last byte's 1-based position */
+	/* every chunk with data, and the first one of a non-empty payload */
+	with_ct = len > 0 || (f->start == 1 && f->total > 0);
+	if(with_ct && !hval_ok(f->content_type))
+		return fail(out, outsize);
+	if(has_delim(f->chunk, f->tid))
+		return fail(out, outsize);
+
+	puts_(&w, "MSRP ");
+	putb(&w, f->tid);
+	puts_(&w, " SEND\r\nTo-Path: ");
+	putb(&w, f->to_path);
+	puts_(&w, "\r\nFrom-Path: ");
+	putb(&w, f->from_path);
+	puts_(&w, "\r\nMessage-ID: ");
+	putb(&w, f->message_id);
+	puts_(&w, "\r\n");
+	if(f->success_report)
+		puts_(&w, "Success-Report: yes\r\n");
+	puts_(&w, "Byte-Range: ");
+	putnum(&w, f->start);
+	putc_(&w, '-');
+	putnum(&w, last);
+	putc_(&w, '/');
+	putnum(&w, f->total);
+	puts_(&w, "\r\n");
+	if(with_ct) {
+		puts_(&w, "Content-Type: ");
+		putb(&w, f->content_type);
+		puts_(&w, "\r\n");
+	}
+	if(len > 0) {
+		puts_(&w, "\r\n");
+		putb(&w, f->chunk);
+		puts_(&w, "\r\n");
+	}
+	puts_(&w, DASHES);
+	putb(&w, f->tid);
+	putc_(&w, last == f->total ? '$' : '+');
+	puts_(&w, "\r\n");
+	return finish(&w);
+}
+
+int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
+		sf_buf_t to_path, sf_buf_t from_path, char *out, size_t outsize)
+{
+	wr_t w = {out, outsize, 0, 0};
+
+	if(out == NULL || !tid_valid(tid) || code < 100 || code > 999)
+		return fail(out, outsize);
+	if(!hval_ok(to_path) || !hval_ok(from_path))
+		return fail(out, outsize);
+	if((reason.s == NULL && reason.len > 0) || has_crlf(reason))
+		return fail(out, outsize);
+
+	puts_(&w, "MSRP ");
+	putb(&w, tid);
+	putc_(&w, ' ');
+	putnum(&w, (unsigned long long)code);
+	if(reason.len > 0) {
+		putc_(&w, ' ');
+		putb(&w, reason);
+	}
+	puts_(&w, "\r\nTo-Path: ");
+	putb(&w, to_path);
+	puts_(&w, "\r\nFrom-Path: ");
+	putb(&w, from_path);
+	puts_(&w, "\r\n" DASHES);
+	putb(&w, tid);
+	puts_(&w, "$\r\n");
+	return finish(&w);
+}
+
+int sf_msrp_tid_ok(sf_buf_t tid, sf_buf_t payload)
+{
+	if(!tid_valid(tid))
+		return 0;
+	if(payload.s == NULL)
+		payload.len = 0;
+	return !has_delim(payload, tid);
+}
+
+/* ---- parser ------------------------------------------------------------ */
+
+/* where the parser is in buf: bytes s[0..n) */
+typedef struct pin
+{
+	const unsigned char *s;
+	size_t n;
+	size_t tid; /* the start line's transaction id: s[tid..tid+tlen) */
+	size_t tlen;
+} pin_t;
+
+static sf_buf_t sub(const pin_t *in, size_t from, size_t to)
+{
+	sf_buf_t b;
+
+	b.s = (const char *)in->s + from;
+	b.len = to - from;
+	return b;
+}
+
+static void frame_reset(sf_msrp_frame_t *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->range_start = -1;
+	f->range_end = -1;
+	f->range_total = -1;
+}
+
+/* 1..NUM_DIGITS digits, or '*' (-1) when star is allowed; the whole of
+ * s[*p..end) up to the byte `stop` (or up to end when stop is 0) */
+static int parse_num(const unsigned char *s, size_t *p, size_t end, char stop,
+		int star, long long *v)
+{
+	size_t i = *p, nd = 0;
+	long long x = 0;
+
+	if(star && i < end && s[i] == '*') {
+		i++;
+		x = -1;
+	} else {
+		while(i < end && is_digit(s[i])) {
+			if(++nd > NUM_DIGITS)
+				return -1;
+			x = x * 10 + (s[i] - '0');
+			i++;
+		}
+		if(nd == 0)
+			return -1;
+	}
+	if(stop != 0) {
+		if(i >= end || s[i] != (unsigned char)stop)
+			return -1;
+		i++;
+	} else if(i != end) {
+		return -1;
+	}
+	*p = i;
+	*v = x;
+	return 0;
+}
+
+/* "<start>-<end|*>/<total|*>" */
+static int parse_range(sf_buf_t v, long long *a, long long *b, long long *t)
+{
+	const unsigned char *s = (const unsigned char *)v.s;
+	size_t p = 0;
+
+	if(parse_num(s, &p, v.len, '-', 0, a) < 0
+			|| parse_num(s, &p, v.len, '/', 1, b) < 0
+			|| parse_num(s, &p, v.len, 0, 1, t) < 0)
+		return -1;
+	if(*a < 1)
+		return -1;
+	if(*b >= 0 && *a > *b + 1)
+		return -1;
+	if(*b >= 0 && *t >= 0 && *b > *t)
+		return -1;
+	return 0;
+}
+
+/* one header line s[from..to) (without its CRLF) */
+static int parse_header(
+		const pin_t *in, size_t from, size_t to, sf_msrp_frame_t *f)
+{
+	const unsigned char *s = in->s;
+	size_t i = from, nend, v, ve;
+	sf_buf_t val, *dst = NULL;
+
+	/* hname = ALPHA *token, then ':' (white space before it tolerated) */
+	if(i >= to || !is_alpha(s[i]))
+		return -1;
+	while(i < to && is_token_char(s[i]))
+		i++;
+	nend = i;
+	while(i < to && is_wsp(s[i]))
+		i++;
+	if(i >= to || s[i] != ':')
+		return -1;
+	v = i + 1;
+	while(v < to && is_wsp(s[v]))
+		v++;
+	ve = to;
+	while(ve > v && is_wsp(s[ve - 1]))
+		ve--;
+	val = sub(in, v, ve);
+
+	if(eq_ci(s + from, nend - from, "To-Path"))
+		dst = &f->to_path;
+	else if(eq_ci(s + from, nend - from, "From-Path"))
+		dst = &f->from_path;
+	else if(eq_ci(s + from, nend - from, "Message-ID"))
+		dst = &f->message_id;
+	else if(eq_ci(s + from, nend - from, "Content-Type"))
+		dst = &f->content_type;
+	else if(eq_ci(s + from, nend - from, "Byte-Range")) {
+		long long a, b, t;
+		/* every instance must be well formed; the first one counts */
+		if(parse_range(val, &a, &b, &t) < 0)
+			return -1;
+		if(f->byte_range.s == NULL) {
+			f->byte_range = val;
+			f->range_start = a;
+			f->range_end = b;
+			f->range_total = t;
+		}
+		return 0;
+	}
+	/* the first instance counts */
+	if(dst != NULL && dst->s == NULL)
+		*dst = val;
+	return 0;
+}
+
+/*
+ * the end line "-------<tid><flag>CRLF" at s[p..]: 1 and *end (just past
+ * it) and *flag, or INCOMPLETE, or EBAD
+ */
+static int parse_end_line(const pin_t *in, size_t p, size_t *end, char *flag)
+{
+	const unsigned char *s = in->s;
+	size_t i, k = p;
+
+	for(i = 0; i < NDASHES; i++, k++) {
+		if(k >= in->n)
+			return SF_MSRP_INCOMPLETE;
+		if(s[k] != '-')
+			return SF_MSRP_EBAD;
+	}
+	for(i = 0; i < in->tlen; i++, k++) {
+		if(k >= in->n)
+			return SF_MSRP_INCOMPLETE;
+		if(s[k] != s[in->tid + i])
+			return SF_MSRP_EBAD;
+	}
+	if(k >= in->n)
+		return SF_MSRP_INCOMPLETE;
+	if(!is_flag(s[k]))
+		return SF_MSRP_EBAD;
+	*flag = (char)s[k++];
+	if(k >= in->n)
+		return SF_MSRP_INCOMPLETE;
+	if(s[k++] != '\r')
+		return SF_MSRP_EBAD;
+	if(k >= in->n)
+		return SF_MSRP_INCOMPLETE;
+	if(s[k++] != '\n')
+		return SF_MSRP_EBAD;
+	*end = k;
+	return 1;
+}
+
+/*
+ * does CRLF "-------" tid start at s[q]? 1 yes, 0 no, 2 the bytes up to
+ * the end of buf are a beginning of it
+ */
+static int end_match(const pin_t *in, size_t q)
+{
+	const unsigned char *s = in->s;
+	size_t i, k = q;
+
+	for(i = 0; i < 2 + NDASHES + in->tlen; i++, k++) {
+		unsigned char c;
+		if(k >= in->n)
+			return 2;
+		if(i < 2)
+			c = (unsigned char)"\r\n"[i];
+		else if(i < 2 + NDASHES)
+			c = '-';
+		else
+			c = s[in->tid + i - 2 - NDASHES];
+		if(s[k] != c)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * the start line; on success *p is just past its CRLF. Bytes are checked
+ * as they come, so that garbage is refused without waiting for a CRLF.
+ */
+static int parse_start(pin_t *in, size_t *p, sf_msrp_frame_t *f)
+{
+	const unsigned char *s = in->s;
+	size_t n = in->n, i, k, from;
+
+	for(k = 0; k < 5; k++) {
+		if(k >= n)
+			return SF_MSRP_INCOMPLETE;
+		if(s[k] != (unsigned char)"MSRP "[k])
+			return SF_MSRP_EBAD;
+	}
+
+	/* transact-id = ALPHANUM 3*31ident-char */
+	in->tid = k;
+	for(;;) {
+		if(k >= n)
+			return SF_MSRP_INCOMPLETE;
+		if(!is_tid_char(s[k]))
+			break;
+		if(k == in->tid && !is_alnum(s[k]))
+			return SF_MSRP_EBAD;
+		if(k - in->tid >= SF_MSRP_TID_MAX)
+			return SF_MSRP_EBAD;
+		k++;
+	}
+	in->tlen = k - in->tid;
+	if(in->tlen < SF_MSRP_TID_MIN || s[k] != ' ')
+		return SF_MSRP_EBAD;
+	f->tid = sub(in, in->tid, k);
+	k++;
+
+	if(k >= n)
+		return SF_MSRP_INCOMPLETE;
+	if(is_digit(s[k])) {
+		/* status-code = 3DIGIT, 100..999 */
+		f->code = 0;
+		for(i = 0; i < 3; i++, k++) {
+			if(k >= n)
+				return SF_MSRP_INCOMPLETE;
+			if(!is_digit(s[k]) || (i == 0 && s[k] == '0'))
+				return SF_MSRP_EBAD;
+			f->code = f->code * 10 + (s[k] - '0');
+		}
+		if(k >= n)
+			return SF_MSRP_INCOMPLETE;
+		if(s[k] == ' ')
+			k++;
+		else if(s[k] != '\r')
+			return SF_MSRP_EBAD;
+		/* comment: anything but CR and LF */
+		from = k;
+		for(;;) {
+			if(k > SF_MSRP_MAX_HEADERS - 2)
+				return SF_MSRP_EBAD;
+			if(k >= n)
+				return SF_MSRP_INCOMPLETE;
+			if(s[k] == '\r')
+				break;
+			if(s[k] == '\n')
+				return SF_MSRP_EBAD;
+			k++;
+		}
+		f->is_request = 0;
+		f->reason = sub(in, from, k);
+	} else {
+		/* method = 1*UPALPHA */
+		from = k;
+		for(;;) {
+			if(k > SF_MSRP_MAX_HEADERS - 2)
+				return SF_MSRP_EBAD;
+			if(k >= n)
+				return SF_MSRP_INCOMPLETE;
+			if(s[k] < 'A' || s[k] > 'Z')
+				break;
+			k++;
+		}
+		if(k == from || s[k] != '\r')
+			return SF_MSRP_EBAD;
+		f->is_request = 1;
+		f->method = sub(in, from, k);
+	}
+	/* s[k] is CR */
+	if(k + 1 >= n)
+		return SF_MSRP_INCOMPLETE;
+	if(s[k + 1] != '\n')
+		return SF_MSRP_EBAD;
+	*p = k + 2;
+	return 1;
+}
+
+int sf_msrp_parse(sf_buf_t buf, sf_msrp_frame_t *f)
+{
+	sf_msrp_frame_t tmp;
+	pin_t in;
+	size_t p, e, q, b, end;
+	unsigned long long want;
+	char flag = 0;
+	int rc;
+
+	if(f == NULL)
+		f = &tmp;
+	frame_reset(f);
+	in.s = (const unsigned char *)buf.s;
+	in.n = buf.s != NULL ? buf.len : 0;
+	in.tid = in.tlen = 0;
+
+	rc = parse_start(&in, &p, f);
+	if(rc != 1)
+		return rc;
+
+	/* header lines, up to a blank line or the end line */
+	for(;;) {
+		if(p >= in.n)
+			return SF_MSRP_INCOMPLETE;
+		if(in.s[p] == '\r') {
+			/* the blank line before the body */
+			if(p + 1 >= in.n)
+				return SF_MSRP_INCOMPLETE;
+			if(in.s[p + 1] != '\n' || !f->is_request)
+				return SF_MSRP_EBAD;
+			b = p + 2;
+			break;
+		}
+		if(in.s[p] == '-') {
+			/* the end line right after the headers: no body */
+			rc = parse_end_line(&in, p, &end, &flag);
+			if(rc != 1)
+				return rc;
+			f->body = sub(&in, p, p);
+			goto done;
+		}
+		/* a header line must end (CRLF included) within the limit */
+		for(e = p;; e++) {
+			if(e > SF_MSRP_MAX_HEADERS - 2)
+				return SF_MSRP_EBAD;
+			if(e >= in.n)
+				return SF_MSRP_INCOMPLETE;
+			if(in.s[e] == '\r')
+				break;
+			if(in.s[e] == '\n')
+				return SF_MSRP_EBAD;
+		}
+		if(e + 1 >= in.n)
+			return SF_MSRP_INCOMPLETE;
+		if(in.s[e + 1] != '\n')
+			return SF_MSRP_EBAD;
+		if(parse_header(&in, p, e, f) < 0)
+			return SF_MSRP_EBAD;
+		p = e + 2;
+	}
+
+	/* the body runs to the first CRLF "-------" tid; searching from the
+	 * blank line's CRLF also accepts a blank line then the end line (an
+	 * empty body without its CRLF) */
+	q = b - 2;
+	for(;;) {
+		const unsigned char *r;
+		if(q >= in.n)
+			return SF_MSRP_INCOMPLETE;
+		r = memchr(in.s + q, '\r', in.n - q);
+		if(r == NULL)
+			return SF_MSRP_INCOMPLETE;
+		q = (size_t)(r - in.s);
+		rc = end_match(&in, q);
+		if(rc == 1)
+			break;
+		if(rc == 2)
+			return SF_MSRP_INCOMPLETE;
+		q++;
+	}
+	rc = parse_end_line(&in, q + 2, &end, &flag);
+	if(rc != 1)
+		return rc;
+	f->body = q >= b ? sub(&in, b, q) : sub(&in, b, b);
+
+done:
+	f->flag = flag;
+	/* a complete SEND chunk holds exactly the bytes its Byte-Range names
+	 * (a REPORT's Byte-Range names bytes of the SEND it reports on) */
+	if(flag == '$' && f->range_end >= 0 && f->is_request && f->method.len == 4
+			&& memcmp(f->method.s, "SEND", 4) == 0) {
+		want = (unsigned long long)(f->range_end - f->range_start + 1);
+		if((unsigned long long)f->body.len != want)
+			return SF_MSRP_EBAD;
+	}
+	if(end > INT_MAX)
+		return SF_MSRP_EBAD;
+	return (int)end;
+}
+
+/* ---- message/sip ------------------------------------------------------- */
+
+/* a line of h starting with "Date" [WSP] ":" (any case) */
+static int has_date_line(sf_buf_t h)
+{
+	const unsigned char *s = (const unsigned char *)h.s;
+	size_t i = 0, k;
+
+	while(i < h.len) {
+		if(h.len - i >= 4 && eq_ci(s + i, 4, "date")) {
+			k = i + 4;
+			while(k < h.len && is_wsp(s[k]))
+				k++;
+			if(k < h.len && s[k] == ':')
+				return 1;
+		}
+		/* the next line */
+		while(i < h.len && s[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+static int line_ok(sf_buf_t b)
+{
+	return b.s != NULL && b.len > 0 && !has_crlf(b);
+}
+
+int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
+{
+	wr_t w = {out, outsize, 0, 0};
+	char date[32];
+	sf_buf_t hdrs, ct, body;
+
+	if(m == NULL || out == NULL)
+		return fail(out, outsize);
+	if(!line_ok(m->ruri) || !line_ok(m->from) || !line_ok(m->to)
+			|| !line_ok(m->call_id))
+		return fail(out, outsize);
+	hdrs = m->headers;
+	if(hdrs.s == NULL) {
+		if(hdrs.len > 0)
+			return fail(out, outsize);
+	} else if(hdrs.len > 0
+			  && (hdrs.len < 2 || hdrs.s[hdrs.len - 2] != '\r'
+					  || hdrs.s[hdrs.len - 1] != '\n')) {
+		return fail(out, outsize);
+	}
+	ct = m->content_type;
+	if((ct.s == NULL && ct.len > 0) || has_crlf(ct))
+		return fail(out, outsize);
+	body = m->body;
+	if(body.s == NULL && body.len > 0)
+		return fail(out, outsize);
+	date[0] = '\0';
+	if(m->date != 0 && !has_date_line(hdrs)) {
+		if(sf_http_date(m->date, date, sizeof(date)) < 0)
+			return fail(out, outsize);
+	}
+
+	puts_(&w, "MESSAGE ");
+	putb(&w, m->ruri);
+	puts_(&w, " SIP/2.0\r\nFrom: ");
+	putb(&w, m->from);
+	puts_(&w, "\r\nTo: ");
+	putb(&w, m->to);
+	puts_(&w, "\r\nCall-ID: ");
+	putb(&w, m->call_id);
+	puts_(&w, "\r\nCSeq: ");
+	putnum(&w, m->cseq);
+	puts_(&w, " MESSAGE\r\n");
+	if(date[0] != '\0') {
+		puts_(&w, "Date: ");
+		puts_(&w, date);
+		puts_(&w, "\r\n");
+	}
+	putb(&w, hdrs);
+	if(ct.len > 0) {
+		puts_(&w, "Content-Type: ");
+		putb(&w, ct);
+		puts_(&w, "\r\n");
+	}
+	puts_(&w, "Content-Length: ");
+	putnum(&w, body.len);
+	puts_(&w, "\r\n\r\n");
+	putb(&w, body);
+	return finish(&w);
+}

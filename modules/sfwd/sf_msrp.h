@@ -1,0 +1,151 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: pure MSRP framing and parsing (RFC 4975), message/sip
+ *
+ * libc only: no Kamailio types, no logging, no allocation. Inputs are
+ * sf_buf_t (pointer, length) that need not be NUL-terminated; builders
+ * write into a caller buffer and return the length written (the output is
+ * NUL-terminated when there is room for it) or -1 when it does not fit or
+ * an input is unusable.
+ */
+
+#ifndef _SF_MSRP_H_
+#define _SF_MSRP_H_
+
+#include <stddef.h>
+#include <time.h>
+
+#include "sf_classify.h"
+
+/*! \brief limits the parser enforces; SF_MSRP_MAX_HEADERS counts the start
+ * line and the header lines with their CRLFs, not the blank line or the end
+ * line after them */
+#define SF_MSRP_MAX_HEADERS 8192 /*!< start line + headers, bytes */
+#define SF_MSRP_TID_MIN 4		 /*!< transaction id length, RFC 4975 */
+#define SF_MSRP_TID_MAX 32
+
+/*!
+ * \brief one SEND frame (or one chunk of a larger payload)
+ *
+ * Output, CRLF line ends, headers in this order:
+ *   MSRP <tid> SEND
+ *   To-Path: <to_path>
+ *   From-Path: <from_path>
+ *   Message-ID: <message_id>
+ *   [Success-Report: yes]        when success_report
+ *   Byte-Range: <start>-<start+len-1>/<total>   (start 1-based)
+ *   Content-Type: <content_type>                 only when len > 0 or start 1
+ *                                    (and total > 0: not in an empty SEND)
+ *   (blank line) <chunk> CRLF                    only when len > 0
+ *   -------<tid><flag> CRLF
+ * flag is '$' for the last chunk (start+len-1 == total), '+' otherwise.
+ * A frame with len 0 (an empty SEND, e.g. to bind a connection) has
+ * Byte-Range 1-0/0, no Content-Type and no body.
+ * tid: 4..32 characters of [A-Za-z0-9.+%=-], the first a letter or digit
+ * (RFC 4975 ident). The chunk must not contain
+ * "-------<tid>" (the caller picks a tid not in the payload; see
+ * sf_msrp_tid_ok).
+ */
+typedef struct sf_msrp_send
+{
+	sf_buf_t tid;
+	sf_buf_t to_path;
+	sf_buf_t from_path;
+	sf_buf_t message_id;
+	int success_report;
+	sf_buf_t content_type;
+	size_t start; /*!< 1-based first byte of this chunk */
+	size_t total; /*!< whole payload length */
+	sf_buf_t chunk;
+} sf_msrp_send_t;
+
+int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize);
+
+/*!
+ * \brief a response: "MSRP <tid> <code> <reason>", To-Path, From-Path, end
+ *   line with '$'. code 100..999; reason may be empty (then no space).
+ */
+int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
+		sf_buf_t to_path, sf_buf_t from_path, char *out, size_t outsize);
+
+/*! \brief 1 when tid is a valid transaction id that does not occur as
+ *   "-------<tid>" in payload */
+int sf_msrp_tid_ok(sf_buf_t tid, sf_buf_t payload);
+
+/*! \brief a parsed frame; every sf_buf_t points into the input */
+typedef struct sf_msrp_frame
+{
+	int is_request; /*!< 1 request, 0 response */
+	sf_buf_t tid;
+	sf_buf_t method;  /*!< requests: SEND, REPORT, ... */
+	int code;		  /*!< responses: status code */
+	sf_buf_t reason;  /*!< responses: reason phrase (may be empty) */
+	sf_buf_t to_path; /*!< header values, empty when absent */
+	sf_buf_t from_path;
+	sf_buf_t message_id;
+	sf_buf_t content_type;
+	sf_buf_t byte_range;   /*!< raw value */
+	long long range_start; /*!< parsed Byte-Range; -1 when absent */
+	long long range_end;   /*!< -1 for '*' */
+	long long range_total; /*!< -1 for '*' */
+	sf_buf_t body;		   /*!< without the CRLF before the end line */
+	char flag;			   /*!< '$', '+' or '#' */
+} sf_msrp_frame_t;
+
+/*! \brief parser results */
+enum sf_msrp_parse
+{
+	SF_MSRP_INCOMPLETE = 0, /*!< need more bytes */
+	SF_MSRP_EBAD = -1		/*!< malformed: close the connection */
+};
+
+/*!
+ * \brief parse one frame at the start of buf
+ * \return the frame's length (> 0, bytes consumed), SF_MSRP_INCOMPLETE
+ *   when buf holds only its beginning, or SF_MSRP_EBAD when it is
+ *   malformed: a start line that is not "MSRP <tid> <method>" or
+ *   "MSRP <tid> <3-digit code>[ <reason>]", a tid outside the limits,
+ *   headers (start line included) over SF_MSRP_MAX_HEADERS bytes without
+ *   their end, a header line without ':', a Byte-Range that is not
+ *   "<start>-<end|*>/<total|*>" with 1 <= start, start <= end + 1 and
+ *   end <= total when they are numbers, a body whose length disagrees with
+ *   a numeric Byte-Range of a complete ('$') SEND chunk (a REPORT's
+ *   Byte-Range names bytes of the reported SEND), an end line whose tid
+ *   differs from the start line's or whose flag is not $, + or #, a
+ *   response with a body. Never reads outside buf.
+ */
+int sf_msrp_parse(sf_buf_t buf, sf_msrp_frame_t *f);
+
+/*! \brief the inner SIP request of a message/sip (or sipfrag) payload */
+typedef struct sf_sipmsg
+{
+	sf_buf_t ruri; /*!< Request-URI */
+	sf_buf_t from; /*!< From header value: name-addr and params */
+	sf_buf_t to;   /*!< To header value */
+	sf_buf_t call_id;
+	unsigned int cseq;
+	sf_buf_t headers;	   /*!< further "Name: value\r\n" lines, may be empty */
+	sf_buf_t content_type; /*!< empty: no Content-Type line */
+	sf_buf_t body;
+	time_t date; /*!< adds "Date: <RFC 1123>" when headers has no Date
+				  * line (case-insensitive); 0: never */
+} sf_sipmsg_t;
+
+/*!
+ * \brief "MESSAGE <ruri> SIP/2.0", From, To, Call-ID, "CSeq: <n> MESSAGE",
+ *   [Date], the extra headers as given, [Content-Type], Content-Length,
+ *   blank line, body byte for byte. CRLF line ends. -1 when ruri, from,
+ *   to or call_id is empty or contains CR or LF, or headers does not end in
+ *   CRLF (when not empty).
+ */
+int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize);
+
+#endif

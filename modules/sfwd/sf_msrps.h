@@ -1,0 +1,50 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: retrieval of stored messages over MSRP (seed 003)
+ *
+ * The mailbox owner sends an INVITE with an MSRP offer; sf_flush() on it
+ * answers 200 OK with an SDP answer naming a session on msrp_listen, and
+ * sfwd's MSRP process serves that session: once the client's connection
+ * is bound (its first SEND names the session), every queued message of
+ * the AoR goes as a SEND whose payload is the stored request as
+ * message/sip (or message/sipfrag), in arrival order, one at a time; a
+ * row is deleted when the 200 for its last chunk arrives, and given back
+ * to the queue on a non-200 or a dropped connection. The session ends at
+ * BYE (sf_flush() on the BYE) or after msrp_idle_timeout.
+ */
+
+#ifndef _SF_MSRPS_H_
+#define _SF_MSRPS_H_
+
+#include "core/parser/msg_parser.h"
+
+/*! \brief mod_init: session table in shared memory, one more process */
+int sf_msrps_mod_init(void);
+
+/*! \brief child_init(PROC_MAIN): fork the MSRP process */
+int sf_msrps_fork(void);
+
+/*! \brief is MSRP retrieval configured (msrp_listen set)? */
+int sf_msrps_enabled(void);
+
+/*!
+ * \brief an INVITE with an MSRP offer for the caller's own mailbox:
+ *   reply 200 OK with the SDP answer
+ * \return 1 answered, -1 no usable MSRP offer (the cfg answers 488),
+ *   -2 no session slot or internal error (the cfg answers 500)
+ */
+int sf_msrps_invite(sip_msg_t *msg, const str *aor);
+
+/*! \brief a BYE (or CANCEL) of a retrieval session: end it
+ * \return 1 it was one, -1 not */
+int sf_msrps_bye(sip_msg_t *msg);
+
+#endif

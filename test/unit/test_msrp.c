@@ -1,0 +1,1210 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: unit tests of the pure MSRP framing and message/sip builder
+ *
+ * Written from the contract in sf_msrp.h and RFC 4975. Every input is
+ * copied into a heap block of exactly its length (NULL when the length is
+ * 0), and builders write into blocks of exactly the expected size, so that
+ * AddressSanitizer catches any access past an end.
+ */
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sf_msrp.h"
+
+#define SL(lit) (lit), (sizeof(lit) - 1)
+
+/* ---- heap copies, freed after each test -------------------------------- */
+
+#define MAX_HEAP 256
+static void *heap[MAX_HEAP];
+static int nheap;
+
+static void *halloc(size_t n)
+{
+	void *p;
+
+	ck_assert_int_lt(nheap, MAX_HEAP);
+	p = malloc(n);
+	ck_assert_ptr_nonnull(p);
+	heap[nheap++] = p;
+	return p;
+}
+
+/* a heap copy of exactly n bytes; NULL for 0 */
+static sf_buf_t H(const void *s, size_t n)
+{
+	sf_buf_t b = {NULL, 0};
+	char *p;
+
+	if(n == 0)
+		return b;
+	p = halloc(n);
+	memcpy(p, s, n);
+	b.s = p;
+	b.len = n;
+	return b;
+}
+
+#define HL(lit) H(SL(lit))
+
+static void heap_free_to(int keep)
+{
+	while(nheap > keep)
+		free(heap[--nheap]);
+}
+
+static void heap_free(void)
+{
+	heap_free_to(0);
+}
+
+static void buf_eq(sf_buf_t b, const char *s, size_t n, const char *what)
+{
+	ck_assert_msg(b.len == n && (n == 0 || memcmp(b.s, s, n) == 0),
+			"%s: got \"%.*s\" (%zu bytes), expected \"%.*s\" (%zu bytes)", what,
+			(int)b.len, b.s ? b.s : "", b.len, (int)n, s ? s : "", n);
+}
+
+#define BUF_EQ(b, lit) buf_eq((b), SL(lit), #b)
+#define BUF_EQB(b, c) buf_eq((b), (c).s, (c).len, #b)
+
+/* a built frame, checked to fit exactly and not to fit one byte short */
+static sf_buf_t build_send_exact(const sf_msrp_send_t *f)
+{
+	static char big[300000];
+	int n, m;
+	char *out;
+	sf_buf_t b;
+
+	n = sf_msrp_build_send(f, big, sizeof(big));
+	ck_assert_msg(n > 0, "build_send failed");
+	out = halloc((size_t)n);
+	m = sf_msrp_build_send(f, out, (size_t)n);
+	ck_assert_int_eq(m, n);
+	ck_assert(memcmp(out, big, (size_t)n) == 0);
+	if(n > 1) {
+		char *s = halloc((size_t)n - 1);
+		ck_assert_int_eq(sf_msrp_build_send(f, s, (size_t)n - 1), -1);
+	}
+	b.s = out;
+	b.len = (size_t)n;
+	return b;
+}
+
+static const char TO[] = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
+static const char FROM[] = "msrp://alicepc.example.com:7777/iau39soe2843z;tcp";
+
+static sf_msrp_send_t send_of(const char *tid, const char *payload,
+		size_t start, size_t len, size_t total)
+{
+	sf_msrp_send_t f;
+
+	memset(&f, 0, sizeof(f));
+	f.tid = H(tid, strlen(tid));
+	f.to_path = HL(TO);
+	f.from_path = HL(FROM);
+	f.message_id = HL("87652491");
+	f.content_type = HL("text/plain");
+	f.start = start;
+	f.total = total;
+	f.chunk = H(payload + start - 1, len);
+	return f;
+}
+
+/* parse a heap copy of exactly `in` and expect `ret` */
+static int parse_exact(sf_buf_t in, sf_msrp_frame_t *fr)
+{
+	sf_buf_t c = H(in.s, in.len);
+	return sf_msrp_parse(c, fr);
+}
+
+/* every field of a frame parsed from what f built */
+static void check_send_fields(
+		const sf_msrp_send_t *f, const sf_msrp_frame_t *fr, int with_ct)
+{
+	size_t last = f->start - 1 + f->chunk.len;
+
+	ck_assert_int_eq(fr->is_request, 1);
+	BUF_EQB(fr->tid, f->tid);
+	BUF_EQ(fr->method, "SEND");
+	ck_assert_int_eq(fr->code, 0);
+	ck_assert_uint_eq(fr->reason.len, 0);
+	BUF_EQB(fr->to_path, f->to_path);
+	BUF_EQB(fr->from_path, f->from_path);
+	BUF_EQB(fr->message_id, f->message_id);
+	if(with_ct)
+		BUF_EQB(fr->content_type, f->content_type);
+	else
+		ck_assert_uint_eq(fr->content_type.len, 0);
+	ck_assert_int_eq(fr->range_start, (long long)f->start);
+	ck_assert_int_eq(fr->range_end, (long long)last);
+	ck_assert_int_eq(fr->range_total, (long long)f->total);
+	BUF_EQB(fr->body, f->chunk);
+	ck_assert_int_eq(fr->flag, last == f->total ? '$' : '+');
+}
+
+/* ---- build -> parse round trips ---------------------------------------- */
+
+#define SAMPLE_SEND                                                    \
+	"MSRP a786hjs2 SEND\r\n"                                           \
+	"To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"       \
+	"From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n" \
+	"Message-ID: 87652491\r\n"                                         \
+	"Byte-Range: 1-23/23\r\n"                                          \
+	"Content-Type: text/plain\r\n"                                     \
+	"\r\n"                                                             \
+	"Hey Bob, are you there?\r\n"                                      \
+	"-------a786hjs2$\r\n"
+
+START_TEST(test_send_small_exact)
+{
+	static const char pl[] = "Hey Bob, are you there?";
+	sf_msrp_send_t f = send_of("a786hjs2", pl, 1, 23, 23);
+	sf_msrp_frame_t fr;
+	sf_buf_t out = build_send_exact(&f);
+
+	buf_eq(out, SL(SAMPLE_SEND), "built SEND");
+	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+	check_send_fields(&f, &fr, 1);
+	BUF_EQ(fr.byte_range, "1-23/23");
+}
+END_TEST
+
+START_TEST(test_send_success_report)
+{
+	static const char pl[] = "hi";
+	sf_msrp_send_t f = send_of("Tx.1+%=-", pl, 1, 2, 2);
+	sf_msrp_frame_t fr;
+	sf_buf_t out;
+
+	f.success_report = 1;
+	out = build_send_exact(&f);
+	buf_eq(out,
+			SL("MSRP Tx.1+%=- SEND\r\n"
+			   "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+			   "From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;"
+			   "tcp\r\n"
+			   "Message-ID: 87652491\r\n"
+			   "Success-Report: yes\r\n"
+			   "Byte-Range: 1-2/2\r\n"
+			   "Content-Type: text/plain\r\n"
+			   "\r\n"
+			   "hi\r\n"
+			   "-------Tx.1+%=-$\r\n"),
+			"built SEND");
+	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+	check_send_fields(&f, &fr, 1);
+}
+END_TEST
+
+START_TEST(test_send_one_byte)
+{
+	sf_msrp_send_t f = send_of("abcd", "x", 1, 1, 1);
+	sf_msrp_frame_t fr;
+	sf_buf_t out = build_send_exact(&f);
+
+	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+	check_send_fields(&f, &fr, 1);
+	BUF_EQ(fr.byte_range, "1-1/1");
+	ck_assert_int_eq(fr.flag, '$');
+}
+END_TEST
+
+START_TEST(test_send_exactly_one_chunk)
+{
+	char pl[2048];
+	size_t i;
+	sf_msrp_send_t f;
+	sf_msrp_frame_t fr;
+	sf_buf_t out;
+
+	for(i = 0; i < sizeof(pl); i++)
+		pl[i] = (char)('a' + i % 26);
+	f = send_of("chunk1", pl, 1, sizeof(pl), sizeof(pl));
+	out = build_send_exact(&f);
+	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+	check_send_fields(&f, &fr, 1);
+	BUF_EQ(fr.byte_range, "1-2048/2048");
+	ck_assert_int_eq(fr.flag, '$');
+}
+END_TEST
+
+START_TEST(test_send_empty)
+{
+	sf_msrp_send_t f = send_of("empty1", "", 1, 0, 0);
+	sf_msrp_frame_t fr;
+	sf_buf_t out = build_send_exact(&f);
+
+	buf_eq(out,
+			SL("MSRP empty1 SEND\r\n"
+			   "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+			   "From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;"
+			   "tcp\r\n"
+			   "Message-ID: 87652491\r\n"
+			   "Byte-Range: 1-0/0\r\n"
+			   "-------empty1$\r\n"),
+			"empty SEND");
+	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+	check_send_fields(&f, &fr, 0);
+	BUF_EQ(fr.byte_range, "1-0/0");
+	ck_assert_uint_eq(fr.body.len, 0);
+}
+END_TEST
+
+/* an empty first chunk of a non-empty payload keeps its Content-Type */
+START_TEST(test_send_empty_first_chunk)
+{
+	sf_msrp_send_t f = send_of("abcd", "xyz", 1, 0, 3);
+	sf_msrp_frame_t fr;
+	sf_buf_t out = build_send_exact(&f);
+
+	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+	check_send_fields(&f, &fr, 1);
+	BUF_EQ(fr.byte_range, "1-0/3");
+	ck_assert_int_eq(fr.flag, '+');
+}
+END_TEST
+
+/* a body full of CR, LF, NUL, dashes and near-miss end lines */
+START_TEST(test_send_tricky_body)
+{
+	static const char pl[] = "\r\n\r\n-------abce$\r\n------abcd$\r\n\0\0-"
+							 "\r\n-------abc\r\n-------\r";
+	sf_msrp_send_t f = send_of("abcd", pl, 1, sizeof(pl) - 1, sizeof(pl) - 1);
+	sf_msrp_frame_t fr;
+	sf_buf_t out = build_send_exact(&f);
+
+	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+	check_send_fields(&f, &fr, 1);
+}
+END_TEST
+
+/* 100 KB (and 100000 bytes: a short last chunk) in 2048-byte chunks */
+static const size_t big_sizes[] = {100 * 1024, 100000};
+
+START_TEST(test_send_chunked_100k)
+{
+	size_t total = big_sizes[_i], cs = 2048, start, n = 0, nchunks, i;
+	unsigned char *pl = halloc(total), *re = halloc(total);
+	unsigned int seed = 12345;
+	char tid[16];
+	sf_buf_t payload;
+	int k, keep;
+
+	for(i = 0; i < total; i++) {
+		seed = seed * 1103515245u + 12345u;
+		pl[i] = (unsigned char)(seed >> 16);
+	}
+	memset(re, 0xAA, total);
+	payload.s = (const char *)pl;
+	payload.len = total;
+	for(k = 0;; k++) {
+		snprintf(tid, sizeof(tid), "t%07d", k);
+		if(sf_msrp_tid_ok(H(tid, strlen(tid)), payload))
+			break;
+	}
+	keep = nheap;
+
+	nchunks = (total + cs - 1) / cs;
+	for(start = 1; start <= total; start += cs, n++) {
+		size_t len = total - (start - 1) < cs ? total - (start - 1) : cs;
+		sf_msrp_send_t f = send_of(tid, (const char *)pl, start, len, total);
+		sf_msrp_frame_t fr;
+		sf_buf_t out = build_send_exact(&f);
+		char br[64];
+		int blen;
+
+		ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
+		check_send_fields(&f, &fr, 1);
+		blen = snprintf(
+				br, sizeof(br), "%zu-%zu/%zu", start, start + len - 1, total);
+		buf_eq(fr.byte_range, br, (size_t)blen, "Byte-Range");
+		ck_assert_int_eq(fr.flag, n + 1 < nchunks ? '+' : '$');
+		ck_assert(fr.range_start >= 1 && (size_t)fr.range_end <= total);
+		memcpy(re + fr.range_start - 1, fr.body.s, fr.body.len);
+		heap_free_to(keep);
+	}
+	ck_assert_uint_eq(n, nchunks);
+	ck_assert(memcmp(pl, re, total) == 0);
+}
+END_TEST
+
+/* all chunks of a payload in one buffer, parsed one after another */
+START_TEST(test_send_chunks_stream)
+{
+	size_t total = 20000, cs = 2048, start, off = 0, used = 0, got = 0;
+	char *pl = halloc(total), *stream = halloc(total + 64 * 300);
+	char *re = halloc(total);
+	sf_buf_t all;
+	size_t i;
+	int n = 0, r;
+
+	for(i = 0; i < total; i++)
+		pl[i] = (char)(i * 7 + i / 251);
+	for(start = 1; start <= total; start += cs) {
+		size_t len = total - (start - 1) < cs ? total - (start - 1) : cs;
+		sf_msrp_send_t f = send_of("s7Kq", pl, start, len, total);
+		r = sf_msrp_build_send(&f, stream + used, total + 64 * 300 - used);
+		ck_assert_int_gt(r, 0);
+		used += (size_t)r;
+		n++;
+	}
+	all = H(stream, used);
+	while(off < used) {
+		sf_msrp_frame_t fr;
+		sf_buf_t rest = {all.s + off, used - off};
+		r = sf_msrp_parse(rest, &fr);
+		ck_assert_int_gt(r, 0);
+		memcpy(re + fr.range_start - 1, fr.body.s, fr.body.len);
+		got++;
+		off += (size_t)r;
+		ck_assert_int_eq(fr.flag, off == used ? '$' : '+');
+	}
+	ck_assert_uint_eq(got, (size_t)n);
+	ck_assert(memcmp(pl, re, total) == 0);
+}
+END_TEST
+
+/* ---- responses --------------------------------------------------------- */
+
+struct resp_case
+{
+	int code;
+	const char *reason;
+	const char *wire;
+};
+
+static const struct resp_case resp_cases[] = {
+		{200, "OK",
+				"MSRP d93kswow 200 OK\r\n"
+				"To-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n"
+				"From-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+				"-------d93kswow$\r\n"},
+		{400, "Bad Request",
+				"MSRP d93kswow 400 Bad Request\r\n"
+				"To-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n"
+				"From-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+				"-------d93kswow$\r\n"},
+		{481, "Session Does Not Exist",
+				"MSRP d93kswow 481 Session Does Not Exist\r\n"
+				"To-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n"
+				"From-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+				"-------d93kswow$\r\n"},
+		{200, "",
+				"MSRP d93kswow 200\r\n"
+				"To-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n"
+				"From-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+				"-------d93kswow$\r\n"},
+};
+
+#define N_RESP ((int)(sizeof(resp_cases) / sizeof(resp_cases[0])))
+
+START_TEST(test_response_roundtrip)
+{
+	const struct resp_case *c = &resp_cases[_i];
+	sf_buf_t tid = HL("d93kswow"), reason = H(c->reason, strlen(c->reason));
+	sf_buf_t to = HL(FROM), from = HL(TO);
+	size_t wl = strlen(c->wire);
+	char *out = halloc(wl), *shortb = halloc(wl - 1);
+	sf_buf_t b = {out, wl};
+	sf_msrp_frame_t fr;
+
+	ck_assert_int_eq(
+			sf_msrp_build_response(tid, c->code, reason, to, from, out, wl),
+			(int)wl);
+	buf_eq(b, c->wire, wl, "response");
+	ck_assert_int_eq(sf_msrp_build_response(
+							 tid, c->code, reason, to, from, shortb, wl - 1),
+			-1);
+	ck_assert_int_eq(parse_exact(b, &fr), (int)wl);
+	ck_assert_int_eq(fr.is_request, 0);
+	BUF_EQB(fr.tid, tid);
+	ck_assert_uint_eq(fr.method.len, 0);
+	ck_assert_int_eq(fr.code, c->code);
+	buf_eq(fr.reason, c->reason, strlen(c->reason), "reason");
+	BUF_EQB(fr.to_path, to);
+	BUF_EQB(fr.from_path, from);
+	ck_assert_uint_eq(fr.message_id.len, 0);
+	ck_assert_uint_eq(fr.content_type.len, 0);
+	ck_assert_uint_eq(fr.byte_range.len, 0);
+	ck_assert_int_eq(fr.range_start, -1);
+	ck_assert_uint_eq(fr.body.len, 0);
+	ck_assert_int_eq(fr.flag, '$');
+}
+END_TEST
+
+START_TEST(test_response_build_errors)
+{
+	char out[512];
+	sf_buf_t tid = HL("abcd"), r = HL("OK"), to = HL("msrp://a"),
+			 fr = HL("msrp://b"), none = {NULL, 0};
+
+	ck_assert_int_gt(
+			sf_msrp_build_response(tid, 200, r, to, fr, out, sizeof(out)), 0);
+	ck_assert_int_eq(
+			sf_msrp_build_response(tid, 99, r, to, fr, out, sizeof(out)), -1);
+	ck_assert_int_eq(
+			sf_msrp_build_response(tid, 1000, r, to, fr, out, sizeof(out)), -1);
+	ck_assert_int_eq(
+			sf_msrp_build_response(HL("abc"), 200, r, to, fr, out, sizeof(out)),
+			-1);
+	ck_assert_int_eq(sf_msrp_build_response(
+							 tid, 200, HL("O\r\nK"), to, fr, out, sizeof(out)),
+			-1);
+	ck_assert_int_eq(
+			sf_msrp_build_response(tid, 200, r, none, fr, out, sizeof(out)),
+			-1);
+	ck_assert_int_eq(
+			sf_msrp_build_response(tid, 200, r, to, none, out, sizeof(out)),
+			-1);
+	ck_assert_int_eq(sf_msrp_build_response(tid, 200, r, to, fr, NULL, 0), -1);
+	ck_assert_int_eq(sf_msrp_build_response(tid, 200, r, to, fr, out, 0), -1);
+}
+END_TEST
+
+/* ---- sf_msrp_tid_ok ---------------------------------------------------- */
+
+START_TEST(test_tid_ok)
+{
+	sf_buf_t none = {NULL, 0};
+
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abcd"), none), 1);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("a786hjs2"), HL("hello")), 1);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("A1.+%=-z"), HL("x")), 1);
+	ck_assert_int_eq(
+			sf_msrp_tid_ok(HL("0123456789abcdefABCDEF0123456789"), none), 1);
+	/* length */
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abc"), none), 0);
+	ck_assert_int_eq(
+			sf_msrp_tid_ok(HL("0123456789abcdefABCDEF0123456789x"), none), 0);
+	ck_assert_int_eq(sf_msrp_tid_ok(none, none), 0);
+	/* characters */
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("ab_d"), none), 0);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("ab d"), none), 0);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("ab\0d"), none), 0);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("-abcd"), none), 0);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL(".abcd"), none), 0);
+	/* the payload */
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abcd"), HL("x-------abcd")), 0);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abcd"), HL("-------abcd")), 0);
+	ck_assert_int_eq(
+			sf_msrp_tid_ok(HL("abcd"), HL("x\r\n-------abcd$\r\n")), 0);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abcd"), HL("------abcd")), 1);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abcd"), HL("-------abc")), 1);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abcd"), HL("-------abcD")), 1);
+	ck_assert_int_eq(sf_msrp_tid_ok(HL("abcd"), HL("--------abcd")), 0);
+}
+END_TEST
+
+/* ---- SEND build errors ------------------------------------------------- */
+
+START_TEST(test_send_build_errors)
+{
+	char out[1024];
+	sf_buf_t none = {NULL, 0};
+	sf_msrp_send_t ok = send_of("abcd", "hello", 1, 5, 5), f;
+
+	ck_assert_int_gt(sf_msrp_build_send(&ok, out, sizeof(out)), 0);
+	ck_assert_int_eq(sf_msrp_build_send(NULL, out, sizeof(out)), -1);
+	ck_assert_int_eq(sf_msrp_build_send(&ok, NULL, 0), -1);
+	ck_assert_int_eq(sf_msrp_build_send(&ok, out, 0), -1);
+
+	f = ok;
+	f.tid = HL("abc");
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.tid = HL("ab/d");
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.to_path = none;
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.from_path = HL("msrp://a\r\nX: y");
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.message_id = HL("12\n34");
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.content_type = none;
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.start = 0;
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.total = 4; /* 1-5/4 */
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.start = 2; /* 2-6/5 */
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.chunk.s = NULL;
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	f = ok;
+	f.chunk = HL("a-------abcd");
+	f.total = f.chunk.len;
+	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	/* a chunk in the middle */
+	f = ok;
+	f.start = 3;
+	f.total = 100;
+	ck_assert_int_gt(sf_msrp_build_send(&f, out, sizeof(out)), 0);
+	ck_assert(strstr(out, "Byte-Range: 3-7/100\r\n") != NULL);
+	ck_assert(strstr(out, "-------abcd+\r\n") != NULL);
+}
+END_TEST
+
+/* ---- malformed frames -------------------------------------------------- */
+
+#define HDRS                      \
+	"To-Path: msrp://b/x;tcp\r\n" \
+	"From-Path: msrp://a/y;tcp\r\n"
+#define SEND_START "MSRP abcd SEND\r\n" HDRS "Message-ID: m1\r\n"
+
+struct bad_case
+{
+	const char *name;
+	const char *s;
+	size_t len;
+};
+
+#define BAD(n, lit)                 \
+	{                               \
+		(n), (lit), sizeof(lit) - 1 \
+	}
+
+static const struct bad_case bad_cases[] = {
+		BAD("http", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+		BAD("lowercase_msrp", "msrp abcd SEND\r\n" HDRS "-------abcd$\r\n"),
+		BAD("two_spaces", "MSRP  abcd SEND\r\n" HDRS "-------abcd$\r\n"),
+		BAD("tab", "MSRP\tabcd SEND\r\n" HDRS "-------abcd$\r\n"),
+		BAD("no_method", "MSRP abcd \r\n" HDRS "-------abcd$\r\n"),
+		BAD("no_method_no_space", "MSRP abcd\r\n" HDRS "-------abcd$\r\n"),
+		BAD("lowercase_method", "MSRP abcd send\r\n" HDRS "-------abcd$\r\n"),
+		BAD("method_then_more", "MSRP abcd SEND x\r\n" HDRS "-------abcd$\r\n"),
+		BAD("method_digit", "MSRP abcd SEND2\r\n" HDRS "-------abcd$\r\n"),
+		BAD("start_lf_only", "MSRP abcd SEND\n" HDRS "-------abcd$\r\n"),
+		BAD("start_cr_only", "MSRP abcd SEND\rx"),
+		BAD("code_2_digits", "MSRP abcd 20 OK\r\n" HDRS "-------abcd$\r\n"),
+		BAD("code_4_digits", "MSRP abcd 2000 OK\r\n" HDRS "-------abcd$\r\n"),
+		BAD("code_below_100", "MSRP abcd 099 X\r\n" HDRS "-------abcd$\r\n"),
+		BAD("code_letter", "MSRP abcd 2x0 OK\r\n" HDRS "-------abcd$\r\n"),
+		BAD("reason_bare_lf", "MSRP abcd 200 O\nK\r\n" HDRS "-------abcd$\r\n"),
+		BAD("tid_too_short", "MSRP abc SEND\r\n" HDRS "-------abc$\r\n"),
+		BAD("tid_too_long",
+				"MSRP 0123456789abcdefABCDEF0123456789x SEND\r\n" HDRS
+				"-------0123456789abcdefABCDEF0123456789x$\r\n"),
+		BAD("tid_too_long_cut", "MSRP 0123456789abcdefABCDEF0123456789x"),
+		BAD("tid_bad_char", "MSRP ab_cd SEND\r\n" HDRS "-------ab_cd$\r\n"),
+		BAD("tid_bad_char_slash", "MSRP ab/cd SEND\r\n"),
+		BAD("tid_leading_dash", "MSRP -abcd SEND\r\n" HDRS "--------abcd$\r\n"),
+		BAD("header_without_colon",
+				"MSRP abcd SEND\r\nTo-Path msrp://b/x;tcp\r\n"
+				"-------abcd$\r\n"),
+		BAD("header_empty_name", "MSRP abcd SEND\r\n: x\r\n-------abcd$\r\n"),
+		BAD("header_space_in_name",
+				"MSRP abcd SEND\r\nTo Path: x\r\n-------abcd$\r\n"),
+		BAD("header_leading_space",
+				"MSRP abcd SEND\r\n" HDRS " folded\r\n-------abcd$\r\n"),
+		BAD("header_bare_lf",
+				"MSRP abcd SEND\r\nTo-Path: a\nb\r\n-------abcd$\r\n"),
+		BAD("header_bare_cr",
+				"MSRP abcd SEND\r\nTo-Path: a\rb\r\n-------abcd$\r\n"),
+		BAD("blank_line_cr_only", "MSRP abcd SEND\r\n" HDRS "\rx"),
+		BAD("range_start_0",
+				SEND_START "Byte-Range: 0-5/10\r\n-------abcd+\r\n"),
+		BAD("range_end_before_start",
+				SEND_START "Byte-Range: 5-3/10\r\n-------abcd+\r\n"),
+		BAD("range_end_past_total",
+				SEND_START "Byte-Range: 1-20/10\r\n-------abcd+\r\n"),
+		BAD("range_end_x", SEND_START "Byte-Range: 1-x/10\r\n-------abcd+\r\n"),
+		BAD("range_no_total", SEND_START "Byte-Range: 1-5\r\n-------abcd+\r\n"),
+		BAD("range_total_x",
+				SEND_START "Byte-Range: 1-5/10x\r\n-------abcd+\r\n"),
+		BAD("range_negative",
+				SEND_START "Byte-Range: -1-5/10\r\n-------abcd+\r\n"),
+		BAD("range_start_star",
+				SEND_START "Byte-Range: *-5/10\r\n-------abcd+\r\n"),
+		BAD("range_spaces",
+				SEND_START "Byte-Range: 1 - 5/10\r\n-------abcd+\r\n"),
+		BAD("range_empty", SEND_START "Byte-Range:\r\n-------abcd+\r\n"),
+		BAD("range_19_digits",
+				SEND_START "Byte-Range: 1-1/1000000000000000000\r\n"
+						   "-------abcd+\r\n"),
+		BAD("range_second_bad",
+				SEND_START "Byte-Range: 1-0/10\r\nByte-Range: 0-0/10\r\n"
+						   "-------abcd+\r\n"),
+		BAD("end_line_wrong_tid", SEND_START "-------abce$\r\n"),
+		BAD("end_line_short_tid", SEND_START "-------abc$\r\n"),
+		BAD("end_line_long_tid", SEND_START "-------abcde$\r\n"),
+		BAD("end_line_six_dashes", SEND_START "------abcd$\r\n"),
+		BAD("end_line_bad_flag", SEND_START "-------abcd!\r\n"),
+		BAD("end_line_no_flag", SEND_START "-------abcd\r\n"),
+		BAD("end_line_bad_flag_after_body",
+				SEND_START "Content-Type: text/plain\r\n\r\nhi\r\n"
+						   "-------abcd*\r\n"),
+		BAD("body_holds_end_line",
+				SEND_START "Content-Type: text/plain\r\n\r\nhi\r\n"
+						   "-------abcdX\r\n-------abcd$\r\n"),
+		BAD("end_line_no_crlf", SEND_START "-------abcd$x\r\n"),
+		BAD("end_line_lf_only", SEND_START "-------abcd$\n"),
+		BAD("response_with_body",
+				"MSRP abcd 200 OK\r\n" HDRS "\r\nhi\r\n-------abcd$\r\n"),
+		BAD("response_with_empty_body",
+				"MSRP abcd 200 OK\r\n" HDRS "\r\n\r\n-------abcd$\r\n"),
+		BAD("body_shorter_than_range",
+				SEND_START "Byte-Range: 1-5/5\r\nContent-Type: text/plain\r\n"
+						   "\r\nHell\r\n-------abcd$\r\n"),
+		BAD("body_longer_than_range",
+				SEND_START "Byte-Range: 1-5/5\r\nContent-Type: text/plain\r\n"
+						   "\r\nHello!\r\n-------abcd$\r\n"),
+		BAD("no_body_range_5",
+				SEND_START "Byte-Range: 1-5/5\r\n-------abcd$\r\n"),
+		BAD("middle_chunk_length",
+				SEND_START "Byte-Range: 3-5/9\r\nContent-Type: text/plain\r\n"
+						   "\r\nabcd\r\n-------abcd$\r\n"),
+};
+
+#define N_BAD ((int)(sizeof(bad_cases) / sizeof(bad_cases[0])))
+
+START_TEST(test_parse_bad)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	sf_buf_t in = H(c->s, c->len);
+	sf_msrp_frame_t fr;
+	int r = sf_msrp_parse(in, &fr);
+
+	ck_assert_msg(
+			r == SF_MSRP_EBAD, "%s: parse = %d, expected EBAD", c->name, r);
+	/* and without a frame to fill */
+	ck_assert_int_eq(sf_msrp_parse(in, NULL), SF_MSRP_EBAD);
+}
+END_TEST
+
+/* over the header limit, with the headers complete or still coming */
+static void pad_frame(char *buf, size_t *len, size_t hdr_total, int more)
+{
+	static const char start[] = "MSRP abcd SEND\r\nX-Pad: ";
+	size_t n = sizeof(start) - 1;
+
+	memcpy(buf, start, n);
+	memset(buf + n, 'p', hdr_total - n - 2);
+	n = hdr_total - 2;
+	memcpy(buf + n, "\r\n", 2);
+	n += 2;
+	if(more) {
+		memcpy(buf + n, "-------abcd$\r\n", 14);
+		n += 14;
+	}
+	*len = n;
+}
+
+START_TEST(test_header_limit)
+{
+	static char buf[SF_MSRP_MAX_HEADERS + 100];
+	size_t len, i;
+	sf_msrp_frame_t fr;
+	sf_buf_t in;
+
+	/* exactly at the limit: fine */
+	pad_frame(buf, &len, SF_MSRP_MAX_HEADERS, 1);
+	ck_assert_int_eq(parse_exact(H(buf, len), &fr), (int)len);
+	ck_assert_int_eq(fr.flag, '$');
+	/* one byte over */
+	pad_frame(buf, &len, SF_MSRP_MAX_HEADERS + 1, 1);
+	ck_assert_int_eq(parse_exact(H(buf, len), &fr), SF_MSRP_EBAD);
+	/* a header line still coming, already past the limit */
+	pad_frame(buf, &len, SF_MSRP_MAX_HEADERS + 50, 0);
+	ck_assert_int_eq(parse_exact(H(buf, len - 2), &fr), SF_MSRP_EBAD);
+	/* ... and below it: wait */
+	ck_assert_int_eq(parse_exact(H(buf, 8000), &fr), SF_MSRP_INCOMPLETE);
+	/* many short headers over the limit */
+	len = 0;
+	memcpy(buf, "MSRP abcd SEND\r\n", 16);
+	len = 16;
+	for(i = 0; len + 6 <= sizeof(buf); i++) {
+		memcpy(buf + len, "A: b\r\n", 6);
+		len += 6;
+	}
+	in = H(buf, len);
+	ck_assert_int_eq(sf_msrp_parse(in, &fr), SF_MSRP_EBAD);
+	/* a start line over the limit */
+	memcpy(buf, "MSRP abcd 200 ", 14);
+	memset(buf + 14, 'r', sizeof(buf) - 14);
+	ck_assert_int_eq(parse_exact(H(buf, sizeof(buf)), &fr), SF_MSRP_EBAD);
+	memcpy(buf, "MSRP abcd ", 10);
+	memset(buf + 10, 'M', sizeof(buf) - 10);
+	ck_assert_int_eq(parse_exact(H(buf, sizeof(buf)), &fr), SF_MSRP_EBAD);
+}
+END_TEST
+
+/* ---- valid frames: fields, every proper prefix, back to back ----------- */
+
+struct good_case
+{
+	const char *name;
+	const char *s;
+	size_t len;
+	const char *tid;
+	int paths; /* HDRS: To-Path msrp://b/x;tcp, From-Path msrp://a/y;tcp */
+	int is_request;
+	const char *method; /* or the reason for a response */
+	int code;
+	const char *ct;
+	long long rs, re, rt;
+	const char *body;
+	size_t blen;
+	char flag;
+};
+
+#define GOOD(n, lit) .name = (n), .s = (lit), .len = sizeof(lit) - 1
+#define BODY(lit) .body = (lit), .blen = sizeof(lit) - 1
+
+static const struct good_case good_cases[] = {
+		{GOOD("sample_send", SAMPLE_SEND), .tid = "a786hjs2", .paths = 0,
+				.is_request = 1, .method = "SEND", .ct = "text/plain", .rs = 1,
+				.re = 23, .rt = 23, BODY("Hey Bob, are you there?"),
+				.flag = '$'},
+		{GOOD("report_no_body",
+				 "MSRP dkei38sd REPORT\r\n" HDRS "Message-ID: 12339sdqwer\r\n"
+				 "Byte-Range: 1-106/106\r\n"
+				 "Status: 000 200 OK\r\n"
+				 "-------dkei38sd$\r\n"),
+				.tid = "dkei38sd", .paths = 1, .is_request = 1,
+				.method = "REPORT", .ct = "", .rs = 1, .re = 106, .rt = 106,
+				BODY(""), .flag = '$'},
+		{GOOD("response_trailing_space",
+				 "MSRP abcd 200 \r\n" HDRS "-------abcd$\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 0, .method = "",
+				.code = 200, .ct = "", .rs = -1, .re = -1, .rt = -1, BODY(""),
+				.flag = '$'},
+		{GOOD("response_no_headers",
+				 "MSRP abcd 999 x y  z\r\n-------abcd#\r\n"),
+				.tid = "abcd", .paths = 0, .is_request = 0, .method = "x y  z",
+				.code = 999, .ct = "", .rs = -1, .re = -1, .rt = -1, BODY(""),
+				.flag = '#'},
+		{GOOD("interrupted_chunk",
+				 "MSRP abcd SEND\r\n" HDRS "Byte-Range: 1-100/200\r\n"
+				 "Content-Type: text/plain\r\n\r\nshort\r\n-------abcd+\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 1, .method = "SEND",
+				.ct = "text/plain", .rs = 1, .re = 100, .rt = 200,
+				BODY("short"), .flag = '+'},
+		{GOOD("stars", "MSRP abcd SEND\r\n" HDRS "byte-range:   1-*/*  \r\n"
+					   "CONTENT-TYPE:text/html\r\n\r\n<b>\r\n-------abcd$\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 1, .method = "SEND",
+				.ct = "text/html", .rs = 1, .re = -1, .rt = -1, BODY("<b>"),
+				.flag = '$'},
+		{GOOD("aborted", "MSRP abcd SEND\r\n" HDRS "Byte-Range: 1-5/5\r\n"
+						 "Content-Type: a/b\r\n\r\nab\r\n-------abcd#\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 1, .method = "SEND",
+				.ct = "a/b", .rs = 1, .re = 5, .rt = 5, BODY("ab"),
+				.flag = '#'},
+		{GOOD("blank_then_end_line",
+				 "MSRP abcd SEND\r\n" HDRS "Content-Type: a/b\r\n\r\n"
+				 "-------abcd+\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 1, .method = "SEND",
+				.ct = "a/b", .rs = -1, .re = -1, .rt = -1, BODY(""),
+				.flag = '+'},
+		{GOOD("empty_data", "MSRP abcd SEND\r\n" HDRS "Byte-Range: 1-0/0\r\n"
+							"Content-Type: a/b\r\n\r\n\r\n-------abcd$\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 1, .method = "SEND",
+				.ct = "a/b", .rs = 1, .re = 0, .rt = 0, BODY(""), .flag = '$'},
+		{GOOD("body_other_end_lines",
+				 "MSRP abcd SEND\r\n" HDRS "Other-MIME: x\r\n"
+				 "Content-Type: a/b\r\n\r\n"
+				 "\r\n-------abce$\r\n-------abc\0\r\n\r\n-------abcd$\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 1, .method = "SEND",
+				.ct = "a/b", .rs = -1, .re = -1, .rt = -1,
+				BODY("\r\n-------abce$\r\n-------abc\0\r\n"), .flag = '$'},
+		{GOOD("large_numbers",
+				 "MSRP abcd SEND\r\n" HDRS
+				 "Byte-Range: 999999999999999998-999999999999999997/"
+				 "999999999999999999\r\n-------abcd+\r\n"),
+				.tid = "abcd", .paths = 1, .is_request = 1, .method = "SEND",
+				.ct = "", .rs = 999999999999999998LL,
+				.re = 999999999999999997LL, .rt = 999999999999999999LL,
+				BODY(""), .flag = '+'},
+};
+
+#define N_GOOD ((int)(sizeof(good_cases) / sizeof(good_cases[0])))
+
+static void check_good(const struct good_case *c, const sf_msrp_frame_t *fr)
+{
+	ck_assert_int_eq(fr->is_request, c->is_request);
+	buf_eq(fr->tid, c->tid, strlen(c->tid), "tid");
+	if(c->paths) {
+		BUF_EQ(fr->to_path, "msrp://b/x;tcp");
+		BUF_EQ(fr->from_path, "msrp://a/y;tcp");
+	}
+	if(c->is_request) {
+		buf_eq(fr->method, c->method, strlen(c->method), c->name);
+		ck_assert_uint_eq(fr->reason.len, 0);
+	} else {
+		buf_eq(fr->reason, c->method, strlen(c->method), c->name);
+		ck_assert_int_eq(fr->code, c->code);
+		ck_assert_uint_eq(fr->method.len, 0);
+	}
+	buf_eq(fr->content_type, c->ct, strlen(c->ct), "content_type");
+	ck_assert_int_eq(fr->range_start, c->rs);
+	ck_assert_int_eq(fr->range_end, c->re);
+	ck_assert_int_eq(fr->range_total, c->rt);
+	buf_eq(fr->body, c->body, c->blen, "body");
+	ck_assert_int_eq(fr->flag, c->flag);
+}
+
+START_TEST(test_parse_good)
+{
+	const struct good_case *c = &good_cases[_i];
+	sf_msrp_frame_t fr;
+
+	ck_assert_msg(
+			parse_exact(H(c->s, c->len), &fr) == (int)c->len, "%s", c->name);
+	check_good(c, &fr);
+	ck_assert_int_eq(sf_msrp_parse(H(c->s, c->len), NULL), (int)c->len);
+}
+END_TEST
+
+/* every proper prefix of a valid frame: INCOMPLETE */
+START_TEST(test_parse_prefixes)
+{
+	const struct good_case *c = &good_cases[_i];
+	size_t k;
+
+	for(k = 0; k < c->len; k++) {
+		sf_msrp_frame_t fr;
+		sf_buf_t in = H(c->s, k);
+		int r = sf_msrp_parse(in, &fr);
+		ck_assert_msg(r == SF_MSRP_INCOMPLETE,
+				"%s: prefix of %zu/%zu bytes gave %d", c->name, k, c->len, r);
+		heap_free();
+	}
+}
+END_TEST
+
+/* the prefixes of the sample, the empty SEND and a response built here */
+START_TEST(test_parse_prefixes_built)
+{
+	sf_msrp_send_t f = send_of("empty1", "", 1, 0, 0);
+	sf_buf_t fr[3];
+	char resp[256];
+	int rl, i, keep;
+	size_t k;
+
+	fr[0] = build_send_exact(&f);
+	f = send_of("x9", "abc", 1, 3, 3);
+	f.tid = HL("zz-top.1");
+	f.success_report = 1;
+	fr[1] = build_send_exact(&f);
+	rl = sf_msrp_build_response(HL("zz-top.1"), 481, HL("No Session"),
+			HL("msrp://a"), HL("msrp://b"), resp, sizeof(resp));
+	ck_assert_int_gt(rl, 0);
+	fr[2] = H(resp, (size_t)rl);
+	keep = nheap;
+	for(i = 0; i < 3; i++) {
+		for(k = 0; k < fr[i].len; k++) {
+			ck_assert_int_eq(
+					parse_exact(H(fr[i].s, k), NULL), SF_MSRP_INCOMPLETE);
+			heap_free_to(keep);
+		}
+		ck_assert_int_eq(parse_exact(fr[i], NULL), (int)fr[i].len);
+	}
+}
+END_TEST
+
+START_TEST(test_parse_null_empty)
+{
+	sf_buf_t none = {NULL, 0}, null_len = {NULL, 5};
+	sf_msrp_frame_t fr;
+
+	ck_assert_int_eq(sf_msrp_parse(none, &fr), SF_MSRP_INCOMPLETE);
+	ck_assert_int_eq(sf_msrp_parse(none, NULL), SF_MSRP_INCOMPLETE);
+	ck_assert_int_eq(sf_msrp_parse(null_len, &fr), SF_MSRP_INCOMPLETE);
+	ck_assert_int_eq(sf_msrp_parse(HL("M"), &fr), SF_MSRP_INCOMPLETE);
+	ck_assert_int_eq(sf_msrp_parse(HL("X"), &fr), SF_MSRP_EBAD);
+	ck_assert_int_eq(sf_msrp_parse(HL("\r\n"), &fr), SF_MSRP_EBAD);
+}
+END_TEST
+
+START_TEST(test_back_to_back)
+{
+	static const char two[] =
+			SAMPLE_SEND "MSRP d93kswow 200 OK\r\n" HDRS "-------d93kswow$\r\n"
+						"MSRP abcd SEN";
+	sf_buf_t in = HL(two);
+	size_t l1 = sizeof(SAMPLE_SEND) - 1, l2;
+	sf_msrp_frame_t fr;
+	sf_buf_t rest;
+
+	ck_assert_int_eq(sf_msrp_parse(in, &fr), (int)l1);
+	BUF_EQ(fr.tid, "a786hjs2");
+	BUF_EQ(fr.body, "Hey Bob, are you there?");
+	rest.s = in.s + l1;
+	rest.len = in.len - l1;
+	l2 = sizeof("MSRP d93kswow 200 OK\r\n" HDRS "-------d93kswow$\r\n") - 1;
+	ck_assert_int_eq(sf_msrp_parse(rest, &fr), (int)l2);
+	ck_assert_int_eq(fr.is_request, 0);
+	ck_assert_int_eq(fr.code, 200);
+	BUF_EQ(fr.reason, "OK");
+	BUF_EQ(fr.tid, "d93kswow");
+	rest.s += l2;
+	rest.len -= l2;
+	ck_assert_int_eq(sf_msrp_parse(rest, &fr), SF_MSRP_INCOMPLETE);
+}
+END_TEST
+
+/* the first instance of a header counts */
+START_TEST(test_duplicate_headers)
+{
+	sf_msrp_frame_t fr;
+	sf_buf_t in = HL("MSRP abcd SEND\r\nTo-Path: one\r\nTo-Path: two\r\n"
+					 "Byte-Range: 1-0/5\r\nByte-Range: 1-0/9\r\n"
+					 "-------abcd+\r\n");
+
+	ck_assert_int_eq(sf_msrp_parse(in, &fr), (int)in.len);
+	BUF_EQ(fr.to_path, "one");
+	BUF_EQ(fr.byte_range, "1-0/5");
+	ck_assert_int_eq(fr.range_total, 5);
+	ck_assert_uint_eq(fr.from_path.len, 0);
+	ck_assert_uint_eq(fr.message_id.len, 0);
+}
+END_TEST
+
+/* ---- message/sip ------------------------------------------------------- */
+
+#define SIP_HEAD                                                       \
+	"MESSAGE sip:bob@example.com SIP/2.0\r\n"                          \
+	"From: \"Alice Smith\" <sip:alice@example.com>;tag=1928301774\r\n" \
+	"To: <sip:bob@example.com>\r\n"                                    \
+	"Call-ID: a84b4c76e66710@pc33.example.com\r\n"                     \
+	"CSeq: 314159 MESSAGE\r\n"
+
+static sf_sipmsg_t sipmsg_sample(void)
+{
+	sf_sipmsg_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.ruri = HL("sip:bob@example.com");
+	m.from = HL("\"Alice Smith\" <sip:alice@example.com>;tag=1928301774");
+	m.to = HL("<sip:bob@example.com>");
+	m.call_id = HL("a84b4c76e66710@pc33.example.com");
+	m.cseq = 314159;
+	m.headers = HL("Subject: hi\r\n");
+	m.content_type = HL("application/octet-stream");
+	m.body = HL("Hello\0World\0");
+	m.date = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+	return m;
+}
+
+static void sip_expect(const sf_sipmsg_t *m, const char *exp, size_t elen)
+{
+	char *out = halloc(elen), *shortb = halloc(elen - 1);
+	sf_buf_t b = {out, elen};
+	int r = sf_sipmsg_build(m, out, elen);
+
+	ck_assert_int_eq(r, (int)elen);
+	buf_eq(b, exp, elen, "message/sip");
+	ck_assert_int_eq(sf_sipmsg_build(m, shortb, elen - 1), -1);
+}
+
+START_TEST(test_sipmsg_date_added)
+{
+	sf_sipmsg_t m = sipmsg_sample();
+	static const char exp[] =
+			SIP_HEAD "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+					 "Subject: hi\r\n"
+					 "Content-Type: application/octet-stream\r\n"
+					 "Content-Length: 12\r\n"
+					 "\r\n"
+					 "Hello\0World\0";
+	char big[1024];
+
+	sip_expect(&m, SL(exp));
+	/* NUL-terminated when there is room */
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(
+			sf_sipmsg_build(&m, big, sizeof(exp)), (int)sizeof(exp) - 1);
+	ck_assert_int_eq(big[sizeof(exp) - 1], '\0');
+}
+END_TEST
+
+START_TEST(test_sipmsg_date_present)
+{
+	sf_sipmsg_t m = sipmsg_sample();
+	static const char exp[] =
+			SIP_HEAD "Subject: hi\r\n"
+					 "dATe : Tue, 15 Nov 1994 08:12:31 GMT\r\n"
+					 "Content-Type: application/octet-stream\r\n"
+					 "Content-Length: 12\r\n"
+					 "\r\n"
+					 "Hello\0World\0";
+
+	m.headers = HL("Subject: hi\r\ndATe : Tue, 15 Nov 1994 08:12:31 GMT\r\n");
+	sip_expect(&m, SL(exp));
+}
+END_TEST
+
+START_TEST(test_sipmsg_x_date_is_not_date)
+{
+	sf_sipmsg_t m = sipmsg_sample();
+	static const char exp[] =
+			SIP_HEAD "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+					 "X-Date: 1\r\nDated: 2\r\n"
+					 "Content-Type: application/octet-stream\r\n"
+					 "Content-Length: 12\r\n"
+					 "\r\n"
+					 "Hello\0World\0";
+
+	m.headers = HL("X-Date: 1\r\nDated: 2\r\n");
+	sip_expect(&m, SL(exp));
+}
+END_TEST
+
+START_TEST(test_sipmsg_minimal)
+{
+	sf_sipmsg_t m = sipmsg_sample();
+	static const char exp[] = SIP_HEAD "Content-Length: 0\r\n\r\n";
+
+	m.headers.s = NULL;
+	m.headers.len = 0;
+	m.content_type.s = NULL;
+	m.content_type.len = 0;
+	m.body.s = NULL;
+	m.body.len = 0;
+	m.date = 0;
+	sip_expect(&m, SL(exp));
+}
+END_TEST
+
+START_TEST(test_sipmsg_errors)
+{
+	sf_sipmsg_t ok = sipmsg_sample(), m;
+	sf_buf_t none = {NULL, 0};
+	char out[1024];
+
+	ck_assert_int_gt(sf_sipmsg_build(&ok, out, sizeof(out)), 0);
+	ck_assert_int_eq(sf_sipmsg_build(NULL, out, sizeof(out)), -1);
+	ck_assert_int_eq(sf_sipmsg_build(&ok, NULL, 0), -1);
+	ck_assert_int_eq(sf_sipmsg_build(&ok, out, 0), -1);
+	m = ok;
+	m.ruri = none;
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.ruri = HL("sip:a\r\n@b");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.from = none;
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.from = HL("<sip:a@b>\r");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.to = HL("<sip:\nb@c>");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.to = none;
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.call_id = none;
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.call_id = HL("x\r\nBye: 1");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.headers = HL("Subject: hi");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.headers = HL("Subject: hi\n");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.headers = HL("\n");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.content_type = HL("text/plain\r\nX: y");
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	m = ok;
+	m.body.s = NULL;
+	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+}
+END_TEST
+
+static void setup(void)
+{
+	nheap = 0;
+}
+
+static Suite *msrp_suite(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	s = suite_create("sf_msrp");
+
+	tc = tcase_create("send");
+	tcase_add_checked_fixture(tc, setup, heap_free);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_send_small_exact);
+	tcase_add_test(tc, test_send_success_report);
+	tcase_add_test(tc, test_send_one_byte);
+	tcase_add_test(tc, test_send_exactly_one_chunk);
+	tcase_add_test(tc, test_send_empty);
+	tcase_add_test(tc, test_send_empty_first_chunk);
+	tcase_add_test(tc, test_send_tricky_body);
+	tcase_add_loop_test(tc, test_send_chunked_100k, 0, 2);
+	tcase_add_test(tc, test_send_chunks_stream);
+	tcase_add_test(tc, test_send_build_errors);
+	tcase_add_test(tc, test_tid_ok);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("response");
+	tcase_add_checked_fixture(tc, setup, heap_free);
+	tcase_add_loop_test(tc, test_response_roundtrip, 0, N_RESP);
+	tcase_add_test(tc, test_response_build_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("parse");
+	tcase_add_checked_fixture(tc, setup, heap_free);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_parse_bad, 0, N_BAD);
+	tcase_add_test(tc, test_header_limit);
+	tcase_add_loop_test(tc, test_parse_good, 0, N_GOOD);
+	tcase_add_loop_test(tc, test_parse_prefixes, 0, N_GOOD);
+	tcase_add_test(tc, test_parse_prefixes_built);
+	tcase_add_test(tc, test_parse_null_empty);
+	tcase_add_test(tc, test_back_to_back);
+	tcase_add_test(tc, test_duplicate_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sipmsg");
+	tcase_add_checked_fixture(tc, setup, heap_free);
+	tcase_add_test(tc, test_sipmsg_date_added);
+	tcase_add_test(tc, test_sipmsg_date_present);
+	tcase_add_test(tc, test_sipmsg_x_date_is_not_date);
+	tcase_add_test(tc, test_sipmsg_minimal);
+	tcase_add_test(tc, test_sipmsg_errors);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int nf;
+
+	sr = srunner_create(msrp_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
