@@ -130,6 +130,9 @@ static int w_sf_store(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_encapsulate_msrp1(sip_msg_t *msg, char *p1, char *p2);
+static int fixup_sf_encap(void **param, int param_no);
+static int fixup_free_sf_encap(void **param, int param_no);
 
 /* clang-format off */
 static cmd_export_t cmds[] = {
@@ -142,10 +145,10 @@ static cmd_export_t cmds[] = {
 	{"sf_flush", (cmd_function)w_sf_flush, 1, fixup_spve_null,
 		fixup_free_spve_null, ANY_ROUTE},
 	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 0, 0, 0, ANY_ROUTE},
-	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp, 1,
-		fixup_pvar_null, fixup_free_pvar_null, REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp1, 1,
+		fixup_sf_encap, fixup_free_sf_encap, REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp, 2,
-		fixup_pvar_str, fixup_free_pvar_str, REQUEST_ROUTE | FAILURE_ROUTE},
+		fixup_sf_encap, fixup_free_sf_encap, REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 1, fixup_spve_null,
 		fixup_free_spve_null, ANY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
@@ -879,6 +882,14 @@ static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2)
 /* ------------------------------------------------------------------ */
 /* sf_encapsulate_msrp() */
 
+static void sf_buf_rtrim(sf_buf_t *b)
+{
+	while(b->len > 0
+			&& (b->s[b->len - 1] == ' ' || b->s[b->len - 1] == '\t'
+					|| b->s[b->len - 1] == '\r' || b->s[b->len - 1] == '\n'))
+		b->len--;
+}
+
 /*!
  * \brief the current request as message/sip (mode "sip") or
  *   message/sipfrag ("sipfrag") in MSRP SEND frame(s), into dst
@@ -901,7 +912,6 @@ static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 	char *payload = NULL, *out = NULL, tid[24], mid[40];
 	int plen, olen = 0, n, sipfrag = 0, ret = -1;
 	size_t off, chunk = _sf_cfg.msrp_chunk_size;
-	struct to_body *from, *to;
 
 	if(mode && mode->len > 0) {
 		if(mode->len == 7 && strncasecmp(mode->s, "sipfrag", 7) == 0)
@@ -914,8 +924,11 @@ static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 	if(msg->first_line.type != SIP_REQUEST
 			|| parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
 			|| msg->cseq == NULL || parse_from_header(msg) < 0
-			|| msg->to == NULL)
+			|| msg->to == NULL) {
+		LM_ERR("sf_encapsulate_msrp: not a request with From, To, Call-ID "
+			   "and CSeq\n");
 		return -1;
+	}
 	x = xavp_get_child_with_sval(&root, &k_to);
 	to_path = x ? x->val.v.s : _sf_cfg.msrp_to_path;
 	x = xavp_get_child_with_sval(&root, &k_from);
@@ -925,8 +938,6 @@ static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 			   "msrp_to_path, msrp_from_path or $xavp(sf=>msrp_*_path))\n");
 		return -1;
 	}
-	from = get_from(msg);
-	to = get_to(msg);
 	if(sf_kept_headers(
 			   msg, msg->tval.tv_sec ? msg->tval.tv_sec : time(NULL), &hdrs)
 			< 0)
@@ -935,10 +946,11 @@ static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 	memset(&m, 0, sizeof(m));
 	m.ruri.s = msg->first_line.u.request.uri.s;
 	m.ruri.len = msg->first_line.u.request.uri.len;
-	m.from.s = from->body.s;
-	m.from.len = from->body.len;
-	m.to.s = to->body.s;
-	m.to.len = to->body.len;
+	/* the whole header values, parameters (tag) included */
+	m.from.s = msg->from->body.s;
+	m.from.len = msg->from->body.len;
+	m.to.s = msg->to->body.s;
+	m.to.len = msg->to->body.len;
 	m.call_id.s = msg->callid->body.s;
 	m.call_id.len = msg->callid->body.len;
 	str2int(&get_cseq(msg)->number, &m.cseq);
@@ -955,14 +967,18 @@ static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 		PKG_MEM_ERROR;
 		goto done;
 	}
-	/* header values as parsed may carry trailing white space */
-	while(m.from.len
-			&& (m.from.s[m.from.len - 1] == ' '
-					|| m.from.s[m.from.len - 1] == '\t'))
-		m.from.len--;
+	/* header values as parsed may carry trailing white space, CR LF */
+	sf_buf_rtrim(&m.from);
+	sf_buf_rtrim(&m.to);
+	sf_buf_rtrim(&m.call_id);
+	sf_buf_rtrim(&m.content_type);
 	plen = sf_sipmsg_build(&m, payload, plen);
-	if(plen < 0)
+	if(plen < 0) {
+		LM_ERR("sf_encapsulate_msrp: cannot build the message/sip payload "
+			   "(call-id %.*s)\n",
+				msg->callid->body.len, msg->callid->body.s);
 		goto done;
+	}
 	n = (plen + chunk - 1) / chunk;
 	olen = n * (chunk + to_path.len + from_path.len + 256) + 1;
 	out = pkg_malloc(olen);
@@ -1036,6 +1052,24 @@ static int ki_sf_encapsulate_msrp(sip_msg_t *msg, str *dst, str *mode)
 static int ki_sf_encapsulate_msrp_sip(sip_msg_t *msg, str *dst)
 {
 	return ki_sf_encapsulate_msrp(msg, dst, NULL);
+}
+
+/* param 1: a writable variable; param 2: the mode, a dynamic string */
+static int fixup_sf_encap(void **param, int param_no)
+{
+	return param_no == 1 ? fixup_pvar_null(param, 1)
+						 : fixup_spve_null(param, 1);
+}
+
+static int fixup_free_sf_encap(void **param, int param_no)
+{
+	return param_no == 1 ? fixup_free_pvar_null(param, 1)
+						 : fixup_free_spve_null(param, 1);
+}
+
+static int w_sf_encapsulate_msrp1(sip_msg_t *msg, char *p1, char *p2)
+{
+	return w_sf_encapsulate_msrp(msg, p1, NULL);
 }
 
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2)
