@@ -29,15 +29,22 @@ alice_phone=$!
 e2e_check "alice sends bob (offline) a CPIM message asking for reports -> 202" \
 	e2e_sipp cpim "$T_SRC/alice.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
 mid=$(tr -d '\r' <"$T_DIR/cpim.msg" | sed -n 's/^imdn.Message-ID: //p' | head -n 1)
+# a second message from alice at once: no second notice (rate limit), and
+# it asks for no report, so alice's phone gets exactly notice + report
+echo "and one more" >"$T_DIR/more"
+e2e_request_xml "$T_DIR/more.xml" MESSAGE "" text/plain "$T_DIR/more" 202
+sed -i 's|From: <sip:alice@\[local_ip\]>|From: <sip:alice@[remote_ip]>|' "$T_DIR/more.xml"
+e2e_check "a second MESSAGE from alice to bob -> 202" \
+	e2e_sipp more "$T_DIR/more.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "stored as class 3 with its imdn.Message-ID" "3 $mid" \
-	"$(q "SELECT class || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
+	"$(q "SELECT class || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND class = 3")"
 
-phone bob "$BOB_PORT" 1 bob
+phone bob "$BOB_PORT" 2 bob
 wait "$phone_pid"
 wait "$alice_phone"
 e2e_eq "alice's phone got two MESSAGEs (notice, report)" 0 $?
 received alice >"$T_DIR/alice.txt"
-e2e_eq "one stored notice, in text" 1 \
+e2e_eq "one stored notice for two messages (rate limit), in text" 1 \
 	"$(grep -c '^Your message to bob@127.0.0.1 is stored and will be delivered' "$T_DIR/alice.txt")"
 e2e_eq "one report, from report_from, as message/cpim" 1 \
 	"$(awk '/^MESSAGE /{f=""; c=""} /^From: <sip:sfwd@/{f=1} /^Content-Type: message\/cpim$/{c=1} /<\/imdn>/{if (f && c) n++} END{print n+0}' "$T_DIR/alice.txt")"
