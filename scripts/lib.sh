@@ -206,7 +206,8 @@ sf_kam_start() {
 	setsid kamailio -DD -E -f "$cfg" -Y "$rundir" -P "$rundir/kamailio.pid" \
 		-m "${SF_KAM_SHM:-64}" -M "${SF_KAM_PKG:-8}" \
 		-L "$SF_TOP/modules:$SF_KAM_MODDIR" \
-		-A "SFWD_CTL=\"unix:$rundir/kamailio_ctl\"" "$@" \
+		-A "SFWD_CTL=\"unix:$rundir/kamailio_ctl\"" \
+		-A "SFWD_RUNDIR=\"$rundir/\"" "$@" \
 		</dev/null >"$rundir/kamailio.log" 2>&1 &
 	echo $! >"$rundir/kamailio.launcher"
 	for ((i = 0; i < 100; i++)); do

@@ -60,11 +60,13 @@ banner() {
 		  Kamailio log    $RUNDIR/kamailio.log
 		  psql            psql -h $(readlink -f "$PGDIR")/run -p $PG_PORT -U $DB $DB
 
-		Register bob (a SIPp recipient on port 5070), then send him a MESSAGE:
-		  sipp -sf $SF_TOP/test/sipp/register.xml -s bob -m 1 -p 5070 $SIP_ADDR:$SIP_PORT
-		  sipp -sf $SF_TOP/test/sipp/message.xml -s bob -m 1 -p 5071 $SIP_ADDR:$SIP_PORT
-		or with sipsak:
-		  sipsak -U -C sip:bob@127.0.0.1:5070 -x 3600 -s sip:bob@$SIP_ADDR:$SIP_PORT
+		Users authenticate (digest). Add two, register bob (a SIPp recipient on
+		port 5070), send him a MESSAGE from alice, look at the queue:
+		  scripts/sfwd-user.sh add alice alices-secret
+		  scripts/sfwd-user.sh add bob bobs-secret
+		  sipp -sf $SF_TOP/test/sipp/message.xml -s bob -au alice -ap alices-secret -m 1 -p 5071 $SIP_ADDR:$SIP_PORT
+		  kamcmd -s unixs:$RUNDIR/kamailio_ctl sfwd.list
+		  sipp -sf $SF_TOP/test/sipp/register.xml -s bob -au bob -ap bobs-secret -m 1 -p 5070 $SIP_ADDR:$SIP_PORT
 
 	EOF
 }

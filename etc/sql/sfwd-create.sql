@@ -62,6 +62,14 @@ CREATE UNIQUE INDEX sfwd_message_request ON sfwd_message
 CREATE INDEX sfwd_message_claim ON sfwd_message (claim_owner)
 	WHERE claim_owner IS NOT NULL;
 
+-- Per-user profiles (doc/sfwd.md, "Profiles"): one JSON object per AoR,
+-- validated by the module before it is written.
+CREATE TABLE sfwd_policy (
+	aor text PRIMARY KEY,
+	policy text NOT NULL,
+	updated timestamptz NOT NULL DEFAULT now()
+);
+
 -- Store one message; the mailbox quota is checked under a per-AoR lock so
 -- that concurrent stores cannot exceed it. Returns the row id (the existing
 -- one when the same request - Call-ID, From tag, CSeq - is stored already),

@@ -32,6 +32,8 @@
 
 #include "sf_db.h"
 #include "sf_flush.h"
+#include "sf_event.h"
+#include "sf_rpc.h"
 #include "sf_notify.h"
 #include "sf_queue.h"
 #include "sf_report.h"
@@ -432,6 +434,14 @@ static void sf_report_row(sf_flight_t *f, int status)
 	sf_report(&src, status);
 }
 
+static void sf_event_row(
+		sf_flight_t *f, int delivered, const char *state, int code)
+{
+	str from = sf_col(f->sess->batch, f->row, SF_CC_FROM_URI);
+
+	sf_event_outcome(delivered, f->id, &f->sess->aor, &from, state, code);
+}
+
 static void sf_mwi_later(const str *aor)
 {
 	sf_mwi_item_t *m;
@@ -536,7 +546,9 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 		LM_DBG("message %lld delivered to %.*s (%d)\n", f->id, f->sess->aor.len,
 				f->sess->aor.s, code);
 		sf_del_add(f->id);
+		update_stat(_sf_st_delivered, 1);
 		sf_report_row(f, SF_IMDN_DELIVERED);
+		sf_event_row(f, 1, "delivered", code);
 		f->sess->changed = 1;
 		if(f->sess->due_only) {
 			/* reachable again: everything may go, not only what was due */
@@ -567,7 +579,9 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 				== 1) {
 			LM_INFO("message %lld for %.*s failed after %d attempts\n", f->id,
 					f->sess->aor.len, f->sess->aor.s, f->attempts + 1);
+			update_stat(_sf_st_failed, 1);
 			sf_report_row(f, SF_IMDN_ERROR);
+			sf_event_row(f, 0, "failed", f->code);
 			f->sess->changed = 1;
 		}
 	} else {
@@ -777,6 +791,8 @@ static void sf_sweep(void)
 			aor = sf_col(res, i, SF_RC_AOR);
 			LM_INFO("message %lld for %.*s expired\n", src.id, aor.len, aor.s);
 			sf_report(&src, SF_IMDN_FAILED);
+			update_stat(_sf_st_expired, 1);
+			sf_event_outcome(0, src.id, &aor, &src.from_uri, "expired", 0);
 			sf_mwi_later(&aor);
 		}
 		PQclear(res);
@@ -784,6 +800,11 @@ static void sf_sweep(void)
 	n = sf_store_purge(&_sf_fdb, _sf_cfg.retention, SF_SWEEP_LIMIT);
 	if(n > 0)
 		LM_DBG("purged %d terminal messages\n", n);
+	res = sf_store_run(&_sf_fdb, SF_ST_QUEUED, 0, NULL);
+	if(res != NULL) {
+		sf_rpc_set_queued(atol(PQgetvalue(res, 0, 0)));
+		PQclear(res);
+	}
 	res = sf_store_due_aors(&_sf_fdb, SF_SWEEP_LIMIT);
 	if(res == NULL)
 		return;

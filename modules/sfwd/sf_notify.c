@@ -25,6 +25,7 @@
 #include "modules/tm/uac.h"
 
 #include "sf_notify.h"
+#include "sf_rpc.h"
 #include "sf_report.h"
 #include "sf_store.h"
 #include "sfwd_mod.h"
@@ -180,6 +181,7 @@ int sf_report(const sf_report_src_t *src, int status)
 			   "store", &body)
 			< 0)
 		return -1;
+	update_stat(_sf_st_reports, 1);
 	LM_INFO("report (status %d) on message %lld sent to %.*s\n", status,
 			src->id, src->from_uri.len, src->from_uri.s);
 	return 1;

@@ -92,6 +92,42 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		"SELECT count(*) FILTER (WHERE content_type ~* '^(text/|message/cpim)'),"
 		" count(*) FILTER (WHERE content_type !~* '^(text/|message/cpim)')"
 		" FROM sfwd_message WHERE aor = $1::text AND state = 'queued'", 1},
+	[SF_ST_STATS] = {"sf_stats",
+		"SELECT state, count(*),"
+		" coalesce(extract(epoch FROM now() - min(received))::int8, 0)"
+		" FROM sfwd_message GROUP BY state ORDER BY state", 0},
+	[SF_ST_LIST] = {"sf_list",
+		"SELECT id, aor, from_uri,"
+		" to_char(received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+		" extract(epoch FROM now() - received)::int8, state, attempts,"
+		" content_type, length(body)"
+		" FROM sfwd_message WHERE ($1::text = '' OR aor = $1::text)"
+		" ORDER BY id LIMIT $2::int4 OFFSET $3::int4", 3},
+	[SF_ST_SHOW] = {"sf_show",
+		"SELECT id, aor, ruri, from_uri, from_name, to_uri, call_id, cseq,"
+		" to_char(received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+		" to_char(expires AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+		" class, notify, content_type, length(body), headers, state, attempts,"
+		" coalesce(to_char(next_attempt AT TIME ZONE 'UTC',"
+		"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+		" coalesce(last_code, 0), coalesce(claim_owner, ''),"
+		" CASE WHEN content_type ~* '^(text/|message/cpim)'"
+		"  THEN convert_from(substring(body FROM 1 FOR 200), 'UTF8') END"
+		" FROM sfwd_message WHERE id = $1::int8", 1},
+	[SF_ST_DELETE_ID] = {"sf_delete_id",
+		"DELETE FROM sfwd_message WHERE id = $1::int8 RETURNING aor", 1},
+	[SF_ST_PURGE_AOR] = {"sf_purge_aor",
+		"DELETE FROM sfwd_message WHERE aor = $1::text", 1},
+	[SF_ST_POLICY_GET] = {"sf_policy_get",
+		"SELECT policy FROM sfwd_policy WHERE aor = $1::text", 1},
+	[SF_ST_POLICY_SET] = {"sf_policy_set",
+		"INSERT INTO sfwd_policy (aor, policy) VALUES ($1::text, $2::text)"
+		" ON CONFLICT (aor) DO UPDATE SET policy = EXCLUDED.policy,"
+		" updated = now()", 2},
+	[SF_ST_POLICY_DELETE] = {"sf_policy_delete",
+		"DELETE FROM sfwd_policy WHERE aor = $1::text", 1},
+	[SF_ST_QUEUED] = {"sf_queued",
+		"SELECT count(*) FROM sfwd_message WHERE state = 'queued'", 0},
 	[SF_ST_PARK] = {"sf_park",
 		"UPDATE sfwd_message SET next_attempt = NULL"
 		" WHERE aor = $1::text AND state = 'queued'"
@@ -373,4 +409,9 @@ int sf_store_park(sf_db_t *db, const str *aor)
 	p.n = 0;
 	p_str(&p, aor);
 	return sf_run_count(db, SF_ST_PARK, &p) < 0 ? -1 : 0;
+}
+
+PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params)
+{
+	return sf_db_exec(db, st, params, NULL, NULL, 0);
 }

@@ -25,7 +25,8 @@
 /*! \brief the schema version this module works with */
 #define SF_SCHEMA_VERSION 1
 
-/*! \brief the prepared statements, indexes into sf_store_stmts */
+/*! \brief the prepared statements, indexes into sf_store_stmts; the
+ *   RPC and policy ones are run with sf_store_run() */
 enum sf_stmt
 {
 	SF_ST_STORE = 0,
@@ -41,6 +42,15 @@ enum sf_stmt
 	SF_ST_DUE_AORS,
 	SF_ST_COUNT_AOR,
 	SF_ST_PARK,
+	SF_ST_STATS,
+	SF_ST_LIST,
+	SF_ST_SHOW,
+	SF_ST_DELETE_ID,
+	SF_ST_PURGE_AOR,
+	SF_ST_POLICY_GET,
+	SF_ST_POLICY_SET,
+	SF_ST_POLICY_DELETE,
+	SF_ST_QUEUED,
 	SF_ST_COUNT
 };
 
@@ -172,5 +182,12 @@ PGresult *sf_store_due_aors(sf_db_t *db, int limit);
 /*! \brief an AoR without contacts here: its due rows wait for the next
  *   registration; 0 ok, -1 error */
 int sf_store_park(sf_db_t *db, const str *aor);
+
+/*!
+ * \brief run statement st with text parameters (NULL-terminated strings;
+ *   n of them), text results
+ * \return the result (caller PQclear()s) or NULL on error
+ */
+PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params);
 
 #endif

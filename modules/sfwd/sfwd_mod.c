@@ -39,6 +39,10 @@
 #include "sf_db.h"
 #include "sf_flush.h"
 #include "sf_notify.h"
+#include "sf_policy.h"
+#include "sf_profile.h"
+#include "sf_rpc.h"
+#include "sf_event.h"
 #include "sf_msrp.h"
 #include "sf_msrps.h"
 #include "sf_queue.h"
@@ -86,6 +90,9 @@ sf_cfg_t _sf_cfg = {
 	.msrp_max_sessions = 64,
 	.msrp_to_path = STR_NULL,
 	.msrp_from_path = STR_NULL,
+	.policy_cache_ttl = 60,
+	.policy_cache_size = 10000,
+	.event_callback = STR_NULL,
 };
 /* clang-format on */
 
@@ -103,12 +110,14 @@ static char *_sf_mwi_domain_param = NULL;
 static char *_sf_msrp_listen_param = NULL;
 static char *_sf_msrp_to_path_param = NULL;
 static char *_sf_msrp_from_path_param = NULL;
+static char *_sf_event_callback_param = NULL;
 
 /* sf_store() return codes */
 #define SF_STORE_ENOTSTORABLE -1
 #define SF_STORE_EDB -2
 #define SF_STORE_EFULL -3
 #define SF_STORE_ETOOBIG -4
+#define SF_STORE_ETYPE -5
 
 /* headers never stored, whatever keep_headers says */
 static const char _sf_never_kept[] =
@@ -192,6 +201,9 @@ static param_export_t params[] = {
 	{"msrp_max_sessions", PARAM_INT, &_sf_cfg.msrp_max_sessions},
 	{"msrp_to_path", PARAM_STRING, &_sf_msrp_to_path_param},
 	{"msrp_from_path", PARAM_STRING, &_sf_msrp_from_path_param},
+	{"policy_cache_ttl", PARAM_INT, &_sf_cfg.policy_cache_ttl},
+	{"policy_cache_size", PARAM_INT, &_sf_cfg.policy_cache_size},
+	{"event_callback", PARAM_STRING, &_sf_event_callback_param},
 	{0, 0, 0}
 };
 
@@ -278,6 +290,8 @@ static int sf_check_params(void)
 			{"msrp_chunk_size", &_sf_cfg.msrp_chunk_size, 64, 1048576},
 			{"msrp_idle_timeout", &_sf_cfg.msrp_idle_timeout, 1, 86400},
 			{"msrp_max_sessions", &_sf_cfg.msrp_max_sessions, 1, 10000},
+			{"policy_cache_ttl", &_sf_cfg.policy_cache_ttl, 0, 86400},
+			{"policy_cache_size", &_sf_cfg.policy_cache_size, 0, 10000000},
 	};
 	unsigned int i;
 
@@ -358,6 +372,9 @@ static int mod_init(void)
 	sf_str_param(_sf_msrp_listen_param, &_sf_cfg.msrp_listen);
 	sf_str_param(_sf_msrp_to_path_param, &_sf_cfg.msrp_to_path);
 	sf_str_param(_sf_msrp_from_path_param, &_sf_cfg.msrp_from_path);
+	sf_str_param(_sf_event_callback_param, &_sf_cfg.event_callback);
+	if(sf_rpc_mod_init(&_sf_wdb) < 0 || sf_event_mod_init() < 0)
+		return -1;
 	if(_sf_cfg.mwi_domain.len == 0 && get_first_socket())
 		_sf_cfg.mwi_domain = get_first_socket()->address_str;
 	if(_sf_cfg.db_url == NULL || *_sf_cfg.db_url == '\0') {
@@ -391,7 +408,7 @@ static int mod_init(void)
 		return -1;
 	if(sf_notify_mod_init() < 0)
 		return -1;
-	if(sf_msrps_mod_init() < 0)
+	if(sf_msrps_mod_init() < 0 || sf_profile_mod_init() < 0)
 		return -1;
 	if(sf_db_startup_check() < 0)
 		return -1;
@@ -443,15 +460,18 @@ static sf_buf_t sf_msg_body(sip_msg_t *msg)
 	return b;
 }
 
-static int sf_set_xavp(sf_class_result_t *r)
+static int sf_set_xavp(sf_class_result_t *r, int by_profile, const char *fwd)
 {
 	str root = str_init("sf");
 	str k_class = str_init("class");
 	str k_notify = str_init("notify");
 	str k_source = str_init("source");
-	str v_source;
+	str k_forward = str_init("forward");
+	str v_source, v_forward;
 
-	v_source.s = (char *)sf_source_name(r->source);
+	v_source.s = (by_profile && r->source == SF_SRC_DEFAULT)
+						 ? "profile"
+						 : (char *)sf_source_name(r->source);
 	v_source.len = strlen(v_source.s);
 	xavp_rm_by_name(&root, 1, NULL);
 	if(xavp_set_child_ival(&root, &k_class, r->cls) < 0
@@ -460,7 +480,27 @@ static int sf_set_xavp(sf_class_result_t *r)
 		LM_ERR("cannot set $xavp(sf)\n");
 		return -1;
 	}
+	if(fwd && *fwd) {
+		v_forward.s = (char *)fwd;
+		v_forward.len = strlen(fwd);
+		xavp_set_child_sval(&root, &k_forward, &v_forward);
+	}
 	return 0;
+}
+
+/* the recipient's profile (R-URI as received), for a MESSAGE */
+static int sf_msg_profile(sip_msg_t *msg, sf_policy_t *pol)
+{
+	char aor[512];
+	str a;
+
+	if(_sf_cfg.db_url == NULL || msg->REQ_METHOD != METHOD_MESSAGE)
+		return 0;
+	a.len = sf_aor_of(&msg->first_line.u.request.uri, aor, sizeof(aor));
+	if(a.len <= 0)
+		return 0;
+	a.s = aor;
+	return sf_profile_get(&_sf_wdb, &a, pol) == 1;
 }
 
 /*!
@@ -473,8 +513,9 @@ static int ki_sf_classify(sip_msg_t *msg)
 	sf_buf_t rd[SF_CLS_MAX_HDRS], cd[SF_CLS_MAX_HDRS];
 	sf_class_input_t in;
 	sf_class_result_t res;
+	sf_policy_t pol;
 	hdr_field_t *hf;
-	int ret;
+	int ret, has_pol;
 
 	memset(&in, 0, sizeof(in));
 	if(msg->first_line.type != SIP_REQUEST)
@@ -510,6 +551,10 @@ static int ki_sf_classify(sip_msg_t *msg)
 	}
 	in.body = sf_msg_body(msg);
 	in.default_class = _sf_cfg.default_class;
+	/* the recipient's profile comes between the sender and the default */
+	has_pol = sf_msg_profile(msg, &pol);
+	if(has_pol && pol.store != SF_POLICY_STORE_UNSET)
+		in.default_class = pol.store;
 
 	ret = sf_classify_parse(&in, &res);
 	if(ret < 0) {
@@ -522,7 +567,9 @@ static int ki_sf_classify(sip_msg_t *msg)
 				msg->callid ? msg->callid->body.s : "");
 		return ret;
 	}
-	if(sf_set_xavp(&res) < 0)
+	if(sf_set_xavp(&res, has_pol && pol.store != SF_POLICY_STORE_UNSET,
+			   has_pol ? pol.forward : NULL)
+			< 0)
 		return SF_CLS_ERR_PARSE;
 	LM_DBG("class %s (notify %d) from %s for %.*s (call-id %.*s)\n",
 			sf_class_name(res.cls), res.notify, sf_source_name(res.source),
@@ -542,7 +589,7 @@ static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2)
 /* sf_store() */
 
 /* the AoR (as usrloc keys it) of a SIP URI or of "user@host" */
-static int sf_aor_of(str *uri, char *out, int outsize)
+int sf_aor_of(str *uri, char *out, int outsize)
 {
 	sip_uri_t pu;
 	char *at;
@@ -642,15 +689,12 @@ static int sf_msg_class(sip_msg_t *msg, int *notify)
 	return cls;
 }
 
-/*!
- * \brief store the current MESSAGE for its recipient (owner: a SIP URI or
- *   user@host; default the Request-URI as received)
- * \return 1 stored and committed, -1 not storable, -2 database
- *   unavailable, -3 mailbox full, -4 body too large
- */
-static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
+/* sf_store(): the work; ki_sf_store_owner() counts and signals */
+static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
 {
 	sf_store_req_t r;
+	sf_policy_t pol;
+	int has_pol;
 	struct to_body *from, *to;
 	struct timeval tv;
 	str hdrs = STR_NULL, id_s, root = str_init("sf"), k_id = str_init("id");
@@ -699,6 +743,27 @@ static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
 	}
 	r.aor.s = aor;
 	r.aor.len = n;
+	has_pol = sf_profile_get(&_sf_wdb, &r.aor, &pol) == 1;
+	if(has_pol) {
+		sf_buf_t ct = {NULL, 0};
+		if(msg->content_type) {
+			ct.s = msg->content_type->body.s;
+			ct.len = msg->content_type->body.len;
+		}
+		if(!sf_policy_accepts(&pol, ct)) {
+			str root = str_init("sf"), k_acc = str_init("accept"), v;
+			char acc[4200];
+			v.len = sf_policy_accept_header(&pol, acc, sizeof(acc));
+			if(v.len > 0) {
+				v.s = acc;
+				xavp_set_child_sval(&root, &k_acc, &v);
+			}
+			LM_INFO("%.*s does not accept %.*s (call-id %.*s)\n", r.aor.len,
+					r.aor.s, (int)ct.len, ct.s, msg->callid->body.len,
+					msg->callid->body.s);
+			return SF_STORE_ETYPE;
+		}
+	}
 
 	from = get_from(msg);
 	to = get_to(msg);
@@ -720,7 +785,10 @@ static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
 	}
 
 	/* lifetime: the request's Expires, capped; else the default */
-	r.lifetime = _sf_cfg.default_lifetime;
+	r.lifetime =
+			(has_pol && pol.lifetime > 0 && pol.lifetime < _sf_cfg.max_lifetime)
+					? pol.lifetime
+					: _sf_cfg.default_lifetime;
 	if(msg->expires && parse_expires(msg->expires) == 0) {
 		exp = (exp_body_t *)msg->expires->parsed;
 		if(exp && exp->valid) {
@@ -764,7 +832,8 @@ static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
 			r.imdn_id.len = (int)id.len;
 		}
 	}
-	r.max_messages = _sf_cfg.max_messages;
+	r.max_messages = (has_pol && pol.max_messages >= 0) ? pol.max_messages
+														: _sf_cfg.max_messages;
 	/* registered but not reached: retry on a timer; else at registration */
 	r.retry = sf_ul_registered(&r.aor) ? _sf_cfg.retry_interval : 0;
 
@@ -789,7 +858,44 @@ static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
 	LM_INFO("stored message %lld for %.*s from %.*s (call-id %.*s)\n", id,
 			r.aor.len, r.aor.s, r.from_uri.len, r.from_uri.s, r.call_id.len,
 			r.call_id.s);
+	*idp = id;
 	return 1;
+}
+
+/*!
+ * \brief store the current MESSAGE for its recipient (owner: a SIP URI or
+ *   user@host; default the Request-URI as received)
+ * \return 1 stored and committed, -1 not storable, -2 database
+ *   unavailable, -3 mailbox full, -4 body too large, -5 content type the
+ *   recipient's profile does not accept ($xavp(sf=>accept) names what it
+ *   does)
+ */
+static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
+{
+	long long id = 0;
+	int ret = sf_store_do(msg, owner, &id);
+
+	switch(ret) {
+		case 1:
+			update_stat(_sf_st_stored, 1);
+			sf_event_stored(msg, id);
+			break;
+		case SF_STORE_EDB:
+			update_stat(_sf_st_db_errors, 1);
+			break;
+		case SF_STORE_EFULL:
+			update_stat(_sf_st_rej_full, 1);
+			break;
+		case SF_STORE_ETOOBIG:
+			update_stat(_sf_st_rej_size, 1);
+			break;
+		case SF_STORE_ETYPE:
+			update_stat(_sf_st_rej_type, 1);
+			break;
+		default:
+			update_stat(_sf_st_rej_other, 1);
+	}
+	return ret;
 }
 
 static int ki_sf_store(sip_msg_t *msg)

@@ -56,6 +56,9 @@ typedef struct sf_cfg
 	int msrp_max_sessions;
 	str msrp_to_path;
 	str msrp_from_path;
+	int policy_cache_ttl;
+	int policy_cache_size;
+	str event_callback;
 } sf_cfg_t;
 
 #define SF_REPORT_IMDN 0

@@ -71,10 +71,12 @@ _e2e_cleanup() {
 	[ "$_e2e_own_pg" = 1 ] && sf_pg_stop "$E2E_PGDIR"
 }
 
-# e2e_kam NAME CFG [-A DEFINE ...]: start Kamailio NAME on the test port
+# e2e_kam NAME CFG [-A DEFINE ...]: start Kamailio NAME on the test port;
+# without digest authentication of REGISTER/MESSAGE unless E2E_AUTH=1
 e2e_kam() {
 	local name=$1 cfg=$2
 	shift 2
+	[ "${E2E_AUTH:-0}" = 1 ] || set -- -A SFWD_NO_AUTH "$@"
 	_e2e_kams+=("$T_DIR/$name")
 	sf_kam_start "$T_DIR/$name" "$cfg" \
 		-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$E2E_SIP_PORT" \

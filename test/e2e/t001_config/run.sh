@@ -6,10 +6,14 @@ core=$(kamailio -v | sed -n 's/^flags: //p')
 mod=$(strings "$SF_TOP/modules/sfwd/sfwd.so" | grep -m1 '^USE_TCP')
 e2e_eq "sfwd.so flags equal kamailio -v flags" "$core" "$mod"
 
-for cfg in "$SF_TOP"/etc/kamailio*.cfg "$SF_TOP"/test/e2e/t*/kamailio*.cfg; do
+for cfg in "$SF_TOP"/etc/kamailio*.cfg "$SF_TOP"/test/e2e/t*/kamailio*.cfg \
+	"$SF_TOP/etc/kamailio.cfg:-A SFWD_NO_AUTH"; do
+	extra=
+	case "$cfg" in *:*) extra=${cfg#*:}; cfg=${cfg%%:*} ;; esac
 	[ -f "$cfg" ] || continue
-	name=${cfg#"$SF_TOP"/}
-	if kamailio -c -f "$cfg" -L "$SF_TOP/modules:$SF_KAM_MODDIR" \
+	name="${cfg#"$SF_TOP"/} $extra"
+	# shellcheck disable=SC2086
+	if kamailio -c -f "$cfg" -L "$SF_TOP/modules:$SF_KAM_MODDIR" $extra \
 		-A "SFWD_SIP_PORT=$E2E_SIP_PORT" -A "SFWD_DB_URL=\"$E2E_DB_URL\"" \
 		>"$T_DIR/check.log" 2>&1; then
 		e2e_ok "kamailio -c $name"

@@ -83,7 +83,8 @@ e2e_on_exit 'sf_kam_stop "$T_DIR/b"'
 sf_kam_start "$T_DIR/b" "$CFG" \
 	-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$PORT_B" \
 	-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\"" \
-	-A "SFWD_MSRP_LISTEN=\"$E2E_ADDR:$((E2E_MSRP_PORT + 1))\"" -A SFWD_TEST -A 'SFWD_NODE_ID="b"' \
+	-A "SFWD_MSRP_LISTEN=\"$E2E_ADDR:$((E2E_MSRP_PORT + 1))\"" -A SFWD_TEST \
+	-A SFWD_NO_AUTH -A 'SFWD_NODE_ID="b"' \
 	-A SFWD_FLUSH_BATCH=10 ||
 	{ e2e_fail "Kamailio b started"; e2e_end; }
 e2e_ok "two nodes up: a on $PORT_A, b on $PORT_B, one database"

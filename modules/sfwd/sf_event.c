@@ -1,0 +1,144 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: event routes
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/action.h"
+#include "core/dprint.h"
+#include "core/fmsg.h"
+#include "core/kemi.h"
+#include "core/receive.h"
+#include "core/route.h"
+#include "core/xavp.h"
+#include "core/parser/parse_from.h"
+
+#include "sf_event.h"
+#include "sfwd_mod.h"
+
+enum
+{
+	SF_EV_STORED = 0,
+	SF_EV_DELIVERED,
+	SF_EV_FAILED,
+	SF_EV_N
+};
+
+static str _sf_ev_names[SF_EV_N] = {str_init("sfwd:stored"),
+		str_init("sfwd:delivered"), str_init("sfwd:failed")};
+static int _sf_ev_rt[SF_EV_N] = {-1, -1, -1};
+
+int sf_event_mod_init(void)
+{
+	int i;
+
+	for(i = 0; i < SF_EV_N; i++) {
+		_sf_ev_rt[i] = route_lookup(&event_rt, _sf_ev_names[i].s);
+		if(_sf_ev_rt[i] >= 0 && event_rt.rlist[_sf_ev_rt[i]] == NULL)
+			_sf_ev_rt[i] = -1;
+	}
+	return 0;
+}
+
+static int sf_event_wanted(int ev)
+{
+	return _sf_ev_rt[ev] >= 0
+		   || (_sf_cfg.event_callback.len > 0 && sr_kemi_eng_get() != NULL);
+}
+
+/* $xavp(sfev=>...) for the route */
+static void sf_event_xavp(long long id, const str *aor, const str *from,
+		const char *state, int code)
+{
+	str root = str_init("sfev"), k;
+	char idbuf[24];
+	str v;
+
+	xavp_rm_by_name(&root, 1, NULL);
+	v.s = idbuf;
+	v.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	k.s = "id";
+	k.len = 2;
+	xavp_set_child_sval(&root, &k, &v);
+	if(aor && aor->len) {
+		k.s = "aor";
+		k.len = 3;
+		xavp_set_child_sval(&root, &k, (str *)aor);
+	}
+	if(from && from->len) {
+		k.s = "from";
+		k.len = 4;
+		xavp_set_child_sval(&root, &k, (str *)from);
+	}
+	v.s = (char *)state;
+	v.len = strlen(state);
+	k.s = "state";
+	k.len = 5;
+	xavp_set_child_sval(&root, &k, &v);
+	k.s = "code";
+	k.len = 4;
+	xavp_set_child_ival(&root, &k, code);
+}
+
+static void sf_event_run(int ev, sip_msg_t *msg)
+{
+	int backup_rt = get_route_type();
+	struct run_act_ctx ctx;
+	sr_kemi_eng_t *keng;
+
+	set_route_type(EVENT_ROUTE);
+	init_run_actions_ctx(&ctx);
+	if(_sf_ev_rt[ev] >= 0) {
+		run_top_route(event_rt.rlist[_sf_ev_rt[ev]], msg, &ctx);
+	} else if((keng = sr_kemi_eng_get()) != NULL) {
+		if(sr_kemi_route(keng, msg, EVENT_ROUTE, &_sf_cfg.event_callback,
+				   &_sf_ev_names[ev])
+				< 0)
+			LM_ERR("error in the KEMI callback for %.*s\n",
+					_sf_ev_names[ev].len, _sf_ev_names[ev].s);
+	}
+	set_route_type(backup_rt);
+}
+
+void sf_event_stored(sip_msg_t *msg, long long id)
+{
+	str root = str_init("sfev");
+
+	if(!sf_event_wanted(SF_EV_STORED))
+		return;
+	sf_event_xavp(
+			id, NULL, msg->from ? &get_from(msg)->uri : NULL, "stored", 0);
+	sf_event_run(SF_EV_STORED, msg);
+	xavp_rm_by_name(&root, 1, NULL);
+}
+
+void sf_event_outcome(int delivered, long long id, const str *aor,
+		const str *from, const char *state, int code)
+{
+	int ev = delivered ? SF_EV_DELIVERED : SF_EV_FAILED;
+	str root = str_init("sfev");
+	sip_msg_t tmsg;
+
+	if(!sf_event_wanted(ev))
+		return;
+	if(faked_msg_get_new(&tmsg) < 0) {
+		LM_ERR("cannot make a message for event_route[%.*s]\n",
+				_sf_ev_names[ev].len, _sf_ev_names[ev].s);
+		return;
+	}
+	sf_event_xavp(id, aor, from, state, code);
+	sf_event_run(ev, &tmsg);
+	xavp_rm_by_name(&root, 1, NULL);
+	free_sip_msg(&tmsg);
+	ksr_msg_env_reset();
+}

@@ -1,0 +1,37 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: event routes for operators (log, bill, push-notify)
+ *
+ * event_route[sfwd:stored]     a message was stored (SIP worker, on the
+ *                              stored MESSAGE itself)
+ * event_route[sfwd:delivered]  a stored message got a 2xx (flusher)
+ * event_route[sfwd:failed]     a stored message ended failed or expired
+ * With a KEMI routing script, the function named by modparam
+ * event_callback is called with the event name instead. $xavp(sfev)
+ * carries id, aor, from, state and code.
+ */
+
+#ifndef _SF_EVENT_H_
+#define _SF_EVENT_H_
+
+#include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+int sf_event_mod_init(void);
+
+/*! \brief event_route[sfwd:stored] on the stored request */
+void sf_event_stored(sip_msg_t *msg, long long id);
+
+/*! \brief event_route[sfwd:delivered] (delivered 1) or [sfwd:failed] */
+void sf_event_outcome(int delivered, long long id, const str *aor,
+		const str *from, const char *state, int code);
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: RPC commands and statistics
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/atomic_ops.h"
+#include "core/dprint.h"
+#include "core/mem/shm_mem.h"
+#include "core/rpc.h"
+#include "core/rpc_lookup.h"
+
+#include "sf_notify.h"
+#include "sf_policy.h"
+#include "sf_profile.h"
+#include "sf_queue.h"
+#include "sf_rpc.h"
+#include "sf_store.h"
+#include "sfwd_mod.h"
+
+stat_var *_sf_st_stored;
+stat_var *_sf_st_delivered;
+stat_var *_sf_st_failed;
+stat_var *_sf_st_expired;
+stat_var *_sf_st_rej_full;
+stat_var *_sf_st_rej_size;
+stat_var *_sf_st_rej_type;
+stat_var *_sf_st_rej_other;
+stat_var *_sf_st_db_errors;
+stat_var *_sf_st_reports;
+
+static sf_db_t *_sf_rdb = NULL;
+static atomic_t *_sf_queued = NULL; /* gauge, set by flusher 0 */
+
+static counter_val_t sf_stat_queued(counter_handle_t h, void *p)
+{
+	return _sf_queued ? (counter_val_t)atomic_get(_sf_queued) : 0;
+}
+
+static counter_val_t sf_stat_waiting(counter_handle_t h, void *p)
+{
+	int q, a, r;
+	counter_val_t n = 0;
+
+	if(_sf_cfg.db_url == NULL)
+		return 0;
+	for(q = 0; q < _sf_cfg.flush_workers; q++) {
+		sf_queue_depth(q, &a, &r);
+		n += a;
+	}
+	return n;
+}
+
+/* clang-format off */
+static stat_export_t sf_stats[] = {
+	{"stored", 0, &_sf_st_stored},
+	{"delivered", 0, &_sf_st_delivered},
+	{"failed", 0, &_sf_st_failed},
+	{"expired", 0, &_sf_st_expired},
+	{"rejected_full", 0, &_sf_st_rej_full},
+	{"rejected_size", 0, &_sf_st_rej_size},
+	{"rejected_type", 0, &_sf_st_rej_type},
+	{"rejected_other", 0, &_sf_st_rej_other},
+	{"db_errors", 0, &_sf_st_db_errors},
+	{"reports_sent", 0, &_sf_st_reports},
+	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
+	{"flush_waiting", STAT_IS_FUNC, (stat_var **)sf_stat_waiting},
+	{0, 0, 0}
+};
+/* clang-format on */
+
+void sf_rpc_set_queued(long n)
+{
+	if(_sf_queued)
+		atomic_set(_sf_queued, n);
+}
+
+/* the AoR argument: a SIP URI or user@host */
+static int sf_rpc_aor(
+		rpc_t *rpc, void *c, str *in, char *buf, int size, str *out)
+{
+	out->len = sf_aor_of(in, buf, size);
+	if(out->len <= 0) {
+		rpc->fault(c, 400, "Bad AoR: %.*s", in->len, in->s);
+		return -1;
+	}
+	out->s = buf;
+	return 0;
+}
+
+static int sf_rpc_db(rpc_t *rpc, void *c)
+{
+	if(_sf_rdb == NULL || _sf_cfg.db_url == NULL) {
+		rpc->fault(c, 500, "No database (modparam db_url)");
+		return -1;
+	}
+	return 0;
+}
+
+static PGresult *sf_rpc_run(
+		rpc_t *rpc, void *c, int st, int n, const char *const *p)
+{
+	PGresult *res = sf_store_run(_sf_rdb, st, n, p);
+
+	if(res == NULL) {
+		update_stat(_sf_st_db_errors, 1);
+		rpc->fault(c, 500, "Database error");
+	}
+	return res;
+}
+
+/* a NUL-terminated copy of a str, for text parameters */
+static char *sf_cstr(str *s, char *buf, int size)
+{
+	int n = s->len < size - 1 ? s->len : size - 1;
+
+	memcpy(buf, s->s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *sf_rpc_stats_doc[] = {
+		"Messages per state, the oldest queued, flushers, database.", 0};
+
+static void sf_rpc_stats(rpc_t *rpc, void *c)
+{
+	void *th, *fh, *ah;
+	PGresult *res = NULL;
+	int i, a, r;
+	long queued = 0, failed = 0, expired = 0, oldest = 0;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	res = sf_store_run(_sf_rdb, SF_ST_STATS, 0, NULL);
+	if(res) {
+		for(i = 0; i < PQntuples(res); i++) {
+			const char *st = PQgetvalue(res, i, 0);
+			long n = atol(PQgetvalue(res, i, 1));
+			if(strcmp(st, "queued") == 0) {
+				queued = n;
+				oldest = atol(PQgetvalue(res, i, 2));
+			} else if(strcmp(st, "failed") == 0)
+				failed = n;
+			else if(strcmp(st, "expired") == 0)
+				expired = n;
+		}
+		PQclear(res);
+	} else {
+		update_stat(_sf_st_db_errors, 1);
+	}
+	if(rpc->add(c, "{", &th) < 0)
+		return;
+	rpc->struct_add(th, "ddddds", "queued", (int)queued, "failed", (int)failed,
+			"expired", (int)expired, "oldest_queued_age", (int)oldest,
+			"stored_since_start", (int)get_stat_val(_sf_st_stored), "database",
+			res ? "up" : "down");
+	rpc->struct_add(th, "dd", "delivered_since_start",
+			(int)get_stat_val(_sf_st_delivered), "flush_workers",
+			_sf_cfg.flush_workers);
+	if(rpc->struct_add(th, "[", "flushers", &fh) < 0)
+		return;
+	for(i = 0; i < _sf_cfg.flush_workers; i++) {
+		sf_queue_depth(i, &a, &r);
+		if(rpc->array_add(fh, "{", &ah) < 0)
+			return;
+		rpc->struct_add(
+				ah, "ddd", "index", i, "aors_waiting", a, "results_waiting", r);
+	}
+}
+
+static const char *sf_rpc_list_doc[] = {
+		"Stored messages: [aor] [limit=20] [offset=0], oldest first.", 0};
+
+static void sf_rpc_list(rpc_t *rpc, void *c)
+{
+	str aor_in = STR_NULL, aor = STR_NULL;
+	char abuf[512], lbuf[16], obuf[16];
+	const char *p[3];
+	int limit = 20, offset = 0, i;
+	PGresult *res;
+	void *ah, *sh;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "*S", &aor_in) == 1 && aor_in.len > 0) {
+		if(sf_rpc_aor(rpc, c, &aor_in, abuf, sizeof(abuf), &aor) < 0)
+			return;
+		if(rpc->scan(c, "*d", &limit) == 1)
+			rpc->scan(c, "*d", &offset);
+	} else {
+		abuf[0] = '\0';
+	}
+	if(limit < 1 || limit > 1000 || offset < 0) {
+		rpc->fault(c, 400, "limit is 1..1000, offset >= 0");
+		return;
+	}
+	snprintf(lbuf, sizeof(lbuf), "%d", limit);
+	snprintf(obuf, sizeof(obuf), "%d", offset);
+	p[0] = aor.len ? abuf : "";
+	p[1] = lbuf;
+	p[2] = obuf;
+	if((res = sf_rpc_run(rpc, c, SF_ST_LIST, 3, p)) == NULL)
+		return;
+	if(rpc->add(c, "[", &ah) < 0) {
+		PQclear(res);
+		return;
+	}
+	for(i = 0; i < PQntuples(res); i++) {
+		if(rpc->array_add(ah, "{", &sh) < 0)
+			break;
+		rpc->struct_add(sh, "ssssdsdsd", "id", PQgetvalue(res, i, 0), "aor",
+				PQgetvalue(res, i, 1), "from", PQgetvalue(res, i, 2),
+				"received", PQgetvalue(res, i, 3), "age",
+				atoi(PQgetvalue(res, i, 4)), "state", PQgetvalue(res, i, 5),
+				"attempts", atoi(PQgetvalue(res, i, 6)), "content_type",
+				PQgetvalue(res, i, 7), "size", atoi(PQgetvalue(res, i, 8)));
+	}
+	PQclear(res);
+}
+
+/* an id argument: digits only */
+static int sf_rpc_id(rpc_t *rpc, void *c, char *buf, int size)
+{
+	str id;
+	int i;
+
+	if(rpc->scan(c, ".S", &id) < 1) {
+		rpc->fault(c, 400, "Missing message id");
+		return -1;
+	}
+	if(id.len == 0 || id.len > 18) {
+		rpc->fault(c, 400, "Bad message id");
+		return -1;
+	}
+	for(i = 0; i < id.len; i++) {
+		if(id.s[i] < '0' || id.s[i] > '9') {
+			rpc->fault(c, 400, "Bad message id: %.*s", id.len, id.s);
+			return -1;
+		}
+	}
+	sf_cstr(&id, buf, size);
+	return 0;
+}
+
+static const char *sf_rpc_show_doc[] = {
+		"One stored message: <id>. Headers, size, text preview.", 0};
+
+static void sf_rpc_show(rpc_t *rpc, void *c)
+{
+	static const char *names[] = {"id", "aor", "ruri", "from", "from_name",
+			"to", "call_id", "cseq", "received", "expires", "class", "notify",
+			"content_type", "size", "headers", "state", "attempts",
+			"next_attempt", "last_code", "claim_owner", "preview"};
+	char id[24];
+	const char *p[1];
+	PGresult *res;
+	void *th;
+	int i;
+
+	if(sf_rpc_db(rpc, c) < 0 || sf_rpc_id(rpc, c, id, sizeof(id)) < 0)
+		return;
+	p[0] = id;
+	if((res = sf_rpc_run(rpc, c, SF_ST_SHOW, 1, p)) == NULL)
+		return;
+	if(PQntuples(res) != 1) {
+		PQclear(res);
+		rpc->fault(c, 404, "No message %s", id);
+		return;
+	}
+	if(rpc->add(c, "{", &th) == 0) {
+		for(i = 0; i < PQnfields(res)
+				   && i < (int)(sizeof(names) / sizeof(names[0]));
+				i++) {
+			if(PQgetisnull(res, 0, i))
+				continue;
+			rpc->struct_add(th, "s", names[i], PQgetvalue(res, 0, i));
+		}
+	}
+	PQclear(res);
+}
+
+static const char *sf_rpc_flush_doc[] = {
+		"Deliver now what waits for <aor> (to its registered contacts).", 0};
+
+static void sf_rpc_flush(rpc_t *rpc, void *c)
+{
+	str in, aor;
+	char abuf[512];
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "S", &in) < 1) {
+		rpc->fault(c, 400, "Missing AoR");
+		return;
+	}
+	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+		return;
+	if(sf_queue_push_aor(&aor, SF_WORK_FLUSH) < 0) {
+		rpc->fault(c, 500, "Flush queue full");
+		return;
+	}
+	rpc->rpl_printf(c, "queued %.*s", aor.len, aor.s);
+}
+
+static const char *sf_rpc_delete_doc[] = {"Delete stored message <id>.", 0};
+
+static void sf_rpc_delete(rpc_t *rpc, void *c)
+{
+	char id[24];
+	const char *p[1];
+	PGresult *res;
+	str aor;
+
+	if(sf_rpc_db(rpc, c) < 0 || sf_rpc_id(rpc, c, id, sizeof(id)) < 0)
+		return;
+	p[0] = id;
+	if((res = sf_rpc_run(rpc, c, SF_ST_DELETE_ID, 1, p)) == NULL)
+		return;
+	if(PQntuples(res) != 1) {
+		PQclear(res);
+		rpc->fault(c, 404, "No message %s", id);
+		return;
+	}
+	aor.s = PQgetvalue(res, 0, 0);
+	aor.len = PQgetlength(res, 0, 0);
+	if(_sf_cfg.mwi)
+		sf_queue_push_aor(&aor, SF_WORK_MWI);
+	rpc->rpl_printf(c, "deleted %s", id);
+	PQclear(res);
+}
+
+static const char *sf_rpc_purge_doc[] = {
+		"Delete every message (all states) of <aor>.", 0};
+
+static void sf_rpc_purge(rpc_t *rpc, void *c)
+{
+	str in, aor;
+	char abuf[512];
+	const char *p[1];
+	PGresult *res;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "S", &in) < 1) {
+		rpc->fault(c, 400, "Missing AoR");
+		return;
+	}
+	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+		return;
+	p[0] = abuf;
+	if((res = sf_rpc_run(rpc, c, SF_ST_PURGE_AOR, 1, p)) == NULL)
+		return;
+	if(_sf_cfg.mwi)
+		sf_queue_push_aor(&aor, SF_WORK_MWI);
+	rpc->rpl_printf(c, "deleted %s", PQcmdTuples(res));
+	PQclear(res);
+}
+
+static const char *sf_rpc_policy_get_doc[] = {"The profile of <aor>.", 0};
+
+static void sf_rpc_policy_get(rpc_t *rpc, void *c)
+{
+	str in, aor;
+	char abuf[512];
+	const char *p[1];
+	PGresult *res;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "S", &in) < 1) {
+		rpc->fault(c, 400, "Missing AoR");
+		return;
+	}
+	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+		return;
+	p[0] = abuf;
+	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_GET, 1, p)) == NULL)
+		return;
+	if(PQntuples(res) != 1)
+		rpc->fault(c, 404, "No profile for %s", abuf);
+	else
+		rpc->rpl_printf(c, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
+static const char *sf_rpc_policy_set_doc[] = {
+		"Set the profile of <aor> to <json> (validated).", 0};
+
+static void sf_rpc_policy_set(rpc_t *rpc, void *c)
+{
+	str in, aor, json;
+	char abuf[512], err[256], dump[8192];
+	const char *p[2];
+	sf_policy_t *pol;
+	PGresult *res;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "SS", &in, &json) < 2) {
+		rpc->fault(c, 400, "Usage: sfwd.policy_set <aor> <json>");
+		return;
+	}
+	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+		return;
+	pol = pkg_malloc(sizeof(*pol));
+	if(pol == NULL) {
+		rpc->fault(c, 500, "No memory");
+		return;
+	}
+	if(sf_policy_parse(json.s, json.len, pol, err, sizeof(err)) < 0) {
+		rpc->fault(c, 400, "Invalid profile: %s", err);
+		pkg_free(pol);
+		return;
+	}
+	if(sf_policy_dump(pol, dump, sizeof(dump)) < 0) {
+		rpc->fault(c, 500, "Profile too large");
+		pkg_free(pol);
+		return;
+	}
+	pkg_free(pol);
+	p[0] = abuf;
+	p[1] = dump;
+	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_SET, 2, p)) == NULL)
+		return;
+	PQclear(res);
+	sf_profile_invalidate(&aor);
+	rpc->rpl_printf(c, "%s", dump);
+}
+
+static const char *sf_rpc_policy_delete_doc[] = {
+		"Remove the profile of <aor>.", 0};
+
+static void sf_rpc_policy_delete(rpc_t *rpc, void *c)
+{
+	str in, aor;
+	char abuf[512];
+	const char *p[1];
+	PGresult *res;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "S", &in) < 1) {
+		rpc->fault(c, 400, "Missing AoR");
+		return;
+	}
+	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+		return;
+	p[0] = abuf;
+	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_DELETE, 1, p)) == NULL)
+		return;
+	if(atoi(PQcmdTuples(res)) == 0)
+		rpc->fault(c, 404, "No profile for %s", abuf);
+	else
+		rpc->rpl_printf(c, "deleted profile of %s", abuf);
+	PQclear(res);
+	sf_profile_invalidate(&aor);
+}
+
+/* clang-format off */
+static rpc_export_t sf_rpc_cmds[] = {
+	{"sfwd.stats", sf_rpc_stats, sf_rpc_stats_doc, 0},
+	{"sfwd.list", sf_rpc_list, sf_rpc_list_doc, RET_ARRAY},
+	{"sfwd.show", sf_rpc_show, sf_rpc_show_doc, 0},
+	{"sfwd.flush", sf_rpc_flush, sf_rpc_flush_doc, 0},
+	{"sfwd.delete", sf_rpc_delete, sf_rpc_delete_doc, 0},
+	{"sfwd.purge", sf_rpc_purge, sf_rpc_purge_doc, 0},
+	{"sfwd.policy_get", sf_rpc_policy_get, sf_rpc_policy_get_doc, 0},
+	{"sfwd.policy_set", sf_rpc_policy_set, sf_rpc_policy_set_doc, 0},
+	{"sfwd.policy_delete", sf_rpc_policy_delete, sf_rpc_policy_delete_doc, 0},
+	{0, 0, 0, 0}
+};
+/* clang-format on */
+
+int sf_rpc_mod_init(sf_db_t *db)
+{
+	_sf_rdb = db;
+	_sf_queued = shm_malloc(sizeof(atomic_t));
+	if(_sf_queued == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	atomic_set(_sf_queued, 0);
+	if(register_module_stats("sfwd", sf_stats) != 0) {
+		LM_ERR("cannot register statistics\n");
+		return -1;
+	}
+	if(rpc_register_array(sf_rpc_cmds) != 0) {
+		LM_ERR("cannot register RPC commands\n");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,893 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: unit tests of the per-user profiles (sf_policy)
+ *
+ * Table-driven tests of sf_policy_parse(), sf_policy_dump(),
+ * sf_policy_accepts() and sf_policy_accept_header(), written from the
+ * contract in sf_policy.h. Every input is copied into a heap block of
+ * exactly its length (NULL when the length is 0), and output buffers are
+ * heap blocks of exactly the size passed, so that AddressSanitizer catches
+ * any access past either end.
+ */
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sf_policy.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+struct tbuf
+{
+	const char *s;
+	size_t len;
+};
+
+static sf_buf_t dup_buf(const struct tbuf *b)
+{
+	sf_buf_t r;
+	char *p;
+
+	r.s = NULL;
+	r.len = 0;
+	if(b->len == 0)
+		return r;
+	p = malloc(b->len);
+	if(p == NULL)
+		abort();
+	memcpy(p, b->s, b->len);
+	r.s = p;
+	r.len = b->len;
+	return r;
+}
+
+static void free_buf(sf_buf_t *b)
+{
+	free((void *)b->s);
+	b->s = NULL;
+	b->len = 0;
+}
+
+static char *xmalloc(size_t n)
+{
+	char *p = malloc(n == 0 ? 1 : n);
+
+	if(p == NULL)
+		abort();
+	return p;
+}
+
+/* parse a literal through an exact-length heap copy */
+static int parse_lit(
+		const char *s, size_t len, sf_policy_t *out, char *err, size_t errsize)
+{
+	struct tbuf tb = {s, len};
+	sf_buf_t b = dup_buf(&tb);
+	int ret;
+
+	ret = sf_policy_parse(b.s, b.len, out, err, errsize);
+	free_buf(&b);
+	return ret;
+}
+
+#define PARSE(lit, out, err) \
+	parse_lit((lit), sizeof(lit) - 1, (out), (err), sizeof(err))
+
+/* no control bytes: the message is one line */
+static int one_line(const char *s)
+{
+	for(; *s; s++)
+		if((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* ---- long inputs, built from literals ---------------------------------- */
+
+#define X8 "xxxxxxxx"
+#define X16 X8 X8
+#define X32 X16 X16
+#define X64 X32 X32
+#define X128 X64 X64
+#define X63 X32 X16 X8 "xxxxxxx"
+
+/* 63/63: the longest valid pattern, 127 characters */
+#define PAT127 X63 "/" X63
+/* 64/63: 128 characters */
+#define PAT128 X64 "/" X63
+/* "sip:u@" + 249 = 255 characters */
+#define HOST249 X128 X64 X32 X16 X8 "x"
+#define URI255 "sip:u@" HOST249
+#define URI256 "sip:u@" HOST249 "x"
+
+#define P1 "\"text/plain\""
+#define P8 P1 "," P1 "," P1 "," P1 "," P1 "," P1 "," P1 "," P1
+#define PATS32 P8 "," P8 "," P8 "," P8
+#define PATS33 PATS32 "," P1
+
+#define Q127 "\"" PAT127 "\""
+#define Q127X8 \
+	Q127 "," Q127 "," Q127 "," Q127 "," Q127 "," Q127 "," Q127 "," Q127
+#define LONG32 Q127X8 "," Q127X8 "," Q127X8 "," Q127X8
+
+/* ---- the parse table --------------------------------------------------- */
+
+#define MAX_CHK_ACC 4
+
+struct pcase
+{
+	const char *name;
+	const char *json;
+	size_t len;
+	int ok; /* 1 valid, 0 invalid */
+	/* invalid: expected substring of the message; exact: whole message */
+	const char *err;
+	int exact;
+	/* valid: expected fields */
+	int store;
+	int maxm;
+	int life;
+	int nacc;
+	const char *acc[MAX_CHK_ACC]; /* first patterns (NULL: not checked) */
+	const char *fwd;
+};
+
+#define J(lit) .json = (lit), .len = sizeof(lit) - 1
+/* a valid profile with these fields */
+#define V(st, mm, lt, na, fw)                                         \
+	.ok = 1, .store = (st), .maxm = (mm), .life = (lt), .nacc = (na), \
+	.fwd = (fw)
+#define UNSET V(0, -1, -1, 0, "")
+#define E(sub) .ok = 0, .err = (sub)
+#define EX(msg) .ok = 0, .err = (msg), .exact = 1
+
+#define NO SF_CLASS_INSTANT
+#define YES SF_CLASS_STORE
+#define NTF SF_CLASS_NOTIFY
+
+static const struct pcase pcases[] = {
+		/* --- valid: nothing, each member alone --- */
+		{"empty_object", J("{}"), UNSET},
+		{"store_no", J("{\"store\":\"no\"}"), V(NO, -1, -1, 0, "")},
+		{"store_yes", J("{\"store\":\"yes\"}"), V(YES, -1, -1, 0, "")},
+		{"store_notify", J("{\"store\":\"notify\"}"), V(NTF, -1, -1, 0, "")},
+		{"accept_star", J("{\"accept\":[\"*\"]}"), V(0, -1, -1, 1, ""),
+				.acc = {"*"}},
+		{"accept_type_star", J("{\"accept\":[\"text/*\"]}"),
+				V(0, -1, -1, 1, ""), .acc = {"text/*"}},
+		{"accept_two", J("{\"accept\":[\"text/plain\",\"image/jpeg\"]}"),
+				V(0, -1, -1, 2, ""), .acc = {"text/plain", "image/jpeg"}},
+		{"accept_case_kept", J("{\"accept\":[\"Text/Plain\"]}"),
+				V(0, -1, -1, 1, ""), .acc = {"Text/Plain"}},
+		{"accept_rfc6838_chars",
+				J("{\"accept\":[\"application/vnd.3gpp.sms+xml\","
+				  "\"message/cpim\",\"x1!#$&-^_.+/y2!#$&-^_.+\","
+				  "\"application/im-iscomposing+xml\"]}"),
+				V(0, -1, -1, 4, ""),
+				.acc = {"application/vnd.3gpp.sms+xml", "message/cpim",
+						"x1!#$&-^_.+/y2!#$&-^_.+",
+						"application/im-iscomposing+xml"}},
+		{"accept_duplicates", J("{\"accept\":[\"*\",\"*\"]}"),
+				V(0, -1, -1, 2, ""), .acc = {"*", "*"}},
+		{"accept_32", J("{\"accept\":[" PATS32 "]}"), V(0, -1, -1, 32, ""),
+				.acc = {"text/plain", "text/plain"}},
+		{"accept_127_chars", J("{\"accept\":[\"" PAT127 "\"]}"),
+				V(0, -1, -1, 1, ""), .acc = {PAT127}},
+		{"accept_32_of_127", J("{\"accept\":[" LONG32 "]}"),
+				V(0, -1, -1, 32, ""), .acc = {PAT127, PAT127}},
+		{"max_messages_0", J("{\"max_messages\":0}"), V(0, 0, -1, 0, "")},
+		{"max_messages_minus_0", J("{\"max_messages\":-0}"),
+				V(0, 0, -1, 0, "")},
+		{"max_messages_50", J("{\"max_messages\":50}"), V(0, 50, -1, 0, "")},
+		{"max_messages_max", J("{\"max_messages\":100000000}"),
+				V(0, 100000000, -1, 0, "")},
+		{"lifetime_1", J("{\"lifetime\":1}"), V(0, -1, 1, 0, "")},
+		{"lifetime_max", J("{\"lifetime\":315360000}"),
+				V(0, -1, 315360000, 0, "")},
+		{"forward_sip", J("{\"forward\":\"sip:+4912345@sms-gw.example.com\"}"),
+				V(0, -1, -1, 0, "sip:+4912345@sms-gw.example.com")},
+		{"forward_sips_port_params",
+				J("{\"forward\":\"sips:alice@example.com:5061;transport="
+				  "tls\"}"),
+				V(0, -1, -1, 0, "sips:alice@example.com:5061;transport=tls")},
+		{"forward_scheme_case", J("{\"forward\":\"SIP:bob@Example.COM\"}"),
+				V(0, -1, -1, 0, "SIP:bob@Example.COM")},
+		{"forward_sips_upper", J("{\"forward\":\"SiPs:bob@example.com\"}"),
+				V(0, -1, -1, 0, "SiPs:bob@example.com")},
+		{"forward_host_only", J("{\"forward\":\"sip:example.com\"}"),
+				V(0, -1, -1, 0, "sip:example.com")},
+		{"forward_ipv6", J("{\"forward\":\"sip:user@[2001:db8::1]:5060\"}"),
+				V(0, -1, -1, 0, "sip:user@[2001:db8::1]:5060")},
+		{"forward_ipv4_headers",
+				J("{\"forward\":\"sip:u:pw@192.0.2.1;transport=udp?subject="
+				  "x\"}"),
+				V(0, -1, -1, 0, "sip:u:pw@192.0.2.1;transport=udp?subject=x")},
+		{"forward_user_params",
+				J("{\"forward\":\"sip:+1-212-555;phone-context=x@gw."
+				  "example\"}"),
+				V(0, -1, -1, 0, "sip:+1-212-555;phone-context=x@gw.example")},
+		{"forward_unicode_raw",
+				J("{\"forward\":\"sip:j\xc3\xbcrgen@example.com\"}"),
+				V(0, -1, -1, 0, "sip:j\xc3\xbcrgen@example.com")},
+		{"forward_unicode_cjk",
+				J("{\"forward\":\"sip:\xe7\x94\xa8\xe6\x88\xb7@example.com\"}"),
+				V(0, -1, -1, 0, "sip:\xe7\x94\xa8\xe6\x88\xb7@example.com")},
+		{"forward_unicode_escaped",
+				J("{\"forward\":\"sip:j\\u00fcrgen\\ud83d\\ude00@example."
+				  "com\"}"),
+				V(0, -1, -1, 0,
+						"sip:j\xc3\xbcrgen\xf0\x9f\x98\x80@example.com")},
+		{"forward_255", J("{\"forward\":\"" URI255 "\"}"),
+				V(0, -1, -1, 0, URI255)},
+		/* --- valid: together, whitespace, length not NUL ends input --- */
+		{"all_members",
+				J("{\"store\":\"notify\",\"accept\":[\"text/*\",\"image/"
+				  "jpeg\"],"
+				  "\"max_messages\":50,\"lifetime\":86400,"
+				  "\"forward\":\"sip:+4912345@sms-gw.example.com\"}"),
+				V(NTF, 50, 86400, 2, "sip:+4912345@sms-gw.example.com"),
+				.acc = {"text/*", "image/jpeg"}},
+		{"all_members_reordered",
+				J("{\"forward\":\"sips:a@b.example\",\"lifetime\":60,"
+				  "\"max_messages\":0,\"accept\":[\"*\"],\"store\":\"no\"}"),
+				V(NO, 0, 60, 1, "sips:a@b.example"), .acc = {"*"}},
+		{"whitespace",
+				J(" \r\n\t{ \"store\" :\t\"yes\" ,\r\n  \"accept\" : [ "
+				  "\"text/*\""
+				  " , \"*\" ] ,\n \"lifetime\":  60 }\n\t "),
+				V(YES, -1, 60, 2, ""), .acc = {"text/*", "*"}},
+		{"length_ends_input", "{\"store\":\"yes\"}GARBAGE", 15,
+				V(YES, -1, -1, 0, "")},
+
+		/* --- top level and JSON syntax --- */
+		{"top_array", J("[]"), E("profile: not a JSON object (got an array)")},
+		{"top_string", J("\"yes\""), E("profile: not a JSON object")},
+		{"top_number", J("5"), E("profile: not a JSON object")},
+		{"top_null", J("null"), E("profile: not a JSON object (got null)")},
+		{"empty_input", NULL, 0, E("JSON error at line 1 column 0")},
+		{"blank_input", J("  \n "), E("JSON error at line")},
+		{"syntax", J("{\"store\": }"), E("JSON error at line 1 column 11")},
+		{"syntax_line3", J("{\"store\":\n\n  }"),
+				E("JSON error at line 3 column 3")},
+		{"trailing_text", J("{} x"), E("JSON error")},
+		{"trailing_nul", J("{}\0"), E("JSON error")},
+		/* libjansson quotes the raw byte: the message must stay one line */
+		{"trailing_ctrl", J("{}\x01"), E("end of file expected near ' '")},
+		{"ctrl_after_value", J("{\"store\":\"no\"\x0b}"),
+				E("'}' expected near ' '")},
+		{"duplicate_key", J("{\"store\":\"yes\",\"store\":\"no\"}"),
+				E("duplicate object key")},
+		{"bad_utf8", J("{\"forward\":\"sip:\xff@x\"}"), E("JSON error")},
+		{"nul_escape", J("{\"forward\":\"sip:a\\u0000@x\"}"), E("JSON error")},
+		{"raw_newline_in_string", J("{\"forward\":\"sip:a\nb@x\"}"),
+				E("JSON error")},
+		{"huge_integer", J("{\"max_messages\":99999999999999999999}"),
+				E("JSON error")},
+		/* --- unknown members --- */
+		{"unknown_member", J("{\"stroe\":\"yes\"}"),
+				E("\"stroe\": unknown member")},
+		{"unknown_member_case", J("{\"Store\":\"yes\"}"),
+				E("\"Store\": unknown member")},
+		{"unknown_after_valid", J("{\"store\":\"yes\",\"x\":null}"),
+				E("\"x\": unknown member")},
+		{"unknown_key_newline", J("{\"a\\nb\":1}"),
+				E("\"a?b\": unknown member")},
+		{"unknown_key_long", J("{\"" X64 "\":1}"), E("xxx...\": unknown")},
+		{"unknown_key_empty", J("{\"\":1}"), E("\"\": unknown member")},
+		/* --- store --- */
+		{"store_int", J("{\"store\":1}"),
+				E("store: expected a string (\"no\", \"yes\" or \"notify\"), "
+				  "got an integer")},
+		{"store_bool", J("{\"store\":true}"), E("store: expected a string")},
+		{"store_null", J("{\"store\":null}"), E("got null")},
+		{"store_array", J("{\"store\":[\"yes\"]}"),
+				E("store: expected a string")},
+		{"store_upper", J("{\"store\":\"Yes\"}"), E("store: must be")},
+		{"store_instant", J("{\"store\":\"instant\"}"), E("store: must be")},
+		{"store_empty", J("{\"store\":\"\"}"), E("store: must be")},
+		{"store_space", J("{\"store\":\"yes \"}"), E("store: must be")},
+		/* --- accept --- */
+		{"accept_string", J("{\"accept\":\"text/*\"}"),
+				E("accept: expected an array of strings, got a string")},
+		{"accept_object", J("{\"accept\":{}}"), E("accept: expected an array")},
+		{"accept_empty", J("{\"accept\":[]}"), E("accept: empty list")},
+		{"accept_33", J("{\"accept\":[" PATS33 "]}"),
+				E("accept: 33 patterns, at most 32")},
+		{"accept_int_item", J("{\"accept\":[1]}"),
+				E("accept[0]: expected a string, got an integer")},
+		{"accept_null_item", J("{\"accept\":[\"*\",null]}"),
+				E("accept[1]: expected a string")},
+		{"accept_nested", J("{\"accept\":[[\"*\"]]}"),
+				E("accept[0]: expected a string, got an array")},
+		{"accept_bare_type",
+				J("{\"accept\":[\"text/plain\",\"image/png\",\"text\"]}"),
+				E("accept[2]: not a content type pattern")},
+		{"accept_star_star", J("{\"accept\":[\"*/*\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_star_sub", J("{\"accept\":[\"*/plain\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_empty_sub", J("{\"accept\":[\"text/\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_empty_type", J("{\"accept\":[\"/plain\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_two_slashes", J("{\"accept\":[\"text/plain/x\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_star_suffix", J("{\"accept\":[\"text/*x\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_space", J("{\"accept\":[\" text/plain\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_params", J("{\"accept\":[\"text/plain;charset=utf-8\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_bad_char", J("{\"accept\":[\"te(x)t/plain\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_bad_first", J("{\"accept\":[\"text/-plain\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_utf8", J("{\"accept\":[\"t\xc3\xa9xt/plain\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_empty_item", J("{\"accept\":[\"*\",\"\"]}"),
+				E("accept[1]: empty pattern")},
+		{"accept_type_64", J("{\"accept\":[\"" X64 "/plain\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_sub_64", J("{\"accept\":[\"text/" X64 "\"]}"),
+				E("accept[0]: not a content type pattern")},
+		{"accept_128", J("{\"accept\":[\"*\",\"" PAT128 "\"]}"),
+				E("accept[1]: pattern longer than 127 characters")},
+		/* --- max_messages, lifetime --- */
+		{"max_string", J("{\"max_messages\":\"5\"}"),
+				E("max_messages: expected an integer, got a string")},
+		{"max_real", J("{\"max_messages\":1.5}"),
+				E("max_messages: expected an integer, got a real number")},
+		{"max_real_integral", J("{\"max_messages\":5.0}"),
+				E("max_messages: expected an integer")},
+		{"max_exponent", J("{\"max_messages\":1e3}"),
+				E("max_messages: expected an integer")},
+		{"max_bool", J("{\"max_messages\":false}"),
+				E("max_messages: expected an integer, got a boolean")},
+		{"max_negative", J("{\"max_messages\":-1}"),
+				E("max_messages: -1 is out of range (0..100000000)")},
+		{"max_too_big", J("{\"max_messages\":100000001}"),
+				E("max_messages: 100000001 is out of range")},
+		{"max_2p32", J("{\"max_messages\":4294967296}"),
+				E("max_messages: 4294967296 is out of range")},
+		{"lifetime_0", J("{\"lifetime\":0}"),
+				E("lifetime: 0 is out of range (1..315360000)")},
+		{"lifetime_too_big", J("{\"lifetime\":315360001}"),
+				E("lifetime: 315360001 is out of range")},
+		{"lifetime_string", J("{\"lifetime\":\"86400\"}"),
+				E("lifetime: expected an integer")},
+		{"lifetime_real", J("{\"lifetime\":86400.5}"),
+				E("lifetime: expected an integer")},
+		{"lifetime_null", J("{\"lifetime\":null}"),
+				E("lifetime: expected an integer, got null")},
+		/* --- forward --- */
+		{"forward_int", J("{\"forward\":5}"),
+				E("forward: expected a string, got an integer")},
+		{"forward_array", J("{\"forward\":[\"sip:a@b\"]}"),
+				E("forward: expected a string")},
+		{"forward_null", J("{\"forward\":null}"),
+				E("forward: expected a string")},
+		{"forward_empty", J("{\"forward\":\"\"}"), E("forward: empty URI")},
+		{"forward_256", J("{\"forward\":\"" URI256 "\"}"),
+				E("forward: URI longer than 255 characters")},
+		{"forward_mailto", J("{\"forward\":\"mailto:bob@example.com\"}"),
+				EX("forward: mailto: is not supported yet")},
+		{"forward_mailto_upper", J("{\"forward\":\"MailTo:bob@example.com\"}"),
+				EX("forward: mailto: is not supported yet")},
+		{"forward_tel", J("{\"forward\":\"tel:+4912345\"}"),
+				E("forward: not a sip: or sips: URI")},
+		{"forward_http", J("{\"forward\":\"http://example.com\"}"),
+				E("forward: not a sip: or sips: URI")},
+		{"forward_sipx", J("{\"forward\":\"sipx:a@example.com\"}"),
+				E("forward: not a sip: or sips: URI")},
+		{"forward_no_scheme", J("{\"forward\":\"bob@example.com\"}"),
+				E("forward: not a sip: or sips: URI")},
+		{"forward_sip_only", J("{\"forward\":\"sip:\"}"),
+				E("forward: SIP URI without a host part")},
+		{"forward_no_host", J("{\"forward\":\"sip:user@\"}"),
+				E("forward: SIP URI without a host part")},
+		{"forward_no_host_params",
+				J("{\"forward\":\"sips:user@;transport=tls\"}"),
+				E("forward: SIP URI without a host part")},
+		{"forward_empty_user", J("{\"forward\":\"sip:@example.com\"}"),
+				E("forward: empty user part")},
+		{"forward_space", J("{\"forward\":\"sip:user@host name\"}"),
+				E("forward: character 0x20 is not allowed")},
+		{"forward_angle", J("{\"forward\":\"sip:<user@host>\"}"),
+				E("forward: character '<' is not allowed")},
+		{"forward_ctrl", J("{\"forward\":\"sip:user@host\\n\"}"),
+				E("forward: character 0x0a is not allowed")},
+		{"forward_two_at", J("{\"forward\":\"sip:a@b@c\"}"),
+				E("forward: bad character '@' in host part")},
+		{"forward_utf8_host", J("{\"forward\":\"sip:a@ex\xc3\xa4mple.com\"}"),
+				E("forward: bad byte 0xc3 in host part")},
+		{"forward_ipv6_open", J("{\"forward\":\"sip:user@[::1\"}"),
+				E("forward: bad IPv6 reference")},
+		{"forward_ipv6_empty", J("{\"forward\":\"sip:user@[]\"}"),
+				E("forward: bad IPv6 reference")},
+		{"forward_port_0", J("{\"forward\":\"sip:user@host:0\"}"),
+				E("forward: bad port")},
+		{"forward_port_big", J("{\"forward\":\"sip:user@host:70000\"}"),
+				E("forward: bad port")},
+		{"forward_port_empty", J("{\"forward\":\"sip:user@host:\"}"),
+				E("forward: bad port")},
+		/* --- several errors: the fixed member order decides --- */
+		{"first_error_store", J("{\"forward\":1,\"store\":1}"), E("store:")},
+		{"first_error_unknown", J("{\"store\":1,\"zzz\":1}"),
+				E("\"zzz\": unknown member")},
+};
+
+#define N_PCASES ((int)(sizeof(pcases) / sizeof(pcases[0])))
+
+START_TEST(test_parse_table)
+{
+	const struct pcase *c = &pcases[_i];
+	sf_policy_t out, sentinel;
+	char err[256];
+	int ret, i;
+
+	memset(&out, 0xa5, sizeof(out));
+	memcpy(&sentinel, &out, sizeof(out));
+	memset(err, 'Z', sizeof(err));
+	ret = parse_lit(c->json, c->len, &out, err, sizeof(err));
+
+	if(!c->ok) {
+		ck_assert_msg(ret == -1, "%s: returned %d, expected -1", c->name, ret);
+		ck_assert_msg(memchr(err, '\0', sizeof(err)) != NULL,
+				"%s: message not NUL-terminated", c->name);
+		ck_assert_msg(memcmp(&out, &sentinel, sizeof(out)) == 0,
+				"%s: out written on failure", c->name);
+		ck_assert_msg(one_line(err), "%s: message not one line: \"%s\"",
+				c->name, err);
+		if(c->exact)
+			ck_assert_msg(strcmp(err, c->err) == 0,
+					"%s: message \"%s\", expected \"%s\"", c->name, err,
+					c->err);
+		else
+			ck_assert_msg(strstr(err, c->err) != NULL,
+					"%s: message \"%s\" lacks \"%s\"", c->name, err, c->err);
+		return;
+	}
+
+	ck_assert_msg(
+			ret == 0, "%s: returned %d (%s), expected 0", c->name, ret, err);
+	ck_assert_msg(
+			err[0] == '\0', "%s: message \"%s\" on success", c->name, err);
+	ck_assert_msg(out.store == c->store, "%s: store %d, expected %d", c->name,
+			out.store, c->store);
+	ck_assert_msg(out.max_messages == c->maxm,
+			"%s: max_messages %d, expected %d", c->name, out.max_messages,
+			c->maxm);
+	ck_assert_msg(out.lifetime == c->life, "%s: lifetime %d, expected %d",
+			c->name, out.lifetime, c->life);
+	ck_assert_msg(out.naccept == c->nacc, "%s: naccept %d, expected %d",
+			c->name, out.naccept, c->nacc);
+	for(i = 0; i < MAX_CHK_ACC && i < c->nacc; i++)
+		if(c->acc[i] != NULL)
+			ck_assert_msg(strcmp(out.accept[i], c->acc[i]) == 0,
+					"%s: accept[%d] \"%s\", expected \"%s\"", c->name, i,
+					out.accept[i], c->acc[i]);
+	ck_assert_msg(strcmp(out.forward, c->fwd) == 0,
+			"%s: forward \"%s\", expected \"%s\"", c->name, out.forward,
+			c->fwd);
+}
+END_TEST
+
+/* ---- dump -------------------------------------------------------------- */
+
+/* valid case: parse -> dump -> parse gives the same struct, and the dump
+ * needs exactly its length + 1 bytes */
+START_TEST(test_dump_round_trip)
+{
+	const struct pcase *c = &pcases[_i];
+	sf_policy_t a, b;
+	char err[256], *buf, *small;
+	size_t cap = 8192;
+	int n, m;
+
+	if(!c->ok)
+		return;
+	ck_assert_int_eq(parse_lit(c->json, c->len, &a, err, sizeof(err)), 0);
+	buf = xmalloc(cap);
+	n = sf_policy_dump(&a, buf, cap);
+	ck_assert_msg(n > 0, "%s: dump failed", c->name);
+	ck_assert_int_eq((size_t)n, strlen(buf));
+	memset(&b, 0x5a, sizeof(b));
+	ck_assert_msg(parse_lit(buf, (size_t)n, &b, err, sizeof(err)) == 0,
+			"%s: dump \"%s\" does not parse: %s", c->name, buf, err);
+	ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0,
+			"%s: dump \"%s\" parses to another profile", c->name, buf);
+
+	/* exactly enough room, and one byte short */
+	small = xmalloc((size_t)n + 1);
+	m = sf_policy_dump(&a, small, (size_t)n + 1);
+	ck_assert_int_eq(m, n);
+	ck_assert_str_eq(small, buf);
+	free(small);
+	small = xmalloc((size_t)n);
+	m = sf_policy_dump(&a, small, (size_t)n);
+	ck_assert_int_eq(m, -1);
+	ck_assert_int_eq(small[0], '\0');
+	free(small);
+	free(buf);
+}
+END_TEST
+
+struct dcase
+{
+	const char *json;
+	size_t len;
+	const char *dump;
+};
+
+static const struct dcase dcases[] = {
+		{J("{}"), "{}"},
+		{J("{\"forward\":\"sip:+4912345@sms-gw.example.com\","
+		   "\"lifetime\":86400, \"max_messages\": 50,"
+		   "\"accept\": [\"text/*\", \"image/jpeg\"], \"store\": \"notify\"}"),
+				"{\"store\":\"notify\",\"accept\":[\"text/*\",\"image/jpeg\"],"
+				"\"max_messages\":50,\"lifetime\":86400,"
+				"\"forward\":\"sip:+4912345@sms-gw.example.com\"}"},
+		{J("{\"lifetime\":1,\"store\":\"no\","
+		   "\"forward\":\"sip:j\\u00fcrgen@example.com\"}"),
+				"{\"store\":\"no\",\"lifetime\":1,"
+				"\"forward\":\"sip:j\xc3\xbcrgen@example.com\"}"},
+		{J("{\"max_messages\":0,\"accept\":[\"*\"]}"),
+				"{\"accept\":[\"*\"],\"max_messages\":0}"},
+};
+
+#define N_DCASES ((int)(sizeof(dcases) / sizeof(dcases[0])))
+
+START_TEST(test_dump_expected)
+{
+	const struct dcase *c = &dcases[_i];
+	sf_policy_t p;
+	char err[256], *buf;
+	size_t want = strlen(c->dump);
+	int n;
+
+	ck_assert_int_eq(parse_lit(c->json, c->len, &p, err, sizeof(err)), 0);
+	buf = xmalloc(want + 1);
+	n = sf_policy_dump(&p, buf, want + 1);
+	ck_assert_int_eq(n, (int)want);
+	ck_assert_str_eq(buf, c->dump);
+	free(buf);
+}
+END_TEST
+
+/* a hand-filled struct: strings are escaped so that libjansson reads them
+ * back unchanged */
+START_TEST(test_dump_escaping)
+{
+	static const char fwd[] = "a\"b\\c\x01\n\t/\xc3\xbc";
+	sf_policy_t p;
+	char buf[512];
+	json_error_t jerr;
+	json_t *root, *v;
+	int n;
+
+	memset(&p, 0, sizeof(p));
+	p.max_messages = -1;
+	p.lifetime = -1;
+	memcpy(p.forward, fwd, sizeof(fwd));
+	n = sf_policy_dump(&p, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_str_eq(
+			buf, "{\"forward\":\"a\\\"b\\\\c\\u0001\\n\\t/\xc3\xbc\"}");
+	root = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
+	ck_assert_ptr_nonnull(root);
+	v = json_object_get(root, "forward");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(json_string_value(v), fwd);
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(test_dump_bad_struct)
+{
+	sf_policy_t p;
+	char buf[64];
+
+	memset(&p, 0, sizeof(p));
+	p.max_messages = -1;
+	p.lifetime = -1;
+	ck_assert_int_eq(sf_policy_dump(&p, buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "{}");
+	ck_assert_int_eq(sf_policy_dump(&p, buf, 0), -1);
+	ck_assert_int_eq(sf_policy_dump(&p, NULL, 0), -1);
+	ck_assert_int_eq(sf_policy_dump(NULL, buf, sizeof(buf)), -1);
+	p.store = 7;
+	ck_assert_int_eq(sf_policy_dump(&p, buf, sizeof(buf)), -1);
+	ck_assert_str_eq(buf, "");
+	p.store = 0;
+	p.naccept = SF_POLICY_MAX_ACCEPT + 1;
+	ck_assert_int_eq(sf_policy_dump(&p, buf, sizeof(buf)), -1);
+}
+END_TEST
+
+/* ---- accepts() truth table --------------------------------------------- */
+
+static const char *const profiles[] = {
+		/* 0 */ "{}",
+		/* 1 */ "{\"accept\":[\"*\"]}",
+		/* 2 */ "{\"accept\":[\"text/plain\",\"image/*\"]}",
+		/* 3 */ "{\"accept\":[\"text/*\"]}",
+		/* 4 */ "{\"accept\":[\"Application/Vnd.Foo+XML\"]}",
+		/* 5 */ "{\"accept\":[\"image/*\"]}",
+};
+
+struct acase
+{
+	int prof;
+	struct tbuf ct;
+	int want;
+};
+
+#define B(lit)                 \
+	{                          \
+		(lit), sizeof(lit) - 1 \
+	}
+#define NB      \
+	{           \
+		NULL, 0 \
+	}
+
+static const struct acase acases[] = {
+		{0, B("application/octet-stream"), 1},
+		{0, NB, 1},
+		{1, B("anything/weird"), 1},
+		{1, B("not a content type"), 1},
+		{1, NB, 1},
+		{2, B("text/plain"), 1},
+		{2, B("TEXT/PLAIN"), 1},
+		{2, B("text/plain; charset=utf-8"), 1},
+		{2, B("  Text/Plain  ;charset=UTF-8;format=flowed"), 1},
+		{2, B("\ttext/plain\t"), 1},
+		{2, B("text/plain\r\n"), 1},
+		{2, NB, 1},
+		{2, B("   "), 1},
+		{2, B(" ; charset=utf-8"), 1},
+		{2, B("text/html"), 0},
+		{2, B("text/plainx"), 0},
+		{2, B("text/plai"), 0},
+		{2, B("text / plain"), 0},
+		{2, B("text/plain\0"), 0},
+		{2, B("image/png"), 1},
+		{2, B("IMAGE/JPEG;q=1"), 1},
+		{2, B("image"), 0},
+		{2, B("image/"), 0},
+		{2, B("imagex/png"), 0},
+		{2, B("application/json"), 0},
+		{3, B("text"), 0},
+		{3, B("text/"), 0},
+		{3, B("text/html"), 1},
+		{3, B("Text/HTML; charset=iso-8859-1"), 1},
+		{3, NB, 1},
+		{3, B("textual/plain"), 0},
+		{3, B("tex/plain"), 0},
+		{3, B("application/json"), 0},
+		{4, B("application/vnd.foo+xml"), 1},
+		{4, B("application/vnd.foo"), 0},
+		{5, NB, 0},
+		{5, B(";charset=utf-8"), 0},
+		{5, B("image/gif"), 1},
+};
+
+#define N_ACASES ((int)(sizeof(acases) / sizeof(acases[0])))
+
+START_TEST(test_accepts_table)
+{
+	const struct acase *c = &acases[_i];
+	sf_policy_t p;
+	char err[256];
+	sf_buf_t ct;
+	int ret;
+
+	ck_assert_int_eq(parse_lit(profiles[c->prof], strlen(profiles[c->prof]), &p,
+							 err, sizeof(err)),
+			0);
+	ct = dup_buf(&c->ct);
+	ret = sf_policy_accepts(&p, ct);
+	free_buf(&ct);
+	ck_assert_msg(ret == c->want, "profile %s, Content-Type \"%.*s\": %d",
+			profiles[c->prof], (int)c->ct.len, c->ct.s ? c->ct.s : "", ret);
+}
+END_TEST
+
+/* ---- accept_header() --------------------------------------------------- */
+
+START_TEST(test_accept_header)
+{
+	sf_policy_t p;
+	char err[256], *buf;
+	const char want[] = "text/*, image/jpeg";
+	size_t wl = sizeof(want) - 1, sz;
+	int n;
+
+	ck_assert_int_eq(
+			PARSE("{\"accept\":[\"text/*\",\"image/jpeg\"]}", &p, err), 0);
+	/* exactly enough room */
+	buf = xmalloc(wl + 1);
+	n = sf_policy_accept_header(&p, buf, wl + 1);
+	ck_assert_int_eq(n, (int)wl);
+	ck_assert_str_eq(buf, want);
+	free(buf);
+	/* every smaller size fails, leaving "" when there is room for it */
+	for(sz = 0; sz <= wl; sz++) {
+		buf = xmalloc(sz);
+		if(sz > 0)
+			memset(buf, 'Z', sz);
+		n = sf_policy_accept_header(&p, sz > 0 ? buf : NULL, sz);
+		ck_assert_msg(n == -1, "size %zu: %d", sz, n);
+		if(sz > 0)
+			ck_assert_msg(buf[0] == '\0', "size %zu: out not emptied", sz);
+		free(buf);
+	}
+
+	ck_assert_int_eq(PARSE("{\"accept\":[\"*\"]}", &p, err), 0);
+	buf = xmalloc(2);
+	ck_assert_int_eq(sf_policy_accept_header(&p, buf, 2), 1);
+	ck_assert_str_eq(buf, "*");
+	free(buf);
+
+	/* no patterns: -1 */
+	ck_assert_int_eq(PARSE("{\"store\":\"yes\"}", &p, err), 0);
+	buf = xmalloc(64);
+	buf[0] = 'Z';
+	ck_assert_int_eq(sf_policy_accept_header(&p, buf, 64), -1);
+	ck_assert_int_eq(buf[0], '\0');
+	free(buf);
+
+	/* the longest header: 32 x 127 characters + 31 separators */
+	ck_assert_int_eq(PARSE("{\"accept\":[" LONG32 "]}", &p, err), 0);
+	sz = 32 * 127 + 31 * 2;
+	buf = xmalloc(sz + 1);
+	ck_assert_int_eq(sf_policy_accept_header(&p, buf, sz + 1), (int)sz);
+	ck_assert_int_eq(strlen(buf), sz);
+	ck_assert(strncmp(buf, PAT127 ", " PAT127 ", ", 2 * 127 + 4) == 0);
+	ck_assert_int_eq(sf_policy_accept_header(&p, buf, sz), -1);
+	free(buf);
+}
+END_TEST
+
+/* ---- error buffer sizes ------------------------------------------------ */
+
+START_TEST(test_errsize_zero_one)
+{
+	static const char bad[] = "{\"store\":\"maybe\"}";
+	sf_policy_t p;
+	char *err;
+
+	/* errsize 0: nothing written, err may be NULL */
+	ck_assert_int_eq(parse_lit(bad, sizeof(bad) - 1, &p, NULL, 0), -1);
+	err = xmalloc(4);
+	memset(err, 'Z', 4);
+	ck_assert_int_eq(parse_lit(bad, sizeof(bad) - 1, &p, err, 0), -1);
+	ck_assert(memcmp(err, "ZZZZ", 4) == 0);
+	free(err);
+
+	/* errsize 1: just the NUL */
+	err = xmalloc(1);
+	err[0] = 'Z';
+	ck_assert_int_eq(parse_lit(bad, sizeof(bad) - 1, &p, err, 1), -1);
+	ck_assert_int_eq(err[0], '\0');
+	free(err);
+
+	/* success with errsize 0 and 1 */
+	ck_assert_int_eq(parse_lit("{}", 2, &p, NULL, 0), 0);
+	err = xmalloc(1);
+	err[0] = 'Z';
+	ck_assert_int_eq(parse_lit("{}", 2, &p, err, 1), 0);
+	ck_assert_int_eq(err[0], '\0');
+	free(err);
+
+	/* no output struct, no input with a length */
+	err = xmalloc(64);
+	ck_assert_int_eq(sf_policy_parse("{}", 2, NULL, err, 64), -1);
+	ck_assert(err[0] != '\0');
+	ck_assert_int_eq(sf_policy_parse(NULL, 5, &p, err, 64), -1);
+	ck_assert(err[0] != '\0');
+	free(err);
+}
+END_TEST
+
+/* every errsize from 1 to the full length + 1: a NUL-terminated prefix of
+ * the full message, written inside an exact-size heap buffer */
+static void check_truncation(const char *json, size_t len, int utf8)
+{
+	sf_policy_t p;
+	char full[512], *err;
+	size_t fl, sz, got;
+
+	ck_assert_int_eq(parse_lit(json, len, &p, full, sizeof(full)), -1);
+	fl = strlen(full);
+	ck_assert(fl > 10);
+	for(sz = 1; sz <= fl + 1; sz++) {
+		err = xmalloc(sz);
+		memset(err, 'Z', sz);
+		ck_assert_int_eq(parse_lit(json, len, &p, err, sz), -1);
+		got = strnlen(err, sz);
+		ck_assert_msg(got < sz, "errsize %zu: not NUL-terminated", sz);
+		ck_assert_msg(memcmp(err, full, got) == 0,
+				"errsize %zu: \"%s\" is not a prefix of \"%s\"", sz, err, full);
+		if(!utf8)
+			ck_assert_msg(got == sz - 1 || got == fl, "errsize %zu: %zu bytes",
+					sz, got);
+		else {
+			/* cut at most 3 bytes early, never inside a sequence */
+			ck_assert_msg(got + 3 >= (sz - 1 < fl ? sz - 1 : fl),
+					"errsize %zu: %zu bytes", sz, got);
+			if(got > 0 && got < fl)
+				ck_assert_msg(((unsigned char)full[got] & 0xc0) != 0x80,
+						"errsize %zu: cut inside a UTF-8 sequence", sz);
+		}
+		free(err);
+	}
+}
+
+START_TEST(test_errsize_truncation)
+{
+	static const char a[] = "{\"accept\":[\"*\",\"*\",\"text\"]}";
+	static const char b[] = "{\"forward\":\"mailto:x@y\"}";
+	static const char u[] = "{\"store\": \xc3\xbc\xc3\xbc}";
+
+	check_truncation(a, sizeof(a) - 1, 0);
+	check_truncation(b, sizeof(b) - 1, 0);
+	check_truncation(u, sizeof(u) - 1, 1);
+}
+END_TEST
+
+/* ---- suite ------------------------------------------------------------- */
+
+static Suite *policy_suite(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	s = suite_create("sf_policy");
+
+	tc = tcase_create("parse");
+	tcase_add_loop_test(tc, test_parse_table, 0, N_PCASES);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dump");
+	tcase_add_loop_test(tc, test_dump_round_trip, 0, N_PCASES);
+	tcase_add_loop_test(tc, test_dump_expected, 0, N_DCASES);
+	tcase_add_test(tc, test_dump_escaping);
+	tcase_add_test(tc, test_dump_bad_struct);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("accepts");
+	tcase_add_loop_test(tc, test_accepts_table, 0, N_ACASES);
+	tcase_add_test(tc, test_accept_header);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_errsize_zero_one);
+	tcase_add_test(tc, test_errsize_truncation);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int nf;
+
+	sr = srunner_create(policy_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
