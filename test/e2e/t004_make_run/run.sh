@@ -26,8 +26,14 @@ for ((i = 0; i < 600; i++)); do
 done
 e2e_eq "make run is up within 60 s" 1 "$up"
 
-E2E_SIP_PORT=$SFWD_SIP_PORT e2e_check "REGISTER to make run's Kamailio -> 200" \
-	e2e_sipp reg "$E2E_SIPP_DIR/register.xml" -s bob -m 1 -p $((SFWD_SIP_PORT + 1))
+e2e_check "scripts/sfwd-user.sh adds bob" "$SF_TOP/scripts/sfwd-user.sh" add bob bobs-secret
+E2E_SIP_PORT=$SFWD_SIP_PORT e2e_sipp noauth "$E2E_SIPP_DIR/register.xml" -s bob \
+	-au bob -ap wrong -m 1 -p $((SFWD_SIP_PORT + 1))
+e2e_check "make run authenticates: a wrong password gets 401" \
+	grep -q '^SIP/2.0 401' "$T_DIR/noauth.msg"
+E2E_SIP_PORT=$SFWD_SIP_PORT e2e_check "REGISTER with bob's password -> 200" \
+	e2e_sipp reg "$E2E_SIPP_DIR/register.xml" -s bob -au bob -ap bobs-secret -m 1 \
+	-p $((SFWD_SIP_PORT + 1))
 kpid=$(cat "$SFWD_VAR/run/kamailio.pid" 2>/dev/null)
 ppid_pg=$(head -n 1 "$SFWD_VAR/pg/data/postmaster.pid" 2>/dev/null)
 
