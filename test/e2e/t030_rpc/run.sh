@@ -88,6 +88,12 @@ for ((i = 0; i < 30; i++)); do
 done
 e2e_eq "sfwd:queue_depth (dave's)" 1 "$(stat queue_depth)"
 
+# the example cfg's event routes log one JSON line per event
+e2e_check "event_route[sfwd:stored] logged" \
+	grep -q '{"sfwd":"stored","id":[0-9]*,"to":"sip:bob@' "$T_DIR/kam/kamailio.log"
+e2e_check "event_route[sfwd:delivered] logged" \
+	grep -q '{"sfwd":"delivered","id":[0-9]*,"to":"bob@' "$T_DIR/kam/kamailio.log"
+
 # JSON-RPC through jsonrpcs' FIFO gives the same commands
 fifo=$T_DIR/kam/jsonrpc_fifo
 if [ -p "$fifo" ]; then
