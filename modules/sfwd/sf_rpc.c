@@ -41,6 +41,7 @@ stat_var *_sf_st_db_errors;
 stat_var *_sf_st_reports;
 
 static sf_db_t *_sf_rdb = NULL;
+static int sf_rpc_db(rpc_t *rpc, void *c);
 static atomic_t *_sf_queued = NULL; /* gauge, set by flusher 0 */
 
 static counter_val_t sf_stat_queued(counter_handle_t h, void *p)
@@ -97,6 +98,20 @@ static int sf_rpc_aor(
 	}
 	out->s = buf;
 	return 0;
+}
+
+/* the database must be there and the first argument must be an AoR */
+static int sf_rpc_aor_arg(rpc_t *rpc, void *c, char *buf, int size, str *aor)
+{
+	str in;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return -1;
+	if(rpc->scan(c, "S", &in) < 1) {
+		rpc->fault(c, 400, "Missing AoR");
+		return -1;
+	}
+	return sf_rpc_aor(rpc, c, &in, buf, size, aor);
 }
 
 static int sf_rpc_db(rpc_t *rpc, void *c)
@@ -295,16 +310,10 @@ static const char *sf_rpc_flush_doc[] = {
 
 static void sf_rpc_flush(rpc_t *rpc, void *c)
 {
-	str in, aor;
+	str aor;
 	char abuf[512];
 
-	if(sf_rpc_db(rpc, c) < 0)
-		return;
-	if(rpc->scan(c, "S", &in) < 1) {
-		rpc->fault(c, 400, "Missing AoR");
-		return;
-	}
-	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
 		return;
 	if(sf_queue_push_aor(&aor, SF_WORK_FLUSH) < 0) {
 		rpc->fault(c, 500, "Flush queue full");
@@ -345,18 +354,12 @@ static const char *sf_rpc_purge_doc[] = {
 
 static void sf_rpc_purge(rpc_t *rpc, void *c)
 {
-	str in, aor;
+	str aor;
 	char abuf[512];
 	const char *p[1];
 	PGresult *res;
 
-	if(sf_rpc_db(rpc, c) < 0)
-		return;
-	if(rpc->scan(c, "S", &in) < 1) {
-		rpc->fault(c, 400, "Missing AoR");
-		return;
-	}
-	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
 		return;
 	p[0] = abuf;
 	if((res = sf_rpc_run(rpc, c, SF_ST_PURGE_AOR, 1, p)) == NULL)
@@ -371,18 +374,12 @@ static const char *sf_rpc_policy_get_doc[] = {"The profile of <aor>.", 0};
 
 static void sf_rpc_policy_get(rpc_t *rpc, void *c)
 {
-	str in, aor;
+	str aor;
 	char abuf[512];
 	const char *p[1];
 	PGresult *res;
 
-	if(sf_rpc_db(rpc, c) < 0)
-		return;
-	if(rpc->scan(c, "S", &in) < 1) {
-		rpc->fault(c, 400, "Missing AoR");
-		return;
-	}
-	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
 		return;
 	p[0] = abuf;
 	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_GET, 1, p)) == NULL)
@@ -443,18 +440,12 @@ static const char *sf_rpc_policy_delete_doc[] = {
 
 static void sf_rpc_policy_delete(rpc_t *rpc, void *c)
 {
-	str in, aor;
+	str aor;
 	char abuf[512];
 	const char *p[1];
 	PGresult *res;
 
-	if(sf_rpc_db(rpc, c) < 0)
-		return;
-	if(rpc->scan(c, "S", &in) < 1) {
-		rpc->fault(c, 400, "Missing AoR");
-		return;
-	}
-	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
+	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
 		return;
 	p[0] = abuf;
 	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_DELETE, 1, p)) == NULL)

@@ -252,3 +252,34 @@ e2e_replies() {
 	}'
 }
 
+
+# e2e_uas_start LOGNAME SCENARIO PORT: a recipient in the background, until
+# e2e_uas_stop (waits, bounded, until it listens)
+E2E_UAS_PID=
+e2e_uas_start() { # e2e_uas_start LOGNAME SCENARIO PORT
+	local i
+	sipp -sf "$2" -i "$E2E_ADDR" -p "$3" -m 100000 -nostdin -timeout 80s \
+		-deadcall_wait 0 -trace_msg -message_file "$T_DIR/$1.msg" \
+		>"$T_DIR/$1.out" 2>&1 &
+	E2E_UAS_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(ss -Hlun "sport = :$3")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+e2e_uas_stop() {
+	local i
+	[ -n "$E2E_UAS_PID" ] || return 0
+	kill -INT "$E2E_UAS_PID" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$E2E_UAS_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$E2E_UAS_PID" 2>/dev/null
+	wait "$E2E_UAS_PID" 2>/dev/null
+	E2E_UAS_PID=
+}
+
+# milliseconds since the epoch
+e2e_ms_now() { echo $(($(date +%s%N) / 1000000)); }

@@ -20,35 +20,8 @@ MARGIN_MS=1000
 SEND=$T_SRC/send.xml
 
 q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
-# the recipient, in the background until uas_stop
-uas_pid=
-uas_start() { # uas_start LOGNAME SCENARIO PORT
-	local i
-	sipp -sf "$2" -i "$E2E_ADDR" -p "$3" -m 100000 -nostdin -timeout 80s \
-		-deadcall_wait 0 -trace_msg -message_file "$T_DIR/$1.msg" \
-		>"$T_DIR/$1.out" 2>&1 &
-	uas_pid=$!
-	for ((i = 0; i < 50; i++)); do
-		[ -n "$(ss -Hlun "sport = :$3")" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-uas_stop() {
-	local i
-	[ -n "$uas_pid" ] || return 0
-	kill -INT "$uas_pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$uas_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$uas_pid" 2>/dev/null
-	wait "$uas_pid" 2>/dev/null
-	uas_pid=
-}
-e2e_on_exit 'uas_stop'
+e2e_on_exit 'e2e_uas_stop'
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST ||
 	{ e2e_fail "Kamailio started"; e2e_end; }
@@ -78,10 +51,10 @@ fi
 
 # 3. PostgreSQL back: 202 again, same Kamailio
 sf_pg_start "$E2E_PGDIR" "$E2E_PG_PORT" || e2e_fail "PostgreSQL started again"
-t0=$(ms_now)
+t0=$(e2e_ms_now)
 probes=0
 back=0
-while [ $(($(ms_now) - t0)) -lt 30000 ]; do # one probe every ~0.5 s, 30 s at most
+while [ $(($(e2e_ms_now) - t0)) -lt 30000 ]; do # one probe every ~0.5 s, 30 s at most
 	probes=$((probes + 1))
 	E2E_SIPP_TIMEOUT=5 e2e_sipp "probe_$probes" "$SEND" -s "$USER_NAME" -m 1 \
 		-p "$SEND_PORT"
@@ -91,7 +64,7 @@ while [ $(($(ms_now) - t0)) -lt 30000 ]; do # one probe every ~0.5 s, 30 s at mo
 	fi
 	sleep 0.5
 done
-e2e_eq "PostgreSQL back: a MESSAGE -> 202 again within 30 s (probe $probes, after $(($(ms_now) - t0)) ms)" 1 "$back"
+e2e_eq "PostgreSQL back: a MESSAGE -> 202 again within 30 s (probe $probes, after $(($(e2e_ms_now) - t0)) ms)" 1 "$back"
 e2e_check "the same Kamailio (pid $kam_pid) still runs" kill -0 "$kam_pid"
 e2e_sipp after "$SEND" -s "$USER_NAME" -m "$N_AFTER" -r 20 -p "$SEND_PORT"
 e2e_eq "after the outage: $N_AFTER MESSAGEs -> 202" "$N_AFTER" \
@@ -111,21 +84,21 @@ e2e_eq "no row without a 202 (nothing stored for a 503)" 0 \
 	"$(comm -13 "$T_DIR/accepted" "$T_DIR/rows" | wc -l)"
 
 # 5. the user registers: everything stored is delivered
-uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$CONTACT_PORT" ||
+e2e_uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$CONTACT_PORT" ||
 	e2e_fail "the recipient listens on $CONTACT_PORT"
 e2e_check "REGISTER $USER_NAME with the recipient as contact -> 200" \
 	e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" -s "$USER_NAME" \
 	-key contact_port "$CONTACT_PORT" -key expires 3600 -m 1 -p "$REG_PORT"
 left=-1
-t0=$(ms_now)
+t0=$(e2e_ms_now)
 while :; do # 30 s at most
 	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
-	[ "$left" = 0 ] || [ $(($(ms_now) - t0)) -ge 30000 ] && break
+	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
 	sleep 0.1
 done
-e2e_eq "no row left for $AOR (any state) within 30 s (took $(($(ms_now) - t0)) ms)" 0 "$left"
+e2e_eq "no row left for $AOR (any state) within 30 s (took $(($(e2e_ms_now) - t0)) ms)" 0 "$left"
 sleep 0.5 # a late duplicate would show up in the recipient's log now
-uas_stop
+e2e_uas_stop
 e2e_sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE" { print $3 }' |
 	sort -u >"$T_DIR/delivered"
 e2e_eq "every 202'd message delivered" 0 \

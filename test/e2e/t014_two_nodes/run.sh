@@ -16,62 +16,9 @@ REG_PORT_B=$((E2E_SIP_PORT + 14))
 CFG=$SF_TOP/etc/kamailio.cfg
 
 q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
-# sipp_log FILE...: one line per logged SIP message of SIPp -trace_msg logs:
-# DIR SECONDS CALL-ID TOP-VIA-BRANCH TOP-VIA-SENT-BY RETRY-AFTER FIRST-LINE
-sipp_log() {
-	cat "$@" 2>/dev/null | tr -d '\r' | awk '
-	function out() {
-		if (first != "")
-			printf "%s %.6f %s %s %s %d %s\n", dir, ts, (cid == "" ? "-" : cid),
-				(br == "" ? "-" : br), (via == "" ? "-" : via), ra, first
-	}
-	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
-		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
-		dir = ""; first = ""; cid = ""; br = ""; via = ""; ra = 0; hdr = 0; next
-	}
-	dir == "" && / message (received|sent)/ {
-		dir = ($0 ~ /received/) ? "in" : "out"; next
-	}
-	dir != "" && first == "" && NF > 0 { first = $0; hdr = 1; next }
-	hdr && NF == 0 { hdr = 0; next }
-	hdr && (tolower($1) == "call-id:" || $1 == "i:") { cid = $2 }
-	hdr && via == "" && (tolower($1) == "via:" || $1 == "v:") {
-		via = $3; sub(/;.*/, "", via)
-		if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
-	}
-	hdr && tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ && $2 > 0 { ra = 1 }
-	END { out() }'
-}
 
-# the recipient, in the background until uas_stop
-uas_pid=
-uas_start() { # uas_start LOGNAME SCENARIO PORT
-	local i
-	sipp -sf "$2" -i "$E2E_ADDR" -p "$3" -m 100000 -nostdin -timeout 80s \
-		-deadcall_wait 0 -trace_msg -message_file "$T_DIR/$1.msg" \
-		>"$T_DIR/$1.out" 2>&1 &
-	uas_pid=$!
-	for ((i = 0; i < 50; i++)); do
-		[ -n "$(ss -Hlun "sport = :$3")" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-uas_stop() {
-	local i
-	[ -n "$uas_pid" ] || return 0
-	kill -INT "$uas_pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$uas_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$uas_pid" 2>/dev/null
-	wait "$uas_pid" 2>/dev/null
-	uas_pid=
-}
-e2e_on_exit 'uas_stop'
+e2e_on_exit 'e2e_uas_stop'
 
 # node a through the harness; node b by hand: Kamailio refuses a second -A
 # for a name already defined ("pp_define(): already defined:
@@ -93,7 +40,7 @@ e2e_ok "two nodes up: a on $PORT_A, b on $PORT_B, one database"
 e2e_check "$N MESSAGEs to offline $USER_NAME via node a -> 202 each" \
 	e2e_sipp store "$T_SRC/store.xml" -s "$USER_NAME" -m "$N" -r 100 -l 20 \
 	-p "$SEND_PORT"
-sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
+e2e_sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
 	sort -u >"$T_DIR/accepted"
 q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
 	sort >"$T_DIR/rows"
@@ -102,7 +49,7 @@ e2e_eq "queued rows for $AOR" "$N" "$(wc -l <"$T_DIR/rows")"
 e2e_check "the rows are the 202'd Call-IDs" cmp -s "$T_DIR/accepted" "$T_DIR/rows"
 
 # one recipient; the user registers it at both nodes at the same moment
-uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$CONTACT_PORT" ||
+e2e_uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$CONTACT_PORT" ||
 	e2e_fail "the recipient listens on $CONTACT_PORT"
 e2e_sipp reg_a "$E2E_SIPP_DIR/register_contact.xml" -s "$USER_NAME" \
 	-key contact_port "$CONTACT_PORT" -key expires 3600 -m 1 -p "$REG_PORT_A" &
@@ -117,19 +64,19 @@ wait "$pb"
 e2e_eq "REGISTER at node b -> 200" 0 $?
 
 left=-1
-t0=$(ms_now)
+t0=$(e2e_ms_now)
 while :; do # 30 s at most
 	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
-	[ "$left" = 0 ] || [ $(($(ms_now) - t0)) -ge 30000 ] && break
+	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
 	sleep 0.1
 done
-e2e_eq "no row left for $AOR (any state) within 30 s (took $(($(ms_now) - t0)) ms)" 0 "$left"
+e2e_eq "no row left for $AOR (any state) within 30 s (took $(($(e2e_ms_now) - t0)) ms)" 0 "$left"
 sleep 1 # a late duplicate would show up in the recipient's log now
-uas_stop
+e2e_uas_stop
 
 # MESSAGE requests the recipient got: transactions (Call-ID + branch; a
 # retransmission repeats both), Call-IDs, and the node each came from
-sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE"' >"$T_DIR/bob.in"
+e2e_sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE"' >"$T_DIR/bob.in"
 sort -u -k3,4 "$T_DIR/bob.in" >"$T_DIR/bob.tx"
 awk '{ print $3 }' "$T_DIR/bob.tx" | sort >"$T_DIR/bob.cids"
 sort -u "$T_DIR/bob.cids" >"$T_DIR/delivered"

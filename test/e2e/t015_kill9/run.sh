@@ -16,63 +16,9 @@ REG_PORT=$((E2E_SIP_PORT + 13))
 CFG=$SF_TOP/etc/kamailio.cfg
 
 q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
-# sipp_log FILE...: one line per logged SIP message of SIPp -trace_msg logs:
-# DIR SECONDS CALL-ID TOP-VIA-BRANCH TOP-VIA-SENT-BY RETRY-AFTER FIRST-LINE
-sipp_log() {
-	cat "$@" 2>/dev/null | tr -d '\r' | awk '
-	function out() {
-		if (first != "")
-			printf "%s %.6f %s %s %s %d %s\n", dir, ts, (cid == "" ? "-" : cid),
-				(br == "" ? "-" : br), (via == "" ? "-" : via), ra, first
-	}
-	/^-----------+ [0-9]+-[0-9]+-[0-9]+ [0-9:.]+$/ {
-		out(); split($3, t, ":"); ts = t[1] * 3600 + t[2] * 60 + t[3]
-		dir = ""; first = ""; cid = ""; br = ""; via = ""; ra = 0; hdr = 0; next
-	}
-	dir == "" && / message (received|sent)/ {
-		dir = ($0 ~ /received/) ? "in" : "out"; next
-	}
-	dir != "" && first == "" && NF > 0 { first = $0; hdr = 1; next }
-	hdr && NF == 0 { hdr = 0; next }
-	hdr && (tolower($1) == "call-id:" || $1 == "i:") { cid = $2 }
-	hdr && via == "" && (tolower($1) == "via:" || $1 == "v:") {
-		via = $3; sub(/;.*/, "", via)
-		if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
-	}
-	hdr && tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ && $2 > 0 { ra = 1 }
-	END { out() }'
-}
 
-# the recipient, in the background until uas_stop; -deadcall_wait 0: a
-# Call-ID delivered again after the kill is a new call, answered again
-uas_pid=
-uas_start() { # uas_start LOGNAME SCENARIO PORT
-	local i
-	sipp -sf "$2" -i "$E2E_ADDR" -p "$3" -m 100000 -nostdin -timeout 80s \
-		-deadcall_wait 0 -trace_msg -message_file "$T_DIR/$1.msg" \
-		>"$T_DIR/$1.out" 2>&1 &
-	uas_pid=$!
-	for ((i = 0; i < 50; i++)); do
-		[ -n "$(ss -Hlun "sport = :$3")" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-uas_stop() {
-	local i
-	[ -n "$uas_pid" ] || return 0
-	kill -INT "$uas_pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$uas_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$uas_pid" 2>/dev/null
-	wait "$uas_pid" 2>/dev/null
-	uas_pid=
-}
-e2e_on_exit 'uas_stop'
+e2e_on_exit 'e2e_uas_stop'
 
 register() { # register LOGNAME
 	e2e_sipp "$1" "$E2E_SIPP_DIR/register_contact.xml" -s "$USER_NAME" \
@@ -86,7 +32,7 @@ e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_NODE_ID=\"$NODE_ID\"" ||
 e2e_check "$N MESSAGEs to offline $USER_NAME -> 202 each" \
 	e2e_sipp store "$T_SRC/store.xml" -s "$USER_NAME" -m "$N" -r 100 -l 20 \
 	-p "$SEND_PORT"
-sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
+e2e_sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
 	sort -u >"$T_DIR/accepted"
 q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
 	sort >"$T_DIR/rows"
@@ -95,12 +41,12 @@ e2e_check "$N queued rows, the 202'd Call-IDs" \
 	eval '[ "$(wc -l <"$T_DIR/rows")" = "$N" ] && cmp -s "$T_DIR/accepted" "$T_DIR/rows"'
 
 # the replay starts; after KILL_AFTER messages the whole Kamailio dies
-uas_start bob "$T_SRC/uas_slow.xml" "$CONTACT_PORT" ||
+e2e_uas_start bob "$T_SRC/uas_slow.xml" "$CONTACT_PORT" ||
 	e2e_fail "the recipient listens on $CONTACT_PORT"
 e2e_check "REGISTER $USER_NAME -> 200" register reg1
 got=0
-t0=$(ms_now)
-while [ $(($(ms_now) - t0)) -lt 20000 ]; do # 20 s at most
+t0=$(e2e_ms_now)
+while [ $(($(e2e_ms_now) - t0)) -lt 20000 ]; do # 20 s at most
 	got=$(received)
 	[ "$got" -ge "$KILL_AFTER" ] && break
 	sleep 0.05
@@ -155,19 +101,19 @@ before_reg=$(received)
 e2e_check "REGISTER $USER_NAME again -> 200" register reg2
 
 left=-1
-t0=$(ms_now)
+t0=$(e2e_ms_now)
 while :; do # 30 s at most
 	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
-	[ "$left" = 0 ] || [ $(($(ms_now) - t0)) -ge 30000 ] && break
+	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
 	sleep 0.1
 done
-e2e_eq "no queued row left for $AOR within 30 s (took $(($(ms_now) - t0)) ms)" 0 "$left"
+e2e_eq "no queued row left for $AOR within 30 s (took $(($(e2e_ms_now) - t0)) ms)" 0 "$left"
 sleep 1 # a late duplicate would show up in the recipient's log now
-uas_stop
+e2e_uas_stop
 e2e_eq "nothing left in the table for $AOR (failed, expired, queued)" 0 \
 	"$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")"
 
-sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE"' >"$T_DIR/bob.in"
+e2e_sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE"' >"$T_DIR/bob.in"
 sort -u -k3,4 "$T_DIR/bob.in" >"$T_DIR/bob.tx"
 awk '{ print $3 }' "$T_DIR/bob.tx" | sort >"$T_DIR/bob.cids"
 sort -u "$T_DIR/bob.cids" >"$T_DIR/delivered"
