@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "sf_buf.h"
 #include "sf_classify.h"
 
 /* what one source asks for */
@@ -47,78 +48,10 @@ static int is_token_char(unsigned char c)
 	return 0;
 }
 
-static int is_lws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* a control byte that may not appear in a header body */
 static int is_bad_ctl(unsigned char c)
 {
-	return (c < 0x20 && !is_lws(c)) || c == 0x7f;
-}
-
-static char lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* case-insensitive compare of a byte range with a NUL-terminated literal */
-static int buf_ieq(const char *s, size_t len, const char *lit)
-{
-	size_t i;
-
-	if(strlen(lit) != len)
-		return 0;
-	for(i = 0; i < len; i++) {
-		if(lower(s[i]) != lit[i])
-			return 0;
-	}
-	return 1;
-}
-
-static int buf_iprefix(const char *s, size_t len, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return len >= n && buf_ieq(s, n, lit);
-}
-
-static sf_buf_t buf_trim(const char *s, size_t len)
-{
-	sf_buf_t b;
-
-	while(len > 0 && is_lws((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while(len > 0 && is_lws((unsigned char)s[len - 1]))
-		len--;
-	b.s = s;
-	b.len = len;
-	return b;
-}
-
-/* the next line of [*pos, end): without its CR LF / LF; 0 at the end */
-static int next_line(const char **pos, const char *end, sf_buf_t *line)
-{
-	const char *p = *pos;
-	const char *eol;
-
-	if(p >= end)
-		return 0;
-	eol = memchr(p, '\n', (size_t)(end - p));
-	line->s = p;
-	if(eol == NULL) {
-		line->len = (size_t)(end - p);
-		*pos = end;
-	} else {
-		line->len = (size_t)(eol - p);
-		*pos = eol + 1;
-	}
-	if(line->len > 0 && line->s[line->len - 1] == '\r')
-		line->len--;
-	return 1;
+	return (c < 0x20 && !sf_is_lws(c)) || c == 0x7f;
 }
 
 /* Request-Disposition: 1#( token ), RFC 3841 and seed 001 values */
@@ -128,7 +61,7 @@ static int parse_req_disp(const char *s, size_t len, int *want)
 
 	while(i < len) {
 		unsigned char c = (unsigned char)s[i];
-		if(is_lws(c) || c == ',') {
+		if(sf_is_lws(c) || c == ',') {
 			i++;
 			continue;
 		}
@@ -137,16 +70,16 @@ static int parse_req_disp(const char *s, size_t len, int *want)
 		t = i;
 		while(i < len && is_token_char((unsigned char)s[i]))
 			i++;
-		if(buf_ieq(s + t, i - t, "do-not-store"))
+		if(sf_buf_ieq(s + t, i - t, "do-not-store"))
 			*want |= W_INSTANT;
-		else if(buf_ieq(s + t, i - t, "store")
-				|| buf_ieq(s + t, i - t, "store-and-forward")
-				|| buf_ieq(s + t, i - t, "store-and-forward-if-not-reached"))
+		else if(sf_buf_ieq(s + t, i - t, "store")
+				|| sf_buf_ieq(s + t, i - t, "store-and-forward")
+				|| sf_buf_ieq(s + t, i - t, "store-and-forward-if-not-reached"))
 			*want |= W_STORE;
-		else if(buf_ieq(s + t, i - t, "notify"))
+		else if(sf_buf_ieq(s + t, i - t, "notify"))
 			*want |= W_STORE | W_POS | W_NEG;
 		/* what follows a token: LWS, then a comma or the end */
-		while(i < len && is_lws((unsigned char)s[i]))
+		while(i < len && sf_is_lws((unsigned char)s[i]))
 			i++;
 		if(i < len && s[i] != ',')
 			return SF_CLS_ERR_PARSE;
@@ -157,11 +90,11 @@ static int parse_req_disp(const char *s, size_t len, int *want)
 /* the seed 000 flag words: instant | store&fwd | S&F */
 static int flag_word(const char *s, size_t len, int *want)
 {
-	if(buf_ieq(s, len, "instant")) {
+	if(sf_buf_ieq(s, len, "instant")) {
 		*want |= W_INSTANT;
 		return 1;
 	}
-	if(buf_ieq(s, len, "store&fwd") || buf_ieq(s, len, "s&f")) {
+	if(sf_buf_ieq(s, len, "store&fwd") || sf_buf_ieq(s, len, "s&f")) {
 		*want |= W_STORE;
 		return 1;
 	}
@@ -178,7 +111,7 @@ static int parse_cont_disp(const char *s, size_t len, int *want)
 			return SF_CLS_ERR_PARSE;
 	}
 	i = 0;
-	while(i < len && is_lws((unsigned char)s[i]))
+	while(i < len && sf_is_lws((unsigned char)s[i]))
 		i++;
 	if(i == len)
 		return 0; /* empty: says nothing */
@@ -189,7 +122,7 @@ static int parse_cont_disp(const char *s, size_t len, int *want)
 		return SF_CLS_ERR_PARSE; /* no disposition type */
 	if(!flag_word(s + t, i - t, want) && memchr(s + t, '&', i - t) != NULL)
 		return SF_CLS_ERR_PARSE; /* '&' only in the seed's two forms */
-	while(i < len && is_lws((unsigned char)s[i]))
+	while(i < len && sf_is_lws((unsigned char)s[i]))
 		i++;
 	if(i < len && s[i] != ';')
 		return SF_CLS_ERR_PARSE;
@@ -214,7 +147,7 @@ static int parse_m_line(const char *s, size_t len, int *want)
 		f[n].len = (size_t)(s + i - f[n].s);
 		n++;
 	}
-	if(n == 0 || !buf_ieq(f[0].s, f[0].len, "messaging"))
+	if(n == 0 || !sf_buf_ieq(f[0].s, f[0].len, "messaging"))
 		return 0;
 	if(n < 3)
 		return SF_CLS_ERR_PARSE; /* truncated m=messaging */
@@ -223,7 +156,7 @@ static int parse_m_line(const char *s, size_t len, int *want)
 		if(!((c >= '0' && c <= '9') || (c == '/' && k > 0)))
 			return SF_CLS_ERR_PARSE;
 	}
-	if(!buf_iprefix(f[2].s, f[2].len, "imtp/"))
+	if(!sf_buf_iprefix(f[2].s, f[2].len, "imtp/"))
 		return 0;
 	if(!flag_word(f[2].s + 5, f[2].len - 5, want))
 		return SF_CLS_ERR_PARSE;
@@ -236,7 +169,7 @@ static int parse_sdp(const char *s, size_t len, int *want)
 	sf_buf_t line;
 	int ret;
 
-	while(next_line(&p, end, &line)) {
+	while(sf_next_line(&p, end, &line)) {
 		if(line.len >= 2 && line.s[0] == 'm' && line.s[1] == '=') {
 			ret = parse_m_line(line.s + 2, line.len - 2, want);
 			if(ret < 0)
@@ -253,11 +186,11 @@ static sf_buf_t media_type(sf_buf_t ct, sf_buf_t *params)
 	sf_buf_t mt;
 
 	if(semi == NULL) {
-		mt = buf_trim(ct.s, ct.len);
+		mt = sf_buf_trim(ct.s, ct.len);
 		params->s = NULL;
 		params->len = 0;
 	} else {
-		mt = buf_trim(ct.s, (size_t)(semi - ct.s));
+		mt = sf_buf_trim(ct.s, (size_t)(semi - ct.s));
 		params->s = semi + 1;
 		params->len = ct.len - (size_t)(semi + 1 - ct.s);
 	}
@@ -278,7 +211,7 @@ static int find_boundary(sf_buf_t params, sf_buf_t *out)
 		const char *n, *eq;
 		sf_buf_t name;
 
-		while(p < end && (is_lws((unsigned char)*p) || *p == ';'))
+		while(p < end && (sf_is_lws((unsigned char)*p) || *p == ';'))
 			p++;
 		n = p;
 		while(p < end && *p != '=' && *p != ';')
@@ -286,9 +219,9 @@ static int find_boundary(sf_buf_t params, sf_buf_t *out)
 		if(p == end || *p == ';')
 			continue;
 		eq = p;
-		name = buf_trim(n, (size_t)(eq - n));
+		name = sf_buf_trim(n, (size_t)(eq - n));
 		p++;
-		while(p < end && is_lws((unsigned char)*p))
+		while(p < end && sf_is_lws((unsigned char)*p))
 			p++;
 		if(p < end && *p == '"') {
 			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
@@ -299,11 +232,11 @@ static int find_boundary(sf_buf_t params, sf_buf_t *out)
 			p = q + 1;
 		} else {
 			out->s = p;
-			while(p < end && *p != ';' && !is_lws((unsigned char)*p))
+			while(p < end && *p != ';' && !sf_is_lws((unsigned char)*p))
 				p++;
 			out->len = (size_t)(p - out->s);
 		}
-		if(buf_ieq(name.s, name.len, "boundary"))
+		if(sf_buf_ieq(name.s, name.len, "boundary"))
 			return (out->len >= 1 && out->len <= 70) ? 0 : -1;
 		while(p < end && *p != ';')
 			p++;
@@ -334,15 +267,15 @@ static int parse_part(const char *s, size_t len, int *want)
 	sf_buf_t line, ct = {NULL, 0}, params;
 
 	for(;;) {
-		if(!next_line(&p, end, &line))
+		if(!sf_next_line(&p, end, &line))
 			return 0; /* no blank line: headers only, no content */
 		if(line.len == 0)
 			break;
-		if(buf_iprefix(line.s, line.len, "content-type:"))
-			ct = buf_trim(line.s + 13, line.len - 13);
+		if(sf_buf_iprefix(line.s, line.len, "content-type:"))
+			ct = sf_buf_trim(line.s + 13, line.len - 13);
 	}
 	ct = media_type(ct, &params);
-	if(!buf_ieq(ct.s, ct.len, "application/sdp"))
+	if(!sf_buf_ieq(ct.s, ct.len, "application/sdp"))
 		return 0;
 	return parse_sdp(p, (size_t)(end - p), want);
 }
@@ -398,7 +331,7 @@ static int parse_cpim(sf_buf_t body, int *want)
 	for(pass = 0; pass < 2; pass++) {
 		p = body.s;
 		end = body.s + body.len;
-		while(next_line(&p, end, &line)) {
+		while(sf_next_line(&p, end, &line)) {
 			const char *colon;
 			sf_buf_t name, value, pfx, local;
 
@@ -409,21 +342,21 @@ static int parse_cpim(sf_buf_t body, int *want)
 			colon = memchr(line.s, ':', line.len);
 			if(colon == NULL)
 				continue;
-			name = buf_trim(line.s, (size_t)(colon - line.s));
-			value = buf_trim(
+			name = sf_buf_trim(line.s, (size_t)(colon - line.s));
+			value = sf_buf_trim(
 					colon + 1, line.len - (size_t)(colon + 1 - line.s));
 			if(pass == 0) {
 				const char *lt;
 				sf_buf_t urn;
-				if(!buf_ieq(name.s, name.len, "ns"))
+				if(!sf_buf_ieq(name.s, name.len, "ns"))
 					continue;
 				lt = memchr(value.s, '<', value.len);
 				if(lt == NULL || value.s[value.len - 1] != '>')
 					continue;
-				pfx = buf_trim(value.s, (size_t)(lt - value.s));
+				pfx = sf_buf_trim(value.s, (size_t)(lt - value.s));
 				urn.s = lt + 1;
 				urn.len = value.len - (size_t)(lt - value.s) - 2;
-				if(buf_ieq(urn.s, urn.len, _sf_imdn_urn)
+				if(sf_buf_ieq(urn.s, urn.len, _sf_imdn_urn)
 						&& nprefix < CPIM_MAX_NS)
 					prefix[nprefix++] = pfx;
 				continue;
@@ -440,7 +373,7 @@ static int parse_cpim(sf_buf_t body, int *want)
 					break;
 				}
 			}
-			if(!buf_ieq(local.s, local.len, "disposition-notification"))
+			if(!sf_buf_ieq(local.s, local.len, "disposition-notification"))
 				continue;
 			for(i = 0; i < (size_t)nprefix; i++) {
 				if(prefix[i].len == pfx.len
@@ -457,10 +390,10 @@ static int parse_cpim(sf_buf_t body, int *want)
 					sf_buf_t tok;
 					if(c == NULL)
 						c = vend;
-					tok = buf_trim(v, (size_t)(c - v));
-					if(buf_ieq(tok.s, tok.len, "positive-delivery"))
+					tok = sf_buf_trim(v, (size_t)(c - v));
+					if(sf_buf_ieq(tok.s, tok.len, "positive-delivery"))
 						*want |= W_POS;
-					else if(buf_ieq(tok.s, tok.len, "negative-delivery"))
+					else if(sf_buf_ieq(tok.s, tok.len, "negative-delivery"))
 						*want |= W_NEG;
 					v = c + 1;
 				}
@@ -503,16 +436,16 @@ int sf_classify_parse(const sf_class_input_t *in, sf_class_result_t *out)
 
 	mt = media_type(in->content_type, &params);
 	if(in->method == SF_METHOD_INVITE && in->body.len > 0) {
-		if(mt.len == 0 || buf_ieq(mt.s, mt.len, "application/sdp"))
+		if(mt.len == 0 || sf_buf_ieq(mt.s, mt.len, "application/sdp"))
 			ret = parse_sdp(in->body.s, in->body.len, &want[SF_SRC_SDP]);
-		else if(buf_iprefix(mt.s, mt.len, "multipart/"))
+		else if(sf_buf_iprefix(mt.s, mt.len, "multipart/"))
 			ret = parse_multipart(params, in->body, &want[SF_SRC_SDP]);
 		else
 			ret = 0;
 		if(ret < 0)
 			return ret;
 	} else if(in->method == SF_METHOD_MESSAGE
-			  && buf_ieq(mt.s, mt.len, "message/cpim")) {
+			  && sf_buf_ieq(mt.s, mt.len, "message/cpim")) {
 		ret = parse_cpim(in->body, &want[SF_SRC_CPIM]);
 		if(ret < 0)
 			return ret;
@@ -600,7 +533,7 @@ int sf_class_from_name(const char *s, size_t len)
 	if(s == NULL)
 		return -1;
 	for(c = SF_CLASS_INSTANT; c <= SF_CLASS_NOTIFY; c++) {
-		if(buf_ieq(s, len, sf_class_name(c)))
+		if(sf_buf_ieq(s, len, sf_class_name(c)))
 			return c;
 		if(len == 1 && s[0] == '0' + c)
 			return c;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sf_buf.h"
 #include "sf_report.h"
 
 #define CPIM_MAX_NS 8
@@ -80,71 +81,9 @@ static int wr_end(wr_t *w)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-/* ASCII only: the C library's tolower() depends on the locale */
-static char lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static int is_lws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static int is_ctl(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
-}
-
-/* case-insensitive compare of a byte range with a NUL-terminated literal */
-static int buf_ieq(const char *s, size_t len, const char *lit)
-{
-	size_t i;
-
-	if(strlen(lit) != len)
-		return 0;
-	for(i = 0; i < len; i++) {
-		if(lower(s[i]) != lit[i])
-			return 0;
-	}
-	return 1;
-}
-
-static sf_buf_t buf_trim(const char *s, size_t len)
-{
-	sf_buf_t b;
-
-	while(len > 0 && is_lws((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while(len > 0 && is_lws((unsigned char)s[len - 1]))
-		len--;
-	b.s = s;
-	b.len = len;
-	return b;
-}
-
-/* the next line of [*pos, end): without its CR LF / LF; 0 at the end */
-static int next_line(const char **pos, const char *end, sf_buf_t *line)
-{
-	const char *p = *pos;
-	const char *eol;
-
-	if(p >= end)
-		return 0;
-	eol = memchr(p, '\n', (size_t)(end - p));
-	line->s = p;
-	if(eol == NULL) {
-		line->len = (size_t)(end - p);
-		*pos = end;
-	} else {
-		line->len = (size_t)(eol - p);
-		*pos = eol + 1;
-	}
-	if(line->len > 0 && line->s[line->len - 1] == '\r')
-		line->len--;
-	return 1;
 }
 
 /* a (NULL, n > 0) range is unusable; (NULL, 0) is empty */
@@ -370,7 +309,7 @@ int sf_imdn_build(const sf_report_t *r, char *out, size_t outsize)
 	PUTS(&w, "From: <");
 	put(&w, r->report_from.s, r->report_from.len);
 	PUTS(&w, ">\r\nTo: ");
-	name = buf_trim(r->sender_name.s, r->sender_name.len);
+	name = sf_buf_trim(r->sender_name.s, r->sender_name.len);
 	if(name.len >= 2 && name.s[0] == '"' && name.s[name.len - 1] == '"') {
 		/* sent as a quoted-string: unquote, then quote again */
 		if(name.len > 2) {
@@ -493,8 +432,8 @@ static int split_hdr(sf_buf_t line, sf_buf_t *name, sf_buf_t *value)
 
 	if(colon == NULL)
 		return 0;
-	*name = buf_trim(line.s, (size_t)(colon - line.s));
-	*value = buf_trim(colon + 1, line.len - (size_t)(colon + 1 - line.s));
+	*name = sf_buf_trim(line.s, (size_t)(colon - line.s));
+	*value = sf_buf_trim(colon + 1, line.len - (size_t)(colon + 1 - line.s));
 	return 1;
 }
 
@@ -516,7 +455,7 @@ int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id)
 	end = body.s + body.len;
 
 	p = body.s;
-	while(next_line(&p, end, &line)) {
+	while(sf_next_line(&p, end, &line)) {
 		const char *lt;
 		sf_buf_t urn;
 
@@ -524,22 +463,23 @@ int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id)
 			ended = 1;
 			break;
 		}
-		if(!split_hdr(line, &name, &value) || !buf_ieq(name.s, name.len, "ns"))
+		if(!split_hdr(line, &name, &value)
+				|| !sf_buf_ieq(name.s, name.len, "ns"))
 			continue;
 		lt = memchr(value.s, '<', value.len);
 		if(lt == NULL || value.s[value.len - 1] != '>')
 			continue;
-		pfx = buf_trim(value.s, (size_t)(lt - value.s));
+		pfx = sf_buf_trim(value.s, (size_t)(lt - value.s));
 		urn.s = lt + 1;
 		urn.len = value.len - (size_t)(lt - value.s) - 2;
-		if(buf_ieq(urn.s, urn.len, _sf_imdn_urn) && nprefix < CPIM_MAX_NS)
+		if(sf_buf_ieq(urn.s, urn.len, _sf_imdn_urn) && nprefix < CPIM_MAX_NS)
 			prefix[nprefix++] = pfx;
 	}
 	if(!ended || nprefix == 0)
 		return 0;
 
 	p = body.s;
-	while(next_line(&p, end, &line) && line.len > 0) {
+	while(sf_next_line(&p, end, &line) && line.len > 0) {
 		if(!split_hdr(line, &name, &value))
 			continue;
 		/* <prefix>.Message-ID; no dot: the default namespace */
@@ -554,7 +494,7 @@ int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id)
 				break;
 			}
 		}
-		if(!buf_ieq(local.s, local.len, "message-id") || value.len == 0)
+		if(!sf_buf_ieq(local.s, local.len, "message-id") || value.len == 0)
 			continue;
 		for(i = 0; i < (size_t)nprefix; i++) {
 			if(prefix[i].len == pfx.len
@@ -579,9 +519,9 @@ int sf_is_text_type(sf_buf_t content_type)
 	if(content_type.s == NULL)
 		return 0;
 	semi = memchr(content_type.s, ';', content_type.len);
-	mt = buf_trim(content_type.s,
+	mt = sf_buf_trim(content_type.s,
 			semi ? (size_t)(semi - content_type.s) : content_type.len);
-	if(mt.len > 5 && buf_ieq(mt.s, 5, "text/"))
+	if(mt.len > 5 && sf_buf_ieq(mt.s, 5, "text/"))
 		return 1;
-	return buf_ieq(mt.s, mt.len, "message/cpim");
+	return sf_buf_ieq(mt.s, mt.len, "message/cpim");
 }

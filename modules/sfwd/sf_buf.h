@@ -1,0 +1,44 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: pure helpers on byte ranges shared by the pure parsers
+ *
+ * libc only; every function accepts (NULL, 0).
+ */
+
+#ifndef _SF_BUF_H_
+#define _SF_BUF_H_
+
+#include <stddef.h>
+
+#include "sf_classify.h"
+
+/*! \brief ASCII lower case */
+char sf_lower(char c);
+
+/*! \brief SP, HTAB, CR or LF */
+int sf_is_lws(unsigned char c);
+
+/*! \brief case-insensitive equality of a range and a lower-case literal */
+int sf_buf_ieq(const char *s, size_t len, const char *lit);
+
+/*! \brief does the range start with the lower-case literal (any case)? */
+int sf_buf_iprefix(const char *s, size_t len, const char *lit);
+
+/*! \brief the range without leading and trailing SP, HTAB, CR, LF */
+sf_buf_t sf_buf_trim(const char *s, size_t len);
+
+/*!
+ * \brief the next line of [*pos, end), without its CRLF or LF
+ * \return 1 and advances *pos, or 0 at the end
+ */
+int sf_next_line(const char **pos, const char *end, sf_buf_t *line);
+
+#endif
