@@ -23,17 +23,8 @@
 #include <string.h>
 
 #include "sf_classify.h"
+#include "unit_util.h"
 
-/* a byte range given by a string literal; may contain NUL bytes */
-#define B(lit)                 \
-	{                          \
-		(lit), sizeof(lit) - 1 \
-	}
-/* an absent / zero-length range */
-#define NB      \
-	{           \
-		NULL, 0 \
-	}
 
 #define MSG SF_METHOD_MESSAGE
 #define INV SF_METHOD_INVITE
@@ -58,11 +49,6 @@
 #define MAX_RD 20
 #define MAX_CD 4
 
-struct tbuf
-{
-	const char *s;
-	size_t len;
-};
 
 struct cls_case
 {
@@ -1125,32 +1111,6 @@ static const struct cls_case cases[] = {
 #define N_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
 /* ---- helpers ----------------------------------------------------------- */
-
-/* exact-length heap copy; NULL for an empty range */
-static sf_buf_t dup_buf(const struct tbuf *b)
-{
-	sf_buf_t r;
-	char *p;
-
-	r.s = NULL;
-	r.len = 0;
-	if(b->len == 0)
-		return r;
-	p = malloc(b->len);
-	if(p == NULL)
-		abort();
-	memcpy(p, b->s, b->len);
-	r.s = p;
-	r.len = b->len;
-	return r;
-}
-
-static void free_buf(sf_buf_t *b)
-{
-	free((void *)b->s);
-	b->s = NULL;
-	b->len = 0;
-}
 
 /* ---- tests ------------------------------------------------------------- */
 

@@ -25,39 +25,10 @@
 #include <string.h>
 
 #include "sf_policy.h"
+#include "unit_util.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
-struct tbuf
-{
-	const char *s;
-	size_t len;
-};
-
-static sf_buf_t dup_buf(const struct tbuf *b)
-{
-	sf_buf_t r;
-	char *p;
-
-	r.s = NULL;
-	r.len = 0;
-	if(b->len == 0)
-		return r;
-	p = malloc(b->len);
-	if(p == NULL)
-		abort();
-	memcpy(p, b->s, b->len);
-	r.s = p;
-	r.len = b->len;
-	return r;
-}
-
-static void free_buf(sf_buf_t *b)
-{
-	free((void *)b->s);
-	b->s = NULL;
-	b->len = 0;
-}
 
 static char *xmalloc(size_t n)
 {

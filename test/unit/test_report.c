@@ -25,49 +25,9 @@
 #include <time.h>
 
 #include "sf_report.h"
+#include "unit_util.h"
 
-/* a byte range given by a string literal; may contain NUL bytes */
-#define B(lit)                 \
-	{                          \
-		(lit), sizeof(lit) - 1 \
-	}
-/* an absent / zero-length range */
-#define NB      \
-	{           \
-		NULL, 0 \
-	}
 
-struct tbuf
-{
-	const char *s;
-	size_t len;
-};
-
-/* exact-length heap copy; {NULL, 0} for an empty range */
-static sf_buf_t dup_buf(const struct tbuf *b)
-{
-	sf_buf_t r;
-	char *p;
-
-	r.s = NULL;
-	r.len = 0;
-	if(b->len == 0)
-		return r;
-	p = malloc(b->len);
-	if(p == NULL)
-		abort();
-	memcpy(p, b->s, b->len);
-	r.s = p;
-	r.len = b->len;
-	return r;
-}
-
-static void free_buf(sf_buf_t *b)
-{
-	free((void *)b->s);
-	b->s = NULL;
-	b->len = 0;
-}
 
 /* a heap output block of exactly n bytes (NULL for 0), filled with junk */
 static char *out_buf(size_t n)

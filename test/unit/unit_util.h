@@ -1,0 +1,69 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd unit tests :: shared helpers
+ *
+ * Inputs are copied into heap blocks of exactly their length (NULL for an
+ * empty range) so that AddressSanitizer catches a read past the end of a
+ * range that is not NUL-terminated.
+ */
+
+#ifndef _SF_UNIT_UTIL_H_
+#define _SF_UNIT_UTIL_H_
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sf_classify.h"
+
+/* a byte range given by a string literal; may contain NUL bytes */
+#define B(lit)                 \
+	{                          \
+		(lit), sizeof(lit) - 1 \
+	}
+/* an absent / zero-length range */
+#define NB      \
+	{           \
+		NULL, 0 \
+	}
+
+struct tbuf
+{
+	const char *s;
+	size_t len;
+};
+
+/* exact-length heap copy; {NULL, 0} for an empty range */
+static inline sf_buf_t dup_buf(const struct tbuf *b)
+{
+	sf_buf_t r;
+	char *p;
+
+	r.s = NULL;
+	r.len = 0;
+	if(b->len == 0)
+		return r;
+	p = malloc(b->len);
+	if(p == NULL)
+		abort();
+	memcpy(p, b->s, b->len);
+	r.s = p;
+	r.len = b->len;
+	return r;
+}
+
+static inline void free_buf(sf_buf_t *b)
+{
+	free((void *)b->s);
+	b->s = NULL;
+	b->len = 0;
+}
+
+#endif
