@@ -166,7 +166,13 @@ local function route_auth()
 	if KSR.is_myself_srcip() and KSR.pv.get("$sp") == KSR.pv.get("$Rp") then
 		return
 	end
-	if KSR.is_REGISTER() or KSR.is_myself_furi() then
+	if not KSR.is_REGISTER() and not KSR.is_myself_ruri() then
+		KSR.sl.sl_send_reply(403, "Forbidden (Not Relaying)")
+		KSR.x.exit()
+	end
+	-- REGISTER, and requests from users of our own domain; requests from
+	-- other domains to our users come in unauthenticated
+	if KSR.is_REGISTER() or KSR.pv.get("$fd") == KSR.pv.get("$rd") then
 		local realm = KSR.pv.gete("$fd")
 		if failed(KSR.auth_db.auth_check(realm, "subscriber", 1)) then
 			KSR.auth.auth_challenge(realm, 1)
@@ -175,11 +181,6 @@ local function route_auth()
 		if not KSR.is_REGISTER() then
 			KSR.auth.consume_credentials()
 		end
-	end
-	if not KSR.is_REGISTER() and not KSR.is_myself_ruri()
-			and not KSR.is_myself_furi() then
-		KSR.sl.sl_send_reply(403, "Forbidden (Not Relaying)")
-		KSR.x.exit()
 	end
 end
 
