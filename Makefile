@@ -5,7 +5,7 @@ TOP := $(CURDIR)
 MOD := modules/sfwd
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
-	test-e2e fuzz format format-check clean distclean help
+	test-e2e fuzz bench bench-quick format format-check clean distclean help
 
 all: module
 
@@ -15,6 +15,7 @@ help:
 	@echo "make start|stop|status   the same, detached"
 	@echo "make test       unit (check, ASan+UBSan) and end-to-end (SIPp) tests"
 	@echo "make fuzz       the MSRP parser under libFuzzer (FUZZ_SECONDS=600)"
+	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 
 deps:
@@ -53,6 +54,13 @@ test-unit: deps
 
 test-e2e: module
 	@test/e2e/run.sh
+
+# sfwd against msilo, side by side (var/bench/bench.txt, bench.json)
+bench: module
+	@scripts/bench.sh
+
+bench-quick: module
+	@scripts/bench.sh quick
 
 # the MSRP parser under libFuzzer (FUZZ_SECONDS, default 600)
 fuzz: deps
