@@ -65,9 +65,10 @@ typedef struct sf_flight
 	int row; /* in sess->batch */
 	long long id;
 	int attempts;
-	int pending; /* contacts that have not answered */
-	int retry;	 /* some contact answered with a temporary failure */
-	int code;	 /* the last non-2xx code */
+	int pending;	   /* contacts that have not answered */
+	int retry;		   /* some contact answered with a temporary failure */
+	int code;		   /* the last non-2xx code */
+	long long sent_at; /* ms: a lost result must not stall the session */
 } sf_flight_t;
 
 /* one AoR being flushed */
@@ -366,6 +367,7 @@ static void sf_send_row(sf_sess_t *s)
 	f->attempts = (int)sf_db_int(res, row, SF_CC_ATTEMPTS);
 	f->sess = s;
 	f->token = SF_TOKEN(_sf_q, ++_sf_seq);
+	f->sent_at = sf_db_now_ms();
 	f->code = 500;
 	f->next = _sf_flights;
 	_sf_flights = f;
@@ -593,6 +595,26 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 		f->sess->changed = 1;
 	}
 	sf_flight_free(f);
+}
+
+/* a flight whose results never came (the result ring was full, or a tm
+ * callback did not run) counts as a local timeout once the lease is half
+ * over: the row is retried, the session goes on */
+static void sf_flights_expire(long long now)
+{
+	sf_flight_t *f, *next;
+	long long limit = _sf_cfg.lease_time * 1000LL / 2;
+
+	for(f = _sf_flights; f != NULL; f = next) {
+		next = f->next;
+		if(now - f->sent_at > limit) {
+			LM_WARN("no outcome for message %lld after %lld ms, taken as a "
+					"timeout\n",
+					f->id, now - f->sent_at);
+			f->pending = 1;
+			sf_outcome(f, 408, 1);
+		}
+	}
 }
 
 static void sf_results(void)
@@ -854,6 +876,7 @@ static void sf_flusher_main(int q)
 			sf_queue_free_aor(it);
 		}
 		now = sf_db_now_ms();
+		sf_flights_expire(now);
 		for(s = _sf_sessions; s != NULL; s = sn) {
 			sn = s->next;
 			sf_sess_step(s, now);

@@ -28,7 +28,6 @@
 #include "unit_util.h"
 
 
-
 /* a heap output block of exactly n bytes (NULL for 0), filled with junk */
 static char *out_buf(size_t n)
 {
