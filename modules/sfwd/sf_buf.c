@@ -11,6 +11,7 @@
  * \brief sfwd :: pure helpers on byte ranges (see sf_buf.h)
  */
 
+#include <limits.h>
 #include <string.h>
 
 #include "sf_buf.h"
@@ -79,4 +80,46 @@ int sf_next_line(const char **pos, const char *end, sf_buf_t *line)
 	if(line->len > 0 && line->s[line->len - 1] == '\r')
 		line->len--;
 	return 1;
+}
+
+void sf_wr_init(sf_wr_t *w, char *out, size_t size)
+{
+	w->out = out;
+	w->size = out == NULL ? 0 : size;
+	w->len = 0;
+}
+
+void sf_put(sf_wr_t *w, const char *s, size_t n)
+{
+	if(n > 0 && w->len < w->size && n < w->size - w->len)
+		memcpy(w->out + w->len, s, n);
+	w->len += n;
+}
+
+void sf_putch(sf_wr_t *w, char c)
+{
+	sf_put(w, &c, 1);
+}
+
+void sf_put_uint(sf_wr_t *w, unsigned long v)
+{
+	char buf[24];
+	size_t n = sizeof(buf);
+
+	do {
+		buf[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v > 0);
+	sf_put(w, buf + n, sizeof(buf) - n);
+}
+
+int sf_wr_end(sf_wr_t *w)
+{
+	if(w->len >= w->size || w->len > INT_MAX) {
+		if(w->size > 0)
+			w->out[0] = '\0';
+		return -1;
+	}
+	w->out[w->len] = '\0';
+	return (int)w->len;
 }

@@ -41,4 +41,25 @@ sf_buf_t sf_buf_trim(const char *s, size_t len);
  */
 int sf_next_line(const char **pos, const char *end, sf_buf_t *line);
 
+/*!
+ * \brief an output writer: appends while the text and a NUL fit; len
+ *   counts everything asked for, so len >= size at the end means "does not
+ *   fit" (out NULL or size 0: count only)
+ */
+typedef struct sf_wr
+{
+	char *out;
+	size_t size;
+	size_t len;
+} sf_wr_t;
+
+void sf_wr_init(sf_wr_t *w, char *out, size_t size);
+void sf_put(sf_wr_t *w, const char *s, size_t n);
+void sf_putch(sf_wr_t *w, char c);
+void sf_put_uint(sf_wr_t *w, unsigned long v);
+#define SF_PUTS(w, lit) sf_put((w), (lit), sizeof(lit) - 1)
+
+/*! \brief NUL-terminate; the length, or -1 (out emptied when possible) */
+int sf_wr_end(sf_wr_t *w);
+
 #endif

@@ -63,6 +63,7 @@
 
 #include <jansson.h>
 
+#include "sf_buf.h"
 #include "sf_policy.h"
 
 #define SF_POLICY_TOKEN_MAX 63
@@ -163,17 +164,12 @@ static int sf_is_hex(unsigned char c)
 		   || (c >= '0' && c <= '9');
 }
 
-static unsigned char sf_lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
 static int sf_ieq(const char *a, const char *b, size_t n)
 {
 	size_t i;
 
 	for(i = 0; i < n; i++)
-		if(sf_lower((unsigned char)a[i]) != sf_lower((unsigned char)b[i]))
+		if(sf_lower(a[i]) != sf_lower(b[i]))
 			return 0;
 	return 1;
 }
@@ -544,45 +540,7 @@ int sf_policy_parse(const char *json, size_t len, sf_policy_t *out, char *err,
 	return 0;
 }
 
-/* ---- output writer ----------------------------------------------------- */
-
-/* appends while the text and a NUL fit; len counts everything asked for,
- * so len >= size at the end means "does not fit" */
-typedef struct sf_wr
-{
-	char *out;
-	size_t size;
-	size_t len;
-} sf_wr_t;
-
-static void sf_wr_init(sf_wr_t *w, char *out, size_t size)
-{
-	w->out = out;
-	w->size = out == NULL ? 0 : size;
-	w->len = 0;
-}
-
-static void sf_put(sf_wr_t *w, const char *s, size_t n)
-{
-	if(n > 0 && w->len < w->size && n < w->size - w->len)
-		memcpy(w->out + w->len, s, n);
-	w->len += n;
-}
-
-#define SF_PUTS(w, lit) sf_put((w), (lit), sizeof(lit) - 1)
-
-static void sf_put_int(sf_wr_t *w, int v)
-{
-	char buf[16];
-	size_t n = sizeof(buf);
-	unsigned int u = (unsigned int)v;
-
-	do {
-		buf[--n] = (char)('0' + u % 10);
-		u /= 10;
-	} while(u > 0);
-	sf_put(w, buf + n, sizeof(buf) - n);
-}
+/* ---- output (sf_buf.h writer) ------------------------------------------ */
 
 /* a JSON string: '"', '\\' and control bytes escaped, others copied */
 static void sf_put_jstr(sf_wr_t *w, const char *s, size_t max)
@@ -613,18 +571,6 @@ static void sf_put_jstr(sf_wr_t *w, const char *s, size_t max)
 			sf_put(w, s + i, 1);
 	}
 	SF_PUTS(w, "\"");
-}
-
-/* NUL-terminate; the length, or -1 (out emptied when possible) */
-static int sf_wr_end(sf_wr_t *w)
-{
-	if(w->len >= w->size || w->len > INT_MAX) {
-		if(w->size > 0)
-			w->out[0] = '\0';
-		return -1;
-	}
-	w->out[w->len] = '\0';
-	return (int)w->len;
 }
 
 /* ---- dump, accept header ----------------------------------------------- */
@@ -663,14 +609,14 @@ int sf_policy_dump(const sf_policy_t *p, char *out, size_t outsize)
 		if(!first)
 			SF_PUTS(&w, ",");
 		SF_PUTS(&w, "\"max_messages\":");
-		sf_put_int(&w, p->max_messages);
+		sf_put_uint(&w, (unsigned long)p->max_messages);
 		first = 0;
 	}
 	if(p->lifetime >= 0) {
 		if(!first)
 			SF_PUTS(&w, ",");
 		SF_PUTS(&w, "\"lifetime\":");
-		sf_put_int(&w, p->lifetime);
+		sf_put_uint(&w, (unsigned long)p->lifetime);
 		first = 0;
 	}
 	if(p->forward[0] != '\0') {

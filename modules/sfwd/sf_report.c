@@ -23,62 +23,6 @@
 
 static const char _sf_imdn_urn[] = "urn:ietf:params:imdn";
 
-/* ---- output writer ----------------------------------------------------- */
-
-/* appends while the text and a NUL fit; len counts everything asked for,
- * so len >= size at the end means "does not fit" (size 0: count only) */
-typedef struct wr
-{
-	char *out;
-	size_t size;
-	size_t len;
-} wr_t;
-
-static void wr_init(wr_t *w, char *out, size_t size)
-{
-	w->out = out;
-	w->size = out == NULL ? 0 : size;
-	w->len = 0;
-}
-
-static void put(wr_t *w, const char *s, size_t n)
-{
-	if(n > 0 && w->len < w->size && n < w->size - w->len)
-		memcpy(w->out + w->len, s, n);
-	w->len += n;
-}
-
-static void putch(wr_t *w, char c)
-{
-	put(w, &c, 1);
-}
-
-#define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)
-
-static void put_uint(wr_t *w, unsigned long v)
-{
-	char buf[24];
-	size_t n = sizeof(buf);
-
-	do {
-		buf[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while(v > 0);
-	put(w, buf + n, sizeof(buf) - n);
-}
-
-/* NUL-terminate; the length, or -1 (out emptied when possible) */
-static int wr_end(wr_t *w)
-{
-	if(w->len >= w->size || w->len > INT_MAX) {
-		if(w->size > 0)
-			w->out[0] = '\0';
-		return -1;
-	}
-	w->out[w->len] = '\0';
-	return (int)w->len;
-}
-
 /* ---- small helpers ----------------------------------------------------- */
 
 static int is_ctl(unsigned char c)
@@ -110,7 +54,7 @@ static int hdr_value_ok(sf_buf_t b, int no_angle)
 
 /* ---- escaping and quoting ---------------------------------------------- */
 
-static void put_xml(wr_t *w, const char *s, size_t len)
+static void put_xml(sf_wr_t *w, const char *s, size_t len)
 {
 	size_t i;
 
@@ -118,49 +62,49 @@ static void put_xml(wr_t *w, const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		switch(c) {
 			case '&':
-				PUTS(w, "&amp;");
+				SF_PUTS(w, "&amp;");
 				break;
 			case '<':
-				PUTS(w, "&lt;");
+				SF_PUTS(w, "&lt;");
 				break;
 			case '>':
-				PUTS(w, "&gt;");
+				SF_PUTS(w, "&gt;");
 				break;
 			case '"':
-				PUTS(w, "&quot;");
+				SF_PUTS(w, "&quot;");
 				break;
 			case '\'':
-				PUTS(w, "&apos;");
+				SF_PUTS(w, "&apos;");
 				break;
 			default:
 				/* C0 controls but TAB, LF, CR are not XML 1.0 Chars */
 				if(c < 0x20 && c != '\t' && c != '\n' && c != '\r')
 					break;
-				putch(w, (char)c);
+				sf_putch(w, (char)c);
 		}
 	}
 }
 
 int sf_xml_escape(sf_buf_t in, char *out, size_t outsize)
 {
-	wr_t w;
+	sf_wr_t w;
 
-	wr_init(&w, out, outsize);
+	sf_wr_init(&w, out, outsize);
 	if(!buf_ok(in)) {
 		w.len = w.size; /* fail */
-		return wr_end(&w);
+		return sf_wr_end(&w);
 	}
 	put_xml(&w, in.s, in.len);
-	return wr_end(&w);
+	return sf_wr_end(&w);
 }
 
 /* '"' text '"'; with unescape, the text is a quoted-string's inside and
  * its quoted-pairs are resolved first */
-static void put_quoted(wr_t *w, const char *s, size_t len, int unescape)
+static void put_quoted(sf_wr_t *w, const char *s, size_t len, int unescape)
 {
 	size_t i;
 
-	putch(w, '"');
+	sf_putch(w, '"');
 	for(i = 0; i < len; i++) {
 		char c = s[i];
 		if(unescape && c == '\\' && i + 1 < len)
@@ -168,23 +112,23 @@ static void put_quoted(wr_t *w, const char *s, size_t len, int unescape)
 		if(c == '\r' || c == '\n' || c == '\0')
 			continue;
 		if(c == '"' || c == '\\')
-			putch(w, '\\');
-		putch(w, c);
+			sf_putch(w, '\\');
+		sf_putch(w, c);
 	}
-	putch(w, '"');
+	sf_putch(w, '"');
 }
 
 int sf_quote(sf_buf_t in, char *out, size_t outsize)
 {
-	wr_t w;
+	sf_wr_t w;
 
-	wr_init(&w, out, outsize);
+	sf_wr_init(&w, out, outsize);
 	if(!buf_ok(in)) {
 		w.len = w.size; /* fail */
-		return wr_end(&w);
+		return sf_wr_end(&w);
 	}
 	put_quoted(&w, in.s, in.len, 0);
-	return wr_end(&w);
+	return sf_wr_end(&w);
 }
 
 /* ---- dates ------------------------------------------------------------- */
@@ -256,27 +200,27 @@ static const char *status_elem(int status)
 
 /* the RFC 5438 section 7 document, every line ending in CRLF */
 static void put_imdn_xml(
-		wr_t *w, const sf_report_t *r, const char *date, const char *st)
+		sf_wr_t *w, const sf_report_t *r, const char *date, const char *st)
 {
-	PUTS(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-			"<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">\r\n"
-			"  <message-id>");
+	SF_PUTS(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+			   "<imdn xmlns=\"urn:ietf:params:xml:ns:imdn\">\r\n"
+			   "  <message-id>");
 	put_xml(w, r->message_id.s, r->message_id.len);
-	PUTS(w, "</message-id>\r\n  <datetime>");
-	put(w, date, 20);
-	PUTS(w, "</datetime>\r\n  <recipient-uri>");
+	SF_PUTS(w, "</message-id>\r\n  <datetime>");
+	sf_put(w, date, 20);
+	SF_PUTS(w, "</datetime>\r\n  <recipient-uri>");
 	put_xml(w, r->recipient_uri.s, r->recipient_uri.len);
-	PUTS(w, "</recipient-uri>\r\n  <original-recipient-uri>");
+	SF_PUTS(w, "</recipient-uri>\r\n  <original-recipient-uri>");
 	put_xml(w, r->recipient_uri.s, r->recipient_uri.len);
-	PUTS(w, "</original-recipient-uri>\r\n"
-			"  <delivery-notification>\r\n"
-			"    <status>\r\n"
-			"      ");
-	put(w, st, strlen(st));
-	PUTS(w, "\r\n"
-			"    </status>\r\n"
-			"  </delivery-notification>\r\n"
-			"</imdn>\r\n");
+	SF_PUTS(w, "</original-recipient-uri>\r\n"
+			   "  <delivery-notification>\r\n"
+			   "    <status>\r\n"
+			   "      ");
+	sf_put(w, st, strlen(st));
+	SF_PUTS(w, "\r\n"
+			   "    </status>\r\n"
+			   "  </delivery-notification>\r\n"
+			   "</imdn>\r\n");
 }
 
 int sf_imdn_build(const sf_report_t *r, char *out, size_t outsize)
@@ -285,58 +229,58 @@ int sf_imdn_build(const sf_report_t *r, char *out, size_t outsize)
 	const char *st;
 	sf_buf_t name;
 	size_t xml_len;
-	wr_t w;
+	sf_wr_t w;
 
-	wr_init(&w, out, outsize);
+	sf_wr_init(&w, out, outsize);
 	w.len = w.size; /* fail unless everything below is usable */
 	if(r == NULL || (st = status_elem(r->status)) == NULL)
-		return wr_end(&w);
+		return sf_wr_end(&w);
 	if(!hdr_value_ok(r->report_from, 1) || !hdr_value_ok(r->sender_uri, 1)
 			|| !hdr_value_ok(r->report_id, 0) || r->message_id.len == 0
 			|| r->message_id.s == NULL || r->recipient_uri.len == 0
 			|| r->recipient_uri.s == NULL || !buf_ok(r->sender_name))
-		return wr_end(&w);
+		return sf_wr_end(&w);
 	if(sf_iso_date(r->original_time, odate, sizeof(odate)) < 0
 			|| sf_iso_date(r->report_time, rdate, sizeof(rdate)) < 0)
-		return wr_end(&w);
+		return sf_wr_end(&w);
 
 	/* the XML's length first, for Content-Length */
-	wr_init(&w, NULL, 0);
+	sf_wr_init(&w, NULL, 0);
 	put_imdn_xml(&w, r, odate, st);
 	xml_len = w.len;
 
-	wr_init(&w, out, outsize);
-	PUTS(&w, "From: <");
-	put(&w, r->report_from.s, r->report_from.len);
-	PUTS(&w, ">\r\nTo: ");
+	sf_wr_init(&w, out, outsize);
+	SF_PUTS(&w, "From: <");
+	sf_put(&w, r->report_from.s, r->report_from.len);
+	SF_PUTS(&w, ">\r\nTo: ");
 	name = sf_buf_trim(r->sender_name.s, r->sender_name.len);
 	if(name.len >= 2 && name.s[0] == '"' && name.s[name.len - 1] == '"') {
 		/* sent as a quoted-string: unquote, then quote again */
 		if(name.len > 2) {
 			put_quoted(&w, name.s + 1, name.len - 2, 1);
-			putch(&w, ' ');
+			sf_putch(&w, ' ');
 		}
 	} else if(name.len > 0) {
 		put_quoted(&w, name.s, name.len, 0);
-		putch(&w, ' ');
+		sf_putch(&w, ' ');
 	}
-	putch(&w, '<');
-	put(&w, r->sender_uri.s, r->sender_uri.len);
-	PUTS(&w, ">\r\n"
-			 "NS: imdn <urn:ietf:params:imdn>\r\n"
-			 "imdn.Message-ID: ");
-	put(&w, r->report_id.s, r->report_id.len);
-	PUTS(&w, "\r\nDateTime: ");
-	put(&w, rdate, 20);
-	PUTS(&w, "\r\n"
-			 "\r\n"
-			 "Content-Type: message/imdn+xml\r\n"
-			 "Content-Disposition: notification\r\n"
-			 "Content-Length: ");
-	put_uint(&w, (unsigned long)xml_len);
-	PUTS(&w, "\r\n\r\n");
+	sf_putch(&w, '<');
+	sf_put(&w, r->sender_uri.s, r->sender_uri.len);
+	SF_PUTS(&w, ">\r\n"
+				"NS: imdn <urn:ietf:params:imdn>\r\n"
+				"imdn.Message-ID: ");
+	sf_put(&w, r->report_id.s, r->report_id.len);
+	SF_PUTS(&w, "\r\nDateTime: ");
+	sf_put(&w, rdate, 20);
+	SF_PUTS(&w, "\r\n"
+				"\r\n"
+				"Content-Type: message/imdn+xml\r\n"
+				"Content-Disposition: notification\r\n"
+				"Content-Length: ");
+	sf_put_uint(&w, (unsigned long)xml_len);
+	SF_PUTS(&w, "\r\n\r\n");
 	put_imdn_xml(&w, r, odate, st);
-	return wr_end(&w);
+	return sf_wr_end(&w);
 }
 
 /* ---- plain text report ------------------------------------------------- */
@@ -345,37 +289,37 @@ int sf_report_text(const sf_report_t *r, char *out, size_t outsize)
 {
 	char date[20];
 	size_t i;
-	wr_t w;
+	sf_wr_t w;
 
-	wr_init(&w, out, outsize);
+	sf_wr_init(&w, out, outsize);
 	w.len = w.size; /* fail unless the report is usable */
 	if(r == NULL || status_elem(r->status) == NULL || r->recipient_uri.s == NULL
 			|| r->recipient_uri.len == 0
 			|| fmt_date(r->original_time, ' ', date) < 0)
-		return wr_end(&w);
+		return sf_wr_end(&w);
 
-	wr_init(&w, out, outsize);
-	PUTS(&w, "Your message to ");
+	sf_wr_init(&w, out, outsize);
+	SF_PUTS(&w, "Your message to ");
 	/* one line: control bytes of the URI are dropped */
 	for(i = 0; i < r->recipient_uri.len; i++) {
 		if(!is_ctl((unsigned char)r->recipient_uri.s[i]))
-			putch(&w, r->recipient_uri.s[i]);
+			sf_putch(&w, r->recipient_uri.s[i]);
 	}
-	PUTS(&w, " of ");
-	put(&w, date, 19);
-	PUTS(&w, " UTC ");
+	SF_PUTS(&w, " of ");
+	sf_put(&w, date, 19);
+	SF_PUTS(&w, " UTC ");
 	switch(r->status) {
 		case SF_IMDN_DELIVERED:
-			PUTS(&w, "was delivered.");
+			SF_PUTS(&w, "was delivered.");
 			break;
 		case SF_IMDN_FORBIDDEN:
-			PUTS(&w, "was refused.");
+			SF_PUTS(&w, "was refused.");
 			break;
 		default:
-			PUTS(&w, "could not be delivered.");
+			SF_PUTS(&w, "could not be delivered.");
 			break;
 	}
-	return wr_end(&w);
+	return sf_wr_end(&w);
 }
 
 /* ---- message summary --------------------------------------------------- */
@@ -384,43 +328,43 @@ int sf_mwi_build(sf_buf_t account, int new_text, int old_text, int new_mm,
 		int old_mm, char *out, size_t outsize)
 {
 	size_t i;
-	wr_t w;
+	sf_wr_t w;
 
-	wr_init(&w, out, outsize);
+	sf_wr_init(&w, out, outsize);
 	if(new_text < 0 || old_text < 0 || new_mm < 0 || old_mm < 0
 			|| !buf_ok(account)) {
 		w.len = w.size; /* fail */
-		return wr_end(&w);
+		return sf_wr_end(&w);
 	}
 	for(i = 0; i < account.len; i++) {
 		if(is_ctl((unsigned char)account.s[i])) {
 			w.len = w.size; /* would break the line */
-			return wr_end(&w);
+			return sf_wr_end(&w);
 		}
 	}
-	PUTS(&w, "Messages-Waiting: ");
+	SF_PUTS(&w, "Messages-Waiting: ");
 	if(new_text > 0 || new_mm > 0)
-		PUTS(&w, "yes\r\n");
+		SF_PUTS(&w, "yes\r\n");
 	else
-		PUTS(&w, "no\r\n");
+		SF_PUTS(&w, "no\r\n");
 	if(account.len > 0) {
-		PUTS(&w, "Message-Account: ");
-		put(&w, account.s, account.len);
-		PUTS(&w, "\r\n");
+		SF_PUTS(&w, "Message-Account: ");
+		sf_put(&w, account.s, account.len);
+		SF_PUTS(&w, "\r\n");
 	}
-	PUTS(&w, "Text-Message: ");
-	put_uint(&w, (unsigned long)new_text);
-	putch(&w, '/');
-	put_uint(&w, (unsigned long)old_text);
-	PUTS(&w, "\r\n");
+	SF_PUTS(&w, "Text-Message: ");
+	sf_put_uint(&w, (unsigned long)new_text);
+	sf_putch(&w, '/');
+	sf_put_uint(&w, (unsigned long)old_text);
+	SF_PUTS(&w, "\r\n");
 	if(new_mm != 0 || old_mm != 0) {
-		PUTS(&w, "Multimedia-Message: ");
-		put_uint(&w, (unsigned long)new_mm);
-		putch(&w, '/');
-		put_uint(&w, (unsigned long)old_mm);
-		PUTS(&w, "\r\n");
+		SF_PUTS(&w, "Multimedia-Message: ");
+		sf_put_uint(&w, (unsigned long)new_mm);
+		sf_putch(&w, '/');
+		sf_put_uint(&w, (unsigned long)old_mm);
+		SF_PUTS(&w, "\r\n");
 	}
-	return wr_end(&w);
+	return sf_wr_end(&w);
 }
 
 /* ---- CPIM -------------------------------------------------------------- */
