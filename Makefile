@@ -5,7 +5,8 @@ TOP := $(CURDIR)
 MOD := modules/sfwd
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
-	test-e2e fuzz bench bench-quick format format-check clean distclean help
+	test-e2e fuzz bench bench-quick format format-check clean distclean help \
+	image
 
 all: module
 
@@ -17,6 +18,7 @@ help:
 	@echo "make fuzz       the MSRP parser under libFuzzer (FUZZ_SECONDS=600)"
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make format | format-check   clang-format with Kamailio's style"
+	@echo "make image      container image from Debian packages only (podman)"
 
 deps:
 	@scripts/deps.sh
@@ -65,6 +67,11 @@ bench-quick: module
 # the MSRP parser under libFuzzer (FUZZ_SECONDS, default 600)
 fuzz: deps
 	@$(MAKE) -s -C test/fuzz fuzz
+
+# the container image from Debian packages only (podman, debootstrap; as
+# root)
+image:
+	@scripts/container-image.sh
 
 C_SOURCES = $(wildcard modules/sfwd/*.[ch] test/unit/*.[ch] test/fuzz/*.[ch])
 
