@@ -6,7 +6,7 @@ MOD := modules/sfwd
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
 	test-e2e fuzz bench bench-quick format format-check clean distclean help \
-	image
+	image test-container
 
 all: module
 
@@ -19,6 +19,7 @@ help:
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 	@echo "make image      container image from Debian packages only (podman)"
+	@echo "make test-container   that image built afresh and run against SIPp"
 
 deps:
 	@scripts/deps.sh
@@ -69,9 +70,12 @@ fuzz: deps
 	@$(MAKE) -s -C test/fuzz fuzz
 
 # the container image from Debian packages only (podman, debootstrap; as
-# root)
+# root), and its test: built afresh, SIPp against it, removed after
 image:
 	@scripts/container-image.sh
+
+test-container: deps
+	@test/container/run.sh
 
 C_SOURCES = $(wildcard modules/sfwd/*.[ch] test/unit/*.[ch] test/fuzz/*.[ch])
 
