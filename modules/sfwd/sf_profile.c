@@ -39,6 +39,13 @@ typedef struct sf_prof_cache
 {
 	gen_lock_t lock;
 	int count;
+	/* until then the table holds no profile at all: no lookups */
+	volatile time_t empty_until;
+	/* until then the table is known to hold some: no EXISTS check */
+	volatile time_t some_until;
+	/* bumped by every change made here: an EXISTS answer older than a
+	 * change is not kept */
+	volatile unsigned int gen;
 	sf_prof_entry_t *b[SF_PROF_BUCKETS];
 } sf_prof_cache_t;
 
@@ -83,6 +90,9 @@ void sf_profile_invalidate(const str *aor)
 	h = core_case_hash((str *)aor, NULL, 0);
 	lock_get(&_sf_pc->lock);
 	sf_prof_drop_unsafe(aor, h);
+	_sf_pc->empty_until = 0;
+	_sf_pc->some_until = 0;
+	_sf_pc->gen++;
 	lock_release(&_sf_pc->lock);
 }
 
@@ -153,10 +163,36 @@ int sf_profile_get(sf_db_t *db, const str *aor, sf_policy_t *out)
 	const char *p[1];
 	unsigned int h;
 	PGresult *res;
+	time_t now;
 	int r, len;
 
 	if(_sf_pc == NULL || aor->len <= 0 || aor->len >= (int)sizeof(key))
 		return 0;
+	/* most installations have few or no profiles: one EXISTS per
+	 * policy_cache_ttl instead of one lookup per new AoR */
+	now = time(NULL);
+	if(_sf_pc->empty_until > now)
+		return 0;
+	if(_sf_cfg.policy_cache_ttl > 0 && _sf_pc->some_until <= now) {
+		unsigned int gen = _sf_pc->gen;
+		int empty;
+
+		res = sf_store_run(db, SF_ST_POLICY_ANY, 0, NULL);
+		if(res == NULL)
+			return 0;
+		empty = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 'f';
+		PQclear(res);
+		lock_get(&_sf_pc->lock);
+		if(gen == _sf_pc->gen) {
+			if(empty)
+				_sf_pc->empty_until = now + _sf_cfg.policy_cache_ttl;
+			else
+				_sf_pc->some_until = now + _sf_cfg.policy_cache_ttl;
+		}
+		lock_release(&_sf_pc->lock);
+		if(empty)
+			return 0;
+	}
 	h = core_case_hash((str *)aor, NULL, 0);
 	r = sf_prof_lookup(aor, h, json, sizeof(json));
 	if(r < 0) {

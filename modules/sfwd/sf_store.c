@@ -126,6 +126,8 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" updated = now()", 2},
 	[SF_ST_POLICY_DELETE] = {"sf_policy_delete",
 		"DELETE FROM sfwd_policy WHERE aor = $1::text", 1},
+	[SF_ST_POLICY_ANY] = {"sf_policy_any",
+		"SELECT EXISTS (SELECT 1 FROM sfwd_policy)", 0},
 	[SF_ST_QUEUED] = {"sf_queued",
 		"SELECT count(*) FROM sfwd_message WHERE state = 'queued'", 0},
 	[SF_ST_PARK] = {"sf_park",
