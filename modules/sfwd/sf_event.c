@@ -110,16 +110,27 @@ static void sf_event_run(int ev, sip_msg_t *msg)
 	set_route_type(backup_rt);
 }
 
-void sf_event_stored(sip_msg_t *msg, long long id)
+void sf_event_stored(
+		sip_msg_t *msg, long long id, const str *aor, const str *from)
 {
 	str root = str_init("sfev");
+	sip_msg_t tmsg;
 
 	if(!sf_event_wanted(SF_EV_STORED))
 		return;
-	sf_event_xavp(
-			id, NULL, msg->from ? &get_from(msg)->uri : NULL, "stored", 0);
-	sf_event_run(SF_EV_STORED, msg);
+	if(msg == NULL) {
+		if(faked_msg_get_new(&tmsg) < 0) {
+			LM_ERR("cannot make a message for event_route[sfwd:stored]\n");
+			return;
+		}
+	}
+	sf_event_xavp(id, aor, from, "stored", 0);
+	sf_event_run(SF_EV_STORED, msg ? msg : &tmsg);
 	xavp_rm_by_name(&root, 1, NULL);
+	if(msg == NULL) {
+		free_sip_msg(&tmsg);
+		ksr_msg_env_reset();
+	}
 }
 
 void sf_event_outcome(int delivered, long long id, const str *aor,

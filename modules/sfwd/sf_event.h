@@ -27,8 +27,11 @@
 
 int sf_event_mod_init(void);
 
-/*! \brief event_route[sfwd:stored] on the stored request */
-void sf_event_stored(sip_msg_t *msg, long long id);
+/*! \brief event_route[sfwd:stored] on the stored request (NULL: on a
+ *   made-up one, where the request is gone); $xavp(sfev) has id, aor,
+ *   from and state */
+void sf_event_stored(
+		sip_msg_t *msg, long long id, const str *aor, const str *from);
 
 /*! \brief event_route[sfwd:delivered] (delivered 1) or [sfwd:failed] */
 void sf_event_outcome(int delivered, long long id, const str *aor,

@@ -26,6 +26,7 @@
 #include "sf_profile.h"
 #include "sf_queue.h"
 #include "sf_rpc.h"
+#include "sf_writer.h"
 #include "sf_store.h"
 #include "sfwd_mod.h"
 
@@ -39,6 +40,7 @@ stat_var *_sf_st_rej_type;
 stat_var *_sf_st_rej_other;
 stat_var *_sf_st_db_errors;
 stat_var *_sf_st_reports;
+stat_var *_sf_st_batches;
 
 static sf_db_t *_sf_rdb = NULL;
 static int sf_rpc_db(rpc_t *rpc, void *c);
@@ -63,6 +65,12 @@ static counter_val_t sf_stat_waiting(counter_handle_t h, void *p)
 	return n;
 }
 
+/* requests waiting for the store writer (sf_store_async()) */
+static unsigned long sf_stat_store_waiting(void)
+{
+	return (unsigned long)sf_writer_depth();
+}
+
 /* clang-format off */
 static stat_export_t sf_stats[] = {
 	{"stored", 0, &_sf_st_stored},
@@ -75,6 +83,8 @@ static stat_export_t sf_stats[] = {
 	{"rejected_other", 0, &_sf_st_rej_other},
 	{"db_errors", 0, &_sf_st_db_errors},
 	{"reports_sent", 0, &_sf_st_reports},
+	{"store_batches", 0, &_sf_st_batches},
+	{"store_waiting", STAT_IS_FUNC, (stat_var **)sf_stat_store_waiting},
 	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
 	{"flush_waiting", STAT_IS_FUNC, (stat_var **)sf_stat_waiting},
 	{0, 0, 0}
@@ -183,6 +193,8 @@ static void sf_rpc_stats(rpc_t *rpc, void *c)
 	rpc->struct_add(th, "dd", "delivered_since_start",
 			(int)get_stat_val(_sf_st_delivered), "flush_workers",
 			_sf_cfg.flush_workers);
+	rpc->struct_add(th, "dd", "store_waiting", sf_writer_depth(),
+			"store_batches", (int)get_stat_val(_sf_st_batches));
 	if(rpc->struct_add(th, "[", "flushers", &fh) < 0)
 		return;
 	for(i = 0; i < _sf_cfg.flush_workers; i++) {

@@ -34,6 +34,7 @@ extern stat_var *_sf_st_rej_type;
 extern stat_var *_sf_st_rej_other;
 extern stat_var *_sf_st_db_errors;
 extern stat_var *_sf_st_reports;
+extern stat_var *_sf_st_batches;
 
 /*! \brief mod_init: register statistics and RPC commands; `db` is the
  *   connection the RPC handlers of this process use */

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 
 #include "core/dprint.h"
+#include "core/mem/mem.h"
 
 #include "sf_store.h"
 
@@ -27,6 +28,12 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" $6::text, $7::text, $8::text, $9::int4, $10::float8, $11::int4,"
 		" $12::int2, $13::int2, $14::text, $15::bytea, $16::text, $17::int4,"
 		" $18::int4, $19::text, $20::float8)", 20},
+	[SF_ST_STORE_BATCH] = {"sf_store_batch",
+		"SELECT ord, id FROM sfwd_store_batch($1::text[], $2::text[],"
+		" $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
+		" $8::text[], $9::int4[], $10::float8[], $11::int4[], $12::int2[],"
+		" $13::int2[], $14::text[], $15::bytea[], $16::text[], $17::int4[],"
+		" $18::int4[], $19::text[], $20::float8)", 20},
 	[SF_ST_CLAIM] = {"sf_claim",
 		"UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
@@ -271,6 +278,180 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 	id = sf_db_int(res, 0, 0);
 	PQclear(res);
 	return id > 0 ? id : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* one-dimensional arrays in PostgreSQL's binary format (array_recv):
+ * ndim, has-nulls, element type, then the dimension (length, lower
+ * bound 1), then each element as length + bytes */
+
+#define SF_OID_INT2 21
+#define SF_OID_INT4 23
+#define SF_OID_TEXT 25
+#define SF_OID_BYTEA 17
+#define SF_OID_FLOAT8 701
+
+typedef struct sf_arr
+{
+	char *s;
+	int len;
+	int size;
+	int err;
+} sf_arr_t;
+
+static void arr_raw(sf_arr_t *a, const void *p, int n)
+{
+	char *ns;
+	int size;
+
+	if(a->err)
+		return;
+	if(a->len + n > a->size) {
+		size = a->size ? a->size * 2 : 1024;
+		while(size < a->len + n)
+			size *= 2;
+		ns = pkg_realloc(a->s, size);
+		if(ns == NULL) {
+			PKG_MEM_ERROR;
+			a->err = 1;
+			return;
+		}
+		a->s = ns;
+		a->size = size;
+	}
+	memcpy(a->s + a->len, p, n);
+	a->len += n;
+}
+
+static void arr_be(sf_arr_t *a, uint64_t v, int n)
+{
+	unsigned char b[8];
+	int i;
+
+	for(i = n - 1; i >= 0; i--) {
+		b[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+	arr_raw(a, b, n);
+}
+
+static void arr_begin(sf_arr_t *a, unsigned oid, int n)
+{
+	a->len = 0;
+	arr_be(a, 1, 4); /* one dimension */
+	arr_be(a, 0, 4); /* no NULLs */
+	arr_be(a, oid, 4);
+	arr_be(a, (uint64_t)n, 4);
+	arr_be(a, 1, 4); /* lower bound */
+}
+
+static void arr_str(sf_arr_t *a, const str *v)
+{
+	int len = (v && v->s && v->len > 0) ? v->len : 0;
+
+	arr_be(a, (uint64_t)len, 4);
+	if(len)
+		arr_raw(a, v->s, len);
+}
+
+static void arr_int(sf_arr_t *a, long long v, int n)
+{
+	arr_be(a, (uint64_t)n, 4);
+	arr_be(a, (uint64_t)v, n);
+}
+
+static void arr_f8(sf_arr_t *a, double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	arr_be(a, 8, 4);
+	arr_be(a, u, 8);
+}
+
+/* the columns of sfwd_store_batch(), in its parameter order */
+enum
+{
+	SF_BA_AOR = 0,
+	SF_BA_RURI,
+	SF_BA_FROM_URI,
+	SF_BA_FROM_NAME,
+	SF_BA_FROM_TAG,
+	SF_BA_TO_URI,
+	SF_BA_TO_NAME,
+	SF_BA_CALL_ID,
+	SF_BA_CSEQ,
+	SF_BA_RECEIVED,
+	SF_BA_LIFETIME,
+	SF_BA_CLASS,
+	SF_BA_NOTIFY,
+	SF_BA_CTYPE,
+	SF_BA_BODY,
+	SF_BA_HEADERS,
+	SF_BA_MAX,
+	SF_BA_RETRY,
+	SF_BA_IMDN,
+	SF_BA_N
+};
+
+PGresult *sf_store_insert_batch(
+		sf_db_t *db, const sf_store_req_t *const *rs, int n, double deadline)
+{
+	static const unsigned oids[SF_BA_N] = {SF_OID_TEXT, SF_OID_TEXT,
+			SF_OID_TEXT, SF_OID_TEXT, SF_OID_TEXT, SF_OID_TEXT, SF_OID_TEXT,
+			SF_OID_TEXT, SF_OID_INT4, SF_OID_FLOAT8, SF_OID_INT4, SF_OID_INT2,
+			SF_OID_INT2, SF_OID_TEXT, SF_OID_BYTEA, SF_OID_TEXT, SF_OID_INT4,
+			SF_OID_INT4, SF_OID_TEXT};
+	/* kept between calls: the buffers only grow */
+	static sf_arr_t a[SF_BA_N];
+	sf_params_t p;
+	PGresult *res;
+	int i, c;
+
+	for(c = 0; c < SF_BA_N; c++) {
+		a[c].err = 0;
+		arr_begin(&a[c], oids[c], n);
+	}
+	for(i = 0; i < n; i++) {
+		const sf_store_req_t *r = rs[i];
+		arr_str(&a[SF_BA_AOR], &r->aor);
+		arr_str(&a[SF_BA_RURI], &r->ruri);
+		arr_str(&a[SF_BA_FROM_URI], &r->from_uri);
+		arr_str(&a[SF_BA_FROM_NAME], &r->from_name);
+		arr_str(&a[SF_BA_FROM_TAG], &r->from_tag);
+		arr_str(&a[SF_BA_TO_URI], &r->to_uri);
+		arr_str(&a[SF_BA_TO_NAME], &r->to_name);
+		arr_str(&a[SF_BA_CALL_ID], &r->call_id);
+		arr_int(&a[SF_BA_CSEQ], r->cseq, 4);
+		arr_f8(&a[SF_BA_RECEIVED], r->received);
+		arr_int(&a[SF_BA_LIFETIME], r->lifetime, 4);
+		arr_int(&a[SF_BA_CLASS], r->cls, 2);
+		arr_int(&a[SF_BA_NOTIFY], r->notify, 2);
+		arr_str(&a[SF_BA_CTYPE], &r->content_type);
+		arr_str(&a[SF_BA_BODY], &r->body);
+		arr_str(&a[SF_BA_HEADERS], &r->headers);
+		arr_int(&a[SF_BA_MAX], r->max_messages, 4);
+		arr_int(&a[SF_BA_RETRY], r->retry, 4);
+		arr_str(&a[SF_BA_IMDN], &r->imdn_id);
+	}
+	p.n = 0;
+	for(c = 0; c < SF_BA_N; c++) {
+		if(a[c].err) {
+			db->last_err = SF_DB_EQUERY;
+			return NULL;
+		}
+		p_bytes(&p, a[c].s, a[c].len);
+	}
+	p_f8(&p, deadline);
+	res = sf_run(db, SF_ST_STORE_BATCH, &p, 1);
+	if(res != NULL && PQntuples(res) != n) {
+		LM_ERR("sfwd_store_batch() returned %d rows for %d\n", PQntuples(res),
+				n);
+		PQclear(res);
+		db->last_err = SF_DB_EQUERY;
+		return NULL;
+	}
+	return res;
 }
 
 PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,

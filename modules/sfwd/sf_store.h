@@ -23,13 +23,14 @@
 #include "sf_db.h"
 
 /*! \brief the schema version this module works with */
-#define SF_SCHEMA_VERSION 1
+#define SF_SCHEMA_VERSION 2
 
 /*! \brief the prepared statements, indexes into sf_store_stmts; the
  *   RPC and policy ones are run with sf_store_run() */
 enum sf_stmt
 {
 	SF_ST_STORE = 0,
+	SF_ST_STORE_BATCH,
 	SF_ST_CLAIM,
 	SF_ST_DELETE,
 	SF_ST_RETRY,
@@ -87,6 +88,17 @@ typedef struct sf_store_req
  *   database error (db->last_err)
  */
 long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r);
+
+/*!
+ * \brief store n messages with one statement (sfwd_store_batch(), one
+ *   commit); the batch rolls back when it would commit after `deadline`
+ *   (epoch seconds)
+ * \return n rows in input order (binary: int4 position, int8 id: > 0
+ *   stored, 0 stored by a concurrent transaction, -1 mailbox full;
+ *   caller PQclear()s), or NULL on a database error (db->last_err)
+ */
+PGresult *sf_store_insert_batch(
+		sf_db_t *db, const sf_store_req_t *const *rs, int n, double deadline);
 
 /*! \brief columns of a claimed row, in SF_ST_CLAIM's RETURNING order */
 enum sf_claim_col

@@ -22,6 +22,7 @@
 #include "core/xavp.h"
 #include "core/kemi.h"
 #include "core/pvar.h"
+#include "core/route.h"
 #include "core/lvalue.h"
 #include "core/rand/kam_rand.h"
 #include "core/ut.h"
@@ -49,6 +50,7 @@
 #include "sf_report.h"
 #include "sf_store.h"
 #include "sf_text.h"
+#include "sf_writer.h"
 #include "sfwd_mod.h"
 
 MODULE_VERSION
@@ -77,6 +79,9 @@ sf_cfg_t _sf_cfg = {
 	.node_id = STR_NULL,
 	.ul_table = str_init("location"),
 	.queue_size = 10000,
+	.store_queue = 10000,
+	.store_batch = 500,
+	.store_delay_ms = 20,
 	.report_mode = SF_REPORT_IMDN,
 	.report_from = STR_NULL,
 	.report_proxy = STR_NULL,
@@ -136,6 +141,12 @@ static int sf_param_default_class(modparam_t type, void *val);
 static int sf_param_report_mode(modparam_t type, void *val);
 static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_store(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_store_async(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_store_async0(sip_msg_t *msg, char *p1, char *p2);
+static int fixup_sf_store_async(void **param, int param_no);
+static int fixup_free_sf_store_async(void **param, int param_no);
+static int pv_parse_sfwd_name(pv_spec_p sp, str *in);
+static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res);
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
@@ -150,6 +161,12 @@ static cmd_export_t cmds[] = {
 		REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_store", (cmd_function)w_sf_store, 1, fixup_spve_null,
 		fixup_free_spve_null, REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sf_store_async", (cmd_function)w_sf_store_async0, 0, 0, 0,
+		REQUEST_ROUTE},
+	{"sf_store_async", (cmd_function)w_sf_store_async, 1,
+		fixup_sf_store_async, fixup_free_sf_store_async, REQUEST_ROUTE},
+	{"sf_store_async", (cmd_function)w_sf_store_async, 2,
+		fixup_sf_store_async, fixup_free_sf_store_async, REQUEST_ROUTE},
 	{"sf_flush", (cmd_function)w_sf_flush, 0, 0, 0, ANY_ROUTE},
 	{"sf_flush", (cmd_function)w_sf_flush, 1, fixup_spve_null,
 		fixup_free_spve_null, ANY_ROUTE},
@@ -187,6 +204,9 @@ static param_export_t params[] = {
 	{"node_id", PARAM_STRING, &_sf_node_id_param},
 	{"ul_table", PARAM_STRING, &_sf_ul_table_param},
 	{"queue_size", PARAM_INT, &_sf_cfg.queue_size},
+	{"store_queue", PARAM_INT, &_sf_cfg.store_queue},
+	{"store_batch", PARAM_INT, &_sf_cfg.store_batch},
+	{"store_delay_ms", PARAM_INT, &_sf_cfg.store_delay_ms},
 	{"report_mode", PARAM_STRING | PARAM_USE_FUNC,
 		(void *)sf_param_report_mode},
 	{"report_from", PARAM_STRING, &_sf_report_from_param},
@@ -207,13 +227,19 @@ static param_export_t params[] = {
 	{0, 0, 0}
 };
 
+static pv_export_t mod_pvs[] = {
+	{{"sfwd", sizeof("sfwd") - 1}, PVT_OTHER, pv_get_sfwd, 0,
+		pv_parse_sfwd_name, 0, 0, 0},
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
+};
+
 struct module_exports exports = {
 	"sfwd",			 /* module name */
 	DEFAULT_DLFLAGS, /* dlopen flags */
 	cmds,			 /* cmd (cfg function) exports */
 	params,			 /* param exports */
 	0,				 /* RPC method exports */
-	0,				 /* pseudo-variables exports */
+	mod_pvs,		 /* pseudo-variables exports */
 	0,				 /* response handling function */
 	mod_init,		 /* module init function */
 	child_init,		 /* per-child init function */
@@ -285,6 +311,9 @@ static int sf_check_params(void)
 			{"retention", &_sf_cfg.retention, 0, 315360000},
 			{"sweep_interval", &_sf_cfg.sweep_interval, 1, 3600},
 			{"queue_size", &_sf_cfg.queue_size, 1, 10000000},
+			{"store_queue", &_sf_cfg.store_queue, 1, 10000000},
+			{"store_batch", &_sf_cfg.store_batch, 1, 10000},
+			{"store_delay_ms", &_sf_cfg.store_delay_ms, 0, 1000},
 			{"stored_notice_interval", &_sf_cfg.stored_notice_interval, 0,
 					86400},
 			{"msrp_chunk_size", &_sf_cfg.msrp_chunk_size, 64, 1048576},
@@ -412,6 +441,8 @@ static int mod_init(void)
 		return -1;
 	if(sf_db_startup_check() < 0)
 		return -1;
+	if(sf_writer_mod_init() < 0)
+		return -1;
 	return sf_flush_mod_init();
 }
 
@@ -420,7 +451,10 @@ static int child_init(int rank)
 	if(_sf_cfg.db_url == NULL)
 		return 0;
 	if(rank == PROC_MAIN)
-		return (sf_flush_fork() < 0 || sf_msrps_fork() < 0) ? -1 : 0;
+		return (sf_flush_fork() < 0 || sf_msrps_fork() < 0
+					   || sf_writer_fork() < 0)
+					   ? -1
+					   : 0;
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
 	sf_db_init(&_sf_wdb, _sf_cfg.db_url, _sf_cfg.db_timeout_ms, sf_store_stmts,
@@ -435,6 +469,7 @@ static void mod_destroy(void)
 {
 	sf_db_close(&_sf_wdb);
 	sf_queue_destroy();
+	sf_writer_destroy();
 }
 
 /*! \brief the message body, bounded by Content-Length when it is present */
@@ -508,7 +543,9 @@ static int sf_msg_profile(sip_msg_t *msg, sf_policy_t *pol)
  * \return 1 instant, 2 store, 3 store + report, -1 not MESSAGE/INVITE,
  *   -2 unparsable flag
  */
-static int ki_sf_classify(sip_msg_t *msg)
+/* classify msg; with set_xavp, $xavp(sf=>...) as sf_classify() sets it */
+static int sf_classify_msg(
+		sip_msg_t *msg, int set_xavp, sf_class_result_t *resp)
 {
 	sf_buf_t rd[SF_CLS_MAX_HDRS], cd[SF_CLS_MAX_HDRS];
 	sf_class_input_t in;
@@ -567,9 +604,12 @@ static int ki_sf_classify(sip_msg_t *msg)
 				msg->callid ? msg->callid->body.s : "");
 		return ret;
 	}
-	if(sf_set_xavp(&res, has_pol && pol.store != SF_POLICY_STORE_UNSET,
-			   has_pol ? pol.forward : NULL)
-			< 0)
+	if(resp)
+		*resp = res;
+	if(set_xavp
+			&& sf_set_xavp(&res, has_pol && pol.store != SF_POLICY_STORE_UNSET,
+					   has_pol ? pol.forward : NULL)
+					   < 0)
 		return SF_CLS_ERR_PARSE;
 	LM_DBG("class %s (notify %d) from %s for %.*s (call-id %.*s)\n",
 			sf_class_name(res.cls), res.notify, sf_source_name(res.source),
@@ -577,6 +617,11 @@ static int ki_sf_classify(sip_msg_t *msg)
 			msg->callid ? msg->callid->body.len : 0,
 			msg->callid ? msg->callid->body.s : "");
 	return ret;
+}
+
+static int ki_sf_classify(sip_msg_t *msg)
+{
+	return sf_classify_msg(msg, 1, NULL);
 }
 
 static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2)
@@ -610,6 +655,16 @@ int sf_aor_of(str *uri, char *out, int outsize)
 			_sf_ul.use_domain, out, outsize);
 }
 
+/* sf_kept_headers() writes here when it fits (always, for UDP): no
+ * allocation per message */
+static char _sf_hdr_buf[BUF_SIZE + 128];
+
+static void sf_hdrs_free(char *s)
+{
+	if(s != NULL && s != _sf_hdr_buf)
+		pkg_free(s);
+}
+
 /* "Name: value\r\n" of every header to keep, and Date when absent */
 static int sf_kept_headers(sip_msg_t *msg, time_t received, str *out)
 {
@@ -619,7 +674,7 @@ static int sf_kept_headers(sip_msg_t *msg, time_t received, str *out)
 
 	for(hf = msg->headers; hf != NULL; hf = hf->next)
 		size += hf->name.len + hf->body.len + 4;
-	buf = pkg_malloc(size);
+	buf = size <= (int)sizeof(_sf_hdr_buf) ? _sf_hdr_buf : pkg_malloc(size);
 	if(buf == NULL) {
 		PKG_MEM_ERROR;
 		return -1;
@@ -676,12 +731,14 @@ static int sf_msg_class(sip_msg_t *msg, int *notify)
 
 	x = xavp_get_child_with_ival(&root, &k_class);
 	if(x == NULL) {
-		cls = ki_sf_classify(msg);
+		/* sf_classify() did not run: classify, leaving $xavp(sf) alone
+		 * (no shared memory taken for a verdict used only here) */
+		sf_class_result_t res;
+		cls = sf_classify_msg(msg, 0, &res);
 		if(cls < 0)
 			return cls;
-		x = xavp_get_child_with_ival(&root, &k_class);
-		if(x == NULL)
-			return -1;
+		*notify = res.notify;
+		return res.cls;
 	}
 	cls = x->val.v.i;
 	x = xavp_get_child_with_ival(&root, &k_notify);
@@ -689,17 +746,27 @@ static int sf_msg_class(sip_msg_t *msg, int *notify)
 	return cls;
 }
 
-/* sf_store(): the work; ki_sf_store_owner() counts and signals */
-static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
+/* $sfwd(rc) and $sfwd(id): the last store of this process */
+static int _sf_last_rc = 0;
+static long long _sf_last_id = 0;
+
+void sf_store_set_result(int rc, long long id)
+{
+	_sf_last_rc = rc;
+	_sf_last_id = id;
+}
+
+/* sf_store() up to the insert: 1 with *rp filled in (rp->headers in pkg
+ * memory, the caller frees it; rp->aor in aor), or a negative code */
+static int sf_store_prepare(
+		sip_msg_t *msg, str *owner, sf_store_req_t *rp, char *aor, int aorsize)
 {
 	sf_store_req_t r;
 	sf_policy_t pol;
 	int has_pol;
 	struct to_body *from, *to;
 	struct timeval tv;
-	str hdrs = STR_NULL, id_s, root = str_init("sf"), k_id = str_init("id");
-	char aor[512], idbuf[24];
-	long long id;
+	str hdrs = STR_NULL;
 	int n;
 	exp_body_t *exp;
 	sf_buf_t body;
@@ -735,7 +802,7 @@ static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
 	}
 
 	r.ruri = msg->first_line.u.request.uri;
-	n = sf_aor_of(owner ? owner : &r.ruri, aor, sizeof(aor));
+	n = sf_aor_of(owner ? owner : &r.ruri, aor, aorsize);
 	if(n <= 0) {
 		LM_INFO("not storing: no recipient AoR in %.*s\n",
 				owner ? owner->len : r.ruri.len, owner ? owner->s : r.ruri.s);
@@ -820,7 +887,7 @@ static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
 	if(sf_kept_headers(msg, tv.tv_sec, &hdrs) < 0)
 		return SF_STORE_EDB;
 	if(!sf_valid_text(&hdrs, "kept headers", msg)) {
-		pkg_free(hdrs.s);
+		sf_hdrs_free(hdrs.s);
 		return SF_STORE_ENOTSTORABLE;
 	}
 	r.headers = hdrs;
@@ -836,9 +903,42 @@ static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
 														: _sf_cfg.max_messages;
 	/* registered but not reached: retry on a timer; else at registration */
 	r.retry = sf_ul_registered(&r.aor) ? _sf_cfg.retry_interval : 0;
+	*rp = r;
+	return 1;
+}
 
+/* what follows a commit, in the process that saw it */
+static void sf_store_after(const sf_store_req_t *r, long long id)
+{
+	str id_s, root = str_init("sf"), k_id = str_init("id");
+	char idbuf[24];
+
+	id_s.s = idbuf;
+	id_s.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	xavp_set_child_sval(&root, &k_id, &id_s);
+	if(_sf_cfg.mwi)
+		sf_queue_push_aor(&r->aor, SF_WORK_MWI);
+	sf_stored_notice(&r->from_uri, &r->aor);
+	LM_INFO("stored message %lld for %.*s from %.*s (call-id %.*s)\n", id,
+			r->aor.len, r->aor.s, r->from_uri.len, r->from_uri.s,
+			r->call_id.len, r->call_id.s);
+}
+
+/* sf_store(): the work; ki_sf_store_owner() counts and signals */
+static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
+{
+	sf_store_req_t r;
+	char aor[512];
+	long long id;
+	int ret;
+
+	ret = sf_store_prepare(msg, owner, &r, aor, sizeof(aor));
+	if(ret < 0)
+		return ret;
 	id = sf_store_insert(&_sf_wdb, &r);
-	pkg_free(hdrs.s);
+	if(id > 0)
+		sf_store_committed(msg, &r, id);
+	sf_hdrs_free(r.headers.s);
 	if(id < 0) {
 		LM_INFO("database unavailable, not storing for %.*s (call-id %.*s)\n",
 				r.aor.len, r.aor.s, r.call_id.len, r.call_id.s);
@@ -846,40 +946,17 @@ static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
 	}
 	if(id == 0) {
 		LM_INFO("mailbox of %.*s is full (%d messages)\n", r.aor.len, r.aor.s,
-				_sf_cfg.max_messages);
+				r.max_messages);
 		return SF_STORE_EFULL;
 	}
-	id_s.s = idbuf;
-	id_s.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	xavp_set_child_sval(&root, &k_id, &id_s);
-	if(_sf_cfg.mwi)
-		sf_queue_push_aor(&r.aor, SF_WORK_MWI);
-	sf_stored_notice(&r.from_uri, &r.aor);
-	LM_INFO("stored message %lld for %.*s from %.*s (call-id %.*s)\n", id,
-			r.aor.len, r.aor.s, r.from_uri.len, r.from_uri.s, r.call_id.len,
-			r.call_id.s);
 	*idp = id;
 	return 1;
 }
 
-/*!
- * \brief store the current MESSAGE for its recipient (owner: a SIP URI or
- *   user@host; default the Request-URI as received)
- * \return 1 stored and committed, -1 not storable, -2 database
- *   unavailable, -3 mailbox full, -4 body too large, -5 content type the
- *   recipient's profile does not accept ($xavp(sf=>accept) names what it
- *   does)
- */
-static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
+/* statistics of a store that did not happen */
+void sf_store_count_failure(int rc)
 {
-	long long id = 0;
-	int ret = sf_store_do(msg, owner, &id);
-
-	switch(ret) {
-		case 1:
-			update_stat(_sf_st_stored, 1);
-			sf_event_stored(msg, id);
-			break;
+	switch(rc) {
 		case SF_STORE_EDB:
 			update_stat(_sf_st_db_errors, 1);
 			break;
@@ -895,6 +972,31 @@ static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
 		default:
 			update_stat(_sf_st_rej_other, 1);
 	}
+}
+
+void sf_store_committed(sip_msg_t *msg, const sf_store_req_t *r, long long id)
+{
+	sf_store_after(r, id);
+	update_stat(_sf_st_stored, 1);
+	sf_event_stored(msg, id, &r->aor, &r->from_uri);
+}
+
+/*!
+ * \brief store the current MESSAGE for its recipient (owner: a SIP URI or
+ *   user@host; default the Request-URI as received)
+ * \return 1 stored and committed, -1 not storable, -2 database
+ *   unavailable, -3 mailbox full, -4 body too large, -5 content type the
+ *   recipient's profile does not accept ($xavp(sf=>accept) names what it
+ *   does)
+ */
+static int ki_sf_store_owner(sip_msg_t *msg, str *owner)
+{
+	long long id = 0;
+	int ret = sf_store_do(msg, owner, &id);
+
+	sf_store_set_result(ret, id);
+	if(ret != 1)
+		sf_store_count_failure(ret);
 	return ret;
 }
 
@@ -914,6 +1016,149 @@ static int w_sf_store(sip_msg_t *msg, char *p1, char *p2)
 		return SF_STORE_ENOTSTORABLE;
 	}
 	return ki_sf_store_owner(msg, &owner);
+}
+
+/* ------------------------------------------------------------------ */
+/* sf_store_async() */
+
+/*!
+ * \brief sf_store() without waiting: the request goes to the store
+ *   writer, which inserts it with others in one commit and then runs the
+ *   route (native route index rt, else the KEMI function `name`) on a
+ *   copy of the request with $sfwd(rc) (sf_store()'s codes) and
+ *   $sfwd(id) set; that route answers the sender. Stateless: call it
+ *   without a transaction (a retransmission finds the row it already has)
+ * \return 0 queued (the script ends here); < 0 as sf_store() when the
+ *   request cannot be stored or queued, the script goes on
+ */
+static int sf_store_async_do(sip_msg_t *msg, int rt, str *name, str *owner)
+{
+	sf_store_req_t r;
+	sf_writer_route_t wr;
+	struct cell *t;
+	char aor[512];
+	int ret;
+
+	if(_sf_tmb.t_gett && (t = _sf_tmb.t_gett()) != NULL && t != T_UNDEFINED) {
+		LM_ERR("sf_store_async() answers statelessly: call it before "
+			   "t_newtran() (or use sf_store())\n");
+		ret = SF_STORE_ENOTSTORABLE;
+		goto fail;
+	}
+	ret = sf_store_prepare(msg, owner, &r, aor, sizeof(aor));
+	if(ret < 0)
+		goto fail;
+	wr.rt = rt;
+	wr.name = *name;
+	if(sf_writer_push(msg, &r, &wr) < 0) {
+		LM_INFO("store queue full (store_queue %d), not storing for %.*s "
+				"(call-id %.*s)\n",
+				_sf_cfg.store_queue, r.aor.len, r.aor.s, r.call_id.len,
+				r.call_id.s);
+		sf_hdrs_free(r.headers.s);
+		ret = SF_STORE_EDB;
+		goto fail;
+	}
+	sf_hdrs_free(r.headers.s);
+	sf_store_set_result(0, 0);
+	return 0;
+fail:
+	sf_store_set_result(ret, 0);
+	sf_store_count_failure(ret);
+	return ret;
+}
+
+/* KEMI: an empty function name lets the writer answer */
+static int ki_sf_store_async_owner(sip_msg_t *msg, str *fname, str *owner)
+{
+	return sf_store_async_do(msg,
+			(fname == NULL || fname->len == 0) ? SF_WRITER_REPLY : -1, fname,
+			owner);
+}
+
+static int ki_sf_store_async(sip_msg_t *msg, str *fname)
+{
+	return ki_sf_store_async_owner(msg, fname, NULL);
+}
+
+static int w_sf_store_async0(sip_msg_t *msg, char *p1, char *p2)
+{
+	str name = STR_NULL;
+
+	return sf_store_async_do(msg, SF_WRITER_REPLY, &name, NULL);
+}
+
+/* param 1: the route's name (must exist); 2: the owner */
+static int fixup_sf_store_async(void **param, int param_no)
+{
+	int rt;
+
+	if(param_no == 2)
+		return fixup_spve_null(param, 1);
+	rt = route_lookup(&main_rt, (char *)*param);
+	if(rt < 0 || main_rt.rlist[rt] == NULL) {
+		LM_ERR("sf_store_async(): no route[%s] in the configuration\n",
+				(char *)*param);
+		return -1;
+	}
+	*param = (void *)(long)rt;
+	return 0;
+}
+
+static int fixup_free_sf_store_async(void **param, int param_no)
+{
+	if(param_no == 2)
+		return fixup_free_spve_null(param, 1);
+	return 0;
+}
+
+static int w_sf_store_async(sip_msg_t *msg, char *p1, char *p2)
+{
+	str owner, name = STR_NULL;
+	int rt = (int)(long)p1;
+
+	if(p2 == NULL)
+		return sf_store_async_do(msg, rt, &name, NULL);
+	if(fixup_get_svalue(msg, (gparam_t *)p2, &owner) < 0) {
+		LM_ERR("cannot get the owner parameter\n");
+		return SF_STORE_ENOTSTORABLE;
+	}
+	return sf_store_async_do(msg, rt, &name, &owner);
+}
+
+/* $sfwd(rc), $sfwd(id) */
+static int pv_parse_sfwd_name(pv_spec_p sp, str *in)
+{
+	if(in == NULL || in->len != 2) {
+		LM_ERR("unknown $sfwd(name): use $sfwd(rc) or $sfwd(id)\n");
+		return -1;
+	}
+	if(strncmp(in->s, "rc", 2) == 0) {
+		sp->pvp.pvn.u.isname.name.n = 0;
+	} else if(strncmp(in->s, "id", 2) == 0) {
+		sp->pvp.pvn.u.isname.name.n = 1;
+	} else {
+		LM_ERR("unknown $sfwd(%.*s): use $sfwd(rc) or $sfwd(id)\n", in->len,
+				in->s);
+		return -1;
+	}
+	sp->pvp.pvn.type = PV_NAME_INTSTR;
+	sp->pvp.pvn.u.isname.type = 0;
+	return 0;
+}
+
+static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
+{
+	static char buf[24];
+	str s;
+
+	if(param->pvn.u.isname.name.n == 0)
+		return pv_get_sintval(msg, param, res, _sf_last_rc);
+	if(_sf_last_id <= 0)
+		return pv_get_null(msg, param, res);
+	s.s = buf;
+	s.len = snprintf(buf, sizeof(buf), "%lld", _sf_last_id);
+	return pv_get_strval(msg, param, res, &s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1135,7 +1380,7 @@ static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 	ret = 1;
 done:
 	if(hdrs.s)
-		pkg_free(hdrs.s);
+		sf_hdrs_free(hdrs.s);
 	if(payload)
 		pkg_free(payload);
 	if(out)
@@ -1245,6 +1490,16 @@ static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	{ str_init("sfwd"), str_init("sf_store"),
 		SR_KEMIP_INT, ki_sf_store,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_store_async"),
+		SR_KEMIP_INT, ki_sf_store_async,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_store_async_owner"),
+		SR_KEMIP_INT, ki_sf_store_async_owner,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
 	{ str_init("sfwd"), str_init("sf_store_owner"),

@@ -43,7 +43,10 @@ typedef struct sf_cfg
 	str node_id;
 	str ul_table;
 	int queue_size;
-	int report_mode; /*!< SF_REPORT_IMDN or SF_REPORT_TEXT */
+	int store_queue;	/*!< sf_store_async() requests waiting, at most */
+	int store_batch;	/*!< requests per sfwd_store_batch() */
+	int store_delay_ms; /*!< a batch gathers requests this long */
+	int report_mode;	/*!< SF_REPORT_IMDN or SF_REPORT_TEXT */
 	str report_from;
 	str report_proxy;
 	int stored_notice;

@@ -1,0 +1,97 @@
+-- sfwd schema upgrade 1 -> 2: sfwd_store_batch(), the set-based store
+-- behind sf_store_async(). Run it once, as the owner of the tables,
+-- before starting the sfwd that expects version 2:
+--   psql -v ON_ERROR_STOP=1 -d sfwd -f etc/sql/sfwd-upgrade-1-2.sql
+
+BEGIN;
+
+UPDATE sfwd_version SET version = 2 WHERE version = 1;
+
+-- Store many messages in one statement (sf_store_async(): the writer
+-- process batches the stores of every SIP worker into one commit). The
+-- same rules as sfwd_store(), set-based: a request already stored returns
+-- its row; a mailbox with a quota (p_max > 0) is locked, in AoR order,
+-- and counted once, and its messages of this batch are admitted in
+-- arrival order until the quota is reached (-1 for the rest). Returns
+-- one row per input element: its position (1-based) and the row id (the
+-- existing one for a retransmission; 0 when a concurrent transaction
+-- stored the same request first; -1 mailbox full). The whole batch rolls
+-- back when it would commit after p_deadline (epoch seconds).
+CREATE FUNCTION sfwd_store_batch(p_aor text[], p_ruri text[],
+		p_from_uri text[], p_from_name text[], p_from_tag text[],
+		p_to_uri text[], p_to_name text[], p_call_id text[], p_cseq integer[],
+		p_received double precision[], p_lifetime integer[],
+		p_class smallint[], p_notify smallint[], p_content_type text[],
+		p_body bytea[], p_headers text[], p_max integer[], p_retry integer[],
+		p_imdn_id text[], p_deadline double precision)
+	RETURNS TABLE (ord integer, id bigint) LANGUAGE plpgsql
+	-- planned once per connection, not per call (planning this query
+	-- costs more than running it for a batch), and with index lookups
+	-- only: right after a TRUNCATE the statistics say the table is empty,
+	-- and a plan kept for the connection's life must not scan it whole
+	SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+#variable_conflict use_column
+DECLARE
+	a text;
+BEGIN
+	FOR a IN SELECT DISTINCT u.aor FROM unnest(p_aor, p_max) AS u(aor, mx)
+			WHERE u.mx > 0 ORDER BY 1 LOOP
+		PERFORM pg_advisory_xact_lock(hashtextextended(a, 0));
+	END LOOP;
+	RETURN QUERY
+	WITH r AS (
+		-- each looked up by the unique index: a retransmission
+		SELECT u.*, (SELECT m.id FROM sfwd_message m
+				WHERE m.call_id = u.call_id AND m.from_tag = u.from_tag
+				AND m.cseq = u.cseq) AS dup_id
+			FROM unnest(p_aor, p_ruri, p_from_uri, p_from_name, p_from_tag,
+				p_to_uri, p_to_name, p_call_id, p_cseq, p_received,
+				p_lifetime, p_class, p_notify, p_content_type, p_body,
+				p_headers, p_max, p_retry, p_imdn_id) WITH ORDINALITY
+			AS u(aor, ruri, from_uri, from_name, from_tag, to_uri, to_name,
+				call_id, cseq, received, lifetime, class, notify,
+				content_type, body, headers, mx, retry, imdn_id, ord)
+	), queued AS (
+		-- mailboxes with a quota: queued now, counted up to the quota
+		SELECT a.aor, (SELECT count(*) FROM (SELECT 1 FROM sfwd_message m
+				WHERE m.aor = a.aor AND m.state = 'queued'
+				LIMIT a.mx) x) AS n
+			FROM (SELECT r.aor, max(r.mx) AS mx FROM r
+				WHERE r.mx > 0 AND r.dup_id IS NULL GROUP BY r.aor) a
+	), cand AS (
+		SELECT r.*, row_number() OVER (PARTITION BY r.aor ORDER BY r.ord) AS k
+			FROM r WHERE r.dup_id IS NULL
+	), ok AS (
+		SELECT cand.* FROM cand LEFT JOIN queued q ON q.aor = cand.aor
+			WHERE cand.mx <= 0 OR coalesce(q.n, 0) + cand.k <= cand.mx
+	), ins AS (
+		INSERT INTO sfwd_message (aor, ruri, from_uri, from_name, from_tag,
+				to_uri, to_name, call_id, cseq, received, expires, class,
+				notify, content_type, body, headers, next_attempt, imdn_id)
+			SELECT ok.aor, ok.ruri, ok.from_uri, ok.from_name, ok.from_tag,
+				ok.to_uri, ok.to_name, ok.call_id, ok.cseq,
+				to_timestamp(ok.received),
+				to_timestamp(ok.received) + make_interval(secs => ok.lifetime),
+				ok.class, ok.notify, ok.content_type, ok.body, ok.headers,
+				CASE WHEN ok.retry > 0
+					THEN now() + make_interval(secs => ok.retry) END,
+				nullif(ok.imdn_id, '')
+			FROM ok ORDER BY ok.ord
+			ON CONFLICT (call_id, from_tag, cseq) DO NOTHING
+			RETURNING sfwd_message.id, sfwd_message.call_id,
+				sfwd_message.from_tag, sfwd_message.cseq
+	)
+	SELECT r.ord::integer,
+			coalesce(r.dup_id, ins.id, CASE WHEN ok.ord IS NULL THEN -1 ELSE 0 END)
+		FROM r LEFT JOIN ins ON ins.call_id = r.call_id
+			AND ins.from_tag = r.from_tag AND ins.cseq = r.cseq
+		LEFT JOIN ok ON ok.ord = r.ord
+		ORDER BY r.ord;
+	IF p_deadline > 0 AND clock_timestamp() > to_timestamp(p_deadline) THEN
+		RAISE EXCEPTION 'sfwd: store finished after the caller''s deadline';
+	END IF;
+	RETURN;
+END
+$$;
+
+COMMIT;

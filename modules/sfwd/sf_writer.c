@@ -1,0 +1,529 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: the store writer behind sf_store_async()
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "core/action.h"
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/forward.h"
+#include "core/tags.h"
+#include "core/parser/parse_to.h"
+#include "core/kemi.h"
+#include "core/locking.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/msg_translator.h"
+#include "core/pt.h"
+#include "core/receive.h"
+#include "core/route.h"
+#include "core/sr_module.h"
+#include "core/xavp.h"
+
+#include "sf_db.h"
+#include "sf_rpc.h"
+#include "sf_store.h"
+#include "sf_writer.h"
+#include "sfwd_mod.h"
+
+/* sf_store() return codes (as in sfwd_mod.c) */
+#define SF_RC_STORED 1
+#define SF_RC_EDB -2
+#define SF_RC_EFULL -3
+
+/*! \brief one request waiting for the writer; one shm block, every str
+ *   of r points into data */
+typedef struct sf_wjob
+{
+	struct sf_wjob *next;
+	sf_store_req_t r;
+	struct receive_info rcv;
+	struct dest_info dst; /*!< SF_WRITER_REPLY: where the reply goes */
+	sf_writer_route_t rt;
+	long long deadline_ms; /*!< the sender is answered 503 after this */
+	str buf; /*!< the request as received, or (SF_WRITER_REPLY) the 202 */
+	char data[];
+} sf_wjob_t;
+
+typedef struct sf_wqueue
+{
+	gen_lock_t lock;
+	sf_wjob_t *head;
+	sf_wjob_t *tail;
+	int n;
+	int wake_r;
+	int wake_w;
+} sf_wqueue_t;
+
+static sf_wqueue_t *_sf_wq = NULL;
+static sf_db_t _sf_wrdb;
+
+/* to-tags of the replies the writer sends, as sl makes them */
+static char _sf_tag_buf[TOTAG_VALUE_LEN];
+static char *_sf_tag_suffix = NULL;
+static str _sf_tag = {_sf_tag_buf, TOTAG_VALUE_LEN};
+
+int sf_writer_mod_init(void)
+{
+	int fds[2];
+
+	_sf_wq = shm_malloc(sizeof(*_sf_wq));
+	if(_sf_wq == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_sf_wq, 0, sizeof(*_sf_wq));
+	if(lock_init(&_sf_wq->lock) == NULL)
+		return -1;
+	if(pipe(fds) < 0) {
+		LM_ERR("pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	_sf_wq->wake_r = fds[0];
+	_sf_wq->wake_w = fds[1];
+	init_tags(_sf_tag_buf, &_sf_tag_suffix, "sfwd-stateless", '-');
+	register_procs(1);
+	cfg_register_child(1);
+	return 0;
+}
+
+void sf_writer_destroy(void)
+{
+	sf_wjob_t *j;
+
+	if(_sf_wq == NULL)
+		return;
+	while((j = _sf_wq->head) != NULL) {
+		_sf_wq->head = j->next;
+		shm_free(j);
+	}
+	shm_free(_sf_wq);
+	_sf_wq = NULL;
+}
+
+int sf_writer_depth(void)
+{
+	int n;
+
+	if(_sf_wq == NULL)
+		return 0;
+	lock_get(&_sf_wq->lock);
+	n = _sf_wq->n;
+	lock_release(&_sf_wq->lock);
+	return n;
+}
+
+/* copy s to *pos and point d at the copy */
+static void sf_wcopy(str *d, const str *s, char **pos)
+{
+	int len = (s && s->s && s->len > 0) ? s->len : 0;
+
+	d->s = *pos;
+	d->len = len;
+	if(len)
+		memcpy(*pos, s->s, len);
+	(*pos)[len] = '\0';
+	*pos += len + 1;
+}
+
+static int sf_wlen(const str *s)
+{
+	return ((s && s->s && s->len > 0) ? s->len : 0) + 1;
+}
+
+/* the 202 for msg, as sl_send_reply() would send it, and where to */
+static int sf_writer_prepare_reply(
+		sip_msg_t *msg, str *out, struct dest_info *dst)
+{
+	static str text = str_init("Accepted");
+	struct bookmark bm;
+	unsigned int len = 0;
+	char *b;
+
+	init_dest_info(dst);
+	if(reply_to_via) {
+		if(update_sock_struct_from_via(&dst->to, msg, msg->via1) < 0) {
+			LM_ERR("cannot resolve the reply destination %.*s\n",
+					msg->via1->host.len, msg->via1->host.s);
+			return -1;
+		}
+	} else {
+		update_sock_struct_from_ip(&dst->to, msg);
+	}
+	dst->proto = msg->rcv.proto;
+	dst->send_sock = msg->rcv.bind_address;
+	dst->id = msg->rcv.proto_reserved1;
+#ifdef USE_COMP
+	dst->comp = msg->via1->comp_no;
+#endif
+	dst->send_flags = msg->rpl_send_flags;
+	if(msg->to
+			&& (get_to(msg)->tag_value.s == 0
+					|| get_to(msg)->tag_value.len == 0)) {
+		calc_crc_suffix(msg, _sf_tag_suffix);
+		b = build_res_buf_from_sip_req(202, &text, &_sf_tag, msg, &len, &bm);
+	} else {
+		b = build_res_buf_from_sip_req(202, &text, 0, msg, &len, &bm);
+	}
+	if(b == NULL) {
+		LM_ERR("cannot build the reply\n");
+		return -1;
+	}
+	out->s = b;
+	out->len = (int)len;
+	return 0;
+}
+
+int sf_writer_push(
+		sip_msg_t *msg, const sf_store_req_t *r, const sf_writer_route_t *rt)
+{
+	sf_wjob_t *j;
+	struct dest_info dst;
+	str b;
+	char *pos;
+	int size;
+	char c = 1;
+
+	if(_sf_wq == NULL)
+		return -1;
+	/* a cheap look first: no copy when the queue is full */
+	if(_sf_wq->n >= _sf_cfg.store_queue)
+		return -1;
+	if(rt->rt == SF_WRITER_REPLY) {
+		if(sf_writer_prepare_reply(msg, &b, &dst) < 0)
+			return -1;
+	} else {
+		b.s = msg->buf;
+		b.len = msg->len;
+	}
+	size = sizeof(*j) + sf_wlen(&r->aor) + sf_wlen(&r->ruri)
+		   + sf_wlen(&r->from_uri) + sf_wlen(&r->from_name)
+		   + sf_wlen(&r->from_tag) + sf_wlen(&r->to_uri) + sf_wlen(&r->to_name)
+		   + sf_wlen(&r->call_id) + sf_wlen(&r->content_type)
+		   + sf_wlen(&r->body) + sf_wlen(&r->headers) + sf_wlen(&r->imdn_id)
+		   + sf_wlen(&rt->name) + sf_wlen(&b);
+	/* a few sizes only: Kamailio's allocator finds a freed block of the
+	 * same size at once instead of splitting and searching */
+	size = size <= 1024 ? 1024 : (size + 4095) & ~4095;
+	j = shm_malloc(size);
+	if(j == NULL) {
+		SHM_MEM_ERROR;
+		if(rt->rt == SF_WRITER_REPLY)
+			pkg_free(b.s);
+		return -1;
+	}
+	j->next = NULL;
+	j->r = *r;
+	j->rcv = msg->rcv;
+	j->rt.rt = rt->rt;
+	j->deadline_ms = sf_db_now_ms() + _sf_cfg.db_timeout_ms;
+	pos = j->data;
+	sf_wcopy(&j->r.aor, &r->aor, &pos);
+	sf_wcopy(&j->r.ruri, &r->ruri, &pos);
+	sf_wcopy(&j->r.from_uri, &r->from_uri, &pos);
+	sf_wcopy(&j->r.from_name, &r->from_name, &pos);
+	sf_wcopy(&j->r.from_tag, &r->from_tag, &pos);
+	sf_wcopy(&j->r.to_uri, &r->to_uri, &pos);
+	sf_wcopy(&j->r.to_name, &r->to_name, &pos);
+	sf_wcopy(&j->r.call_id, &r->call_id, &pos);
+	sf_wcopy(&j->r.content_type, &r->content_type, &pos);
+	sf_wcopy(&j->r.body, &r->body, &pos);
+	sf_wcopy(&j->r.headers, &r->headers, &pos);
+	sf_wcopy(&j->r.imdn_id, &r->imdn_id, &pos);
+	sf_wcopy(&j->rt.name, &rt->name, &pos);
+	sf_wcopy(&j->buf, &b, &pos);
+	if(rt->rt == SF_WRITER_REPLY) {
+		j->dst = dst;
+		pkg_free(b.s);
+	}
+
+	lock_get(&_sf_wq->lock);
+	if(_sf_wq->n >= _sf_cfg.store_queue) {
+		lock_release(&_sf_wq->lock);
+		shm_free(j);
+		return -1;
+	}
+	if(_sf_wq->tail)
+		_sf_wq->tail->next = j;
+	else
+		_sf_wq->head = j;
+	_sf_wq->tail = j;
+	_sf_wq->n++;
+	lock_release(&_sf_wq->lock);
+	/* EAGAIN: the pipe is full, the writer is awake anyway */
+	if(write(_sf_wq->wake_w, &c, 1) < 0 && errno != EAGAIN)
+		LM_DBG("wake write failed: %s\n", strerror(errno));
+	return 0;
+}
+
+/* take up to max jobs, oldest first */
+static sf_wjob_t *sf_writer_take(int max, int *n)
+{
+	sf_wjob_t *first, *j, *last = NULL;
+	int k = 0;
+
+	lock_get(&_sf_wq->lock);
+	first = _sf_wq->head;
+	for(j = first; j != NULL && k < max; j = j->next) {
+		last = j;
+		k++;
+	}
+	if(last) {
+		_sf_wq->head = last->next;
+		if(_sf_wq->head == NULL)
+			_sf_wq->tail = NULL;
+		last->next = NULL;
+		_sf_wq->n -= k;
+	}
+	lock_release(&_sf_wq->lock);
+	*n = k;
+	return last ? first : NULL;
+}
+
+/* the writer's copy of a request (parsing writes into it) */
+static char _sf_wbuf[BUF_SIZE + 1];
+
+/* SF_WRITER_REPLY: the prepared 202, or its status line replaced, plus
+ * one header */
+static void sf_writer_reply(sf_wjob_t *j, int rc, long long id)
+{
+	static char out[BUF_SIZE];
+	const char *eol, *end;
+	int n, hl;
+
+	eol = memchr(j->buf.s, '\n', j->buf.len);
+	/* the headers end with an empty line: put ours before it */
+	end = j->buf.s + j->buf.len - 2;
+	if(eol == NULL || end <= eol || j->buf.len + 128 > (int)sizeof(out))
+		return;
+	eol++;
+	if(rc == SF_RC_STORED) {
+		n = snprintf(out, sizeof(out), "SIP/2.0 202 Accepted\r\n");
+		memcpy(out + n, eol, end - eol);
+		n += end - eol;
+		hl = snprintf(out + n, sizeof(out) - n,
+				"X-Sfwd-Message-ID: sfwd-%lld\r\n\r\n", id);
+	} else if(rc == SF_RC_EFULL) {
+		n = snprintf(
+				out, sizeof(out), "SIP/2.0 486 Busy Here (Mailbox Full)\r\n");
+		memcpy(out + n, eol, end - eol);
+		n += end - eol;
+		hl = snprintf(out + n, sizeof(out) - n, "\r\n");
+	} else {
+		n = snprintf(out, sizeof(out),
+				"SIP/2.0 503 Service Unavailable (Store Unavailable)\r\n");
+		memcpy(out + n, eol, end - eol);
+		n += end - eol;
+		hl = snprintf(out + n, sizeof(out) - n, "Retry-After: 30\r\n\r\n");
+	}
+	n += hl;
+	if(msg_send(&j->dst, out, n) < 0)
+		LM_INFO("cannot send the reply for call-id %.*s\n", j->r.call_id.len,
+				j->r.call_id.s);
+}
+
+/* run the script's route for one job on a copy of its request */
+static void sf_writer_answer(sf_wjob_t *j, int rc, long long id)
+{
+	sip_msg_t msg;
+	struct run_act_ctx ctx;
+	sr_kemi_eng_t *keng;
+	char *buf;
+	int backup_rt;
+
+	if(j->rt.rt == SF_WRITER_REPLY) {
+		sf_writer_reply(j, rc, id);
+		if(rc == SF_RC_STORED)
+			sf_store_committed(NULL, &j->r, id);
+		else
+			sf_store_count_failure(rc);
+		return;
+	}
+	sf_store_set_result(rc, id);
+	buf = j->buf.len < (int)sizeof(_sf_wbuf) ? _sf_wbuf
+											 : pkg_malloc(j->buf.len + 1);
+	if(buf == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	memcpy(buf, j->buf.s, j->buf.len);
+	buf[j->buf.len] = '\0';
+	if(build_sip_msg_from_buf(&msg, buf, j->buf.len, inc_msg_no()) < 0) {
+		LM_ERR("cannot parse the stored copy of call-id %.*s\n",
+				j->r.call_id.len, j->r.call_id.s);
+		if(buf != _sf_wbuf)
+			pkg_free(buf);
+		return;
+	}
+	msg.rcv = j->rcv;
+
+	/* the sender first, then what follows a commit */
+	backup_rt = get_route_type();
+	set_route_type(REQUEST_ROUTE);
+	init_run_actions_ctx(&ctx);
+	if(j->rt.rt >= 0) {
+		if(main_rt.rlist[j->rt.rt])
+			run_top_route(main_rt.rlist[j->rt.rt], &msg, &ctx);
+	} else if((keng = sr_kemi_eng_get()) != NULL) {
+		if(sr_kemi_route(keng, &msg, REQUEST_ROUTE, &j->rt.name, NULL) < 0)
+			LM_ERR("error in KEMI function %.*s\n", j->rt.name.len,
+					j->rt.name.s);
+	}
+	set_route_type(backup_rt);
+	if(rc == SF_RC_STORED)
+		sf_store_committed(&msg, &j->r, id);
+	else
+		sf_store_count_failure(rc);
+	free_sip_msg(&msg);
+	if(buf != _sf_wbuf)
+		pkg_free(buf);
+	ksr_msg_env_reset();
+	xavp_reset_list();
+	sf_store_set_result(0, 0);
+}
+
+static void sf_writer_batch(sf_wjob_t *jobs, int n)
+{
+	const sf_store_req_t **rs;
+	sf_wjob_t *j, *jn;
+	PGresult *res = NULL;
+	long long now = sf_db_now_ms(), deadline = 0, id;
+	struct timeval tv;
+	int k = 0, row;
+
+	static const sf_store_req_t **rsbuf = NULL;
+
+	if(rsbuf == NULL)
+		rsbuf = pkg_malloc(_sf_cfg.store_batch * sizeof(*rs));
+	if(rsbuf == NULL)
+		PKG_MEM_ERROR;
+	rs = rsbuf;
+	/* those whose sender was already told 503 by now are not stored */
+	for(j = jobs; rs && j; j = j->next) {
+		if(j->deadline_ms <= now)
+			continue;
+		if(deadline == 0 || j->deadline_ms < deadline)
+			deadline = j->deadline_ms;
+		rs[k++] = &j->r;
+	}
+	if(k > 0) {
+		gettimeofday(&tv, NULL);
+		/* wait no longer than the earliest sender, whose deadline the
+		 * server also checks before it commits (epoch seconds) */
+		_sf_wrdb.timeout_ms = (int)(deadline - now);
+		res = sf_store_insert_batch(&_sf_wrdb, rs, k,
+				tv.tv_sec + tv.tv_usec / 1e6 + (deadline - now) / 1000.0);
+		update_stat(_sf_st_batches, 1);
+		if(res == NULL)
+			LM_INFO("database unavailable, %d messages not stored\n", k);
+		else
+			LM_DBG("stored a batch of %d\n", k);
+	}
+	row = 0;
+	for(j = jobs; j; j = jn) {
+		jn = j->next;
+		if(rs == NULL || j->deadline_ms <= now || res == NULL) {
+			sf_writer_answer(j, SF_RC_EDB, 0);
+		} else {
+			id = sf_db_int(res, row, 1);
+			row++;
+			if(id < 0)
+				sf_writer_answer(j, SF_RC_EFULL, 0);
+			else
+				sf_writer_answer(j, SF_RC_STORED, id);
+		}
+		shm_free(j);
+	}
+	if(res)
+		PQclear(res);
+}
+
+/* ms until the oldest waiting request has waited store_delay_ms (0: go
+ * now), so that a batch gathers what arrives meanwhile */
+static int sf_writer_wait_ms(void)
+{
+	long long first;
+	int n, left;
+
+	lock_get(&_sf_wq->lock);
+	n = _sf_wq->n;
+	first = _sf_wq->head ? _sf_wq->head->deadline_ms - _sf_cfg.db_timeout_ms
+						 : 0;
+	lock_release(&_sf_wq->lock);
+	if(n == 0)
+		return 1000;
+	if(n >= _sf_cfg.store_batch || _sf_cfg.store_delay_ms <= 0)
+		return 0;
+	left = (int)(first + _sf_cfg.store_delay_ms - sf_db_now_ms());
+	return left > 0 ? left : 0;
+}
+
+static void sf_writer_main(void)
+{
+	struct pollfd pfd;
+	sf_wjob_t *jobs;
+	char drain[256];
+	int n, wait_ms;
+
+	sf_db_init(&_sf_wrdb, _sf_cfg.db_url, _sf_cfg.db_timeout_ms, sf_store_stmts,
+			SF_ST_COUNT, SF_SCHEMA_VERSION);
+	if(sf_db_connect(&_sf_wrdb) < 0)
+		LM_WARN("store writer: no database yet, retrying\n");
+	LM_INFO("store writer started\n");
+	for(;;) {
+		cfg_update();
+		pfd.fd = _sf_wq->wake_r;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		wait_ms = sf_writer_wait_ms();
+		if(wait_ms > 0)
+			poll(&pfd, 1, wait_ms);
+		while(read(_sf_wq->wake_r, drain, sizeof(drain)) > 0)
+			;
+		if(sf_writer_wait_ms() > 0)
+			continue;
+		/* what waited long enough, and everything behind it */
+		while((jobs = sf_writer_take(_sf_cfg.store_batch, &n)) != NULL) {
+			sf_writer_batch(jobs, n);
+			if(n < _sf_cfg.store_batch)
+				break;
+		}
+	}
+}
+
+int sf_writer_fork(void)
+{
+	int pid;
+
+	pid = fork_process(PROC_RPC, "sfwd store writer", 1);
+	if(pid < 0) {
+		LM_ERR("cannot fork the store writer\n");
+		return -1;
+	}
+	if(pid == 0) {
+		if(cfg_child_init())
+			exit(-1);
+		sf_writer_main();
+		exit(0); /* not reached */
+	}
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: the store writer behind sf_store_async()
+ *
+ * A SIP worker that calls sf_store_async() copies the request and what
+ * sf_store() would insert into shared memory, hands it to the writer
+ * process and goes back to reading the network. The writer takes every
+ * request waiting (up to store_batch), inserts them with one statement
+ * (sfwd_store_batch(), one commit), and then, for each, runs the route the
+ * script named on a copy of the request, with $sfwd(rc) and $sfwd(id)
+ * saying what became of it. So one fsync'd commit answers many senders and
+ * no SIP worker waits on the database.
+ */
+
+#ifndef _SF_WRITER_H_
+#define _SF_WRITER_H_
+
+#include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+#include "sf_store.h"
+
+/*! \brief where the result of a store goes: a route of the native
+ *   script (index in main_rt) or a KEMI function name */
+typedef struct sf_writer_route
+{
+	int rt;	  /*!< main_rt index, -1: KEMI, SF_WRITER_REPLY: none */
+	str name; /*!< the name as written (KEMI function) */
+} sf_writer_route_t;
+
+/*! \brief no route: the writer answers the sender itself (202 with
+ *   X-Sfwd-Message-ID, 503 with Retry-After, 486 when the mailbox is full)
+ *   from a reply the SIP worker prepared */
+#define SF_WRITER_REPLY -2
+
+/*! \brief shared queue, process registration and to-tags (mod_init) */
+int sf_writer_mod_init(void);
+
+/*! \brief fork the writer (child_init, PROC_MAIN) */
+int sf_writer_fork(void);
+
+void sf_writer_destroy(void);
+
+/*!
+ * \brief queue the current request for the writer
+ * \return 0 queued, -1 queue full or no memory (nothing queued)
+ */
+int sf_writer_push(
+		sip_msg_t *msg, const sf_store_req_t *r, const sf_writer_route_t *rt);
+
+/*! \brief requests waiting for the writer (RPC, statistics) */
+int sf_writer_depth(void);
+
+/* implemented in sfwd_mod.c: what sf_store() does around the insert */
+
+/*! \brief after the commit: $xavp(sf=>id), MWI, stored notice, log, the
+ *   statistic and event_route[sfwd:stored] (msg NULL: on a made-up
+ *   request) */
+void sf_store_committed(sip_msg_t *msg, const sf_store_req_t *r, long long id);
+
+/*! \brief count a store that did not happen (statistics by reason) */
+void sf_store_count_failure(int rc);
+
+/*! \brief $sfwd(rc) and $sfwd(id) of this process */
+void sf_store_set_result(int rc, long long id);
+
+#endif
