@@ -21,6 +21,7 @@
 #include "core/cfg/cfg_struct.h"
 #include "core/dprint.h"
 #include "core/mem/mem.h"
+#include "core/mem/shm.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_rr.h"
 #include "core/pt.h"
@@ -748,6 +749,26 @@ static int sf_sess_claim(sf_sess_t *s)
 	return 1;
 }
 
+/* room in shared memory for one more transaction: each delivery holds
+ * its tm cell (several KB) until tm's wait timer ends, so a burst of
+ * deliveries pauses while less than an eighth of the pool is free rather
+ * than fail (and leave registrations and stores without memory) */
+static int sf_shm_room(long long now_ms)
+{
+	static long long warned_ms = 0;
+
+	if(shm_available_safe() > shm_mem_size / 8)
+		return 1;
+	if(now_ms - warned_ms > 10000) {
+		LM_WARN("shared memory low (%lu of %lu bytes free): deliveries "
+				"wait (raise kamailio -m)\n",
+				(unsigned long)shm_available_safe(),
+				(unsigned long)shm_mem_size);
+		warned_ms = now_ms;
+	}
+	return 0;
+}
+
 /* send what the window allows; claim the next batch when one is done */
 static void sf_sess_step(sf_sess_t *s, long long now_ms)
 {
@@ -755,7 +776,7 @@ static void sf_sess_step(sf_sess_t *s, long long now_ms)
 
 	for(;;) {
 		while(!s->stop && s->inflight < _sf_cfg.flush_window
-				&& s->next_row < s->nrows)
+				&& s->next_row < s->nrows && sf_shm_room(now_ms))
 			sf_send_row(s);
 		if(s->inflight > 0)
 			return; /* waiting for replies */
