@@ -124,10 +124,32 @@ sf_psql() {
 		-U postgres -d "$db" "$@"
 }
 
+# sf_pg_upgrade DIR PORT DB: apply etc/sql/sfwd-upgrade-<v>-<v+1>.sql from
+# the database's schema version up to sfwd-create.sql's; fails when a step
+# is missing or fails
+sf_pg_upgrade() {
+	local dir=$1 port=$2 db=$3 have want f
+	want=$(sed -n 's/^INSERT INTO sfwd_version (version) VALUES (\([0-9]*\));/\1/p' \
+		"$SF_TOP/etc/sql/sfwd-create.sql")
+	have=$(sf_psql "$dir" "$port" "$db" -tAc "SELECT max(version) FROM sfwd_version" \
+		2>/dev/null) || return 1
+	[ -n "$want" ] && [ -n "$have" ] || return 1
+	while [ "$have" -lt "$want" ]; do
+		f=$SF_TOP/etc/sql/sfwd-upgrade-$have-$((have + 1)).sql
+		[ -f "$f" ] || return 1
+		sf_log "upgrading database $db: $(basename "$f")"
+		sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" \
+			-U "$db" -d "$db" <"$f" >/dev/null || return 1
+		have=$((have + 1))
+	done
+	[ "$have" = "$want" ]
+}
+
 # sf_pg_schema DIR PORT DB [reset]: create role and database DB (owner DB)
 # once and apply etc/sql/sfwd-create.sql to it. The database's comment
 # records the file's checksum: when the file has changed since, a test
-# database (reset=1) is made anew; otherwise a warning says so.
+# database (reset=1) is made anew; otherwise the upgrade scripts bring it to
+# the current version, or a warning says they could not.
 sf_pg_schema() {
 	local dir port=$2 db=$3 reset=${4:-0} sum have
 	dir=$(readlink -f "$1")
@@ -143,6 +165,9 @@ sf_pg_schema() {
 			sf_psql "$dir" "$port" postgres -c "DROP DATABASE \"$db\" WITH (FORCE)" ||
 				return 1
 			have=
+		elif sf_pg_upgrade "$dir" "$port" "$db"; then
+			sf_psql "$dir" "$port" postgres -c \
+				"COMMENT ON DATABASE \"$db\" IS 'sfwd-create.sql $sum'" || return 1
 		else
 			sf_log "warning: database $db was made from another etc/sql/sfwd-create.sql;" \
 				"drop it (make distclean) if sfwd refuses to start"
