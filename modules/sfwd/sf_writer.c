@@ -200,7 +200,7 @@ int sf_writer_push(
 	struct dest_info dst;
 	str b;
 	char *pos;
-	int size;
+	int size, n;
 	char c = 1;
 
 	if(_sf_wq == NULL)
@@ -267,10 +267,13 @@ int sf_writer_push(
 	else
 		_sf_wq->head = j;
 	_sf_wq->tail = j;
-	_sf_wq->n++;
+	n = ++_sf_wq->n;
 	lock_release(&_sf_wq->lock);
-	/* EAGAIN: the pipe is full, the writer is awake anyway */
-	if(write(_sf_wq->wake_w, &c, 1) < 0 && errno != EAGAIN)
+	/* the writer sleeps until the oldest request has waited
+	 * store_delay_ms: wake it for the first of a batch and for a full one
+	 * only (EAGAIN: the pipe is full, it is awake anyway) */
+	if((n == 1 || n == _sf_cfg.store_batch) && write(_sf_wq->wake_w, &c, 1) < 0
+			&& errno != EAGAIN)
 		LM_DBG("wake write failed: %s\n", strerror(errno));
 	return 0;
 }
