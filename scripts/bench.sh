@@ -2,10 +2,12 @@
 # `make bench` / `make bench-quick`: sfwd against Kamailio's msilo on this
 # machine, in one run, with the same PostgreSQL (fsync and synchronous_commit
 # on) and the same Kamailio settings; SIPp drives both. Prints one table and
-# writes it as JSON to var/bench/bench.json.
+# writes it, with every raw figure, as JSON to var/bench/bench.json.
 #
 #   scripts/bench.sh [quick]
-# Environment: SFWD_BENCH_PORT (35060), SFWD_BENCH_PG_PORT (55533)
+# Environment: SFWD_BENCH_PORT (35060), SFWD_BENCH_PG_PORT (55533),
+# SFWD_BENCH_KAM_ARGS: Kamailio options for both (default "-x tlsf", the
+# TLSF allocator; empty: Kamailio's default q_malloc, see doc/performance.md)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,20 +21,33 @@ if [ $QUICK = 1 ]; then
 	STORE_N=2000
 	RATES="1000 2000 4000"
 	REPLAY_NS="200 1000"
+	ORDER_N=200
+	MEM_N=10000
+	MEM_USERS=20
 else
 	STORE_N=20000
 	RATES="1000 2000 4000 8000 16000"
 	REPLAY_NS="1000 10000"
+	ORDER_N=1000
+	MEM_N=100000
+	MEM_USERS=100
 fi
+MEM_RATE=4000 # stores per second in the memory run (both sustain it)
+# SIPp's socket buffers (default 64 KB): one SIPp stands for thousands of
+# phones and gets their answers in bursts; the kernel caps this at
+# net.core.rmem_max
+SIPP_BUF="-buff_size 1048576"
+EMPTY_WAIT_MS=20000
 HZ=$(getconf CLK_TCK)
 # the same memory for both: 512 MB shared, 16 MB private per process
 export SF_KAM_SHM=512 SF_KAM_PKG=16
 mkdir -p "$OUT"
-rm -rf "$OUT/run" "$OUT"/*.log "$OUT"/*.csv
+rm -rf "$OUT/run" "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.msg "$OUT"/*.rtt
 trap 'sf_kam_stop "$OUT/run"; sf_pg_stop "$PGDIR"' EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---- PostgreSQL: one cluster, one database per system
 sf_pg_destroy "$PGDIR"
@@ -46,59 +61,107 @@ q() { sf_psql "$PGDIR" "$PG_PORT" "$1" -tAc "$2"; }
 SFWD_URL=$(sf_db_url "$PGDIR" "$PG_PORT" bench_sfwd)
 MSILO_URL=$(sf_kdb_url "$PGDIR" "$PG_PORT" bench_msilo)
 PM=$(head -n 1 "$(readlink -f "$PGDIR")/data/postmaster.pid")
+PG_SETTINGS=$(q postgres "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name)
+	FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers')")
 
-# CPU seconds (user + system) of Kamailio's processes and PostgreSQL's
+# "KAM PG": clock ticks (user + system) of Kamailio's processes and
+# PostgreSQL's, from /proc
 cpu_ticks() {
-	local pids p t=0
-	pids="$(pgrep -g "$(cat "$OUT/run/kamailio.launcher")") $PM $(pgrep -P "$PM")"
-	for p in $pids; do
+	local p s k=0 g=0
+	for p in $(pgrep -g "$(cat "$OUT/run/kamailio.launcher")"); do
 		s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
 		# after "(comm) ": state is field 3, utime 14, stime 15
 		s=${s##*) }
 		read -r -a f <<<"$s"
-		t=$((t + f[11] + f[12]))
+		k=$((k + f[11] + f[12]))
 	done
-	echo "$t"
+	for p in $PM $(pgrep -P "$PM"); do
+		s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		s=${s##*) }
+		read -r -a f <<<"$s"
+		g=$((g + f[11] + f[12]))
+	done
+	echo "$k $g"
 }
 
-start_kam() { # start_kam SYSTEM
-	if [ "$1" = sfwd ]; then
+KAM_ARGS=${SFWD_BENCH_KAM_ARGS--x tlsf}
+start_kam() { # start_kam SYSTEM [-A DEFINE...]
+	local sys=$1
+	shift
+	# shellcheck disable=SC2086 # options, split on purpose
+	set -- $KAM_ARGS "$@"
+	if [ "$sys" = sfwd ]; then
 		sf_kam_start "$OUT/run" "$SF_TOP/test/bench/sfwd.cfg" -A "SFWD_SIP_PORT=$PORT" \
-			-A "SFWD_DB_URL=\"$SFWD_URL\""
+			-A "SFWD_DB_URL=\"$SFWD_URL\"" "$@"
 	else
 		sf_kam_start "$OUT/run" "$SF_TOP/test/bench/msilo.cfg" -A "SFWD_SIP_PORT=$PORT" \
-			-A "MSILO_DB_URL=\"$MSILO_URL\""
+			-A "MSILO_DB_URL=\"$MSILO_URL\"" -A "MSILO_PROXY=\"sip:127.0.0.1:$PORT\"" "$@"
 	fi
 }
 table_of() { [ "$1" = sfwd ] && echo sfwd_message || echo silo; }
 db_of() { [ "$1" = sfwd ] && echo bench_sfwd || echo bench_msilo; }
+rows_of() { q "$(db_of "$1")" "SELECT count(*) FROM $(table_of "$1")"; }
 shm_used() { sf_kamcmd "$OUT/run" core.shmmem 2>/dev/null | sed -n 's/.*used: //p' | head -n 1; }
+# private memory in use, summed over Kamailio's processes
+pkg_used() {
+	sf_kamcmd "$OUT/run" pkg.stats 2>/dev/null |
+		awk '$1 == "used:" { s += $2 } END { print s + 0 }'
+}
+table_bytes() { q "$(db_of "$1")" "SELECT pg_total_relation_size('$(table_of "$1")')"; }
 
-users_csv() { # users_csv FILE N: N distinct recipients
+users_csv() { # users_csv FILE N [PREFIX]: N distinct recipients
 	{
 		echo SEQUENTIAL
-		seq 1 "$2" | sed 's/^/u/'
+		seq 1 "$2" | sed "s/^/${3:-u}/"
 	} >"$1"
 }
 one_user_csv() { printf 'SEQUENTIAL\n%s\n' "$2" >"$1"; }
 
-# store N at RATE; prints "ok|lost rows 202s cpu_ms_per_1000 p50 p99"
-store_step() {
-	local sys=$1 rate=$2 n=$3 csv=$4 tag=$5 t0 t1 rows ok rc n202
-	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
-	t0=$(cpu_ticks)
-	(cd "$OUT" && timeout $((n / rate + 60)) sipp -sf "$SF_TOP/test/bench/store.xml" \
+# send N MESSAGEs at RATE to the users of CSV; SIPp's exit status
+send() { # send TAG CSV N RATE [sipp args...]
+	local tag=$1 csv=$2 n=$3 rate=$4
+	shift 4
+	(cd "$OUT" && timeout $((n / rate + 60)) sipp -sf "$SF_TOP/test/bench/store.xml" $SIPP_BUF \
 		-inf "$csv" -i 127.0.0.1 -p $((PORT + 1)) -r "$rate" -rp 1000 -m "$n" -l 10000 \
-		-nostdin -timeout $((n / rate + 30))s -timeout_error -trace_rtt -rtt_freq 200 \
-		"127.0.0.1:$PORT" \
-		>"$OUT/$tag.log" 2>&1)
+		-nostdin -timeout $((n / rate + 30))s -timeout_error "$@" \
+		"127.0.0.1:$PORT" >"$OUT/$tag.log" 2>&1)
+}
+
+# wait (bounded) until the store holds no row; prints the time it took, or
+# "never"
+wait_empty() { # wait_empty SYSTEM T0_MS
+	local t
+	while :; do
+		t=$(ms_now)
+		if [ "$(rows_of "$1")" = 0 ]; then
+			echo $((t - $2))
+			return
+		fi
+		[ $((t - $2)) -ge $EMPTY_WAIT_MS ] && break
+		sleep 0.02
+	done
+	echo never
+}
+
+# store N at RATE; prints "ok|lost rows 202s cpu_ms_per_1000 p50 p99
+# kam_cpu_ms_per_1000 pg_cpu_ms_per_1000 retransmissions". A step is
+# zero-loss when every request got its 202, each 202 is a row, and no
+# request timed out (SIPp retransmits after 500 ms without an answer).
+store_step() {
+	local sys=$1 rate=$2 n=$3 csv=$4 tag=$5 k0 g0 k1 g1 rows ok rc n202 d retr
+	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
+	read -r k0 g0 <<<"$(cpu_ticks)"
+	send "$tag" "$csv" "$n" "$rate" -trace_rtt -rtt_freq 200
 	rc=$?
 	sleep 1
-	t1=$(cpu_ticks)
-	rows=$(q "$(db_of "$sys")" "SELECT count(*) FROM $(table_of "$sys")")
+	read -r k1 g1 <<<"$(cpu_ticks)"
+	rows=$(rows_of "$sys")
 	n202=$(awk -F'|' '/Successful call/ { v = $3 } END { gsub(/ /, "", v); print v }' "$OUT/$tag.log")
+	# the MESSAGE line of SIPp's last screen: sent, retransmissions, ...
+	retr=$(awk '$1 == "MESSAGE" { k = 0; for (i = 2; i <= NF; i++)
+		if ($i ~ /^[0-9]+$/ && ++k == 2) v = $i } END { print v + 0 }' "$OUT/$tag.log")
 	ok=lost
-	[ "$rc" = 0 ] && [ "$rows" = "$n" ] && ok=ok
+	[ "$rc" = 0 ] && [ "$rows" = "$n" ] && [ "${n202:-0}" = "$n" ] && [ "$retr" = 0 ] && ok=ok
 	# response times (ms) of this run
 	local rtt p50 p99
 	rtt=$(ls -t "$OUT"/store_*_rtt.csv 2>/dev/null | head -n 1)
@@ -110,61 +173,130 @@ store_step() {
 	else
 		p50=- p99=-
 	fi
-	echo "$ok $rows ${n202:-?} $(((t1 - t0) * 1000 * 1000 / HZ / (rows > 0 ? rows : 1))) $p50 $p99"
+	d=$((rows > 0 ? rows : 1))
+	echo "$ok $rows ${n202:-?} $(((k1 - k0 + g1 - g0) * 1000000 / HZ / d)) $p50 $p99" \
+		"$(((k1 - k0) * 1000000 / HZ / d)) $(((g1 - g0) * 1000000 / HZ / d)) $retr"
+}
+
+# what a recipient's SIPp log shows: "received unique duplicates in_order"
+# (unique: distinct Call-IDs; duplicates: deliveries of one message in more
+# than one transaction (Via branch) - a retransmission of the same
+# transaction is not one; in_order: first deliveries came in the order of
+# the sequence numbers in ORDERFILE, one a line: the store's order)
+recipient_counts() { # recipient_counts MSGFILE [ORDERFILE]
+	tr -d '\r' <"$1" | awk -v orderf="${2:-}" '
+		BEGIN {
+			order = 1; last = -1; no = 0
+			if (orderf != "") while ((getline l < orderf) > 0) want_seq[++no] = l + 0
+		}
+		/^-+ [0-9]/ { inm = 0; next }
+		/message received/ { inm = 1; next }
+		inm && /^MESSAGE / { got++; want = 1; next }
+		inm && want && tolower($1) == "call-id:" { cid = $2 }
+		inm && want && tolower($1) == "via:" && br == "" {
+			if (match($0, /branch=[^;, ]+/)) br = substr($0, RSTART + 7, RLENGTH - 7)
+		}
+		inm && want && match($0, /bench message [0-9]+/) {
+			seq = substr($0, RSTART + 14, RLENGTH - 14) + 0
+			if (!((cid, br) in seen_t)) {
+				seen_t[cid, br] = 1
+				if (!(cid in seen_c)) {
+					seen_c[cid] = 1; uniq++
+					if (no > 0) {
+						if (want_seq[uniq] != seq) order = 0
+					} else if (seq < last) order = 0
+					last = seq
+				} else dup++
+			}
+			want = 0; cid = ""; br = ""
+		}
+		END { printf "%d %d %d %s\n", got, uniq, dup, order ? "yes" : "no" }'
 }
 
 # replay: N queued for one user, one REGISTER; prints
-# "ms_to_last ms_to_empty received unique missing"
+# "ms_to_last ms_to_empty received unique duplicates missing in_order"
 replay_step() {
-	local sys=$1 n=$2 tag=$3 t0 tl te rows got uniq i
+	local sys=$1 n=$2 tag=$3 user=$4 t0 tl te rows c uas
 	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
-	one_user_csv "$OUT/one.csv" rcpt
-	(cd "$OUT" && timeout 300 sipp -sf "$SF_TOP/test/bench/store.xml" -inf "$OUT/one.csv" \
-		-i 127.0.0.1 -p $((PORT + 1)) -r 2000 -m "$n" -l 10000 -nostdin -timeout 200s \
-		"127.0.0.1:$PORT" >"$OUT/$tag.fill.log" 2>&1)
-	rows=$(q "$(db_of "$sys")" "SELECT count(*) FROM $(table_of "$sys")")
+	one_user_csv "$OUT/one.csv" "$user"
+	send "$tag.fill" "$OUT/one.csv" "$n" 2000
+	rows=$(rows_of "$sys")
 	[ "$rows" = "$n" ] || log "$sys replay: only $rows of $n stored"
-	(cd "$OUT" && timeout 300 sipp -sf "$SF_TOP/test/sipp/uas_message.xml" -i 127.0.0.1 \
-		-p $((PORT + 2)) -m "$n" -nostdin -timeout 30s -trace_msg \
+	# the store's order: the sequence numbers of the bodies by row id
+	if [ "$sys" = sfwd ]; then
+		q bench_sfwd "SELECT convert_from(body, 'UTF8') FROM sfwd_message ORDER BY id"
+	else
+		q bench_msilo "SELECT body FROM silo ORDER BY id"
+	fi | sed -n 's/.*bench message \([0-9]*\).*/\1/p' >"$OUT/$tag.order"
+	(cd "$OUT" && timeout 300 sipp -sf "$SF_TOP/test/sipp/uas_message.xml" $SIPP_BUF -i 127.0.0.1 \
+		-p $((PORT + 2)) -m "$n" -nostdin -timeout 120s -trace_msg \
 		-message_file "$OUT/$tag.uas.msg" >"$OUT/$tag.uas.log" 2>&1) &
-	local uas=$!
+	uas=$!
 	sleep 0.5
-	t0=$(date +%s%N)
-	(cd "$OUT" && sipp -sf "$SF_TOP/test/sipp/register_contact.xml" -s rcpt \
+	t0=$(ms_now)
+	(cd "$OUT" && sipp -sf "$SF_TOP/test/sipp/register_contact.xml" -s "$user" \
 		-key contact_port $((PORT + 2)) -key expires 3600 -i 127.0.0.1 -p $((PORT + 3)) \
 		-m 1 -nostdin -timeout 10s "127.0.0.1:$PORT" >"$OUT/$tag.reg.log" 2>&1)
 	wait "$uas"
-	tl=$(date +%s%N)
-	te=
-	for ((i = 0; i < 750; i++)); do
-		if [ "$sys" = sfwd ]; then
-			rows=$(q bench_sfwd "SELECT count(*) FROM sfwd_message")
-		else
-			rows=$(q bench_msilo "SELECT count(*) FROM silo WHERE snd_time = 0")
-			[ "$(q bench_msilo "SELECT count(*) FROM silo")" = 0 ] || rows=1
-		fi
-		if [ "$rows" = 0 ]; then
-			te=$(date +%s%N)
-			break
-		fi
-		sleep 0.02
-	done
-	got=$(tr -d '\r' <"$OUT/$tag.uas.msg" | grep -c '^MESSAGE ')
-	uniq=$(tr -d '\r' <"$OUT/$tag.uas.msg" | awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r' |
-		sed -n 's/^Call-ID: //p' | sort -u | wc -l)
-	echo "$(((tl - t0) / 1000000)) $([ -n "$te" ] && echo $(((te - t0) / 1000000)) || echo never) $got $uniq $((n - uniq))"
+	tl=$(ms_now)
+	te=$(wait_empty "$sys" "$t0")
+	read -r -a c <<<"$(recipient_counts "$OUT/$tag.uas.msg" "$OUT/$tag.order")"
+	echo "$((tl - t0)) $te ${c[0]} ${c[1]} ${c[2]} $((n - c[1])) ${c[3]}"
+}
+
+# memory: shared, private (all processes) and the table's size, before and
+# after N stored-and-delivered messages (U users, one recipient); prints
+# "shm0 shm1 pkg0 pkg1 table0 table1 delivered ms_to_empty rows_left
+# table_after_vacuum"
+memory_step() {
+	local sys=$1 n=$2 u=$3 shm0 pkg0 tb0 tb1 uas te c
+	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
+	shm0=$(shm_used)
+	pkg0=$(pkg_used)
+	tb0=$(table_bytes "$sys")
+	users_csv "$OUT/mem_users.csv" "$u" "m"
+	send "$sys.mem.fill" "$OUT/mem_users.csv" "$n" "$MEM_RATE" ||
+		log "$sys memory: SIPp reported errors while storing"
+	log "$sys memory: $(rows_of "$sys") of $n stored"
+	(cd "$OUT" && timeout 90 sipp -sf "$SF_TOP/test/sipp/uas_message.xml" $SIPP_BUF -i 127.0.0.1 \
+		-p $((PORT + 2)) -m "$n" -nostdin -timeout 60s -trace_msg \
+		-message_file "$OUT/$sys.mem.uas.msg" >"$OUT/$sys.mem.uas.log" 2>&1) &
+	uas=$!
+	sleep 0.5
+	t0=$(ms_now)
+	(cd "$OUT" && sipp -sf "$SF_TOP/test/bench/register_users.xml" -inf "$OUT/mem_users.csv" \
+		-key contact_port $((PORT + 2)) -i 127.0.0.1 -p $((PORT + 3)) -r 20 \
+		-m "$u" -nostdin -timeout 60s "127.0.0.1:$PORT" >"$OUT/$sys.mem.reg.log" 2>&1)
+	wait "$uas"
+	te=$(wait_empty "$sys" "$t0")
+	# transactions live for tm's wait timer: let them go before measuring
+	sleep 10
+	read -r -a c <<<"$(recipient_counts "$OUT/$sys.mem.uas.msg")"
+	rm -f "$OUT/$sys.mem.uas.msg"
+	tb1=$(table_bytes "$sys")
+	q "$(db_of "$sys")" "VACUUM $(table_of "$sys")" >/dev/null
+	echo "$shm0 $(shm_used) $pkg0 $(pkg_used) $tb0 $tb1 ${c[1]} $te $(rows_of "$sys")" \
+		"$(table_bytes "$sys")"
 }
 
 declare -A R
 for sys in msilo sfwd; do
 	log "== $sys"
 	start_kam "$sys" || exit 1
-	R[$sys.shm0]=$(shm_used)
+	# first, so that "before" is the freshly started Kamailio
+	res=$(memory_step "$sys" "$MEM_N" "$MEM_USERS")
+	log "$sys memory $MEM_N: $res (shm0 shm1 pkg0 pkg1 table0 table1 delivered ms_empty left table_vacuumed)"
+	R[$sys.memory]=$res
+	# the rest on a fresh Kamailio and an empty table
+	sf_kam_stop "$OUT/run"
+	cp "$OUT/run/kamailio.log" "$OUT/$sys.memory.kamailio.log"
+	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
+	start_kam "$sys" || exit 1
 	users_csv "$OUT/users.csv" "$STORE_N"
 	best=0
 	for rate in $RATES; do
 		res=$(store_step "$sys" "$rate" "$STORE_N" "$OUT/users.csv" "$sys.store.$rate")
-		log "$sys store $STORE_N at $rate/s: $res"
+		log "$sys store $STORE_N at $rate/s: $res (ok rows 202s cpu p50 p99 kam pg retrans)"
 		R[$sys.store.$rate]=$res
 		set -- $res
 		[ "$1" = ok ] || break
@@ -172,42 +304,70 @@ for sys in msilo sfwd; do
 	done
 	R[$sys.best]=$best
 	for n in $REPLAY_NS; do
-		res=$(replay_step "$sys" "$n" "$sys.replay.$n")
-		log "$sys replay $n: $res"
+		res=$(replay_step "$sys" "$n" "$sys.replay.$n" "rcpt$n")
+		log "$sys replay $n: $res (ms_last ms_empty received unique dup missing in_order)"
 		R[$sys.replay.$n]=$res
 	done
-	# transactions live for tm's wait timer: let them go before measuring
-	sleep 10
-	R[$sys.shm1]=$(shm_used)
 	sf_kam_stop "$OUT/run"
 	cp "$OUT/run/kamailio.log" "$OUT/$sys.kamailio.log"
 done
+# sfwd with flush_window 1: strict order
+start_kam sfwd -A BENCH_WINDOW=1 || exit 1
+res=$(replay_step sfwd "$ORDER_N" "sfwd.order" "ordered")
+log "sfwd flush_window 1, replay $ORDER_N: $res"
+R[sfwd.order]=$res
+sf_kam_stop "$OUT/run"
 
 # ---- the table
 field() { echo "${R[$1]:-}" | awk -v i="$2" '{print $i}'; }
-cpu_at() { # the CPU figure at 2000/s (or the highest rate run)
-	local v
-	v=$(field "$1.store.2000" 4)
-	echo "${v:--}"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2f", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "-" && a != "") printf "%.2f", a / b; else print "-" }'; }
+row() { printf '%-46s %16s %16s %10s\n' "$@"; }
+# the highest rate both stored without loss
+common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
 {
-	printf '%-44s %14s %14s %10s\n' "figure" "msilo" "sfwd" "sfwd/msilo"
-	printf '%-44s %14s %14s %10s\n' "highest zero-loss store rate (msg/s)" "${R[msilo.best]}" "${R[sfwd.best]}" "$(ratio "${R[sfwd.best]}" "${R[msilo.best]}")"
-	printf '%-44s %14s %14s %10s\n' "CPU ms per 1000 stored at 2000/s (kam+pg)" "$(cpu_at msilo)" "$(cpu_at sfwd)" "$(ratio "$(cpu_at sfwd)" "$(cpu_at msilo)")"
-	printf '%-44s %14s %14s\n' "response p50 / p99 at 2000/s (ms)" "$(field msilo.store.2000 5)/$(field msilo.store.2000 6)" "$(field sfwd.store.2000 5)/$(field sfwd.store.2000 6)"
-	for n in $REPLAY_NS; do
-		printf '%-44s %14s %14s %10s\n' "replay $n: ms to the last message" "$(field msilo.replay.$n 1)" "$(field sfwd.replay.$n 1)" "$(ratio "$(field sfwd.replay.$n 1)" "$(field msilo.replay.$n 1)")"
-		printf '%-44s %14s %14s\n' "replay $n: ms until the store is empty" "$(field msilo.replay.$n 2)" "$(field sfwd.replay.$n 2)"
-		printf '%-44s %14s %14s\n' "replay $n: duplicates / missing" "$(($(field msilo.replay.$n 3) - $(field msilo.replay.$n 4)))/$(field msilo.replay.$n 5)" "$(($(field sfwd.replay.$n 3) - $(field sfwd.replay.$n 4)))/$(field sfwd.replay.$n 5)"
+	echo "sfwd against msilo, $(date -u +%FT%TZ), $(nproc) cores, Kamailio $(kamailio -v | sed -n 's/^version: kamailio \([^ ]*\).*/\1/p')" \
+		"(children 4, -m 512 -M 16${KAM_ARGS:+ $KAM_ARGS}), PostgreSQL $PG_SETTINGS"
+	row "figure" "msilo" "sfwd" "sfwd/msilo"
+	row "highest zero-loss store rate (msg/s)" "${R[msilo.best]}" "${R[sfwd.best]}" "$(ratio "${R[sfwd.best]}" "${R[msilo.best]}")"
+	for rate in 2000 $common; do
+		row "CPU ms per 1000 stored at $rate/s (kam+pg)" "$(field "msilo.store.$rate" 4)" "$(field "sfwd.store.$rate" 4)" \
+			"$(ratio "$(field "sfwd.store.$rate" 4)" "$(field "msilo.store.$rate" 4)")"
+		row "  of which Kamailio / PostgreSQL" "$(field "msilo.store.$rate" 7) / $(field "msilo.store.$rate" 8)" \
+			"$(field "sfwd.store.$rate" 7) / $(field "sfwd.store.$rate" 8)"
+		[ "$rate" = "$common" ] && break
 	done
-	printf '%-44s %14s %14s\n' "shared memory used, start -> end (bytes)" "${R[msilo.shm0]}->${R[msilo.shm1]}" "${R[sfwd.shm0]}->${R[sfwd.shm1]}"
+	row "response p50 / p99 at 2000/s (ms)" "$(field msilo.store.2000 5) / $(field msilo.store.2000 6)" \
+		"$(field sfwd.store.2000 5) / $(field sfwd.store.2000 6)"
+	for n in $REPLAY_NS; do
+		row "replay $n: ms to the last message" "$(field msilo.replay.$n 1)" "$(field sfwd.replay.$n 1)" \
+			"$(ratio "$(field sfwd.replay.$n 1)" "$(field msilo.replay.$n 1)")"
+		row "replay $n: ms until the store is empty" "$(field msilo.replay.$n 2)" "$(field sfwd.replay.$n 2)"
+		row "replay $n: duplicates / missing" "$(field msilo.replay.$n 5) / $(field msilo.replay.$n 6)" \
+			"$(field sfwd.replay.$n 5) / $(field sfwd.replay.$n 6)"
+	done
+	row "replay $ORDER_N, flush_window 1: in order, dup/miss" "" \
+		"$(field sfwd.order 7), $(field sfwd.order 5)/$(field sfwd.order 6)"
+	row "memory, $MEM_N stored and delivered:" "" ""
+	row "  shared memory used, before -> after (KB)" \
+		"$(($(field msilo.memory 1) / 1024)) -> $(($(field msilo.memory 2) / 1024))" \
+		"$(($(field sfwd.memory 1) / 1024)) -> $(($(field sfwd.memory 2) / 1024))"
+	row "  private memory, all processes (KB)" \
+		"$(($(field msilo.memory 3) / 1024)) -> $(($(field msilo.memory 4) / 1024))" \
+		"$(($(field sfwd.memory 3) / 1024)) -> $(($(field sfwd.memory 4) / 1024))"
+	row "  table + indexes (KB), -> after VACUUM" \
+		"$(($(field msilo.memory 5) / 1024)) -> $(($(field msilo.memory 6) / 1024)) -> $(($(field msilo.memory 10) / 1024))" \
+		"$(($(field sfwd.memory 5) / 1024)) -> $(($(field sfwd.memory 6) / 1024)) -> $(($(field sfwd.memory 10) / 1024))"
+	row "  delivered / ms until empty / rows left" \
+		"$(field msilo.memory 7) / $(field msilo.memory 8) / $(field msilo.memory 9)" \
+		"$(field sfwd.memory 7) / $(field sfwd.memory 8) / $(field sfwd.memory 9)"
 } | tee "$OUT/bench.txt"
 {
 	echo "{"
 	echo "  \"machine\": \"$(nproc) cores, $(uname -r)\", \"date\": \"$(date -u +%FT%TZ)\", \"quick\": $QUICK,"
+	echo "  \"postgresql\": \"$PG_SETTINGS\", \"store_n\": $STORE_N, \"memory_n\": $MEM_N,"
+	echo "  \"kamailio_args\": \"-m 512 -M 16 $KAM_ARGS\","
 	first=1
-	for k in "${!R[@]}"; do
+	for k in $(printf '%s\n' "${!R[@]}" | sort); do
 		[ $first = 1 ] || echo ","
 		first=0
 		printf '  "%s": "%s"' "$k" "${R[$k]}"
