@@ -907,19 +907,23 @@ static int sf_store_prepare(
 	return 1;
 }
 
-/* what follows a commit, in the process that saw it */
-static void sf_store_after(const sf_store_req_t *r, long long id)
+/* what follows a commit, in the process that saw it ($xavp(sf=>id) only
+ * where a script runs on the request) */
+static void sf_store_after(const sf_store_req_t *r, long long id, int xavp)
 {
 	str id_s, root = str_init("sf"), k_id = str_init("id");
 	char idbuf[24];
 
-	id_s.s = idbuf;
-	id_s.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	xavp_set_child_sval(&root, &k_id, &id_s);
+	if(xavp) {
+		id_s.s = idbuf;
+		id_s.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
+		xavp_set_child_sval(&root, &k_id, &id_s);
+	}
 	if(_sf_cfg.mwi)
 		sf_queue_push_aor(&r->aor, SF_WORK_MWI);
 	sf_stored_notice(&r->from_uri, &r->aor);
-	LM_INFO("stored message %lld for %.*s from %.*s (call-id %.*s)\n", id,
+	/* per message: debug level (sfwd:stored and the event say it too) */
+	LM_DBG("stored message %lld for %.*s from %.*s (call-id %.*s)\n", id,
 			r->aor.len, r->aor.s, r->from_uri.len, r->from_uri.s,
 			r->call_id.len, r->call_id.s);
 }
@@ -976,7 +980,7 @@ void sf_store_count_failure(int rc)
 
 void sf_store_committed(sip_msg_t *msg, const sf_store_req_t *r, long long id)
 {
-	sf_store_after(r, id);
+	sf_store_after(r, id, msg != NULL);
 	update_stat(_sf_st_stored, 1);
 	sf_event_stored(msg, id, &r->aor, &r->from_uri);
 }
