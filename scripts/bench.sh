@@ -216,6 +216,15 @@ recipient_counts() { # recipient_counts MSGFILE [ORDERFILE]
 		END { printf "%d %d %d %s\n", got, uniq, dup, order ? "yes" : "no" }'
 }
 
+# recipient TAG N SECONDS: a SIPp recipient in the background ($!) on
+# PORT+2 that answers N MESSAGEs with 200 (log TAG.uas.msg), at most SECONDS
+recipient() {
+	(cd "$OUT" && timeout $(($3 + 30)) sipp -sf "$SF_TOP/test/sipp/uas_message.xml" $SIPP_BUF \
+		-i 127.0.0.1 -p $((PORT + 2)) -m "$2" -nostdin -timeout "$3s" -trace_msg \
+		-message_file "$OUT/$1.uas.msg" >"$OUT/$1.uas.log" 2>&1) &
+	sleep 0.5
+}
+
 # replay: N queued for one user, one REGISTER; prints
 # "ms_to_last ms_to_empty received unique duplicates missing in_order"
 replay_step() {
@@ -231,11 +240,8 @@ replay_step() {
 	else
 		q bench_msilo "SELECT body FROM silo ORDER BY id"
 	fi | sed -n 's/.*bench message \([0-9]*\).*/\1/p' >"$OUT/$tag.order"
-	(cd "$OUT" && timeout 300 sipp -sf "$SF_TOP/test/sipp/uas_message.xml" $SIPP_BUF -i 127.0.0.1 \
-		-p $((PORT + 2)) -m "$n" -nostdin -timeout 120s -trace_msg \
-		-message_file "$OUT/$tag.uas.msg" >"$OUT/$tag.uas.log" 2>&1) &
+	recipient "$tag" "$n" 120
 	uas=$!
-	sleep 0.5
 	t0=$(ms_now)
 	(cd "$OUT" && sipp -sf "$SF_TOP/test/sipp/register_contact.xml" -s "$user" \
 		-key contact_port $((PORT + 2)) -key expires 3600 -i 127.0.0.1 -p $((PORT + 3)) \
@@ -261,11 +267,8 @@ memory_step() {
 	send "$sys.mem.fill" "$OUT/mem_users.csv" "$n" "$MEM_RATE" ||
 		log "$sys memory: SIPp reported errors while storing"
 	log "$sys memory: $(rows_of "$sys") of $n stored"
-	(cd "$OUT" && timeout 90 sipp -sf "$SF_TOP/test/sipp/uas_message.xml" $SIPP_BUF -i 127.0.0.1 \
-		-p $((PORT + 2)) -m "$n" -nostdin -timeout 60s -trace_msg \
-		-message_file "$OUT/$sys.mem.uas.msg" >"$OUT/$sys.mem.uas.log" 2>&1) &
+	recipient "$sys.mem" "$n" 60
 	uas=$!
-	sleep 0.5
 	t0=$(ms_now)
 	(cd "$OUT" && sipp -sf "$SF_TOP/test/bench/register_users.xml" -inf "$OUT/mem_users.csv" \
 		-key contact_port $((PORT + 2)) -i 127.0.0.1 -p $((PORT + 3)) -r 20 \
