@@ -310,8 +310,9 @@ static char _sf_wbuf[BUF_SIZE + 1];
 static void sf_writer_reply(sf_wjob_t *j, int rc, long long id)
 {
 	static char out[BUF_SIZE];
-	const char *eol, *end;
-	int n, hl;
+	const char *eol, *end, *status;
+	char hdr[64];
+	int n;
 
 	eol = memchr(j->buf.s, '\n', j->buf.len);
 	/* the headers end with an empty line: put ours before it */
@@ -319,26 +320,20 @@ static void sf_writer_reply(sf_wjob_t *j, int rc, long long id)
 	if(eol == NULL || end <= eol || j->buf.len + 128 > (int)sizeof(out))
 		return;
 	eol++;
+	hdr[0] = '\0';
 	if(rc == SF_RC_STORED) {
-		n = snprintf(out, sizeof(out), "SIP/2.0 202 Accepted\r\n");
-		memcpy(out + n, eol, end - eol);
-		n += end - eol;
-		hl = snprintf(out + n, sizeof(out) - n,
-				"X-Sfwd-Message-ID: sfwd-%lld\r\n\r\n", id);
+		status = "202 Accepted";
+		snprintf(hdr, sizeof(hdr), "X-Sfwd-Message-ID: sfwd-%lld\r\n", id);
 	} else if(rc == SF_RC_EFULL) {
-		n = snprintf(
-				out, sizeof(out), "SIP/2.0 486 Busy Here (Mailbox Full)\r\n");
-		memcpy(out + n, eol, end - eol);
-		n += end - eol;
-		hl = snprintf(out + n, sizeof(out) - n, "\r\n");
+		status = "486 Busy Here (Mailbox Full)";
 	} else {
-		n = snprintf(out, sizeof(out),
-				"SIP/2.0 503 Service Unavailable (Store Unavailable)\r\n");
-		memcpy(out + n, eol, end - eol);
-		n += end - eol;
-		hl = snprintf(out + n, sizeof(out) - n, "Retry-After: 30\r\n\r\n");
+		status = "503 Service Unavailable (Store Unavailable)";
+		snprintf(hdr, sizeof(hdr), "Retry-After: 30\r\n");
 	}
-	n += hl;
+	n = snprintf(out, sizeof(out), "SIP/2.0 %s\r\n", status);
+	memcpy(out + n, eol, end - eol);
+	n += end - eol;
+	n += snprintf(out + n, sizeof(out) - n, "%s\r\n", hdr);
 	if(msg_send(&j->dst, out, n) < 0)
 		LM_INFO("cannot send the reply for call-id %.*s\n", j->r.call_id.len,
 				j->r.call_id.s);
