@@ -81,7 +81,7 @@ cpu_ns_of() {
 	done
 	echo "$t"
 }
-cpu_ticks() {
+cpu_ns() {
 	echo "$(cpu_ns_of $(pgrep -g "$(cat "$OUT/run/kamailio.launcher")"))" \
 		"$(cpu_ns_of "$PM" $(pgrep -P "$PM"))"
 }
@@ -152,11 +152,11 @@ wait_empty() { # wait_empty SYSTEM T0_MS
 store_step() {
 	local sys=$1 rate=$2 n=$3 csv=$4 tag=$5 k0 g0 k1 g1 rows ok rc n202 d retr
 	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
-	read -r k0 g0 <<<"$(cpu_ticks)"
+	read -r k0 g0 <<<"$(cpu_ns)"
 	send "$tag" "$csv" "$n" "$rate" -trace_rtt -rtt_freq 200
 	rc=$?
 	sleep 1
-	read -r k1 g1 <<<"$(cpu_ticks)"
+	read -r k1 g1 <<<"$(cpu_ns)"
 	rows=$(rows_of "$sys")
 	n202=$(awk -F'|' '/Successful call/ { v = $3 } END { gsub(/ /, "", v); print v }' "$OUT/$tag.log")
 	# the MESSAGE line of SIPp's last screen: sent, retransmissions, ...
