@@ -5,7 +5,7 @@ TOP := $(CURDIR)
 MOD := modules/sfwd
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
-	test-e2e fuzz bench bench-quick format format-check clean distclean help \
+	test-e2e fuzz bench bench-quick format format-check lint clean distclean help \
 	image test-container
 
 all: module
@@ -18,6 +18,7 @@ help:
 	@echo "make fuzz       the MSRP parser under libFuzzer (FUZZ_SECONDS=600)"
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make format | format-check   clang-format with Kamailio's style"
+	@echo "make lint       review rules (formatted lengths checked)"
 	@echo "make image      container image from Debian packages only (podman)"
 	@echo "make test-container   that image built afresh and run against SIPp"
 
@@ -84,6 +85,10 @@ format:
 
 format-check:
 	@clang-format --dry-run --Werror --style=file $(C_SOURCES)
+
+# review rules: no unchecked snprintf length, no unbounded writes
+lint:
+	@scripts/lint.sh
 
 clean:
 	@rm -f $(MOD)/*.o $(MOD)/*.d $(MOD)/sfwd.so

@@ -66,6 +66,13 @@ local function route_store()
 		KSR.hdr.append_to_reply("Accept: "
 			.. tostring(KSR.pv.get("$xavp(sf=>accept)")) .. "\r\n")
 		KSR.sl.send_reply(415, "Unsupported Media Type")
+	elseif rc == -6 then
+		local why = KSR.pv.get("$sfwd(reason)")
+		if why ~= nil then
+			KSR.hdr.append_to_reply('Warning: 399 sfwd "' .. tostring(why)
+				.. '"\r\n')
+		end
+		KSR.sl.send_reply(400, "Bad Request (Not Storable)")
 	else
 		KSR.sl.send_reply(480, "Temporarily Unavailable (Not Stored)")
 	end
@@ -106,11 +113,9 @@ local function route_presence()
 		www_owner()
 	end
 	newtran()
-	-- the first NOTIFY carries the current counts
-	if KSR.siputils.has_totag() < 0 then
-		KSR.sfwd.sf_mwi_update()
-	end
-	KSR.presence.handle_subscribe()
+	-- the current counts, then handle_subscribe(): the NOTIFYs of the
+	-- subscription go out in CSeq order, each with the counts of its time
+	KSR.sfwd.sf_mwi_subscribe()
 	KSR.tm.t_release()
 	KSR.x.exit()
 end
@@ -127,6 +132,8 @@ local function route_retrieve()
 		KSR.x.exit()
 	elseif rc == -1 then
 		KSR.tm.t_reply(488, "Not Acceptable Here (MSRP message/sip Wanted)")
+	elseif rc == -3 then
+		KSR.tm.t_reply(486, "Busy Here (Too Many Retrieval Sessions)")
 	else
 		KSR.tm.t_reply(500, "Server Error (No MSRP Session)")
 	end
@@ -146,6 +153,16 @@ local function route_reqinit()
 	if failed(KSR.sanity.sanity_check(17895, 7)) then
 		KSR.xlog.xwarn("malformed request from $si:$sp\n")
 		KSR.x.exit()
+	end
+	-- identities are asserted by trusted sources only (this Kamailio
+	-- itself here); from anyone else they are removed, and sfwd does not
+	-- store what the script removed
+	if KSR.is_myself_srcip() then
+		KSR.setflag(5)
+	else
+		KSR.hdr.remove("P-Asserted-Identity")
+		KSR.hdr.remove("P-Preferred-Identity")
+		KSR.hdr.remove("Identity")
 	end
 	-- NAT: answer where the request came from; contacts with private
 	-- addresses are fixed
@@ -190,11 +207,14 @@ local function route_withindlg()
 		return
 	end
 	if KSR.is_BYE() and KSR.is_myself_ruri() then
-		-- the end of an MSRP retrieval session
+		-- the end of an MSRP retrieval session (its dialog: Call-ID and
+		-- both tags); any other BYE to us names no dialog we have
 		if KSR.sfwd.sf_flush() > 0 then
 			KSR.sl.sl_send_reply(200, "OK")
-			KSR.x.exit()
+		else
+			KSR.sl.sl_send_reply(481, "Call/Transaction Does Not Exist")
 		end
+		KSR.x.exit()
 	end
 	if KSR.is_SUBSCRIBE() and KSR.is_myself_ruri() then
 		-- refresh or end of a message-summary subscription
@@ -233,6 +253,11 @@ local function route_message()
 		KSR.x.exit()
 	end
 	if KSR.registrar.lookup("location") < 0 then
+		-- only local subscribers have a mailbox
+		if KSR.auth_db.is_subscriber(KSR.pv.get("$ru"), "subscriber", 3) < 0 then
+			KSR.sl.sl_send_reply(404, "Not Found")
+			KSR.x.exit()
+		end
 		if class == 1 then
 			KSR.sl.sl_send_reply(480, "Temporarily Unavailable (Instant Only)")
 			KSR.x.exit()
@@ -324,7 +349,8 @@ function ksr_failure_message()
 	if KSR.tm.t_is_canceled() > 0 then
 		KSR.x.exit()
 	end
-	if KSR.tm.t_check_status("408|480|5[0-9][0-9]") > 0 then
+	if KSR.tm.t_check_status("408|480|5[0-9][0-9]") > 0
+			and KSR.auth_db.is_subscriber(KSR.pv.get("$ru"), "subscriber", 3) > 0 then
 		route_store()
 	end
 end

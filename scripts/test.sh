@@ -7,6 +7,14 @@ mkdir -p "$top/var"
 unit_log=$top/var/test-unit.log
 e2e_log=$top/var/test-e2e.log
 
+echo "== lint and format"
+"$top/scripts/lint.sh" 2>&1 | tee "$top/var/test-lint.log"
+lint_rc=${PIPESTATUS[0]}
+if ! make -s -C "$top" format-check >>"$top/var/test-lint.log" 2>&1; then
+	echo "format: make format-check fails (run make format)"
+	lint_rc=1
+fi
+
 echo "== unit tests (check, ASan+UBSan)"
 make -s -C "$top/test/unit" check 2>&1 | tee "$unit_log"
 unit_rc=${PIPESTATUS[0]}
@@ -21,9 +29,11 @@ echo "== end-to-end tests (PostgreSQL, Kamailio, SIPp)"
 e2e_rc=${PIPESTATUS[0]}
 
 echo "== summary"
+[ "$lint_rc" -eq 0 ] || echo "lint: FAILED (see $top/var/test-lint.log)"
 grep -E '^[0-9]+%: Checks:' "$unit_log" | sed 's/^/unit: /'
 [ "$unit_rc" -eq 0 ] || echo "unit: FAILED (see $unit_log)"
 grep -E 'executions' "$top/var/test-fuzz.log" | sed 's/^/fuzz: /'
 [ "$fuzz_rc" -eq 0 ] || echo "fuzz: FAILED (see $top/var/test-fuzz.log)"
 grep -E '^e2e: [0-9]+ passed' "$e2e_log" || echo "e2e: FAILED (see $e2e_log)"
-[ "$unit_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ]
+[ "$lint_rc" -eq 0 ] && [ "$unit_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] &&
+	[ "$e2e_rc" -eq 0 ]

@@ -1,4 +1,4 @@
--- sfwd schema, version 2: creates the current schema in an empty database.
+-- sfwd schema, version 3: creates the current schema in an empty database.
 -- Upgrades live beside this file as sfwd-upgrade-<from>-<to>.sql.
 -- The module refuses to start when sfwd_version differs from its own.
 
@@ -7,7 +7,7 @@ BEGIN;
 CREATE TABLE sfwd_version (
 	version integer NOT NULL
 );
-INSERT INTO sfwd_version (version) VALUES (2);
+INSERT INTO sfwd_version (version) VALUES (3);
 
 -- One row per stored request. A row is 'queued' until a 2xx from the
 -- recipient deletes it; 'failed' and 'expired' are terminal and kept for
@@ -23,12 +23,13 @@ CREATE TABLE sfwd_message (
 	to_uri text NOT NULL,
 	to_name text NOT NULL DEFAULT '',
 	call_id text NOT NULL,
-	cseq integer NOT NULL,
+	cseq bigint NOT NULL,             -- the full 32-bit unsigned value
 	received timestamptz NOT NULL,    -- when Kamailio received the request
 	expires timestamptz NOT NULL,     -- undelivered after this: 'expired'
 	class smallint NOT NULL CHECK (class IN (2, 3)),
 	notify smallint NOT NULL DEFAULT 0, -- report bits: 1 delivery, 2 failure
 	imdn_id text,                     -- imdn.Message-ID of a CPIM original
+	imdn_datetime text,               -- its CPIM DateTime, as sent (RFC 3339)
 	content_type text NOT NULL,       -- full value, no length cap
 	body bytea NOT NULL,              -- byte for byte
 	headers text NOT NULL DEFAULT '', -- kept headers, "Name: value\r\n" each
@@ -54,10 +55,11 @@ CREATE INDEX sfwd_message_expires ON sfwd_message (expires)
 -- retention of terminal rows
 CREATE INDEX sfwd_message_done ON sfwd_message (done_at)
 	WHERE state <> 'queued';
--- one row per request: a retransmission (or a re-send after a lost 202)
--- finds the row it already has
+-- one row per request and recipient: a retransmission (or a re-send after
+-- a lost 202) finds the row it already has; the same request forked to
+-- two recipients is two rows
 CREATE UNIQUE INDEX sfwd_message_request ON sfwd_message
-	(call_id, from_tag, cseq);
+	(call_id, from_tag, cseq, aor);
 -- claims of one node (released when it starts again)
 CREATE INDEX sfwd_message_claim ON sfwd_message (claim_owner)
 	WHERE claim_owner IS NOT NULL;
@@ -72,25 +74,26 @@ CREATE TABLE sfwd_policy (
 
 -- Store one message; the mailbox quota is checked under a per-AoR lock so
 -- that concurrent stores cannot exceed it. Returns the row id (the existing
--- one when the same request - Call-ID, From tag, CSeq - is stored already),
--- or -1 when the mailbox already holds p_max queued messages (p_max 0: no
--- limit). p_deadline (epoch seconds) is when the SIP worker stops waiting
--- and answers 503: a store that would commit later (a server that hung,
--- then went on) is rolled back instead, so that a 503 never becomes a
--- stored message.
+-- one when the same request - Call-ID, From tag, CSeq - is stored already
+-- for this recipient), or -1 when the mailbox already holds p_max queued
+-- messages (p_max 0: no limit). p_deadline (epoch seconds) is when the SIP
+-- worker stops waiting and answers 503: a store that would commit later (a
+-- server that hung, then went on) is rolled back instead, so that a 503
+-- never becomes a stored message.
 CREATE FUNCTION sfwd_store(p_aor text, p_ruri text, p_from_uri text,
 		p_from_name text, p_from_tag text, p_to_uri text, p_to_name text,
-		p_call_id text, p_cseq integer, p_received double precision,
+		p_call_id text, p_cseq bigint, p_received double precision,
 		p_lifetime integer, p_class smallint, p_notify smallint,
 		p_content_type text, p_body bytea, p_headers text, p_max integer,
-		p_retry integer, p_imdn_id text, p_deadline double precision)
+		p_retry integer, p_imdn_id text, p_imdn_datetime text,
+		p_deadline double precision)
 	RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
 	n integer;
 	new_id bigint;
 BEGIN
 	SELECT id INTO new_id FROM sfwd_message WHERE call_id = p_call_id
-		AND from_tag = p_from_tag AND cseq = p_cseq;
+		AND from_tag = p_from_tag AND cseq = p_cseq AND aor = p_aor;
 	IF FOUND THEN
 		RETURN new_id;
 	END IF;
@@ -104,19 +107,19 @@ BEGIN
 	END IF;
 	INSERT INTO sfwd_message (aor, ruri, from_uri, from_name, from_tag,
 			to_uri, to_name, call_id, cseq, received, expires, class, notify,
-			content_type, body, headers, next_attempt, imdn_id)
+			content_type, body, headers, next_attempt, imdn_id, imdn_datetime)
 		VALUES (p_aor, p_ruri, p_from_uri, p_from_name, p_from_tag, p_to_uri,
 			p_to_name, p_call_id, p_cseq, to_timestamp(p_received),
 			to_timestamp(p_received) + make_interval(secs => p_lifetime),
 			p_class, p_notify, p_content_type, p_body, p_headers,
 			CASE WHEN p_retry > 0
 				THEN now() + make_interval(secs => p_retry) END,
-			nullif(p_imdn_id, ''))
-		ON CONFLICT (call_id, from_tag, cseq) DO NOTHING
+			nullif(p_imdn_id, ''), nullif(p_imdn_datetime, ''))
+		ON CONFLICT (call_id, from_tag, cseq, aor) DO NOTHING
 		RETURNING id INTO new_id;
 	IF new_id IS NULL THEN
 		SELECT id INTO new_id FROM sfwd_message WHERE call_id = p_call_id
-			AND from_tag = p_from_tag AND cseq = p_cseq;
+			AND from_tag = p_from_tag AND cseq = p_cseq AND aor = p_aor;
 	END IF;
 	IF p_deadline > 0 AND clock_timestamp() > to_timestamp(p_deadline) THEN
 		RAISE EXCEPTION 'sfwd: store finished after the caller''s deadline';
@@ -127,21 +130,22 @@ $$;
 
 -- Store many messages in one statement (sf_store_async(): the writer
 -- process batches the stores of every SIP worker into one commit). The
--- same rules as sfwd_store(), set-based: a request already stored returns
--- its row; a mailbox with a quota (p_max > 0) is locked, in AoR order,
--- and counted once, and its messages of this batch are admitted in
--- arrival order until the quota is reached (-1 for the rest). Returns
--- one row per input element: its position (1-based) and the row id (the
--- existing one for a retransmission; 0 when a concurrent transaction
--- stored the same request first; -1 mailbox full). The whole batch rolls
--- back when it would commit after p_deadline (epoch seconds).
+-- same rules as sfwd_store(), set-based: a request already stored for its
+-- recipient returns its row; a mailbox with a quota (p_max > 0) is locked,
+-- in AoR order, and counted once, and its messages of this batch are
+-- admitted in arrival order until the quota is reached (-1 for the rest).
+-- Returns one row per input element: its position (1-based) and the row
+-- id (the existing one for a retransmission, also when a concurrent
+-- transaction stored the same request first; -1 mailbox full). The whole
+-- batch rolls back when it would commit after p_deadline (epoch seconds).
 CREATE FUNCTION sfwd_store_batch(p_aor text[], p_ruri text[],
 		p_from_uri text[], p_from_name text[], p_from_tag text[],
-		p_to_uri text[], p_to_name text[], p_call_id text[], p_cseq integer[],
+		p_to_uri text[], p_to_name text[], p_call_id text[], p_cseq bigint[],
 		p_received double precision[], p_lifetime integer[],
 		p_class smallint[], p_notify smallint[], p_content_type text[],
 		p_body bytea[], p_headers text[], p_max integer[], p_retry integer[],
-		p_imdn_id text[], p_deadline double precision)
+		p_imdn_id text[], p_imdn_datetime text[],
+		p_deadline double precision)
 	RETURNS TABLE (ord integer, id bigint) LANGUAGE plpgsql
 	-- planned once per connection, not per call (planning this query
 	-- costs more than running it for a batch), and with index lookups
@@ -151,24 +155,28 @@ CREATE FUNCTION sfwd_store_batch(p_aor text[], p_ruri text[],
 #variable_conflict use_column
 DECLARE
 	a text;
+	v_ord integer[];
+	v_id bigint[];
+	i integer;
 BEGIN
 	FOR a IN SELECT DISTINCT u.aor FROM unnest(p_aor, p_max) AS u(aor, mx)
 			WHERE u.mx > 0 ORDER BY 1 LOOP
 		PERFORM pg_advisory_xact_lock(hashtextextended(a, 0));
 	END LOOP;
-	RETURN QUERY
 	WITH r AS (
 		-- each looked up by the unique index: a retransmission
 		SELECT u.*, (SELECT m.id FROM sfwd_message m
 				WHERE m.call_id = u.call_id AND m.from_tag = u.from_tag
-				AND m.cseq = u.cseq) AS dup_id
+				AND m.cseq = u.cseq AND m.aor = u.aor) AS dup_id
 			FROM unnest(p_aor, p_ruri, p_from_uri, p_from_name, p_from_tag,
 				p_to_uri, p_to_name, p_call_id, p_cseq, p_received,
 				p_lifetime, p_class, p_notify, p_content_type, p_body,
-				p_headers, p_max, p_retry, p_imdn_id) WITH ORDINALITY
+				p_headers, p_max, p_retry, p_imdn_id, p_imdn_datetime)
+				WITH ORDINALITY
 			AS u(aor, ruri, from_uri, from_name, from_tag, to_uri, to_name,
 				call_id, cseq, received, lifetime, class, notify,
-				content_type, body, headers, mx, retry, imdn_id, ord)
+				content_type, body, headers, mx, retry, imdn_id,
+				imdn_datetime, ord)
 	), queued AS (
 		-- mailboxes with a quota: queued now, counted up to the quota
 		SELECT a.aor, (SELECT count(*) FROM (SELECT 1 FROM sfwd_message m
@@ -185,7 +193,8 @@ BEGIN
 	), ins AS (
 		INSERT INTO sfwd_message (aor, ruri, from_uri, from_name, from_tag,
 				to_uri, to_name, call_id, cseq, received, expires, class,
-				notify, content_type, body, headers, next_attempt, imdn_id)
+				notify, content_type, body, headers, next_attempt, imdn_id,
+				imdn_datetime)
 			SELECT ok.aor, ok.ruri, ok.from_uri, ok.from_name, ok.from_tag,
 				ok.to_uri, ok.to_name, ok.call_id, ok.cseq,
 				to_timestamp(ok.received),
@@ -193,22 +202,35 @@ BEGIN
 				ok.class, ok.notify, ok.content_type, ok.body, ok.headers,
 				CASE WHEN ok.retry > 0
 					THEN now() + make_interval(secs => ok.retry) END,
-				nullif(ok.imdn_id, '')
+				nullif(ok.imdn_id, ''), nullif(ok.imdn_datetime, '')
 			FROM ok ORDER BY ok.ord
-			ON CONFLICT (call_id, from_tag, cseq) DO NOTHING
+			ON CONFLICT (call_id, from_tag, cseq, aor) DO NOTHING
 			RETURNING sfwd_message.id, sfwd_message.call_id,
-				sfwd_message.from_tag, sfwd_message.cseq
+				sfwd_message.from_tag, sfwd_message.cseq, sfwd_message.aor
 	)
-	SELECT r.ord::integer,
-			coalesce(r.dup_id, ins.id, CASE WHEN ok.ord IS NULL THEN -1 ELSE 0 END)
+	SELECT array_agg(r.ord::integer ORDER BY r.ord),
+			array_agg(coalesce(r.dup_id, ins.id,
+				CASE WHEN ok.ord IS NULL THEN -1 ELSE 0 END) ORDER BY r.ord)
+		INTO v_ord, v_id
 		FROM r LEFT JOIN ins ON ins.call_id = r.call_id
 			AND ins.from_tag = r.from_tag AND ins.cseq = r.cseq
-		LEFT JOIN ok ON ok.ord = r.ord
-		ORDER BY r.ord;
+			AND ins.aor = r.aor
+		LEFT JOIN ok ON ok.ord = r.ord;
+	-- 0: a concurrent transaction stored the same request first; this
+	-- statement's snapshot did not see it, the next one does
+	FOR i IN 1 .. coalesce(array_length(v_id, 1), 0) LOOP
+		IF v_id[i] = 0 THEN
+			SELECT m.id INTO v_id[i] FROM sfwd_message m
+				WHERE m.call_id = p_call_id[v_ord[i]]
+				AND m.from_tag = p_from_tag[v_ord[i]]
+				AND m.cseq = p_cseq[v_ord[i]] AND m.aor = p_aor[v_ord[i]];
+			v_id[i] := coalesce(v_id[i], 0);
+		END IF;
+	END LOOP;
 	IF p_deadline > 0 AND clock_timestamp() > to_timestamp(p_deadline) THEN
 		RAISE EXCEPTION 'sfwd: store finished after the caller''s deadline';
 	END IF;
-	RETURN;
+	RETURN QUERY SELECT u.o, u.i FROM unnest(v_ord, v_id) AS u(o, i);
 END
 $$;
 

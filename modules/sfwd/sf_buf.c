@@ -12,6 +12,8 @@
  */
 
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sf_buf.h"
@@ -122,4 +124,21 @@ int sf_wr_end(sf_wr_t *w)
 	}
 	w->out[w->len] = '\0';
 	return (int)w->len;
+}
+
+int sf_fmt(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if(out == NULL || size == 0)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(out, size, fmt, ap); /* lint: checked below */
+	va_end(ap);
+	if(n < 0 || (size_t)n >= size) {
+		out[0] = '\0';
+		return -1;
+	}
+	return n;
 }

@@ -62,4 +62,16 @@ void sf_put_uint(sf_wr_t *w, unsigned long v);
 /*! \brief NUL-terminate; the length, or -1 (out emptied when possible) */
 int sf_wr_end(sf_wr_t *w);
 
+/*!
+ * \brief snprintf whose result can be used as a length: the length
+ *   written (without the NUL), or -1 when the text does not fit in size
+ *   bytes with its NUL (out is then emptied) or cannot be formatted.
+ *
+ * The module calls v?snprintf only through this: a bare snprintf's return
+ * is what the text WOULD have taken, and using it as a length reads past
+ * the buffer (`make lint` refuses it, see scripts/lint.sh).
+ */
+int sf_fmt(char *out, size_t size, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
 #endif

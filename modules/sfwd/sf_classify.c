@@ -435,6 +435,12 @@ int sf_classify_parse(const sf_class_input_t *in, sf_class_result_t *out)
 	}
 
 	mt = media_type(in->content_type, &params);
+	{
+		sf_buf_t ce =
+				sf_buf_trim(in->content_encoding.s, in->content_encoding.len);
+		if(ce.s != NULL && ce.len > 0 && !sf_buf_ieq(ce.s, ce.len, "identity"))
+			goto decide; /* an encoded body is opaque */
+	}
 	if(in->method == SF_METHOD_INVITE && in->body.len > 0) {
 		if(mt.len == 0 || sf_buf_ieq(mt.s, mt.len, "application/sdp"))
 			ret = parse_sdp(in->body.s, in->body.len, &want[SF_SRC_SDP]);
@@ -451,6 +457,7 @@ int sf_classify_parse(const sf_class_input_t *in, sf_class_result_t *out)
 			return ret;
 	}
 
+decide:
 	for(i = 0; i < NSRC; i++)
 		bits |= want[i] & (W_POS | W_NEG);
 

@@ -33,6 +33,10 @@
  *   <urn:ietf:params:imdn>` maps the prefix. `positive-delivery` asks for
  *   store + report; `negative-delivery` asks for a failure report.
  *
+ * A body with a Content-Encoding other than `identity` (deflate, gzip:
+ * linphone compresses its CPIM) is opaque: it is classified by its headers
+ * only, never refused.
+ *
  * Precedence: an instant flag from any source wins (notify bits then 0);
  * then the strongest explicit store request (notify > store); then the
  * caller's default. The `notify` token sets both report bits; a CPIM
@@ -104,6 +108,9 @@ typedef struct sf_class_input
 	const sf_buf_t *cont_disp; /*!< Content-Disposition bodies */
 	int n_cont_disp;		   /*!< number of cont_disp entries */
 	sf_buf_t content_type;	   /*!< Content-Type header body */
+	sf_buf_t content_encoding; /*!< Content-Encoding header body: a body
+								* encoded other than "identity" is opaque
+								* (its SDP or CPIM is not read) */
 	sf_buf_t body;			   /*!< message body */
 	int default_class;		   /*!< enum sf_class, used when silent */
 } sf_class_input_t;

@@ -21,6 +21,7 @@
 
 #include "core/dprint.h"
 
+#include "sf_buf.h"
 #include "sf_db.h"
 
 long long sf_db_now_ms(void)
@@ -81,6 +82,7 @@ static PGresult *sf_db_collect(sf_db_t *db, long long deadline)
 {
 	PGresult *res, *last = NULL;
 
+	db->last_state[0] = '\0';
 	for(;;) {
 		while(PQisBusy(db->conn)) {
 			int w = sf_db_wait(db->conn, 0, deadline);
@@ -114,6 +116,11 @@ static PGresult *sf_db_collect(sf_db_t *db, long long deadline)
 	}
 	db->last_err =
 			(PQstatus(db->conn) == CONNECTION_OK) ? SF_DB_EQUERY : SF_DB_EDOWN;
+	{
+		const char *st = PQresultErrorField(last, PG_DIAG_SQLSTATE);
+		if(st != NULL && strlen(st) == 5)
+			memcpy(db->last_state, st, 6);
+	}
 	LM_ERR("database: %s", PQresultErrorMessage(last));
 	PQclear(last);
 	return NULL;
@@ -186,7 +193,8 @@ static int sf_db_set_timeout(sf_db_t *db, long long deadline)
 	const char *v[1];
 	PGresult *res;
 
-	snprintf(ms, sizeof(ms), "%d", db->timeout_ms);
+	if(sf_fmt(ms, sizeof(ms), "%d", db->timeout_ms) < 0)
+		return -1;
 	v[0] = ms;
 	if(!PQsendQueryParams(db->conn,
 			   "SELECT set_config('statement_timeout', $1, false)", 1, NULL, v,
@@ -335,4 +343,27 @@ long long sf_db_int(const PGresult *res, int row, int col)
 	if(len < 8 && (p[0] & 0x80))
 		v |= ~(uint64_t)0 << (len * 8);
 	return (long long)v;
+}
+
+double sf_db_float(const PGresult *res, int row, int col)
+{
+	const unsigned char *p;
+	uint64_t v = 0;
+	double d;
+	int i;
+
+	if(PQgetisnull(res, row, col) || PQgetlength(res, row, col) != 8)
+		return 0;
+	p = (const unsigned char *)PQgetvalue(res, row, col);
+	for(i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	memcpy(&d, &v, sizeof(d));
+	return d;
+}
+
+int sf_db_data_error(const sf_db_t *db)
+{
+	return db->last_err == SF_DB_EQUERY
+		   && (strncmp(db->last_state, "22", 2) == 0
+				   || strncmp(db->last_state, "23", 2) == 0);
 }

@@ -52,7 +52,14 @@ typedef struct sf_db
 	int schema_version;		   /*!< expected sfwd_version, 0: no check */
 	long long retry_at_ms;	   /*!< no connect attempt before this */
 	int last_err;			   /*!< enum sf_db_err of the last call */
+	char last_state[6];		   /*!< its SQLSTATE when the server refused
+								* the statement (SF_DB_EQUERY), else "" */
 } sf_db_t;
+
+/*! \brief did the server refuse the last statement for its data (SQLSTATE
+ *   class 22: e.g. text that is not UTF-8, or 23: a constraint), so that
+ *   the same statement with other data would pass? */
+int sf_db_data_error(const sf_db_t *db);
 
 /*! \brief set up (no connection yet) */
 void sf_db_init(sf_db_t *db, const char *url, int timeout_ms,
@@ -81,6 +88,9 @@ PGresult *sf_db_exec(sf_db_t *db, int idx, const char *const *values,
 
 /*! \brief a binary-format integer column (int2, int4 or int8) */
 long long sf_db_int(const PGresult *res, int row, int col);
+
+/*! \brief a binary-format float8 column (0 when NULL or not float8) */
+double sf_db_float(const PGresult *res, int row, int col);
 
 /*! \brief milliseconds of a monotonic clock */
 long long sf_db_now_ms(void);

@@ -23,6 +23,7 @@
 #include "core/xavp.h"
 #include "core/parser/parse_from.h"
 
+#include "sf_buf.h"
 #include "sf_event.h"
 #include "sfwd_mod.h"
 
@@ -66,7 +67,9 @@ static void sf_event_xavp(long long id, const str *aor, const str *from,
 
 	xavp_rm_by_name(&root, 1, NULL);
 	v.s = idbuf;
-	v.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	v.len = sf_fmt(idbuf, sizeof(idbuf), "%lld", id);
+	if(v.len < 0)
+		v.len = 0;
 	k.s = "id";
 	k.len = 2;
 	xavp_set_child_sval(&root, &k, &v);

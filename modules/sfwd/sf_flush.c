@@ -24,6 +24,8 @@
 #include "core/mem/shm.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_rr.h"
+#include "core/parser/parse_uri.h"
+#include "core/socket_info.h"
 #include "core/pt.h"
 #include "core/sr_module.h"
 #include "core/ut.h"
@@ -31,6 +33,7 @@
 #include "modules/tm/t_hooks.h"
 #include "modules/tm/uac.h"
 
+#include "sf_buf.h"
 #include "sf_db.h"
 #include "sf_flush.h"
 #include "sf_event.h"
@@ -45,6 +48,9 @@
 #define SF_MAX_CONTACTS 16
 #define SF_RESULTS_AT_ONCE 256
 #define SF_SWEEP_LIMIT 1000
+/* a request larger than this cannot go in one UDP datagram (65,507 bytes
+ * of payload, less room for what tm adds): it goes over TCP or fails */
+#define SF_UDP_MAX 65000
 
 /* a registered contact to deliver to (pkg copies) */
 typedef struct sf_contact
@@ -69,6 +75,7 @@ typedef struct sf_flight
 	int pending;	   /* contacts that have not answered */
 	int retry;		   /* some contact answered with a temporary failure */
 	int code;		   /* the last non-2xx code */
+	int oversize;	   /* too large for UDP: a local failure is 513 */
 	long long sent_at; /* ms: a lost result must not stall the session */
 } sf_flight_t;
 
@@ -118,6 +125,9 @@ static int _sf_del_n = 0;
 void sf_ul_contact_cb(ucontact_t *c, int type, void *param)
 {
 	if(c == NULL || c->aor == NULL)
+		return;
+	/* nothing is stored for an AoR the store cannot key */
+	if(!sf_utf8_valid(c->aor->s, c->aor->len))
 		return;
 	if(sf_queue_push_aor(c->aor, SF_WORK_FLUSH) < 0)
 		LM_WARN("flush queue full, %.*s waits for its next registration\n",
@@ -251,49 +261,85 @@ static int sf_name_addr(
 #define COL(r, c) PQgetvalue(res, (r), (c))
 #define LEN(r, c) PQgetlength(res, (r), (c))
 
-/* the stored headers, Expires set to what is left of the lifetime, then
- * the Content-Type; pkg, caller frees */
+/* the stored headers, every Expires replaced by one with what is left of
+ * the lifetime, then the Content-Type; pkg, caller frees. Stored text is
+ * untrusted: the buffer is sized for the rewritten text, not the stored */
 static int sf_replay_headers(PGresult *res, int row, str *out)
 {
-	const char *h = COL(row, SF_CC_HEADERS), *end, *eol;
-	int hlen = LEN(row, SF_CC_HEADERS);
+	const char *h = COL(row, SF_CC_HEADERS);
+	int hlen = LEN(row, SF_CC_HEADERS), ctlen = LEN(row, SF_CC_CONTENT_TYPE);
 	long long left = sf_db_int(res, row, SF_CC_EXPIRES) - (long long)time(0);
-	char *w;
+	size_t size = (size_t)hlen + SF_EXPIRES_GROWTH + 16 + ctlen + 3;
+	int n;
 
-	if(left < 0)
-		left = 0;
-	out->s = pkg_malloc(hlen + LEN(row, SF_CC_CONTENT_TYPE) + 64);
+	out->s = pkg_malloc(size);
 	if(out->s == NULL) {
 		PKG_MEM_ERROR;
 		return -1;
 	}
-	w = out->s;
-	end = h + hlen;
-	while(h < end) {
-		eol = memchr(h, '\n', end - h);
-		eol = eol ? eol + 1 : end;
-		if(eol - h > 8 && strncasecmp(h, "Expires:", 8) == 0) {
-			w += sprintf(w, "Expires: %lld\r\n", left);
-		} else {
-			memcpy(w, h, eol - h);
-			w += eol - h;
-		}
-		h = eol;
+	n = sf_hdrs_set_expires(h, hlen, left < 0 ? 0 : left, out->s, size);
+	if(n < 0 || size - n < 16 + (size_t)ctlen + 1) {
+		LM_ERR("cannot rewrite the headers of message %lld\n",
+				sf_db_int(res, row, SF_CC_ID));
+		pkg_free(out->s);
+		out->s = NULL;
+		return -1;
 	}
-	memcpy(w, "Content-Type: ", 14);
-	w += 14;
-	memcpy(w, COL(row, SF_CC_CONTENT_TYPE), LEN(row, SF_CC_CONTENT_TYPE));
-	w += LEN(row, SF_CC_CONTENT_TYPE);
-	memcpy(w, "\r\n", 2);
-	w += 2;
-	out->len = (int)(w - out->s);
+	memcpy(out->s + n, "Content-Type: ", 14);
+	n += 14;
+	memcpy(out->s + n, COL(row, SF_CC_CONTENT_TYPE), ctlen);
+	n += ctlen;
+	memcpy(out->s + n, "\r\n", 2);
+	n += 2;
+	out->len = n;
 	return 0;
 }
 
-/* send one MESSAGE of row to contact ct; 0 sent, -1 not */
-static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
-		str *rem, str *hdrs, uint64_t token)
+/* a request too large for UDP to a contact reached over UDP: over TCP to
+ * the same address when nothing in between (no NAT binding, no Path) says
+ * UDP only; *dst gets the destination URI (pkg, caller frees) and *sock
+ * a TCP socket. 0 go over TCP, -1 cannot */
+static int sf_tcp_target(sf_contact_t *ct, str *dst, struct socket_info **sock)
 {
+	sip_uri_t u;
+	char buf[300];
+	int n;
+
+	if(ct->received.len > 0 || ct->path.len > 0 || ct->sock == NULL)
+		return -1;
+	if(parse_uri(ct->uri.s, ct->uri.len, &u) < 0 || u.host.len == 0)
+		return -1;
+	if(u.transport_val.len > 0
+			&& !(u.transport_val.len == 3
+					&& strncasecmp(u.transport_val.s, "tcp", 3) == 0))
+		return -1;
+	*sock = grep_sock_info(
+			&ct->sock->address_str, ct->sock->port_no, PROTO_TCP);
+	if(*sock == NULL)
+		*sock = grep_sock_info(&ct->sock->address_str, 0, PROTO_TCP);
+	if(*sock == NULL)
+		return -1;
+	n = sf_fmt(buf, sizeof(buf), "sip:%.*s:%d;transport=tcp", u.host.len,
+			u.host.s, u.port_no ? (int)u.port_no : SIP_PORT);
+	if(n < 0)
+		return -1;
+	dst->s = pkg_malloc(n + 1);
+	if(dst->s == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(dst->s, buf, n + 1);
+	dst->len = n;
+	return 0;
+}
+
+/* send one MESSAGE of row to contact ct; 0 sent, -1 not, -2 too large
+ * for the only transport the contact has */
+static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
+		str *rem, str *hdrs, uint64_t token, int oversize)
+{
+	str tcp_dst = STR_NULL;
+	struct socket_info *tcp_sock = NULL;
 	static str method = str_init("MESSAGE");
 	str callid, ftag, body;
 	dlg_t *dlg = NULL;
@@ -307,12 +353,22 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 	ftag.len = LEN(row, SF_CC_FROM_TAG);
 	body.s = COL(row, SF_CC_BODY);
 	body.len = LEN(row, SF_CC_BODY);
+	if(oversize && (ct->sock == NULL || ct->sock->proto == PROTO_UDP)) {
+		if(sf_tcp_target(ct, &tcp_dst, &tcp_sock) < 0) {
+			LM_INFO("message %lld is too large for UDP and %.*s has no "
+					"other transport\n",
+					sf_db_int(res, row, SF_CC_ID), ct->uri.len, ct->uri.s);
+			return -2;
+		}
+	}
 
 	if(_sf_tmb.new_dlg_uac(&callid, ftag.len ? &ftag : NULL,
 			   (unsigned int)sf_db_int(res, row, SF_CC_CSEQ), loc, rem, &dlg)
 			< 0) {
 		LM_ERR("cannot build the replay of message %lld\n",
 				sf_db_int(res, row, SF_CC_ID));
+		if(tcp_dst.s)
+			pkg_free(tcp_dst.s);
 		return -1;
 	}
 	if(ct->path.len > 0) {
@@ -327,13 +383,22 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 		}
 		free_rr(&rr);
 	}
-	if(_sf_tmb.set_dlg_target(
-			   dlg, &ct->uri, ct->received.len ? &ct->received : NULL)
+	if(_sf_tmb.set_dlg_target(dlg, &ct->uri,
+			   tcp_dst.s		  ? &tcp_dst
+			   : ct->received.len ? &ct->received
+								  : NULL)
 			< 0) {
 		_sf_tmb.free_dlg(dlg);
+		if(tcp_dst.s)
+			pkg_free(tcp_dst.s);
 		return -1;
 	}
-	dlg->send_sock = ct->sock;
+	dlg->send_sock = tcp_sock ? tcp_sock : ct->sock;
+	if(tcp_dst.s) {
+		LM_DBG("message %lld goes over TCP to %.*s\n",
+				sf_db_int(res, row, SF_CC_ID), tcp_dst.len, tcp_dst.s);
+		pkg_free(tcp_dst.s);
+	}
 	set_uac_req(&uac_r, &method, hdrs, &body, dlg, TMCB_LOCAL_COMPLETED,
 			sf_tm_cb, (void *)(uintptr_t)token);
 	ret = _sf_tmb.t_uac(&uac_r);
@@ -355,7 +420,7 @@ static void sf_send_row(sf_sess_t *s)
 	int row = s->order[s->next_row++];
 	sf_flight_t *f;
 	str loc = STR_NULL, rem = STR_NULL, hdrs = STR_NULL;
-	int i, sent = 0;
+	int i, r, sent = 0, too_big = 0;
 
 	f = pkg_malloc(sizeof(*f));
 	if(f == NULL) {
@@ -382,15 +447,22 @@ static void sf_send_row(sf_sess_t *s)
 					   < 0
 			|| sf_replay_headers(res, row, &hdrs) < 0)
 		goto done;
+	f->oversize = LEN(row, SF_CC_BODY) + hdrs.len + loc.len + rem.len
+						  + LEN(row, SF_CC_CALL_ID) + 1024
+				  > SF_UDP_MAX;
 	/* count first: a reply may come back before the loop ends */
 	f->pending = s->ncontacts;
 	for(i = 0; i < s->ncontacts; i++) {
-		if(sf_send_one(res, row, &s->contacts[i], &loc, &rem, &hdrs, f->token)
-				== 0) {
+		r = sf_send_one(res, row, &s->contacts[i], &loc, &rem, &hdrs, f->token,
+				f->oversize);
+		if(r == 0) {
 			sent++;
 		} else {
 			f->pending--;
-			f->retry = 1;
+			if(r == -2)
+				too_big++;
+			else
+				f->retry = 1;
 		}
 	}
 	LM_DBG("message %lld for %.*s sent to %d of %d contacts\n", f->id,
@@ -404,8 +476,13 @@ done:
 		pkg_free(hdrs.s);
 	if(sent == 0) {
 		f->pending = 1;
-		f->retry = 1;
-		sf_outcome(f, 500, 1);
+		if(too_big > 0 && !f->retry) {
+			/* no contact can take it: it fails alone, the rest go on */
+			sf_outcome(f, 513, 0);
+		} else {
+			f->retry = 1;
+			sf_outcome(f, 500, 1);
+		}
 	}
 }
 
@@ -432,7 +509,8 @@ static void sf_report_row(sf_flight_t *f, int status)
 	src.from_name = sf_col(res, f->row, SF_CC_FROM_NAME);
 	src.to_uri = sf_col(res, f->row, SF_CC_TO_URI);
 	src.imdn_id = sf_col(res, f->row, SF_CC_IMDN_ID);
-	src.received = sf_db_int(res, f->row, SF_CC_RECEIVED);
+	src.received = sf_db_float(res, f->row, SF_CC_RECEIVED);
+	src.imdn_datetime = sf_col(res, f->row, SF_CC_IMDN_DATETIME);
 	src.notify = (int)sf_db_int(res, f->row, SF_CC_NOTIFY);
 	sf_report(&src, status);
 }
@@ -469,10 +547,15 @@ static void sf_mwi_later(const str *aor)
 
 static void sf_mwi_run(void)
 {
-	sf_mwi_item_t *m;
+	sf_mwi_item_t *m, **pp = &_sf_mwi_pending;
 
-	while((m = _sf_mwi_pending) != NULL) {
-		_sf_mwi_pending = m->next;
+	while((m = *pp) != NULL) {
+		/* a SUBSCRIBE of this AoR is being answered: after it */
+		if(sf_mwi_held(&m->aor)) {
+			pp = &m->next;
+			continue;
+		}
+		*pp = m->next;
 		sf_mwi_publish(&_sf_fdb, &m->aor);
 		pkg_free(m);
 	}
@@ -484,7 +567,7 @@ static void sf_mwi_run(void)
 static void sf_del_add(long long id)
 {
 	char num[24];
-	int n = snprintf(num, sizeof(num), "%lld", id);
+	int n = sf_fmt(num, sizeof(num), "%lld", id);
 
 	if(_sf_del_len + n + 3 > _sf_del_size) {
 		int size = _sf_del_size ? 2 * _sf_del_size : 1024;
@@ -561,6 +644,13 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 		sf_flight_free(f);
 		return;
 	}
+	if(local && f->oversize) {
+		/* no answer to a request only TCP could carry: the contact does
+		 * not take TCP; this row fails alone, the rest go on */
+		code = 513;
+		out = SF_OUT_FAILED;
+		local = 0;
+	}
 	f->code = code;
 	if(out == SF_OUT_RETRY)
 		f->retry = 1;
@@ -590,9 +680,13 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 	} else {
 		LM_INFO("message %lld for %.*s refused (%d): failed\n", f->id,
 				f->sess->aor.len, f->sess->aor.s, f->code);
-		if(sf_store_fail(&_sf_fdb, &_sf_owner, f->id, f->code) == 0)
-			sf_report_row(
-					f, f->code == 403 ? SF_IMDN_FORBIDDEN : SF_IMDN_FAILED);
+		/* RFC 5438 7.2.1.1: <forbidden/> is an IMDN refused by policy;
+		 * a recipient who refused the message itself is <failed/> */
+		if(sf_store_fail(&_sf_fdb, &_sf_owner, f->id, f->code) == 0) {
+			update_stat(_sf_st_failed, 1);
+			sf_report_row(f, SF_IMDN_FAILED);
+			sf_event_row(f, 0, "failed", f->code);
+		}
 		f->sess->changed = 1;
 	}
 	sf_flight_free(f);
@@ -829,14 +923,17 @@ static void sf_sweep(void)
 			src.from_name = sf_col(res, i, SF_RC_FROM_NAME);
 			src.to_uri = sf_col(res, i, SF_RC_TO_URI);
 			src.imdn_id = sf_col(res, i, SF_RC_IMDN_ID);
-			src.received = sf_db_int(res, i, SF_RC_RECEIVED);
+			src.received = sf_db_float(res, i, SF_RC_RECEIVED);
+			src.imdn_datetime = sf_col(res, i, SF_RC_IMDN_DATETIME);
 			src.notify = (int)sf_db_int(res, i, SF_RC_NOTIFY);
 			aor = sf_col(res, i, SF_RC_AOR);
 			LM_INFO("message %lld for %.*s expired\n", src.id, aor.len, aor.s);
 			sf_report(&src, SF_IMDN_FAILED);
 			update_stat(_sf_st_expired, 1);
 			sf_event_outcome(0, src.id, &aor, &src.from_uri, "expired", 0);
-			sf_mwi_later(&aor);
+			/* its own flusher publishes it: one publisher per AoR */
+			if(_sf_cfg.mwi)
+				sf_queue_push_aor(&aor, SF_WORK_MWI);
 		}
 		PQclear(res);
 	}
@@ -871,8 +968,12 @@ static void sf_flusher_main(int q)
 	char owner[256];
 
 	_sf_q = q;
-	_sf_owner.len = snprintf(owner, sizeof(owner), "%.*s/%d",
-			_sf_cfg.node_id.len, _sf_cfg.node_id.s, (int)getpid());
+	_sf_owner.len = sf_fmt(owner, sizeof(owner), "%.*s/%d", _sf_cfg.node_id.len,
+			_sf_cfg.node_id.s, (int)getpid());
+	if(_sf_owner.len < 0) {
+		LM_ERR("node_id too long (%d bytes)\n", _sf_cfg.node_id.len);
+		exit(-1);
+	}
 	_sf_owner.s = owner;
 	sf_db_init(&_sf_fdb, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms,
 			sf_store_stmts, SF_ST_COUNT, SF_SCHEMA_VERSION);
@@ -885,7 +986,8 @@ static void sf_flusher_main(int q)
 		pfd.fd = sf_queue_wake_fd(q);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		poll(&pfd, 1, (_sf_sessions || _sf_del_n) ? 20 : 200);
+		poll(&pfd, 1,
+				(_sf_sessions || _sf_del_n || _sf_mwi_pending) ? 20 : 200);
 		sf_queue_drain_wake(q);
 
 		sf_results();
@@ -933,7 +1035,7 @@ int sf_flush_fork(void)
 	int i, pid;
 
 	for(i = 0; i < _sf_cfg.flush_workers; i++) {
-		snprintf(desc, sizeof(desc), "sfwd flusher %d", i);
+		sf_fmt(desc, sizeof(desc), "sfwd flusher %d", i);
 		pid = fork_process(PROC_RPC, desc, 1);
 		if(pid < 0) {
 			LM_ERR("cannot fork %s\n", desc);

@@ -440,6 +440,8 @@ static int parse_header(
 		dst = &f->message_id;
 	else if(eq_ci(s + from, nend - from, "Content-Type"))
 		dst = &f->content_type;
+	else if(eq_ci(s + from, nend - from, "Failure-Report"))
+		dst = &f->failure_report;
 	else if(eq_ci(s + from, nend - from, "Byte-Range")) {
 		long long a, b, t;
 		/* every instance must be well formed; the first one counts */
@@ -714,6 +716,67 @@ done:
 	if(end > INT_MAX)
 		return SF_MSRP_EBAD;
 	return (int)end;
+}
+
+int sf_msrp_may_respond(const sf_msrp_frame_t *f, int code)
+{
+	const sf_buf_t *v = &f->failure_report;
+
+	if(v->s == NULL || v->len == 0)
+		return 1;
+	if(eq_ci((const unsigned char *)v->s, v->len, "no"))
+		return 0;
+	if(eq_ci((const unsigned char *)v->s, v->len, "partial"))
+		return code != 200;
+	return 1;
+}
+
+static void verdict(sf_msrp_verdict_t *v, const sf_msrp_frame_t *f, int act,
+		int code, const char *reason)
+{
+	v->act = act;
+	v->code = (f->is_request && code > 0 && sf_msrp_may_respond(f, code)) ? code
+																		  : 0;
+	v->reason = reason;
+	if(act == SF_MSRP_ACT_RESPOND && v->code == 0)
+		v->act = SF_MSRP_ACT_NONE;
+}
+
+int sf_msrp_serve(const sf_msrp_frame_t *f, int bound, sf_buf_t our_path,
+		sf_msrp_verdict_t *v)
+{
+	int send;
+
+	if(f == NULL || v == NULL)
+		return SF_MSRP_ACT_NONE;
+	send = f->is_request && f->method.len == 4
+		   && memcmp(f->method.s, "SEND", 4) == 0;
+	if(!bound) {
+		if(send) {
+			verdict(v, f, SF_MSRP_ACT_BIND, 0, "");
+			return v->act;
+		}
+		verdict(v, f, SF_MSRP_ACT_CLOSE, 481, "Session Does Not Exist");
+		return v->act;
+	}
+	if(!f->is_request) {
+		verdict(v, f, SF_MSRP_ACT_RESULT, 0, "");
+		return v->act;
+	}
+	/* RFC 4975 7.3.1: a request for another session than the one this
+	 * connection serves */
+	if(our_path.s == NULL || f->to_path.len != our_path.len
+			|| memcmp(f->to_path.s, our_path.s, our_path.len) != 0) {
+		verdict(v, f, SF_MSRP_ACT_RESPOND, 481, "Session Does Not Exist");
+		return v->act;
+	}
+	if(send)
+		verdict(v, f, SF_MSRP_ACT_RESPOND, 200, "OK");
+	else if(f->method.len == 6 && memcmp(f->method.s, "REPORT", 6) == 0)
+		verdict(v, f, SF_MSRP_ACT_NONE, 0, "");
+	else
+		verdict(v, f, SF_MSRP_ACT_RESPOND, 501, "Not Implemented");
+	return v->act;
 }
 
 /* ---- message/sip ------------------------------------------------------- */

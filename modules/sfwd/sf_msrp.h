@@ -92,12 +92,13 @@ typedef struct sf_msrp_frame
 	sf_buf_t from_path;
 	sf_buf_t message_id;
 	sf_buf_t content_type;
-	sf_buf_t byte_range;   /*!< raw value */
-	long long range_start; /*!< parsed Byte-Range; -1 when absent */
-	long long range_end;   /*!< -1 for '*' */
-	long long range_total; /*!< -1 for '*' */
-	sf_buf_t body;		   /*!< without the CRLF before the end line */
-	char flag;			   /*!< '$', '+' or '#' */
+	sf_buf_t failure_report; /*!< "yes", "no", "partial" or empty */
+	sf_buf_t byte_range;	 /*!< raw value */
+	long long range_start;	 /*!< parsed Byte-Range; -1 when absent */
+	long long range_end;	 /*!< -1 for '*' */
+	long long range_total;	 /*!< -1 for '*' */
+	sf_buf_t body;			 /*!< without the CRLF before the end line */
+	char flag;				 /*!< '$', '+' or '#' */
 } sf_msrp_frame_t;
 
 /*! \brief parser results */
@@ -123,6 +124,44 @@ enum sf_msrp_parse
  *   response with a body. Never reads outside buf.
  */
 int sf_msrp_parse(sf_buf_t buf, sf_msrp_frame_t *f);
+
+/*!
+ * \brief may a transaction response with this code go back for request f?
+ *   (RFC 4975 section 7.1.1: Failure-Report "no" asks for none, "partial"
+ *   for failures only); 1 yes, 0 no
+ */
+int sf_msrp_may_respond(const sf_msrp_frame_t *f, int code);
+
+/*! \brief what the retrieval server does with one frame */
+enum sf_msrp_act
+{
+	SF_MSRP_ACT_NONE = 0, /*!< nothing (a REPORT; a response not wanted) */
+	SF_MSRP_ACT_RESPOND,  /*!< send the response code/reason */
+	SF_MSRP_ACT_BIND,	  /*!< an unbound connection's first SEND: look the
+						   * session up by its To-Path and From-Path; if
+						   * there is none, respond 481 and close */
+	SF_MSRP_ACT_RESULT,	  /*!< a response to one of the server's SENDs */
+	SF_MSRP_ACT_CLOSE	  /*!< respond (when code > 0), then close */
+};
+
+typedef struct sf_msrp_verdict
+{
+	int act;			/*!< enum sf_msrp_act */
+	int code;			/*!< response code, 0: none may be sent */
+	const char *reason; /*!< its reason phrase */
+} sf_msrp_verdict_t;
+
+/*!
+ * \brief the server's verdict on one parsed frame of a connection
+ * \param bound 1 when the connection is bound to a session whose path
+ *   (the server's own) is our_path; a bound connection takes requests for
+ *   that session only (another To-Path: 481), answers SEND 200, ignores
+ *   REPORT, answers other methods 501; every response respects the
+ *   request's Failure-Report (sf_msrp_may_respond)
+ * \return v->act
+ */
+int sf_msrp_serve(const sf_msrp_frame_t *f, int bound, sf_buf_t our_path,
+		sf_msrp_verdict_t *v);
 
 /*! \brief the inner SIP request of a message/sip (or sipfrag) payload */
 typedef struct sf_sipmsg

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -37,14 +38,21 @@
 #include "core/socket_info.h"
 #include "core/sr_module.h"
 #include "core/parser/parse_content.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_to.h"
+#include "core/data_lump_rpl.h"
 
+#include "sf_buf.h"
 #include "sf_db.h"
 #include "sf_msrp.h"
 #include "sf_msrps.h"
+#include "sf_queue.h"
+#include "sf_rpc.h"
 #include "sf_store.h"
 #include "sfwd_mod.h"
 
-#define SF_MS_ID_LEN 16
+#define SF_MS_ID_LEN 24 /* base32: 120 bits from getrandom() */
+#define SF_MS_TAG_MAX 128
 #define SF_MS_PATH_MAX 512
 #define SF_MS_MAX_CONNS 64
 #define SF_MS_INBUF_MAX (SF_MSRP_MAX_HEADERS + 65536 + 128)
@@ -68,6 +76,10 @@ typedef struct sf_msess
 	int client_path_len;
 	char callid[128];
 	int callid_len;
+	char ftag[SF_MS_TAG_MAX]; /* the dialog: the client's tag and ours */
+	int ftag_len;
+	char totag[SF_MS_TAG_MAX];
+	int totag_len;
 	time_t created;
 } sf_msess_t;
 
@@ -84,6 +96,7 @@ typedef struct sf_mconn
 	char *in;
 	int inlen;
 	time_t last;
+	time_t accepted; /* unbound after msrp_bind_timeout: closed */
 	/* delivery */
 	PGresult *batch;
 	int *order;
@@ -153,14 +166,32 @@ int sf_msrps_mod_init(void)
 	return 0;
 }
 
-static void sf_rand_id(char *out, int len)
+/* len characters of base32 (5 bits each) from the kernel's CSPRNG:
+ * session ids are the capability to a mailbox's MSRP session */
+static int sf_rand_id(char *out, int len)
 {
-	static const char a[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	static const char a[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char r[64];
+	ssize_t got = 0, n;
 	int i;
 
+	if(len > (int)sizeof(r))
+		return -1;
+	while(got < len) {
+		n = getrandom(r + got, len - got, 0);
+		if(n < 0) {
+			if(errno == EINTR)
+				continue;
+			LM_ERR("getrandom: %s\n", strerror(errno));
+			out[0] = '\0';
+			return -1;
+		}
+		got += n;
+	}
 	for(i = 0; i < len; i++)
-		out[i] = a[kam_rand() % (sizeof(a) - 1)];
+		out[i] = a[r[i] & 31];
 	out[len] = '\0';
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,13 +239,14 @@ static int sf_has_word(sf_buf_t v, const char *w)
 
 int sf_msrps_invite(sip_msg_t *msg, const str *aor)
 {
-	char sdp[1024], hdr[256], totag[17];
+	char sdp[1024], hdr[256];
 	sf_buf_t body = {NULL, 0}, mline, path, types, setup;
-	str sdp_s, hdr_s, totag_s, reason = str_init("OK");
+	str sdp_s, hdr_s, totag, reason = str_init("OK"), ftag;
 	struct socket_info *si = msg->rcv.bind_address;
 	struct cell *t;
 	char *b;
-	int i, slot = -1, sipfrag;
+	int i, slot = -1, sipfrag, mine = 0;
+	time_t now = time(NULL);
 
 	if(!sf_msrps_enabled())
 		return -1;
@@ -259,31 +291,64 @@ int sf_msrps_invite(sip_msg_t *msg, const str *aor)
 				aor->len, aor->s);
 		return -1;
 	}
-	if(msg->callid == NULL || msg->callid->body.len >= 128 || aor->len >= 256)
+	if(msg->callid == NULL || msg->callid->body.len >= 128
+			|| aor->len >= (int)sizeof(_sf_ms[0].aor)
+			|| parse_from_header(msg) < 0)
 		return -1;
+	ftag = get_from(msg)->tag_value;
+	if(ftag.len <= 0 || ftag.len >= SF_MS_TAG_MAX)
+		return -1;
+
+	t = _sf_tmb.t_gett();
+	if(t == NULL || t == T_UNDEFINED) {
+		if(_sf_tmb.t_newtran(msg) < 0)
+			return -2;
+	}
+	/* the to-tag tm will put in its reply: the dialog BYE must name */
+	if(_sf_tmb.t_get_reply_totag(msg, &totag) < 0 || totag.len <= 0
+			|| totag.len >= SF_MS_TAG_MAX)
+		return -2;
 
 	lock_get(_sf_ms_lock);
 	for(i = 0; i < _sf_cfg.msrp_max_sessions; i++) {
 		sf_msess_t *s = &_sf_ms[i];
-		if(s->state != SF_MS_FREE && s->state != SF_MS_WAITING)
-			continue;
 		/* a session never connected to is reused after its idle time */
 		if(s->state == SF_MS_WAITING
-				&& time(NULL) - s->created < _sf_cfg.msrp_idle_timeout)
-			continue;
-		slot = i;
+				&& now - s->created >= _sf_cfg.msrp_idle_timeout)
+			s->state = SF_MS_FREE;
+		if((s->state == SF_MS_WAITING || s->state == SF_MS_BOUND)
+				&& s->aor_len == aor->len
+				&& memcmp(s->aor, aor->s, aor->len) == 0)
+			mine++;
+		if(s->state == SF_MS_FREE && slot < 0)
+			slot = i;
+	}
+	if(mine >= _sf_cfg.msrp_user_sessions) {
+		lock_release(_sf_ms_lock);
+		LM_INFO("%.*s holds %d MSRP retrieval sessions already\n", aor->len,
+				aor->s, mine);
+		return -3;
+	}
+	if(slot >= 0) {
+		sf_msess_t *s = &_sf_ms[slot];
 		memset(s, 0, sizeof(*s));
-		sf_rand_id(s->id, SF_MS_ID_LEN);
+		if(sf_rand_id(s->id, SF_MS_ID_LEN) < 0) {
+			lock_release(_sf_ms_lock);
+			return -2;
+		}
 		memcpy(s->aor, aor->s, aor->len);
 		s->aor_len = aor->len;
 		memcpy(s->client_path, path.s, path.len);
 		s->client_path_len = path.len;
 		memcpy(s->callid, msg->callid->body.s, msg->callid->body.len);
 		s->callid_len = msg->callid->body.len;
+		memcpy(s->ftag, ftag.s, ftag.len);
+		s->ftag_len = ftag.len;
+		memcpy(s->totag, totag.s, totag.len);
+		s->totag_len = totag.len;
 		s->sipfrag = sipfrag;
-		s->created = time(NULL);
+		s->created = now;
 		s->state = SF_MS_WAITING;
-		break;
 	}
 	lock_release(_sf_ms_lock);
 	if(slot < 0) {
@@ -292,7 +357,7 @@ int sf_msrps_invite(sip_msg_t *msg, const str *aor)
 	}
 
 	sdp_s.s = sdp;
-	sdp_s.len = snprintf(sdp, sizeof(sdp),
+	sdp_s.len = sf_fmt(sdp, sizeof(sdp),
 			"v=0\r\n"
 			"o=sfwd %u 1 IN IP4 %s\r\n"
 			"s=sfwd\r\n"
@@ -303,31 +368,22 @@ int sf_msrps_invite(sip_msg_t *msg, const str *aor)
 			"a=path:msrp://%s:%d/%s;tcp\r\n"
 			"a=setup:passive\r\n"
 			"a=sendonly\r\n",
-			(unsigned)time(NULL), _sf_ms_host, _sf_ms_host, _sf_ms_port,
-			_sf_ms_host, _sf_ms_port, _sf_ms[slot].id);
+			(unsigned)now, _sf_ms_host, _sf_ms_host, _sf_ms_port, _sf_ms_host,
+			_sf_ms_port, _sf_ms[slot].id);
 	hdr_s.s = hdr;
-	hdr_s.len = snprintf(hdr, sizeof(hdr),
+	hdr_s.len = sf_fmt(hdr, sizeof(hdr),
 			"Content-Type: application/sdp\r\nContact: <sip:sfwd@%.*s:%d>\r\n",
 			si ? si->address_str.len : 9, si ? si->address_str.s : "127.0.0.1",
 			si ? (int)si->port_no : 5060);
-	sf_rand_id(totag, 16);
-	totag_s.s = totag;
-	totag_s.len = 16;
-
-	t = _sf_tmb.t_gett();
-	if(t == NULL || t == T_UNDEFINED) {
-		if(_sf_tmb.t_newtran(msg) < 0)
-			goto error;
-		t = _sf_tmb.t_gett();
-	}
-	if(t == NULL || t == T_UNDEFINED
-			|| _sf_tmb.t_reply_with_body(
-					   t, 200, &reason, &sdp_s, &hdr_s, &totag_s)
-					   < 0)
+	/* the reply through tm with lumps: tm keeps its own reference to the
+	 * transaction (t_reply_with_body() would drop one it never took) */
+	if(sdp_s.len < 0 || hdr_s.len < 0
+			|| add_lump_rpl(msg, hdr_s.s, hdr_s.len, LUMP_RPL_HDR) == 0
+			|| add_lump_rpl(msg, sdp_s.s, sdp_s.len, LUMP_RPL_BODY) == 0
+			|| _sf_tmb.t_reply(msg, 200, reason.s) < 0)
 		goto error;
-	LM_INFO("MSRP retrieval session %s for %.*s (call-id %.*s)\n",
-			_sf_ms[slot].id, aor->len, aor->s, msg->callid->body.len,
-			msg->callid->body.s);
+	LM_INFO("MSRP retrieval session for %.*s (call-id %.*s)\n", aor->len,
+			aor->s, msg->callid->body.len, msg->callid->body.s);
 	return 1;
 
 error:
@@ -339,19 +395,32 @@ error:
 
 int sf_msrps_bye(sip_msg_t *msg)
 {
-	int i, found = -1;
+	str ftag, ttag;
+	int i, found = -1, bye;
 
-	if(!sf_msrps_enabled() || msg->callid == NULL)
+	if(!sf_msrps_enabled() || msg->callid == NULL || parse_from_header(msg) < 0
+			|| msg->to == NULL)
 		return -1;
+	bye = msg->REQ_METHOD == METHOD_BYE;
+	ftag = get_from(msg)->tag_value;
+	ttag = get_to(msg)->tag_value;
 	lock_get(_sf_ms_lock);
 	for(i = 0; i < _sf_cfg.msrp_max_sessions; i++) {
 		sf_msess_t *s = &_sf_ms[i];
-		if(s->state != SF_MS_FREE && s->callid_len == msg->callid->body.len
-				&& memcmp(s->callid, msg->callid->body.s, s->callid_len) == 0) {
-			/* the MSRP process frees a bound session when it closes it */
-			s->state = (s->state == SF_MS_BOUND) ? SF_MS_ENDED : SF_MS_FREE;
-			found = 1;
-		}
+		/* the dialog: Call-ID and both tags (a CANCEL has no to-tag) */
+		if(s->state == SF_MS_FREE || s->state == SF_MS_ENDED
+				|| s->callid_len != msg->callid->body.len
+				|| memcmp(s->callid, msg->callid->body.s, s->callid_len) != 0
+				|| s->ftag_len != ftag.len
+				|| memcmp(s->ftag, ftag.s, ftag.len) != 0)
+			continue;
+		if(bye
+				&& (s->totag_len != ttag.len
+						|| memcmp(s->totag, ttag.s, ttag.len) != 0))
+			continue;
+		/* the MSRP process frees a bound session when it closes it */
+		s->state = (s->state == SF_MS_BOUND) ? SF_MS_ENDED : SF_MS_FREE;
+		found = 1;
 	}
 	lock_release(_sf_ms_lock);
 	return found;
@@ -425,7 +494,7 @@ static void sf_ms_close(sf_mconn_t *c, const char *why)
 /* our path for session slot */
 static int sf_ms_our_path(int slot, char *buf, int size)
 {
-	return snprintf(buf, size, "msrp://%s:%d/%s;tcp", _sf_ms_host, _sf_ms_port,
+	return sf_fmt(buf, size, "msrp://%s:%d/%s;tcp", _sf_ms_host, _sf_ms_port,
 			_sf_ms[slot].id);
 }
 
@@ -465,12 +534,13 @@ static str sf_ms_col(PGresult *res, int row, int col)
 static int sf_ms_send_next(sf_mconn_t *c)
 {
 	sf_msess_t *s = &_sf_ms[c->slot];
-	char ours[SF_MS_PATH_MAX], from[1024], to[1024], mid[48], tid[24];
+	char ours[SF_MS_PATH_MAX], mid[48], tid[24], *from = NULL, *to = NULL;
 	sf_sipmsg_t m;
 	sf_msrp_send_t f;
 	str aor, fu, fn, ft, tu, tn;
 	char *payload = NULL, *frame = NULL;
 	int row, plen, flen, i, olen;
+
 	size_t off, chunk = _sf_cfg.msrp_chunk_size;
 	PGresult *res;
 
@@ -518,13 +588,26 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	tu = sf_ms_col(res, row, SF_CC_TO_URI);
 	tn = sf_ms_col(res, row, SF_CC_TO_NAME);
 	memset(&m, 0, sizeof(m));
-	olen = snprintf(from, sizeof(from), "%.*s%s<%.*s>%s%.*s", fn.len, fn.s,
+	/* stored text of any length: buffers sized for it, lengths checked */
+	olen = fn.len + fu.len + ft.len + tn.len + tu.len + 32;
+	from = pkg_malloc(olen);
+	to = pkg_malloc(olen);
+	if(from == NULL || to == NULL) {
+		PKG_MEM_ERROR;
+		goto error;
+	}
+	flen = sf_fmt(from, olen, "%.*s%s<%.*s>%s%.*s", fn.len, fn.s,
 			fn.len ? " " : "", fu.len, fu.s, ft.len ? ";tag=" : "", ft.len,
 			ft.s);
-	m.from = sf_bb(from, olen);
-	olen = snprintf(to, sizeof(to), "%.*s%s<%.*s>", tn.len, tn.s,
-			tn.len ? " " : "", tu.len, tu.s);
-	m.to = sf_bb(to, olen);
+	i = sf_fmt(to, olen, "%.*s%s<%.*s>", tn.len, tn.s, tn.len ? " " : "",
+			tu.len, tu.s);
+	if(flen < 0 || i < 0) {
+		LM_ERR("cannot build From/To of message %lld\n",
+				sf_db_int(res, row, SF_CC_ID));
+		goto error;
+	}
+	m.from = sf_bb(from, flen);
+	m.to = sf_bb(to, i);
 	m.ruri = sf_bb(tu.s, tu.len);
 	m.call_id = sf_bb(PQgetvalue(res, row, SF_CC_CALL_ID),
 			PQgetlength(res, row, SF_CC_CALL_ID));
@@ -535,8 +618,9 @@ static int sf_ms_send_next(sf_mconn_t *c)
 			PQgetlength(res, row, SF_CC_CONTENT_TYPE));
 	m.body = sf_bb(PQgetvalue(res, row, SF_CC_BODY),
 			PQgetlength(res, row, SF_CC_BODY));
-	m.date = (time_t)sf_db_int(res, row, SF_CC_RECEIVED);
-	plen = m.body.len + m.headers.len + olen * 3 + 1024;
+	m.date = (time_t)sf_db_float(res, row, SF_CC_RECEIVED);
+	plen = m.body.len + m.headers.len + m.from.len + m.to.len + m.ruri.len
+		   + m.call_id.len + m.content_type.len + 1024;
 	payload = pkg_malloc(plen);
 	frame = pkg_malloc(chunk + SF_MS_PATH_MAX * 2 + 1024);
 	if(payload == NULL || frame == NULL) {
@@ -553,9 +637,10 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	c->row_id = sf_db_int(res, row, SF_CC_ID);
 	c->row_chunks = c->row_acks = 0;
 	do {
-		sf_rand_id(c->row_tid, 10);
+		if(sf_rand_id(c->row_tid, 10) < 0)
+			goto error;
 	} while(!sf_msrp_tid_ok(sf_bb(c->row_tid, 10), sf_bb(payload, plen)));
-	snprintf(mid, sizeof(mid), "sfwd-%lld", c->row_id);
+	sf_fmt(mid, sizeof(mid), "sfwd-%lld", c->row_id);
 	memset(&f, 0, sizeof(f));
 	f.to_path = sf_bb(s->client_path, s->client_path_len);
 	f.from_path = sf_bb(ours, sf_ms_our_path(c->slot, ours, sizeof(ours)));
@@ -565,7 +650,7 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	f.total = plen;
 	for(off = 0; off < (size_t)plen; off += chunk) {
 		size_t len = (size_t)plen - off < chunk ? (size_t)plen - off : chunk;
-		snprintf(tid, sizeof(tid), "%s%d", c->row_tid, c->row_chunks);
+		sf_fmt(tid, sizeof(tid), "%s%d", c->row_tid, c->row_chunks);
 		f.tid = sf_bb(tid, strlen(tid));
 		f.start = off + 1;
 		f.chunk = sf_bb(payload + off, len);
@@ -580,6 +665,8 @@ static int sf_ms_send_next(sf_mconn_t *c)
 			c->row_chunks);
 	pkg_free(payload);
 	pkg_free(frame);
+	pkg_free(from);
+	pkg_free(to);
 	return 0;
 
 error:
@@ -587,6 +674,10 @@ error:
 		pkg_free(payload);
 	if(frame)
 		pkg_free(frame);
+	if(from)
+		pkg_free(from);
+	if(to)
+		pkg_free(to);
 	c->stopped = 1;
 	return -1;
 }
@@ -608,13 +699,21 @@ static void sf_ms_on_response(sf_mconn_t *c, sf_msrp_frame_t *f)
 	}
 	if(++c->row_acks < c->row_chunks)
 		return;
-	snprintf(ids, sizeof(ids), "{%lld}", c->row_id);
-	if(sf_store_delete(&_sf_msdb, &_sf_ms_owner, ids) < 0)
+	sf_fmt(ids, sizeof(ids), "{%lld}", c->row_id);
+	if(sf_store_delete(&_sf_msdb, &_sf_ms_owner, ids) < 0) {
 		LM_WARN("message %lld delivered over MSRP but not deleted (it "
 				"comes again)\n",
 				c->row_id);
-	else
+	} else {
+		str aor;
 		LM_INFO("message %lld delivered over MSRP\n", c->row_id);
+		update_stat(_sf_st_delivered, 1);
+		/* the summary follows every way a message leaves the store */
+		aor.s = _sf_ms[c->slot].aor;
+		aor.len = _sf_ms[c->slot].aor_len;
+		if(_sf_cfg.mwi)
+			sf_queue_push_aor(&aor, SF_WORK_MWI);
+	}
 	c->row_id = 0;
 }
 
@@ -648,26 +747,42 @@ static int sf_ms_bind(sf_mconn_t *c, sf_msrp_frame_t *f)
 
 static void sf_ms_on_frame(sf_mconn_t *c, sf_msrp_frame_t *f)
 {
+	sf_msrp_verdict_t v;
+	char ours[SF_MS_PATH_MAX];
+	sf_buf_t our_path = {NULL, 0};
+	int n;
+
 	c->last = time(NULL);
-	if(c->slot < 0) {
-		if(sf_ms_bind(c, f) < 0) {
-			sf_ms_respond(c, f, 481, "Session Does Not Exist");
-			sf_ms_close(c, "no such session");
+	if(c->slot >= 0) {
+		n = sf_ms_our_path(c->slot, ours, sizeof(ours));
+		if(n > 0)
+			our_path = sf_bb(ours, n);
+	}
+	switch(sf_msrp_serve(f, c->slot >= 0, our_path, &v)) {
+		case SF_MSRP_ACT_BIND:
+			if(sf_ms_bind(c, f) < 0) {
+				if(sf_msrp_may_respond(f, 481))
+					sf_ms_respond(c, f, 481, "Session Does Not Exist");
+				sf_ms_close(c, "no such session");
+				return;
+			}
+			LM_INFO("MSRP session bound for %.*s\n", _sf_ms[c->slot].aor_len,
+					_sf_ms[c->slot].aor);
+			if(sf_msrp_may_respond(f, 200))
+				sf_ms_respond(c, f, 200, "OK");
 			return;
-		}
-		LM_INFO("MSRP session %s bound for %.*s\n", _sf_ms[c->slot].id,
-				_sf_ms[c->slot].aor_len, _sf_ms[c->slot].aor);
-		sf_ms_respond(c, f, 200, "OK");
-		return;
+		case SF_MSRP_ACT_RESULT:
+			sf_ms_on_response(c, f);
+			return;
+		case SF_MSRP_ACT_CLOSE:
+			if(v.code > 0)
+				sf_ms_respond(c, f, v.code, v.reason);
+			sf_ms_close(c, "not a SEND to bind a session");
+			return;
+		case SF_MSRP_ACT_RESPOND:
+			sf_ms_respond(c, f, v.code, v.reason);
+			return;
 	}
-	if(!f->is_request) {
-		sf_ms_on_response(c, f);
-		return;
-	}
-	if(f->method.len == 4 && memcmp(f->method.s, "SEND", 4) == 0)
-		sf_ms_respond(c, f, 200, "OK");
-	else if(!(f->method.len == 6 && memcmp(f->method.s, "REPORT", 6) == 0))
-		sf_ms_respond(c, f, 501, "Not Implemented");
 }
 
 static void sf_ms_read(sf_mconn_t *c)
@@ -748,7 +863,7 @@ static void sf_ms_accept(int lfd)
 	_sf_mc[i].fd = fd;
 	_sf_mc[i].slot = -1;
 	_sf_mc[i].inlen = 0;
-	_sf_mc[i].last = time(NULL);
+	_sf_mc[i].last = _sf_mc[i].accepted = time(NULL);
 }
 
 static void sf_msrps_main(void)
@@ -764,8 +879,10 @@ static void sf_msrps_main(void)
 		_sf_mc[i].fd = -1;
 		_sf_mc[i].slot = -1;
 	}
-	_sf_ms_owner.len = snprintf(owner, sizeof(owner), "%.*s/%d",
+	_sf_ms_owner.len = sf_fmt(owner, sizeof(owner), "%.*s/%d",
 			_sf_cfg.node_id.len, _sf_cfg.node_id.s, (int)getpid());
+	if(_sf_ms_owner.len < 0)
+		return;
 	_sf_ms_owner.s = owner;
 	sf_db_init(&_sf_msdb, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms,
 			sf_store_stmts, SF_ST_COUNT, SF_SCHEMA_VERSION);
@@ -808,6 +925,11 @@ static void sf_msrps_main(void)
 			}
 			if(now - c->last > _sf_cfg.msrp_idle_timeout) {
 				sf_ms_close(c, "idle");
+				continue;
+			}
+			/* a connection that names no session soon holds nothing */
+			if(c->slot < 0 && now - c->accepted >= _sf_cfg.msrp_bind_timeout) {
+				sf_ms_close(c, "no session bound in time");
 				continue;
 			}
 			if(c->slot >= 0 && sf_ms_send_next(c) < 0 && c->stopped)

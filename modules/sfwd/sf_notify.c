@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/atomic_ops.h"
 #include "core/dprint.h"
 #include "core/hashes.h"
 #include "core/mem/mem.h"
@@ -24,6 +25,7 @@
 #include "modules/presence/bind_presence.h"
 #include "modules/tm/uac.h"
 
+#include "sf_buf.h"
 #include "sf_notify.h"
 #include "sf_rpc.h"
 #include "sf_report.h"
@@ -36,6 +38,18 @@
 static presence_api_t _sf_pres;
 static int _sf_pres_bound = 0;
 
+/* AoRs (by hash slot) whose SUBSCRIBE a SIP worker is handling: their
+ * flusher holds its summary back meanwhile, so that the subscription's
+ * NOTIFYs go out in CSeq order, each with the counts of its time */
+#define SF_MWI_GATES 256
+#define SF_MWI_GATE_MAX_S 5 /* a worker that died in between: ignored */
+typedef struct sf_mwi_gate
+{
+	atomic_t busy;
+	volatile time_t since;
+} sf_mwi_gate_t;
+static sf_mwi_gate_t *_sf_mwi_gate = NULL;
+
 /* last notice per sender hash: a lossy, lock-free rate limit */
 typedef struct sf_notice_slot
 {
@@ -46,24 +60,35 @@ static sf_notice_slot_t *_sf_notice = NULL;
 
 static char _sf_default_from[128];
 static char _sf_default_proxy[128];
+/* report_from was set: reports come from it, not from the recipient */
+static int _sf_report_from_set = 0;
 
 int sf_notify_mod_init(void)
 {
 	struct socket_info *si = get_first_socket();
 	bind_presence_t bind_presence;
 
+	_sf_report_from_set = _sf_cfg.report_from.len > 0;
 	if(_sf_cfg.report_from.len == 0) {
 		_sf_cfg.report_from.len =
-				snprintf(_sf_default_from, sizeof(_sf_default_from),
+				sf_fmt(_sf_default_from, sizeof(_sf_default_from),
 						"sip:sfwd@%.*s", si ? si->address_str.len : 9,
 						si ? si->address_str.s : "localhost");
+		if(_sf_cfg.report_from.len < 0) {
+			LM_ERR("listen address too long for report_from: set it\n");
+			return -1;
+		}
 		_sf_cfg.report_from.s = _sf_default_from;
 	}
 	if(_sf_cfg.report_proxy.len == 0 && si) {
-		_sf_cfg.report_proxy.len = snprintf(_sf_default_proxy,
+		_sf_cfg.report_proxy.len = sf_fmt(_sf_default_proxy,
 				sizeof(_sf_default_proxy), "sip:%.*s:%d;transport=%s",
 				si->address_str.len, si->address_str.s, (int)si->port_no,
 				si->proto == PROTO_TCP ? "tcp" : "udp");
+		if(_sf_cfg.report_proxy.len < 0) {
+			LM_ERR("listen address too long for report_proxy: set it\n");
+			return -1;
+		}
 		_sf_cfg.report_proxy.s = _sf_default_proxy;
 	}
 	if(_sf_cfg.stored_notice) {
@@ -82,8 +107,44 @@ int sf_notify_mod_init(void)
 			return -1;
 		}
 		_sf_pres_bound = 1;
+		_sf_mwi_gate = shm_malloc(SF_MWI_GATES * sizeof(sf_mwi_gate_t));
+		if(_sf_mwi_gate == NULL) {
+			SHM_MEM_ERROR;
+			return -1;
+		}
+		memset(_sf_mwi_gate, 0, SF_MWI_GATES * sizeof(sf_mwi_gate_t));
 	}
 	return 0;
+}
+
+static sf_mwi_gate_t *sf_mwi_gate_of(const str *aor)
+{
+	if(_sf_mwi_gate == NULL)
+		return NULL;
+	return &_sf_mwi_gate[core_case_hash((str *)aor, NULL, 0) % SF_MWI_GATES];
+}
+
+int sf_mwi_held(const str *aor)
+{
+	sf_mwi_gate_t *g = sf_mwi_gate_of(aor);
+
+	return g != NULL && atomic_get(&g->busy) > 0
+		   && time(NULL) - g->since < SF_MWI_GATE_MAX_S;
+}
+
+int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor)
+{
+	sf_mwi_gate_t *g = sf_mwi_gate_of(aor);
+	int ret;
+
+	if(!_sf_pres_bound || g == NULL)
+		return -1;
+	g->since = time(NULL);
+	atomic_inc(&g->busy);
+	sf_mwi_publish(db, aor);
+	ret = _sf_pres.handle_subscribe0(msg);
+	atomic_dec(&g->busy);
+	return ret;
 }
 
 int sf_is_report_sender(const str *uri)
@@ -101,9 +162,10 @@ static sf_buf_t sf_b(const str *s)
 	return b;
 }
 
-/* a MESSAGE from report_from to uri, through report_proxy */
-static int sf_send_message(const str *to_uri, const str *to_name,
-		const char *ctype, const char *disposition, const str *body)
+/* a MESSAGE from `from` to uri, through report_proxy */
+static int sf_send_message(const str *from, const str *to_uri,
+		const str *to_name, const char *ctype, const char *disposition,
+		const str *body)
 {
 	static str method = str_init("MESSAGE");
 	char hbuf[256], tobuf[1024];
@@ -112,19 +174,23 @@ static int sf_send_message(const str *to_uri, const str *to_name,
 	int ret;
 
 	hdrs.s = hbuf;
-	hdrs.len = snprintf(hbuf, sizeof(hbuf),
+	hdrs.len = sf_fmt(hbuf, sizeof(hbuf),
 			"Content-Type: %s\r\nRequest-Disposition: %s\r\n", ctype,
 			disposition);
-	if(to_name && to_name->len > 0
-			&& to_name->len + to_uri->len + 4 < (int)sizeof(tobuf)) {
-		to.len = snprintf(tobuf, sizeof(tobuf), "%.*s <%.*s>", to_name->len,
+	if(hdrs.len < 0)
+		return -1;
+	to = *to_uri;
+	if(to_name && to_name->len > 0) {
+		/* a name too long for the buffer: the bare URI */
+		to.len = sf_fmt(tobuf, sizeof(tobuf), "%.*s <%.*s>", to_name->len,
 				to_name->s, to_uri->len, to_uri->s);
-		to.s = tobuf;
-	} else {
-		to = *to_uri;
+		if(to.len > 0)
+			to.s = tobuf;
+		else
+			to = *to_uri;
 	}
 	set_uac_req(&uac_r, &method, &hdrs, (str *)body, NULL, 0, NULL, NULL);
-	ret = _sf_tmb.t_request(&uac_r, &ruri, &to, &_sf_cfg.report_from,
+	ret = _sf_tmb.t_request(&uac_r, &ruri, &to, (str *)from,
 			_sf_cfg.report_proxy.len ? &_sf_cfg.report_proxy : NULL);
 	if(ret < 0) {
 		LM_WARN("cannot send a MESSAGE to %.*s (%d)\n", to_uri->len, to_uri->s,
@@ -137,9 +203,9 @@ static int sf_send_message(const str *to_uri, const str *to_name,
 int sf_report(const sf_report_src_t *src, int status)
 {
 	static unsigned int seq = 0;
-	char buf[SF_REPORT_MAX], own_id[48], rid[64];
+	char buf[SF_REPORT_MAX], own_id[48], rid[64], dt[32];
 	sf_report_t r;
-	str body;
+	str body, from;
 	int want;
 
 	want = (status == SF_IMDN_DELIVERED) ? SF_NOTIFY_POSITIVE
@@ -152,19 +218,31 @@ int sf_report(const sf_report_src_t *src, int status)
 	if(src->imdn_id.len > 0) {
 		r.message_id = sf_b(&src->imdn_id);
 	} else {
-		r.message_id.len =
-				snprintf(own_id, sizeof(own_id), "sfwd-%lld", src->id);
+		r.message_id.len = sf_fmt(own_id, sizeof(own_id), "sfwd-%lld", src->id);
 		r.message_id.s = own_id;
 	}
-	r.report_id.len = snprintf(rid, sizeof(rid), "sfwd-r%lld-%u-%d", src->id,
+	r.report_id.len = sf_fmt(rid, sizeof(rid), "sfwd-r%lld-%u-%d", src->id,
 			++seq, (int)time(NULL));
 	r.report_id.s = rid;
+	if(r.message_id.len < 0 || r.report_id.len < 0)
+		return -1;
 	r.original_time = (time_t)src->received;
+	/* RFC 5438 7.1.1: the original's DateTime identifies it; without
+	 * one, when it was received, to the microsecond */
+	if(src->imdn_datetime.len > 0) {
+		r.original_datetime = sf_b(&src->imdn_datetime);
+	} else if(sf_iso_date_us(src->received, dt, sizeof(dt)) > 0) {
+		r.original_datetime.s = dt;
+		r.original_datetime.len = 27;
+	}
 	r.report_time = time(NULL);
 	r.recipient_uri = sf_b(&src->to_uri);
 	r.sender_uri = sf_b(&src->from_uri);
 	r.sender_name = sf_b(&src->from_name);
-	r.report_from = sf_b(&_sf_cfg.report_from);
+	/* as if the recipient's device sent it, unless report_from is set */
+	from = (_sf_report_from_set || src->to_uri.len == 0) ? _sf_cfg.report_from
+														 : src->to_uri;
+	r.report_from = sf_b(&from);
 
 	body.s = buf;
 	if(_sf_cfg.report_mode == SF_REPORT_TEXT)
@@ -175,7 +253,7 @@ int sf_report(const sf_report_src_t *src, int status)
 		LM_ERR("cannot build the report of message %lld\n", src->id);
 		return -1;
 	}
-	if(sf_send_message(&src->from_uri, &src->from_name,
+	if(sf_send_message(&from, &src->from_uri, &src->from_name,
 			   _sf_cfg.report_mode == SF_REPORT_TEXT ? "text/plain"
 													 : "message/cpim",
 			   "store", &body)
@@ -208,11 +286,21 @@ void sf_stored_notice(const str *sender_uri, const str *aor)
 	slot->hash = h;
 	slot->at = now;
 	body.s = buf;
-	body.len = snprintf(buf, sizeof(buf),
+	body.len = sf_fmt(buf, sizeof(buf),
 			"Your message to %.*s is stored and will be delivered when "
 			"%.*s is online.",
 			aor->len, aor->s, aor->len, aor->s);
-	sf_send_message(sender_uri, NULL, "text/plain", "do-not-store", &body);
+	if(body.len < 0) {
+		/* an address too long to say twice: say it once */
+		body.len = sf_fmt(buf, sizeof(buf),
+				"Your message is stored and will be delivered when %.*s is "
+				"online.",
+				aor->len > 900 ? 900 : aor->len, aor->s);
+		if(body.len < 0)
+			return;
+	}
+	sf_send_message(&_sf_cfg.report_from, sender_uri, NULL, "text/plain",
+			"do-not-store", &body);
 }
 
 int sf_mwi_publish(sf_db_t *db, const str *aor)
@@ -242,8 +330,10 @@ int sf_mwi_publish(sf_db_t *db, const str *aor)
 	if(sf_store_count(db, aor, &text, &other) < 0)
 		return -1;
 	acc.s = account;
-	acc.len = snprintf(account, sizeof(account), "sip:%.*s@%.*s", user.len,
+	acc.len = sf_fmt(account, sizeof(account), "sip:%.*s@%.*s", user.len,
 			user.s, realm.len, realm.s);
+	if(acc.len < 0)
+		return -1;
 	accb = sf_b(&acc);
 	body.s = buf;
 	body.len = sf_mwi_build(accb, text, 0, other, 0, buf, sizeof(buf));

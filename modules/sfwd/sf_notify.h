@@ -15,8 +15,12 @@
  * published through Kamailio's presence module (presence_mwi serves the
  * SUBSCRIBEs and sends the NOTIFYs).
  *
- * A report or notice is a MESSAGE sent through tm to report_proxy (by
- * default this Kamailio itself), so it takes the same route as any
+ * A report is a MESSAGE from the original recipient (as if the
+ * recipient's device had sent it: clients match a report to its
+ * conversation by the SIP From), or from report_from when set; a notice
+ * comes from report_from (default sip:sfwd@<address>). Both go through tm
+ * to report_proxy (by default this Kamailio itself), so they take the same
+ * route as any
  * MESSAGE: delivered, or stored for a sender who is offline. It carries
  * `Request-Disposition: store` (a report) or `do-not-store` (a notice), so
  * it never asks for a report itself.
@@ -26,6 +30,7 @@
 #define _SF_NOTIFY_H_
 
 #include "core/str.h"
+#include "core/parser/msg_parser.h"
 
 #include "sf_db.h"
 
@@ -35,13 +40,14 @@ int sf_notify_mod_init(void);
 /*! \brief what a report is about (pkg or result memory, borrowed) */
 typedef struct sf_report_src
 {
-	long long id;		/*!< the row id */
-	str from_uri;		/*!< the original's sender */
-	str from_name;		/*!< and display name */
-	str to_uri;			/*!< the original's recipient */
-	str imdn_id;		/*!< its imdn.Message-ID; empty: "sfwd-<id>" */
-	long long received; /*!< epoch seconds */
-	int notify;			/*!< the row's report bits */
+	long long id;	   /*!< the row id */
+	str from_uri;	   /*!< the original's sender */
+	str from_name;	   /*!< and display name */
+	str to_uri;		   /*!< the original's recipient */
+	str imdn_id;	   /*!< its imdn.Message-ID; empty: "sfwd-<id>" */
+	double received;   /*!< epoch seconds, microseconds kept */
+	str imdn_datetime; /*!< the original's CPIM DateTime, or empty */
+	int notify;		   /*!< the row's report bits */
 } sf_report_src_t;
 
 /*!
@@ -60,6 +66,18 @@ void sf_stored_notice(const str *sender_uri, const str *aor);
  * \return 0 ok, -1 error, 1 mwi off
  */
 int sf_mwi_publish(sf_db_t *db, const str *aor);
+
+/*!
+ * \brief a SUBSCRIBE message-summary for aor: publish the current counts,
+ *   then presence's handle_subscribe() (which answers it and sends the
+ *   NOTIFY), while the AoR's flusher holds its own summaries back
+ *   (sf_mwi_held): the subscription's NOTIFYs go out in CSeq order
+ * \return handle_subscribe()'s result, -1 when mwi is off
+ */
+int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor);
+
+/*! \brief is a SIP worker handling a SUBSCRIBE for aor's summary now? */
+int sf_mwi_held(const str *aor);
 
 /*! \brief is the sender URI sfwd's own report_from (reports are not
  *   reported on, and get no notice) */

@@ -84,7 +84,7 @@ static void sf_err(char *err, size_t errsize, const char *fmt, ...)
 	if(err == NULL || errsize == 0)
 		return;
 	va_start(ap, fmt);
-	r = vsnprintf(err, errsize, fmt, ap);
+	r = vsnprintf(err, errsize, fmt, ap); /* lint: truncation wanted */
 	va_end(ap);
 	if(r < 0) {
 		err[0] = '\0';

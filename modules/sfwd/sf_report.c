@@ -18,6 +18,7 @@
 
 #include "sf_buf.h"
 #include "sf_report.h"
+#include "sf_text.h"
 
 #define CPIM_MAX_NS 8
 
@@ -181,6 +182,34 @@ int sf_iso_date(time_t t, char *out, size_t outsize)
 	return 20;
 }
 
+int sf_iso_date_us(double t, char *out, size_t outsize)
+{
+	time_t sec;
+	long us;
+
+	if(out == NULL || outsize < 28)
+		return -1;
+	out[0] = '\0';
+	if(!(t >= 0 && t < 253402300800.0)) /* 0001 .. 9999 as four digits */
+		return -1;
+	sec = (time_t)t;
+	us = (long)((t - (double)sec) * 1e6 + 0.5);
+	if(us >= 1000000) {
+		sec++;
+		us -= 1000000;
+	}
+	if(fmt_date(sec, 'T', out) < 0)
+		return -1;
+	out[19] = '.';
+	for(int k = 25; k >= 20; k--) {
+		out[k] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	out[26] = 'Z';
+	out[27] = '\0';
+	return 27;
+}
+
 /* ---- IMDN -------------------------------------------------------------- */
 
 static const char *status_elem(int status)
@@ -207,7 +236,10 @@ static void put_imdn_xml(
 			   "  <message-id>");
 	put_xml(w, r->message_id.s, r->message_id.len);
 	SF_PUTS(w, "</message-id>\r\n  <datetime>");
-	sf_put(w, date, 20);
+	if(r->original_datetime.len > 0)
+		put_xml(w, r->original_datetime.s, r->original_datetime.len);
+	else
+		sf_put(w, date, 20);
 	SF_PUTS(w, "</datetime>\r\n  <recipient-uri>");
 	put_xml(w, r->recipient_uri.s, r->recipient_uri.len);
 	SF_PUTS(w, "</recipient-uri>\r\n  <original-recipient-uri>");
@@ -238,7 +270,8 @@ int sf_imdn_build(const sf_report_t *r, char *out, size_t outsize)
 	if(!hdr_value_ok(r->report_from, 1) || !hdr_value_ok(r->sender_uri, 1)
 			|| !hdr_value_ok(r->report_id, 0) || r->message_id.len == 0
 			|| r->message_id.s == NULL || r->recipient_uri.len == 0
-			|| r->recipient_uri.s == NULL || !buf_ok(r->sender_name))
+			|| r->recipient_uri.s == NULL || !buf_ok(r->sender_name)
+			|| !buf_ok(r->original_datetime))
 		return sf_wr_end(&w);
 	if(sf_iso_date(r->original_time, odate, sizeof(odate)) < 0
 			|| sf_iso_date(r->report_time, rdate, sizeof(rdate)) < 0)
@@ -448,6 +481,41 @@ int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id)
 		if(i == (size_t)nprefix)
 			continue; /* prefix not mapped to the IMDN namespace */
 		*id = value;
+		return 1;
+	}
+	return 0;
+}
+
+int sf_cpim_datetime(sf_buf_t body, sf_buf_t *dt)
+{
+	const char *p, *end;
+	sf_buf_t line, name, value;
+	int ended = 0;
+
+	if(dt == NULL)
+		return 0;
+	dt->s = NULL;
+	dt->len = 0;
+	if(body.s == NULL)
+		return 0;
+	end = body.s + body.len;
+	p = body.s;
+	while(sf_next_line(&p, end, &line)) {
+		if(line.len == 0) {
+			ended = 1;
+			break;
+		}
+	}
+	if(!ended)
+		return 0;
+	p = body.s;
+	while(sf_next_line(&p, end, &line) && line.len > 0) {
+		if(!split_hdr(line, &name, &value)
+				|| !sf_buf_ieq(name.s, name.len, "datetime"))
+			continue;
+		if(!sf_rfc3339_valid(value.s, value.len))
+			return 0;
+		*dt = value;
 		return 1;
 	}
 	return 0;

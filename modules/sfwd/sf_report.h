@@ -47,6 +47,10 @@ int sf_quote(sf_buf_t in, char *out, size_t outsize);
 /*! \brief "2026-11-22T10:00:00Z" (20 chars) for t; -1 if outsize < 21 */
 int sf_iso_date(time_t t, char *out, size_t outsize);
 
+/*! \brief "2026-11-22T10:00:00.123456Z" (27 chars) for epoch seconds t
+ *   with microseconds; -1 if outsize < 28 or t is not a usable time */
+int sf_iso_date_us(double t, char *out, size_t outsize);
+
 /*! \brief the delivery status an IMDN reports */
 enum sf_imdn_status
 {
@@ -59,18 +63,22 @@ enum sf_imdn_status
 /*! \brief one delivery report */
 typedef struct sf_report
 {
-	int status;				/*!< enum sf_imdn_status */
-	sf_buf_t message_id;	/*!< imdn.Message-ID of the original (or sfwd's) */
-	sf_buf_t report_id;		/*!< this report's own imdn.Message-ID */
-	time_t original_time;	/*!< when the original was received */
-	time_t report_time;		/*!< now */
-	sf_buf_t recipient_uri; /*!< who the original was for */
-	sf_buf_t sender_uri;	/*!< the original's sender: the report goes there */
-	sf_buf_t sender_name;	/*!< the sender's display name, may be empty; as
+	int status;			  /*!< enum sf_imdn_status */
+	sf_buf_t message_id;  /*!< imdn.Message-ID of the original (or sfwd's) */
+	sf_buf_t report_id;	  /*!< this report's own imdn.Message-ID */
+	time_t original_time; /*!< when the original was received */
+	sf_buf_t original_datetime; /*!< the IMDN <datetime>: the original's
+								 * CPIM DateTime as sent, or when it was
+								 * received (sf_iso_date_us); empty:
+								 * original_time to the second */
+	time_t report_time;			/*!< now */
+	sf_buf_t recipient_uri;		/*!< who the original was for */
+	sf_buf_t sender_uri;  /*!< the original's sender: the report goes there */
+	sf_buf_t sender_name; /*!< the sender's display name, may be empty; as
 							 * sent (quotes, if any, are removed, with
 							 * their \-escapes, and the text quoted
 							 * again) */
-	sf_buf_t report_from;	/*!< URI the report comes from */
+	sf_buf_t report_from; /*!< URI the report comes from */
 } sf_report_t;
 
 /*!
@@ -82,7 +90,7 @@ typedef struct sf_report
  * message/imdn+xml, Content-Disposition: notification, Content-Length;
  * a blank line; the XML (RFC 5438 section 7): <imdn
  * xmlns="urn:ietf:params:xml:ns:imdn"> with <message-id>, <datetime>
- * (original_time), <recipient-uri>, <original-recipient-uri>,
+ * (original_datetime), <recipient-uri>, <original-recipient-uri>,
  * <delivery-notification><status><delivered/> (or failed, forbidden,
  * error)</status></delivery-notification>. Every value is XML-escaped in
  * the XML. Lines end in CRLF. Content-Length is the XML's exact length
@@ -127,6 +135,15 @@ int sf_mwi_build(sf_buf_t account, int new_text, int old_text, int new_mm,
  *   (no blank line ends the header block); *id is {NULL, 0} on 0
  */
 int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id);
+
+/*!
+ * \brief the DateTime of a message/cpim body (RFC 3862: the header of the
+ *   default namespace, no prefix), value trimmed, when it is an RFC 3339
+ *   date-time (sf_rfc3339_valid); the first one
+ * \return 1 found (*dt points into body), 0 not found, not valid or not
+ *   CPIM-shaped; *dt is {NULL, 0} on 0
+ */
+int sf_cpim_datetime(sf_buf_t body, sf_buf_t *dt);
 
 /*!
  * \brief is this Content-Type text (text/...; message/cpim counts as text)?

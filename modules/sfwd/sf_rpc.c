@@ -21,7 +21,9 @@
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
 
+#include "sf_buf.h"
 #include "sf_notify.h"
+#include "sf_text.h"
 #include "sf_policy.h"
 #include "sf_profile.h"
 #include "sf_queue.h"
@@ -38,6 +40,7 @@ stat_var *_sf_st_rej_full;
 stat_var *_sf_st_rej_size;
 stat_var *_sf_st_rej_type;
 stat_var *_sf_st_rej_other;
+stat_var *_sf_st_rej_bad;
 stat_var *_sf_st_db_errors;
 stat_var *_sf_st_reports;
 stat_var *_sf_st_batches;
@@ -81,6 +84,7 @@ static stat_export_t sf_stats[] = {
 	{"rejected_size", 0, &_sf_st_rej_size},
 	{"rejected_type", 0, &_sf_st_rej_type},
 	{"rejected_other", 0, &_sf_st_rej_other},
+	{"rejected_bad", 0, &_sf_st_rej_bad},
 	{"db_errors", 0, &_sf_st_db_errors},
 	{"reports_sent", 0, &_sf_st_reports},
 	{"store_batches", 0, &_sf_st_batches},
@@ -97,13 +101,21 @@ void sf_rpc_set_queued(long n)
 		atomic_set(_sf_queued, n);
 }
 
+/* input echoed in a fault is cut: a reply must fit the transport's
+ * buffer (binrpc) whatever the caller sent */
+#define SF_ECHO_MAX 64
+#define SF_ECHO(n) ((n) > SF_ECHO_MAX ? SF_ECHO_MAX : (n))
+
 /* the AoR argument: a SIP URI or user@host */
 static int sf_rpc_aor(
 		rpc_t *rpc, void *c, str *in, char *buf, int size, str *out)
 {
 	out->len = sf_aor_of(in, buf, size);
 	if(out->len <= 0) {
-		rpc->fault(c, 400, "Bad AoR: %.*s", in->len, in->s);
+		rpc->fault(c, 400,
+				"Bad AoR (not a SIP URI or user@host, or not "
+				"UTF-8): %.*s%s",
+				SF_ECHO(in->len), in->s, in->len > SF_ECHO_MAX ? "..." : "");
 		return -1;
 	}
 	out->s = buf;
@@ -232,8 +244,8 @@ static void sf_rpc_list(rpc_t *rpc, void *c)
 		rpc->fault(c, 400, "limit is 1..1000, offset >= 0");
 		return;
 	}
-	snprintf(lbuf, sizeof(lbuf), "%d", limit);
-	snprintf(obuf, sizeof(obuf), "%d", offset);
+	sf_fmt(lbuf, sizeof(lbuf), "%d", limit);
+	sf_fmt(obuf, sizeof(obuf), "%d", offset);
 	p[0] = aor.len ? abuf : "";
 	p[1] = lbuf;
 	p[2] = obuf;
@@ -272,7 +284,7 @@ static int sf_rpc_id(rpc_t *rpc, void *c, char *buf, int size)
 	}
 	for(i = 0; i < id.len; i++) {
 		if(id.s[i] < '0' || id.s[i] > '9') {
-			rpc->fault(c, 400, "Bad message id: %.*s", id.len, id.s);
+			rpc->fault(c, 400, "Bad message id: %.*s", SF_ECHO(id.len), id.s);
 			return -1;
 		}
 	}
@@ -283,12 +295,54 @@ static int sf_rpc_id(rpc_t *rpc, void *c, char *buf, int size)
 static const char *sf_rpc_show_doc[] = {
 		"One stored message: <id>. Headers, size, text preview.", 0};
 
+static int sf_hexval(char c)
+{
+	return (c >= '0' && c <= '9')	? c - '0'
+		   : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+									: -1;
+}
+
+/* the first bytes of the body: whole UTF-8 characters of a text, else
+ * (binary, or not text) their hex; never a byte the RPC cannot carry */
+static void sf_rpc_preview(void *th, rpc_t *rpc, const char *hex, int text)
+{
+	char bytes[200], out[2 * 64 + 1];
+	size_t n = 0, keep, i;
+	int hi, lo;
+
+	while(n < sizeof(bytes) && (hi = sf_hexval(hex[2 * n])) >= 0
+			&& (lo = sf_hexval(hex[2 * n + 1])) >= 0) {
+		bytes[n++] = (char)(hi << 4 | lo);
+	}
+	if(text && sf_utf8_preview(bytes, n, &keep)) {
+		/* control bytes other than TAB, CR, LF are shown as '.' */
+		for(i = 0; i < keep; i++) {
+			unsigned char ch = (unsigned char)bytes[i];
+			if((ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n')
+					|| ch == 0x7f)
+				bytes[i] = '.';
+		}
+		rpc->struct_add(th, "S", "preview", &(str){bytes, (int)keep});
+		return;
+	}
+	for(i = 0; i < n && i < 64; i++) {
+		out[2 * i] = hex[2 * i];
+		out[2 * i + 1] = hex[2 * i + 1];
+	}
+	out[2 * i] = '\0';
+	rpc->struct_add(th, "ss", "body", "binary", "preview_hex", out);
+}
+
 static void sf_rpc_show(rpc_t *rpc, void *c)
 {
 	static const char *names[] = {"id", "aor", "ruri", "from", "from_name",
 			"to", "call_id", "cseq", "received", "expires", "class", "notify",
 			"content_type", "size", "headers", "state", "attempts",
-			"next_attempt", "last_code", "claim_owner", "preview"};
+			"next_attempt", "last_code", "claim_owner"};
+	enum
+	{
+		NNAMES = sizeof(names) / sizeof(names[0])
+	};
 	char id[24];
 	const char *p[1];
 	PGresult *res;
@@ -300,19 +354,19 @@ static void sf_rpc_show(rpc_t *rpc, void *c)
 	p[0] = id;
 	if((res = sf_rpc_run(rpc, c, SF_ST_SHOW, 1, p)) == NULL)
 		return;
-	if(PQntuples(res) != 1) {
+	if(PQntuples(res) != 1 || PQnfields(res) != NNAMES + 2) {
 		PQclear(res);
 		rpc->fault(c, 404, "No message %s", id);
 		return;
 	}
 	if(rpc->add(c, "{", &th) == 0) {
-		for(i = 0; i < PQnfields(res)
-				   && i < (int)(sizeof(names) / sizeof(names[0]));
-				i++) {
+		for(i = 0; i < NNAMES; i++) {
 			if(PQgetisnull(res, 0, i))
 				continue;
 			rpc->struct_add(th, "s", names[i], PQgetvalue(res, 0, i));
 		}
+		sf_rpc_preview(th, rpc, PQgetvalue(res, 0, NNAMES),
+				PQgetvalue(res, 0, NNAMES + 1)[0] == 't');
 	}
 	PQclear(res);
 }
@@ -397,7 +451,8 @@ static void sf_rpc_policy_get(rpc_t *rpc, void *c)
 	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_GET, 1, p)) == NULL)
 		return;
 	if(PQntuples(res) != 1)
-		rpc->fault(c, 404, "No profile for %s", abuf);
+		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
+				abuf);
 	else
 		rpc->rpl_printf(c, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -463,7 +518,8 @@ static void sf_rpc_policy_delete(rpc_t *rpc, void *c)
 	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_DELETE, 1, p)) == NULL)
 		return;
 	if(atoi(PQcmdTuples(res)) == 0)
-		rpc->fault(c, 404, "No profile for %s", abuf);
+		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
+				abuf);
 	else
 		rpc->rpl_printf(c, "deleted profile of %s", abuf);
 	PQclear(res);

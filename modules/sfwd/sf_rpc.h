@@ -32,6 +32,7 @@ extern stat_var *_sf_st_rej_full;
 extern stat_var *_sf_st_rej_size;
 extern stat_var *_sf_st_rej_type;
 extern stat_var *_sf_st_rej_other;
+extern stat_var *_sf_st_rej_bad;
 extern stat_var *_sf_st_db_errors;
 extern stat_var *_sf_st_reports;
 extern stat_var *_sf_st_batches;

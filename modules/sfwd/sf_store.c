@@ -25,15 +25,15 @@
 const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 	[SF_ST_STORE] = {"sf_store",
 		"SELECT sfwd_store($1::text, $2::text, $3::text, $4::text, $5::text,"
-		" $6::text, $7::text, $8::text, $9::int4, $10::float8, $11::int4,"
+		" $6::text, $7::text, $8::text, $9::int8, $10::float8, $11::int4,"
 		" $12::int2, $13::int2, $14::text, $15::bytea, $16::text, $17::int4,"
-		" $18::int4, $19::text, $20::float8)", 20},
+		" $18::int4, $19::text, $20::text, $21::float8)", 21},
 	[SF_ST_STORE_BATCH] = {"sf_store_batch",
 		"SELECT ord, id FROM sfwd_store_batch($1::text[], $2::text[],"
 		" $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
-		" $8::text[], $9::int4[], $10::float8[], $11::int4[], $12::int2[],"
+		" $8::text[], $9::int8[], $10::float8[], $11::int4[], $12::int2[],"
 		" $13::int2[], $14::text[], $15::bytea[], $16::text[], $17::int4[],"
-		" $18::int4[], $19::text[], $20::float8)", 20},
+		" $18::int4[], $19::text[], $20::text[], $21::float8)", 21},
 	[SF_ST_CLAIM] = {"sf_claim",
 		"UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
@@ -46,7 +46,8 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" RETURNING id, from_uri, from_name, from_tag, to_uri, to_name,"
 		" call_id, cseq, content_type, body, headers,"
 		" extract(epoch FROM expires)::int8, attempts, class, notify,"
-		" imdn_id, extract(epoch FROM received)::int8", 6},
+		" imdn_id, extract(epoch FROM received)::float8,"
+		" coalesce(imdn_datetime, '')", 6},
 	[SF_ST_DELETE] = {"sf_delete",
 		"DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
 		" AND claim_owner = $1::text", 2},
@@ -118,8 +119,8 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" coalesce(to_char(next_attempt AT TIME ZONE 'UTC',"
 		"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
 		" coalesce(last_code, 0), coalesce(claim_owner, ''),"
-		" CASE WHEN content_type ~* '^(text/|message/cpim)'"
-		"  THEN convert_from(substring(body FROM 1 FOR 200), 'UTF8') END"
+		" encode(substring(body FROM 1 FOR 200), 'hex'),"
+		" content_type ~* '^(text/|message/cpim)'"
 		" FROM sfwd_message WHERE id = $1::int8", 1},
 	[SF_ST_DELETE_ID] = {"sf_delete_id",
 		"DELETE FROM sfwd_message WHERE id = $1::int8 RETURNING aor", 1},
@@ -144,7 +145,7 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 };
 /* clang-format on */
 
-#define SF_MAX_PARAMS 20
+#define SF_MAX_PARAMS 21
 
 /* parameters in binary format; integers are kept, big-endian, in ibuf */
 typedef struct sf_params
@@ -253,7 +254,7 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 	p_str(&p, &r->to_uri);
 	p_str(&p, &r->to_name);
 	p_str(&p, &r->call_id);
-	p_i4(&p, r->cseq);
+	p_i8(&p, r->cseq);
 	p_f8(&p, r->received);
 	p_i4(&p, r->lifetime);
 	p_i2(&p, r->cls);
@@ -264,6 +265,7 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 	p_i4(&p, r->max_messages);
 	p_i4(&p, r->retry);
 	p_str(&p, &r->imdn_id);
+	p_str(&p, &r->imdn_datetime);
 	/* the server rolls back what it could only commit after we gave up */
 	gettimeofday(&tv, NULL);
 	p_f8(&p, tv.tv_sec + tv.tv_usec / 1e6 + db->timeout_ms / 1000.0);
@@ -287,6 +289,7 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 
 #define SF_OID_INT2 21
 #define SF_OID_INT4 23
+#define SF_OID_INT8 20
 #define SF_OID_TEXT 25
 #define SF_OID_BYTEA 17
 #define SF_OID_FLOAT8 701
@@ -391,6 +394,7 @@ enum
 	SF_BA_MAX,
 	SF_BA_RETRY,
 	SF_BA_IMDN,
+	SF_BA_IMDN_DATETIME,
 	SF_BA_N
 };
 
@@ -399,9 +403,9 @@ PGresult *sf_store_insert_batch(
 {
 	static const unsigned oids[SF_BA_N] = {SF_OID_TEXT, SF_OID_TEXT,
 			SF_OID_TEXT, SF_OID_TEXT, SF_OID_TEXT, SF_OID_TEXT, SF_OID_TEXT,
-			SF_OID_TEXT, SF_OID_INT4, SF_OID_FLOAT8, SF_OID_INT4, SF_OID_INT2,
+			SF_OID_TEXT, SF_OID_INT8, SF_OID_FLOAT8, SF_OID_INT4, SF_OID_INT2,
 			SF_OID_INT2, SF_OID_TEXT, SF_OID_BYTEA, SF_OID_TEXT, SF_OID_INT4,
-			SF_OID_INT4, SF_OID_TEXT};
+			SF_OID_INT4, SF_OID_TEXT, SF_OID_TEXT};
 	/* kept between calls: the buffers only grow */
 	static sf_arr_t a[SF_BA_N];
 	sf_params_t p;
@@ -422,7 +426,7 @@ PGresult *sf_store_insert_batch(
 		arr_str(&a[SF_BA_TO_URI], &r->to_uri);
 		arr_str(&a[SF_BA_TO_NAME], &r->to_name);
 		arr_str(&a[SF_BA_CALL_ID], &r->call_id);
-		arr_int(&a[SF_BA_CSEQ], r->cseq, 4);
+		arr_int(&a[SF_BA_CSEQ], r->cseq, 8);
 		arr_f8(&a[SF_BA_RECEIVED], r->received);
 		arr_int(&a[SF_BA_LIFETIME], r->lifetime, 4);
 		arr_int(&a[SF_BA_CLASS], r->cls, 2);
@@ -433,6 +437,7 @@ PGresult *sf_store_insert_batch(
 		arr_int(&a[SF_BA_MAX], r->max_messages, 4);
 		arr_int(&a[SF_BA_RETRY], r->retry, 4);
 		arr_str(&a[SF_BA_IMDN], &r->imdn_id);
+		arr_str(&a[SF_BA_IMDN_DATETIME], &r->imdn_datetime);
 	}
 	p.n = 0;
 	for(c = 0; c < SF_BA_N; c++) {

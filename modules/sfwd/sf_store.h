@@ -23,7 +23,7 @@
 #include "sf_db.h"
 
 /*! \brief the schema version this module works with */
-#define SF_SCHEMA_VERSION 2
+#define SF_SCHEMA_VERSION 3
 
 /*! \brief the prepared statements, indexes into sf_store_stmts; the
  *   RPC and policy ones are run with sf_store_run() */
@@ -69,7 +69,7 @@ typedef struct sf_store_req
 	str to_uri;
 	str to_name;
 	str call_id;
-	int cseq;
+	long long cseq;	 /*!< 0..4294967295 */
 	double received; /*!< epoch seconds */
 	int lifetime;	 /*!< seconds */
 	int cls;
@@ -77,9 +77,10 @@ typedef struct sf_store_req
 	str content_type;
 	str body;
 	str headers;
-	int max_messages; /*!< 0: no limit */
-	int retry;		  /*!< seconds to the first timed retry, 0: none */
-	str imdn_id;	  /*!< imdn.Message-ID of a CPIM body, or empty */
+	int max_messages;  /*!< 0: no limit */
+	int retry;		   /*!< seconds to the first timed retry, 0: none */
+	str imdn_id;	   /*!< imdn.Message-ID of a CPIM body, or empty */
+	str imdn_datetime; /*!< DateTime of a CPIM body (RFC 3339), or empty */
 } sf_store_req_t;
 
 /*!
@@ -119,13 +120,15 @@ enum sf_claim_col
 	SF_CC_CLASS,
 	SF_CC_NOTIFY,
 	SF_CC_IMDN_ID,
-	SF_CC_RECEIVED
+	SF_CC_RECEIVED,		/*!< float8 epoch seconds, microseconds kept */
+	SF_CC_IMDN_DATETIME /*!< text, '' when none */
 };
 
 /*! \brief what a report needs of a row (SF_ST_EXPIRE's RETURNING) */
 #define SF_REPORT_COLS                               \
 	"id, aor, from_uri, from_name, to_uri, imdn_id," \
-	" extract(epoch FROM received)::int8, notify"
+	" extract(epoch FROM received)::float8, notify," \
+	" coalesce(imdn_datetime, '')"
 enum sf_report_col
 {
 	SF_RC_ID = 0,
@@ -135,7 +138,8 @@ enum sf_report_col
 	SF_RC_TO_URI,
 	SF_RC_IMDN_ID,
 	SF_RC_RECEIVED,
-	SF_RC_NOTIFY
+	SF_RC_NOTIFY,
+	SF_RC_IMDN_DATETIME
 };
 
 /*!

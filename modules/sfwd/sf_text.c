@@ -273,7 +273,156 @@ int sf_outcome_of(int code)
 		case 404:
 		case 410:
 		case 415:
+		case 513: /* too large: it will not shrink */
 			return SF_OUT_FAILED;
 	}
 	return SF_OUT_RETRY;
+}
+
+/* ---- sf_utf8_preview --------------------------------------------------- */
+
+int sf_utf8_preview(const char *s, size_t len, size_t *keep)
+{
+	size_t i = 0, j;
+
+	*keep = 0;
+	if(s == NULL)
+		return 1;
+	while(i < len) {
+		/* one character: the longest prefix of s[i..] that validates */
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80					  ? 1
+				   : (c >= 0xc2 && c <= 0xdf) ? 2
+				   : (c >= 0xe0 && c <= 0xef) ? 3
+				   : (c >= 0xf0 && c <= 0xf4) ? 4
+											  : 0;
+		if(n == 0)
+			return 0;
+		if(len - i < n) {
+			/* cut at the end: fine if what is there could begin one */
+			for(j = 1; j < len - i; j++) {
+				if(((unsigned char)s[i + j] & 0xc0) != 0x80)
+					return 0;
+			}
+			return 1;
+		}
+		if(!sf_utf8_valid(s + i, n))
+			return 0;
+		i += n;
+		*keep = i;
+	}
+	return 1;
+}
+
+/* ---- sf_rfc3339_valid -------------------------------------------------- */
+
+static int digits(const char *s, size_t len, size_t *i, int n)
+{
+	int k;
+
+	for(k = 0; k < n; k++, (*i)++) {
+		if(*i >= len || s[*i] < '0' || s[*i] > '9')
+			return 0;
+	}
+	return 1;
+}
+
+static int lit(const char *s, size_t len, size_t *i, char c)
+{
+	if(*i >= len || lower((unsigned char)s[*i]) != (unsigned char)c)
+		return 0;
+	(*i)++;
+	return 1;
+}
+
+int sf_rfc3339_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if(s == NULL || len > 64)
+		return 0;
+	if(!digits(s, len, &i, 4) || !lit(s, len, &i, '-') || !digits(s, len, &i, 2)
+			|| !lit(s, len, &i, '-') || !digits(s, len, &i, 2)
+			|| !lit(s, len, &i, 't') || !digits(s, len, &i, 2)
+			|| !lit(s, len, &i, ':') || !digits(s, len, &i, 2)
+			|| !lit(s, len, &i, ':') || !digits(s, len, &i, 2))
+		return 0;
+	if(i < len && s[i] == '.') {
+		i++;
+		if(!digits(s, len, &i, 1))
+			return 0;
+		while(i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if(i < len && lower((unsigned char)s[i]) == 'z')
+		return i + 1 == len;
+	if(i >= len || (s[i] != '+' && s[i] != '-'))
+		return 0;
+	i++;
+	return digits(s, len, &i, 2) && lit(s, len, &i, ':')
+		   && digits(s, len, &i, 2) && i == len;
+}
+
+/* ---- sf_hdrs_set_expires ----------------------------------------------- */
+
+static int is_expires_line(const char *h, size_t n)
+{
+	size_t i = 7;
+
+	if(n < 8 || !buf_ieq(h, "expires", 7))
+		return 0;
+	while(i < n && (h[i] == ' ' || h[i] == '\t'))
+		i++;
+	return i < n && h[i] == ':';
+}
+
+int sf_hdrs_set_expires(
+		const char *h, size_t hlen, long long left, char *out, size_t outsize)
+{
+	const char *end, *eol;
+	size_t n = 0, ln;
+	int done = 0;
+	char num[24];
+	size_t nl = sizeof(num);
+	unsigned long long v = left < 0 ? 0 : (unsigned long long)left;
+
+	if(out == NULL || outsize == 0)
+		return -1;
+	out[0] = '\0';
+	if(h == NULL || hlen == 0)
+		return 0;
+	do {
+		num[--nl] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v > 0);
+	end = h + hlen;
+	while(h < end) {
+		eol = memchr(h, '\n', (size_t)(end - h));
+		ln = eol ? (size_t)(eol + 1 - h) : (size_t)(end - h);
+		if(is_expires_line(h, ln)) {
+			if(!done) {
+				if(outsize - n <= 9 + (sizeof(num) - nl) + 2)
+					goto error;
+				memcpy(out + n, "Expires: ", 9);
+				n += 9;
+				memcpy(out + n, num + nl, sizeof(num) - nl);
+				n += sizeof(num) - nl;
+				memcpy(out + n, "\r\n", 2);
+				n += 2;
+				done = 1;
+			}
+		} else {
+			if(outsize - n <= ln)
+				goto error;
+			memcpy(out + n, h, ln);
+			n += ln;
+		}
+		h += ln;
+	}
+	out[n] = '\0';
+	return (int)n;
+
+error:
+	out[0] = '\0';
+	return -1;
 }

@@ -56,6 +56,31 @@ int sf_http_date(time_t t, char *out, size_t outsize);
 int sf_utf8_valid(const char *s, size_t len);
 
 /*!
+ * \brief how much of a text can be shown: 1 when the bytes are UTF-8 as
+ *   far as they go (a character cut at the very end is allowed: *keep then
+ *   stops before it), 0 when they hold a NUL or an invalid sequence before
+ *   the end (binary: show its size, not its bytes); *keep is the length of
+ *   the whole characters
+ */
+int sf_utf8_preview(const char *s, size_t len, size_t *keep);
+
+/*! \brief 1 when the bytes are an RFC 3339 date-time
+ *   (2026-11-30T18:00:00.25+01:00; T and Z in any case; at most 64 bytes),
+ *   0 otherwise */
+int sf_rfc3339_valid(const char *s, size_t len);
+
+/*!
+ * \brief stored headers ("Name: value\r\n" lines) with every Expires line
+ *   replaced by one "Expires: <left>\r\n" where the first one was; lines
+ *   are kept byte for byte otherwise. The output is never longer than
+ *   hlen + SF_EXPIRES_GROWTH.
+ * \return the length written (NUL-terminated), or -1 when out is too small
+ */
+#define SF_EXPIRES_GROWTH 32
+int sf_hdrs_set_expires(
+		const char *h, size_t hlen, long long left, char *out, size_t outsize);
+
+/*!
  * \brief is `name` in the comma-separated list `list`? (case-insensitive,
  * white space around items ignored, empty items ignored)
  */
@@ -69,7 +94,7 @@ enum sf_outcome
 {
 	SF_OUT_DELIVERED = 1, /*!< 2xx: delete the row */
 	SF_OUT_RETRY = 2,	  /*!< try again later (408, 480, 5xx, ...) */
-	SF_OUT_FAILED = 3	  /*!< permanent: 403, 404, 410, 415, 6xx */
+	SF_OUT_FAILED = 3	  /*!< permanent: 403, 404, 410, 415, 513, 6xx */
 };
 
 /*! \brief classify a final status code (100..699); 1xx and out-of-range

@@ -37,6 +37,7 @@
 #include "core/sr_module.h"
 #include "core/xavp.h"
 
+#include "sf_buf.h"
 #include "sf_db.h"
 #include "sf_rpc.h"
 #include "sf_store.h"
@@ -47,6 +48,7 @@
 #define SF_RC_STORED 1
 #define SF_RC_EDB -2
 #define SF_RC_EFULL -3
+#define SF_RC_EBAD -6
 
 /*! \brief one request waiting for the writer; one shm block, every str
  *   of r points into data */
@@ -312,7 +314,7 @@ static void sf_writer_reply(sf_wjob_t *j, int rc, long long id)
 	static char out[BUF_SIZE];
 	const char *eol, *end, *status;
 	char hdr[64];
-	int n;
+	int n, k;
 
 	eol = memchr(j->buf.s, '\n', j->buf.len);
 	/* the headers end with an empty line: put ours before it */
@@ -323,17 +325,25 @@ static void sf_writer_reply(sf_wjob_t *j, int rc, long long id)
 	hdr[0] = '\0';
 	if(rc == SF_RC_STORED) {
 		status = "202 Accepted";
-		snprintf(hdr, sizeof(hdr), "X-Sfwd-Message-ID: sfwd-%lld\r\n", id);
+		sf_fmt(hdr, sizeof(hdr), "X-Sfwd-Message-ID: sfwd-%lld\r\n", id);
 	} else if(rc == SF_RC_EFULL) {
 		status = "486 Busy Here (Mailbox Full)";
+	} else if(rc == SF_RC_EBAD) {
+		status = "400 Bad Request (Not Storable)";
 	} else {
 		status = "503 Service Unavailable (Store Unavailable)";
-		snprintf(hdr, sizeof(hdr), "Retry-After: 30\r\n");
+		sf_fmt(hdr, sizeof(hdr), "Retry-After: 30\r\n");
 	}
-	n = snprintf(out, sizeof(out), "SIP/2.0 %s\r\n", status);
+	/* room checked above: buf.len + 128 fits, status and hdr are short */
+	n = sf_fmt(out, sizeof(out), "SIP/2.0 %s\r\n", status);
+	if(n < 0)
+		return;
 	memcpy(out + n, eol, end - eol);
 	n += end - eol;
-	n += snprintf(out + n, sizeof(out) - n, "%s\r\n", hdr);
+	k = sf_fmt(out + n, sizeof(out) - n, "%s\r\n", hdr);
+	if(k < 0)
+		return;
+	n += k;
 	if(msg_send(&j->dst, out, n) < 0)
 		LM_INFO("cannot send the reply for call-id %.*s\n", j->r.call_id.len,
 				j->r.call_id.s);
@@ -435,6 +445,36 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 			LM_INFO("database unavailable, %d messages not stored\n", k);
 		else
 			LM_DBG("stored a batch of %d\n", k);
+	}
+	if(res == NULL && k > 0 && sf_db_data_error(&_sf_wrdb)) {
+		/* the server refused the data of one of them (checked before,
+		 * so this should not happen): each alone, so that one bad
+		 * request is refused alone and the others are stored */
+		LM_WARN("store batch refused (SQLSTATE %s): storing its %d "
+				"messages one by one\n",
+				_sf_wrdb.last_state, k);
+		for(j = jobs; j; j = jn) {
+			jn = j->next;
+			if(j->deadline_ms <= now) {
+				sf_writer_answer(j, SF_RC_EDB, 0);
+			} else {
+				_sf_wrdb.timeout_ms = (int)(j->deadline_ms - sf_db_now_ms());
+				if(_sf_wrdb.timeout_ms < 10)
+					_sf_wrdb.timeout_ms = 10;
+				id = sf_store_insert(&_sf_wrdb, &j->r);
+				if(id > 0)
+					sf_writer_answer(j, SF_RC_STORED, id);
+				else if(id == 0)
+					sf_writer_answer(j, SF_RC_EFULL, 0);
+				else
+					sf_writer_answer(j,
+							sf_db_data_error(&_sf_wrdb) ? SF_RC_EBAD
+														: SF_RC_EDB,
+							0);
+			}
+			shm_free(j);
+		}
+		return;
 	}
 	row = 0;
 	for(j = jobs; j; j = jn) {

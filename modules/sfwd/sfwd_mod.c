@@ -20,6 +20,8 @@
 #include "core/dprint.h"
 #include "core/mod_fix.h"
 #include "core/xavp.h"
+#include "core/data_lump.h"
+#include "core/flags.h"
 #include "core/kemi.h"
 #include "core/pvar.h"
 #include "core/route.h"
@@ -36,6 +38,7 @@
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 
+#include "sf_buf.h"
 #include "sf_classify.h"
 #include "sf_db.h"
 #include "sf_flush.h"
@@ -66,6 +69,7 @@ sf_cfg_t _sf_cfg = {
 	.default_lifetime = 604800,		/* 7 days */
 	.max_lifetime = 2592000,		/* 30 days */
 	.keep_headers = "",
+	.trusted_flag = -1,
 	.flush_workers = 2,
 	.flush_on_register = 1,
 	.flush_window = 1,
@@ -93,6 +97,8 @@ sf_cfg_t _sf_cfg = {
 	.msrp_chunk_size = 2048,
 	.msrp_idle_timeout = 60,
 	.msrp_max_sessions = 64,
+	.msrp_user_sessions = 2,
+	.msrp_bind_timeout = 5,
 	.msrp_to_path = STR_NULL,
 	.msrp_from_path = STR_NULL,
 	.policy_cache_ttl = 60,
@@ -123,6 +129,7 @@ static char *_sf_event_callback_param = NULL;
 #define SF_STORE_EFULL -3
 #define SF_STORE_ETOOBIG -4
 #define SF_STORE_ETYPE -5
+#define SF_STORE_EBAD -6
 
 /* headers never stored, whatever keep_headers says */
 static const char _sf_never_kept[] =
@@ -130,9 +137,14 @@ static const char _sf_never_kept[] =
 		"Max-Forwards,From,To,Call-ID,CSeq,Content-Type,Content-Length,"
 		"Contact,Request-Disposition,Proxy-Require,Require";
 /* headers always kept (From, To, Call-ID, CSeq, Content-Type have
- * columns of their own) */
+ * columns of their own); those that define the body among them */
 static const char _sf_always_kept[] =
-		"Date,Subject,Expires,P-Asserted-Identity";
+		"Date,Subject,Expires,Content-Encoding,Content-Language,"
+		"Content-Disposition";
+/* identity headers: kept only from a source the script trusts
+ * (modparam trusted_flag set on the request) */
+static const char _sf_identity[] =
+		"P-Asserted-Identity,P-Preferred-Identity,Identity,Identity-Info";
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -149,6 +161,7 @@ static int pv_parse_sfwd_name(pv_spec_p sp, str *in);
 static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res);
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp1(sip_msg_t *msg, char *p1, char *p2);
 static int fixup_sf_encap(void **param, int param_no);
@@ -171,6 +184,8 @@ static cmd_export_t cmds[] = {
 	{"sf_flush", (cmd_function)w_sf_flush, 1, fixup_spve_null,
 		fixup_free_spve_null, ANY_ROUTE},
 	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 0, 0, 0, ANY_ROUTE},
+	{"sf_mwi_subscribe", (cmd_function)w_sf_mwi_subscribe, 0, 0, 0,
+		REQUEST_ROUTE},
 	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp1, 1,
 		fixup_sf_encap, fixup_free_sf_encap, REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp, 2,
@@ -191,6 +206,7 @@ static param_export_t params[] = {
 	{"default_lifetime", PARAM_INT, &_sf_cfg.default_lifetime},
 	{"max_lifetime", PARAM_INT, &_sf_cfg.max_lifetime},
 	{"keep_headers", PARAM_STRING, &_sf_cfg.keep_headers},
+	{"trusted_flag", PARAM_INT, &_sf_cfg.trusted_flag},
 	{"flush_workers", PARAM_INT, &_sf_cfg.flush_workers},
 	{"flush_on_register", PARAM_INT, &_sf_cfg.flush_on_register},
 	{"flush_window", PARAM_INT, &_sf_cfg.flush_window},
@@ -219,6 +235,8 @@ static param_export_t params[] = {
 	{"msrp_chunk_size", PARAM_INT, &_sf_cfg.msrp_chunk_size},
 	{"msrp_idle_timeout", PARAM_INT, &_sf_cfg.msrp_idle_timeout},
 	{"msrp_max_sessions", PARAM_INT, &_sf_cfg.msrp_max_sessions},
+	{"msrp_user_sessions", PARAM_INT, &_sf_cfg.msrp_user_sessions},
+	{"msrp_bind_timeout", PARAM_INT, &_sf_cfg.msrp_bind_timeout},
 	{"msrp_to_path", PARAM_STRING, &_sf_msrp_to_path_param},
 	{"msrp_from_path", PARAM_STRING, &_sf_msrp_from_path_param},
 	{"policy_cache_ttl", PARAM_INT, &_sf_cfg.policy_cache_ttl},
@@ -308,6 +326,7 @@ static int sf_check_params(void)
 			{"retry_interval", &_sf_cfg.retry_interval, 1, 86400},
 			{"max_retry_interval", &_sf_cfg.max_retry_interval, 1, 2592000},
 			{"max_attempts", &_sf_cfg.max_attempts, 0, 1000000},
+			{"trusted_flag", &_sf_cfg.trusted_flag, -1, MAX_FLAG},
 			{"retention", &_sf_cfg.retention, 0, 315360000},
 			{"sweep_interval", &_sf_cfg.sweep_interval, 1, 3600},
 			{"queue_size", &_sf_cfg.queue_size, 1, 10000000},
@@ -319,6 +338,8 @@ static int sf_check_params(void)
 			{"msrp_chunk_size", &_sf_cfg.msrp_chunk_size, 64, 1048576},
 			{"msrp_idle_timeout", &_sf_cfg.msrp_idle_timeout, 1, 86400},
 			{"msrp_max_sessions", &_sf_cfg.msrp_max_sessions, 1, 10000},
+			{"msrp_user_sessions", &_sf_cfg.msrp_user_sessions, 1, 10000},
+			{"msrp_bind_timeout", &_sf_cfg.msrp_bind_timeout, 1, 3600},
 			{"policy_cache_ttl", &_sf_cfg.policy_cache_ttl, 0, 86400},
 			{"policy_cache_size", &_sf_cfg.policy_cache_size, 0, 10000000},
 	};
@@ -344,6 +365,10 @@ static int sf_node_id_init(void)
 	char host[256];
 
 	if(_sf_node_id_param && *_sf_node_id_param) {
+		if(strlen(_sf_node_id_param) > 200) {
+			LM_ERR("node_id is longer than 200 bytes\n");
+			return -1;
+		}
 		_sf_cfg.node_id.s = _sf_node_id_param;
 		_sf_cfg.node_id.len = strlen(_sf_node_id_param);
 		return 0;
@@ -352,8 +377,10 @@ static int sf_node_id_init(void)
 		strcpy(host, "kamailio");
 	host[sizeof(host) - 1] = '\0';
 	si = get_first_socket();
-	_sf_cfg.node_id.len = snprintf(
-			buf, sizeof(buf), "%s:%d", host, si ? (int)si->port_no : 0);
+	_sf_cfg.node_id.len =
+			sf_fmt(buf, sizeof(buf), "%s:%d", host, si ? (int)si->port_no : 0);
+	if(_sf_cfg.node_id.len < 0)
+		return -1;
 	_sf_cfg.node_id.s = buf;
 	return 0;
 }
@@ -495,6 +522,31 @@ static sf_buf_t sf_msg_body(sip_msg_t *msg)
 	return b;
 }
 
+/*! \brief the first Content-Encoding, or an empty range */
+static sf_buf_t sf_msg_encoding(sip_msg_t *msg)
+{
+	sf_buf_t b = {NULL, 0};
+	hdr_field_t *hf;
+
+	for(hf = msg->headers; hf != NULL; hf = hf->next) {
+		if(hf->type == HDR_CONTENTENCODING_T) {
+			b.s = hf->body.s;
+			b.len = (size_t)hf->body.len;
+			break;
+		}
+	}
+	return b;
+}
+
+/*! \brief is the body encoded (deflate, gzip, ...: not identity)? */
+static int sf_msg_body_encoded(sip_msg_t *msg)
+{
+	sf_buf_t ce = sf_msg_encoding(msg);
+
+	ce = sf_buf_trim(ce.s, ce.len);
+	return ce.len > 0 && !sf_buf_ieq(ce.s, ce.len, "identity");
+}
+
 static int sf_set_xavp(sf_class_result_t *r, int by_profile, const char *fwd)
 {
 	str root = str_init("sf");
@@ -587,6 +639,7 @@ static int sf_classify_msg(
 		in.content_type.len = (size_t)msg->content_type->body.len;
 	}
 	in.body = sf_msg_body(msg);
+	in.content_encoding = sf_msg_encoding(msg);
 	in.default_class = _sf_cfg.default_class;
 	/* the recipient's profile comes between the sender and the default */
 	has_pol = sf_msg_profile(msg, &pol);
@@ -633,8 +686,20 @@ static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2)
 /* ------------------------------------------------------------------ */
 /* sf_store() */
 
-/* the AoR (as usrloc keys it) of a SIP URI or of "user@host" */
+static int sf_aor_of_raw(str *uri, char *out, int outsize);
+
+/* the AoR (as usrloc keys it) of a SIP URI or of "user@host"; one the
+ * store can key (UTF-8, as PostgreSQL text) or -1 */
 int sf_aor_of(str *uri, char *out, int outsize)
+{
+	int n = sf_aor_of_raw(uri, out, outsize);
+
+	if(n > 0 && !sf_utf8_valid(out, n))
+		return -1;
+	return n;
+}
+
+static int sf_aor_of_raw(str *uri, char *out, int outsize)
 {
 	sip_uri_t pu;
 	char *at;
@@ -665,13 +730,60 @@ static void sf_hdrs_free(char *s)
 		pkg_free(s);
 }
 
-/* "Name: value\r\n" of every header to keep, and Date when absent */
+/* did the script remove this header (remove_hf() and the like leave a
+ * LUMP_DEL over it; the parsed header itself stays)? */
+static int sf_hdr_removed(sip_msg_t *msg, hdr_field_t *hf)
+{
+	struct lump *l;
+	unsigned int off = (unsigned int)(hf->name.s - msg->buf);
+
+	for(l = msg->add_rm; l != NULL; l = l->next) {
+		if(l->op == LUMP_DEL && l->u.offset <= off
+				&& off + hf->len <= l->u.offset + l->len)
+			return 1;
+	}
+	return 0;
+}
+
+/* the name as the lists know it: compact forms spelled out */
+static int sf_hdr_is(hdr_field_t *hf, const char *list, size_t llen)
+{
+	static const struct
+	{
+		int type;
+		const char *name;
+	} compact[] = {{HDR_SUBJECT_T, "Subject"},
+			{HDR_CONTENTENCODING_T, "Content-Encoding"},
+			{HDR_CONTENTTYPE_T, "Content-Type"},
+			{HDR_CONTENTLENGTH_T, "Content-Length"}, {HDR_FROM_T, "From"},
+			{HDR_TO_T, "To"}, {HDR_CALLID_T, "Call-ID"}, {HDR_VIA_T, "Via"},
+			{HDR_CONTACT_T, "Contact"}, {HDR_IDENTITY_T, "Identity"},
+			{HDR_IDENTITY_INFO_T, "Identity-Info"}};
+	unsigned int i;
+
+	if(sf_name_in_list(hf->name.s, hf->name.len, list, llen))
+		return 1;
+	if(hf->name.len != 1)
+		return 0;
+	for(i = 0; i < sizeof(compact) / sizeof(compact[0]); i++) {
+		if(hf->type == compact[i].type)
+			return sf_name_in_list(
+					compact[i].name, strlen(compact[i].name), list, llen);
+	}
+	return 0;
+}
+
+/* "Name: value\r\n" of every header to keep, and Date when absent:
+ * never the routing and credential headers; the identity headers only from
+ * a trusted source; nothing the script removed; Expires once */
 static int sf_kept_headers(sip_msg_t *msg, time_t received, str *out)
 {
 	hdr_field_t *hf;
-	int size = 64, has_date = 0, len = 0;
+	int size = 64, has_date = 0, has_expires = 0, len = 0, trusted, n;
 	char *buf;
 
+	trusted = _sf_cfg.trusted_flag >= 0
+			  && isflagset(msg, _sf_cfg.trusted_flag) == 1;
 	for(hf = msg->headers; hf != NULL; hf = hf->next)
 		size += hf->name.len + hf->body.len + 4;
 	buf = size <= (int)sizeof(_sf_hdr_buf) ? _sf_hdr_buf : pkg_malloc(size);
@@ -680,15 +792,24 @@ static int sf_kept_headers(sip_msg_t *msg, time_t received, str *out)
 		return -1;
 	}
 	for(hf = msg->headers; hf != NULL; hf = hf->next) {
-		if(sf_name_in_list(hf->name.s, hf->name.len, _sf_never_kept,
-				   sizeof(_sf_never_kept) - 1))
+		if(sf_hdr_is(hf, _sf_never_kept, sizeof(_sf_never_kept) - 1))
 			continue;
-		if(!sf_name_in_list(hf->name.s, hf->name.len, _sf_always_kept,
-				   sizeof(_sf_always_kept) - 1)
-				&& !sf_name_in_list(hf->name.s, hf->name.len,
-						_sf_cfg.keep_headers, strlen(_sf_cfg.keep_headers)))
+		if(sf_hdr_is(hf, _sf_identity, sizeof(_sf_identity) - 1)) {
+			if(!trusted)
+				continue;
+		} else if(!sf_hdr_is(hf, _sf_always_kept, sizeof(_sf_always_kept) - 1)
+				  && !sf_hdr_is(hf, _sf_cfg.keep_headers,
+						  strlen(_sf_cfg.keep_headers))) {
 			continue;
-		if(hf->name.len == 4 && strncasecmp(hf->name.s, "Date", 4) == 0)
+		}
+		if(sf_hdr_removed(msg, hf))
+			continue;
+		if(hf->type == HDR_EXPIRES_T) {
+			if(has_expires)
+				continue; /* the first one counts (parse_expires) */
+			has_expires = 1;
+		}
+		if(hf->type == HDR_DATE_T)
 			has_date = 1;
 		memcpy(buf + len, hf->name.s, hf->name.len);
 		len += hf->name.len;
@@ -702,7 +823,12 @@ static int sf_kept_headers(sip_msg_t *msg, time_t received, str *out)
 	if(!has_date) {
 		memcpy(buf + len, "Date: ", 6);
 		len += 6;
-		len += sf_http_date(received, buf + len, size - len);
+		n = sf_http_date(received, buf + len, size - len);
+		if(n < 0) {
+			sf_hdrs_free(buf);
+			return -1;
+		}
+		len += n;
 		memcpy(buf + len, "\r\n", 2);
 		len += 2;
 	}
@@ -711,13 +837,35 @@ static int sf_kept_headers(sip_msg_t *msg, time_t received, str *out)
 	return 0;
 }
 
-static int sf_valid_text(const str *s, const char *what, sip_msg_t *msg)
+/* why the last sf_store*() of this process refused the request as bad
+ * ($sfwd(reason), for the 400's Warning) */
+static const char *_sf_last_reason = "";
+
+/* every text field of a request to store must be UTF-8 (PostgreSQL text):
+ * checked here, so that one bad request is refused alone (400) and never
+ * fails a batch of others; *what names the first bad field */
+static int sf_store_req_valid(const sf_store_req_t *r, const char **what)
 {
-	if(s->len == 0 || sf_utf8_valid(s->s, s->len))
-		return 1;
-	LM_INFO("not storing a MESSAGE whose %s is not UTF-8 (call-id %.*s)\n",
-			what, msg->callid->body.len, msg->callid->body.s);
-	return 0;
+	const struct
+	{
+		const str *v;
+		const char *name;
+	} f[] = {{&r->aor, "recipient"}, {&r->ruri, "Request-URI"},
+			{&r->from_uri, "From URI"}, {&r->from_name, "From display name"},
+			{&r->from_tag, "From tag"}, {&r->to_uri, "To URI"},
+			{&r->to_name, "To display name"}, {&r->call_id, "Call-ID"},
+			{&r->content_type, "Content-Type"}, {&r->headers, "a kept header"},
+			{&r->imdn_id, "imdn.Message-ID"},
+			{&r->imdn_datetime, "CPIM DateTime"}};
+	unsigned int i;
+
+	for(i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if(f[i].v->len > 0 && !sf_utf8_valid(f[i].v->s, f[i].v->len)) {
+			*what = f[i].name;
+			return 0;
+		}
+	}
+	return 1;
 }
 
 /* the class the sender asked for: $xavp(sf) when sf_classify() ran */
@@ -771,6 +919,7 @@ static int sf_store_prepare(
 	exp_body_t *exp;
 	sf_buf_t body;
 
+	_sf_last_reason = "";
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_MESSAGE)
 		return SF_STORE_ENOTSTORABLE;
 	if(_sf_cfg.db_url == NULL) {
@@ -804,9 +953,10 @@ static int sf_store_prepare(
 	r.ruri = msg->first_line.u.request.uri;
 	n = sf_aor_of(owner ? owner : &r.ruri, aor, aorsize);
 	if(n <= 0) {
-		LM_INFO("not storing: no recipient AoR in %.*s\n",
+		LM_INFO("not storing: no recipient AoR (or not UTF-8) in %.*s\n",
 				owner ? owner->len : r.ruri.len, owner ? owner->s : r.ruri.s);
-		return SF_STORE_ENOTSTORABLE;
+		_sf_last_reason = "no recipient address of record (or not UTF-8)";
+		return SF_STORE_EBAD;
 	}
 	r.aor.s = aor;
 	r.aor.len = n;
@@ -841,8 +991,15 @@ static int sf_store_prepare(
 	r.to_name = to->display;
 	r.call_id = msg->callid->body;
 	trim(&r.call_id);
-	if(str2sint(&get_cseq(msg)->number, &r.cseq) < 0)
-		r.cseq = 1;
+	{
+		/* the full 32-bit number (RFC 3261 8.1.1.5), as sent */
+		unsigned int cseq;
+		if(str2int(&get_cseq(msg)->number, &cseq) < 0) {
+			_sf_last_reason = "CSeq number is not a 32-bit number";
+			return SF_STORE_EBAD;
+		}
+		r.cseq = cseq;
+	}
 	if(msg->content_type) {
 		r.content_type = msg->content_type->body;
 		trim(&r.content_type);
@@ -876,27 +1033,35 @@ static int sf_store_prepare(
 	}
 	r.received = tv.tv_sec + tv.tv_usec / 1e6;
 
-	if(!sf_valid_text(&r.from_uri, "From URI", msg)
-			|| !sf_valid_text(&r.from_name, "From display name", msg)
-			|| !sf_valid_text(&r.to_uri, "To URI", msg)
-			|| !sf_valid_text(&r.to_name, "To display name", msg)
-			|| !sf_valid_text(&r.call_id, "Call-ID", msg)
-			|| !sf_valid_text(&r.ruri, "Request-URI", msg)
-			|| !sf_valid_text(&r.content_type, "Content-Type", msg))
-		return SF_STORE_ENOTSTORABLE;
 	if(sf_kept_headers(msg, tv.tv_sec, &hdrs) < 0)
 		return SF_STORE_EDB;
-	if(!sf_valid_text(&hdrs, "kept headers", msg)) {
-		sf_hdrs_free(hdrs.s);
-		return SF_STORE_ENOTSTORABLE;
-	}
 	r.headers = hdrs;
+	/* an encoded (compressed) body is opaque: no CPIM is read from it */
 	if(msg->content_type && r.content_type.len >= 12
-			&& strncasecmp(r.content_type.s, "message/cpim", 12) == 0) {
-		sf_buf_t id;
-		if(sf_cpim_message_id(body, &id) && sf_utf8_valid(id.s, id.len)) {
-			r.imdn_id.s = (char *)id.s;
-			r.imdn_id.len = (int)id.len;
+			&& strncasecmp(r.content_type.s, "message/cpim", 12) == 0
+			&& !sf_msg_body_encoded(msg)) {
+		sf_buf_t v;
+		if(sf_cpim_message_id(body, &v)) {
+			r.imdn_id.s = (char *)v.s;
+			r.imdn_id.len = (int)v.len;
+		}
+		if(sf_cpim_datetime(body, &v)) {
+			r.imdn_datetime.s = (char *)v.s;
+			r.imdn_datetime.len = (int)v.len;
+		}
+	}
+	{
+		const char *what = NULL;
+		if(!sf_store_req_valid(&r, &what)) {
+			static char reason[64];
+			LM_INFO("not storing a MESSAGE whose %s is not UTF-8 (call-id "
+					"%.*s)\n",
+					what, msg->callid->body.len, msg->callid->body.s);
+			if(sf_fmt(reason, sizeof(reason), "%s is not UTF-8", what) < 0)
+				strcpy(reason, "not UTF-8");
+			_sf_last_reason = reason;
+			sf_hdrs_free(hdrs.s);
+			return SF_STORE_EBAD;
 		}
 	}
 	r.max_messages = (has_pol && pol.max_messages >= 0) ? pol.max_messages
@@ -916,8 +1081,9 @@ static void sf_store_after(const sf_store_req_t *r, long long id, int xavp)
 
 	if(xavp) {
 		id_s.s = idbuf;
-		id_s.len = snprintf(idbuf, sizeof(idbuf), "%lld", id);
-		xavp_set_child_sval(&root, &k_id, &id_s);
+		id_s.len = sf_fmt(idbuf, sizeof(idbuf), "%lld", id);
+		if(id_s.len > 0)
+			xavp_set_child_sval(&root, &k_id, &id_s);
 	}
 	if(_sf_cfg.mwi)
 		sf_queue_push_aor(&r->aor, SF_WORK_MWI);
@@ -972,6 +1138,9 @@ void sf_store_count_failure(int rc)
 			break;
 		case SF_STORE_ETYPE:
 			update_stat(_sf_st_rej_type, 1);
+			break;
+		case SF_STORE_EBAD:
+			update_stat(_sf_st_rej_bad, 1);
 			break;
 		default:
 			update_stat(_sf_st_rej_other, 1);
@@ -1130,25 +1299,25 @@ static int w_sf_store_async(sip_msg_t *msg, char *p1, char *p2)
 	return sf_store_async_do(msg, rt, &name, &owner);
 }
 
-/* $sfwd(rc), $sfwd(id) */
+/* $sfwd(rc), $sfwd(id), $sfwd(reason) */
 static int pv_parse_sfwd_name(pv_spec_p sp, str *in)
 {
-	if(in == NULL || in->len != 2) {
-		LM_ERR("unknown $sfwd(name): use $sfwd(rc) or $sfwd(id)\n");
-		return -1;
+	static const char *names[] = {"rc", "id", "reason"};
+	unsigned int i;
+
+	for(i = 0; in != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+		if(in->len == (int)strlen(names[i])
+				&& strncmp(in->s, names[i], in->len) == 0) {
+			sp->pvp.pvn.u.isname.name.n = (int)i;
+			sp->pvp.pvn.type = PV_NAME_INTSTR;
+			sp->pvp.pvn.u.isname.type = 0;
+			return 0;
+		}
 	}
-	if(strncmp(in->s, "rc", 2) == 0) {
-		sp->pvp.pvn.u.isname.name.n = 0;
-	} else if(strncmp(in->s, "id", 2) == 0) {
-		sp->pvp.pvn.u.isname.name.n = 1;
-	} else {
-		LM_ERR("unknown $sfwd(%.*s): use $sfwd(rc) or $sfwd(id)\n", in->len,
-				in->s);
-		return -1;
-	}
-	sp->pvp.pvn.type = PV_NAME_INTSTR;
-	sp->pvp.pvn.u.isname.type = 0;
-	return 0;
+	LM_ERR("unknown $sfwd(%.*s): use $sfwd(rc), $sfwd(id) or "
+		   "$sfwd(reason)\n",
+			in ? in->len : 0, in ? in->s : "");
+	return -1;
 }
 
 static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
@@ -1156,12 +1325,22 @@ static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 	static char buf[24];
 	str s;
 
-	if(param->pvn.u.isname.name.n == 0)
-		return pv_get_sintval(msg, param, res, _sf_last_rc);
+	switch(param->pvn.u.isname.name.n) {
+		case 0:
+			return pv_get_sintval(msg, param, res, _sf_last_rc);
+		case 2:
+			if(_sf_last_reason[0] == '\0')
+				return pv_get_null(msg, param, res);
+			s.s = (char *)_sf_last_reason;
+			s.len = strlen(_sf_last_reason);
+			return pv_get_strval(msg, param, res, &s);
+	}
 	if(_sf_last_id <= 0)
 		return pv_get_null(msg, param, res);
 	s.s = buf;
-	s.len = snprintf(buf, sizeof(buf), "%lld", _sf_last_id);
+	s.len = sf_fmt(buf, sizeof(buf), "%lld", _sf_last_id);
+	if(s.len < 0)
+		return pv_get_null(msg, param, res);
 	return pv_get_strval(msg, param, res, &s);
 }
 
@@ -1346,14 +1525,14 @@ static int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 	f.to_path.len = to_path.len;
 	f.from_path.s = from_path.s;
 	f.from_path.len = from_path.len;
-	snprintf(mid, sizeof(mid), "sfwd-%08x%08x", kam_rand(), kam_rand());
+	sf_fmt(mid, sizeof(mid), "sfwd-%08x%08x", kam_rand(), kam_rand());
 	f.message_id.s = mid;
 	f.message_id.len = strlen(mid);
 	f.content_type.s = sipfrag ? "message/sipfrag" : "message/sip";
 	f.content_type.len = strlen(f.content_type.s);
 	f.total = plen;
 	do {
-		snprintf(tid, sizeof(tid), "%08x%04x", kam_rand(), kam_rand() & 0xffff);
+		sf_fmt(tid, sizeof(tid), "%08x%04x", kam_rand(), kam_rand() & 0xffff);
 		f.tid.s = tid;
 		f.tid.len = strlen(tid);
 		f.chunk.s = payload;
@@ -1484,6 +1663,36 @@ static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sf_mwi_update_aor(msg, &uri);
 }
 
+/*!
+ * \brief a SUBSCRIBE message-summary for the Request-URI's mailbox: the
+ *   current counts published, then presence's handle_subscribe(), so that
+ *   the subscription's NOTIFYs go out in CSeq order with current counts
+ * \return handle_subscribe()'s result; -1 error (or modparam mwi off)
+ */
+static int ki_sf_mwi_subscribe(sip_msg_t *msg)
+{
+	char aor[512];
+	str a;
+
+	if(!_sf_cfg.mwi || _sf_cfg.db_url == NULL) {
+		LM_ERR("sf_mwi_subscribe() needs modparams db_url and mwi\n");
+		return -1;
+	}
+	if(msg->first_line.type != SIP_REQUEST
+			|| msg->REQ_METHOD != METHOD_SUBSCRIBE)
+		return -1;
+	a.len = sf_aor_of(&msg->first_line.u.request.uri, aor, sizeof(aor));
+	if(a.len <= 0)
+		return -1;
+	a.s = aor;
+	return sf_mwi_subscribe(msg, &_sf_wdb, &a);
+}
+
+static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_sf_mwi_subscribe(msg);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	{ str_init("sfwd"), str_init("sf_classify"),
@@ -1533,6 +1742,11 @@ static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	},
 	{ str_init("sfwd"), str_init("sf_mwi_update"),
 		SR_KEMIP_INT, ki_sf_mwi_update,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_mwi_subscribe"),
+		SR_KEMIP_INT, ki_sf_mwi_subscribe,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},

@@ -30,6 +30,7 @@ typedef struct sf_cfg
 	int default_lifetime;
 	int max_lifetime;
 	char *keep_headers;
+	int trusted_flag; /*!< request flag: the source may assert identity */
 	int flush_workers;
 	int flush_on_register;
 	int flush_window;
@@ -57,6 +58,8 @@ typedef struct sf_cfg
 	int msrp_chunk_size;
 	int msrp_idle_timeout;
 	int msrp_max_sessions;
+	int msrp_user_sessions; /*!< retrieval sessions one AoR may hold */
+	int msrp_bind_timeout;	/*!< s a connection may take to bind */
 	str msrp_to_path;
 	str msrp_from_path;
 	int policy_cache_ttl;

@@ -52,6 +52,20 @@ e2e_begin() {
 	sf_pg_schema "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" 1 || exit 1
 	E2E_DB_URL=$(sf_db_url "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB")
 	E2E_KDB_URL=$(sf_kdb_url "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB") || exit 1
+	# the example cfg stores only for local subscribers: the usual
+	# recipients exist (password "<name>s-secret"); mallory does not
+	e2e_users alice bob carol dave erin
+}
+
+# e2e_users NAME...: subscribers NAME with password NAMEs-secret
+e2e_users() {
+	local u values=
+	for u in "$@"; do
+		values+="${values:+,}('$u', '$E2E_ADDR', md5('$u:$E2E_ADDR:${u}s-secret'))"
+	done
+	sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -q -c \
+		"INSERT INTO subscriber (username, domain, ha1) VALUES $values
+		ON CONFLICT (username, domain) DO UPDATE SET ha1 = EXCLUDED.ha1"
 }
 
 # e2e_on_exit CMD: run CMD (eval'd) at exit, before the harness cleanup

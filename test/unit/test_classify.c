@@ -59,6 +59,7 @@ struct cls_case
 	int n_cd;
 	struct tbuf cd[MAX_CD];
 	struct tbuf ct;
+	struct tbuf ce; /* Content-Encoding */
 	struct tbuf body;
 	int def;
 	int ret;
@@ -129,6 +130,38 @@ static void fill_big(void)
 /* ---- the table --------------------------------------------------------- */
 
 static const struct cls_case cases[] = {
+		/* --- an encoded body is opaque (issue 12 item 18: linphone's
+		 * deflated CPIM was refused as a bad store flag) --- */
+		{.name = "deflated_cpim_is_opaque",
+				.method = MSG,
+				.ct = B("message/cpim"),
+				.ce = B("deflate"),
+				.body = B("\x78\x9c\xcb\x48\xcd\xc9\xc9\x07\x00"),
+				.def = 2,
+				OK(2, 0, S_DEF)},
+		{.name = "deflated_cpim_headers_still_count",
+				.method = MSG,
+				.n_rd = 1,
+				.rd = {B("notify")},
+				.ct = B("message/cpim"),
+				.ce = B(" gzip "),
+				.body = B("garbage without a blank line"),
+				.def = 2,
+				OK(3, 3, S_RD)},
+		{.name = "identity_encoding_is_read",
+				.method = MSG,
+				.ct = B("message/cpim"),
+				.ce = B("identity"),
+				.body = B("no blank line, so not CPIM"),
+				.def = 2,
+				.ret = SF_CLS_ERR_PARSE},
+		{.name = "deflated_sdp_is_opaque",
+				.method = INV,
+				.ct = B("application/sdp"),
+				.ce = B("deflate"),
+				.body = B("m=messaging 1 IMTP/bogus x\r\n"),
+				.def = 2,
+				OK(2, 0, S_DEF)},
 		/* --- nothing said: the caller's default --- */
 		{.name = "silent_default_store",
 				.method = MSG,
@@ -1135,6 +1168,7 @@ START_TEST(test_classify_table)
 	in.cont_disp = c->n_cd > 0 ? cd : NULL;
 	in.n_cont_disp = c->n_cd;
 	in.content_type = dup_buf(&c->ct);
+	in.content_encoding = dup_buf(&c->ce);
 	in.body = dup_buf(&c->body);
 	in.default_class = c->def;
 
@@ -1168,6 +1202,7 @@ START_TEST(test_classify_table)
 		free_buf(&rd[i]);
 	for(i = 0; i < c->n_cd; i++)
 		free_buf(&cd[i]);
+	free_buf(&in.content_encoding);
 	free_buf(&in.content_type);
 	free_buf(&in.body);
 

@@ -1143,6 +1143,88 @@ static void setup(void)
 	nheap = 0;
 }
 
+
+/* ---- issue 12 item 8: Failure-Report and the server's verdicts ---------- */
+
+static int parse_lit(const char *lit, sf_msrp_frame_t *f)
+{
+	return sf_msrp_parse(H(lit, strlen(lit)), f);
+}
+
+#define OURS "msrp://127.0.0.1:2855/abc;tcp"
+#define REQ(method, to, extra)                                           \
+	"MSRP t1234 " method "\r\nTo-Path: " to "\r\n"                       \
+	"From-Path: msrp://127.0.0.1:9/c;tcp\r\n" extra "Message-ID: m1\r\n" \
+	"Byte-Range: 1-0/0\r\n-------t1234$\r\n"
+
+struct serve_case
+{
+	const char *frame;
+	int bound;
+	int act;
+	int code;
+};
+
+static const struct serve_case serve_cases[] = {
+		/* unbound: a SEND binds, anything else is refused and closed */
+		{REQ("SEND", OURS, ""), 0, SF_MSRP_ACT_BIND, 0},
+		{REQ("REPORT", OURS, ""), 0, SF_MSRP_ACT_CLOSE, 481},
+		{REQ("REPORT", OURS, "Failure-Report: no\r\n"), 0, SF_MSRP_ACT_CLOSE,
+				0},
+		{"MSRP t1234 200 OK\r\nTo-Path: " OURS
+		 "\r\nFrom-Path: msrp://x:1/y;tcp\r\n-------t1234$\r\n",
+				0, SF_MSRP_ACT_CLOSE, 0},
+		/* bound: its own session only */
+		{REQ("SEND", OURS, ""), 1, SF_MSRP_ACT_RESPOND, 200},
+		{REQ("SEND", "msrp://127.0.0.1:2855/other;tcp", ""), 1,
+				SF_MSRP_ACT_RESPOND, 481},
+		{REQ("SEND", OURS, "Failure-Report: no\r\n"), 1, SF_MSRP_ACT_NONE, 0},
+		{REQ("SEND", OURS, "Failure-Report: partial\r\n"), 1, SF_MSRP_ACT_NONE,
+				0},
+		{REQ("SEND", "msrp://x:1/other;tcp", "Failure-Report: partial\r\n"), 1,
+				SF_MSRP_ACT_RESPOND, 481},
+		{REQ("SEND", "msrp://x:1/other;tcp", "Failure-Report: NO\r\n"), 1,
+				SF_MSRP_ACT_NONE, 0},
+		{REQ("SEND", OURS, "Failure-Report: yes\r\n"), 1, SF_MSRP_ACT_RESPOND,
+				200},
+		{REQ("REPORT", OURS, ""), 1, SF_MSRP_ACT_NONE, 0},
+		{REQ("NICKNAME", OURS, ""), 1, SF_MSRP_ACT_RESPOND, 501},
+		{"MSRP t1234 200 OK\r\nTo-Path: " OURS
+		 "\r\nFrom-Path: msrp://x:1/y;tcp\r\n-------t1234$\r\n",
+				1, SF_MSRP_ACT_RESULT, 0},
+};
+#define N_SERVE ((int)(sizeof(serve_cases) / sizeof(serve_cases[0])))
+
+START_TEST(test_serve)
+{
+	const struct serve_case *c = &serve_cases[_i];
+	sf_msrp_frame_t f;
+	sf_msrp_verdict_t v;
+	char *copy = strdup(c->frame);
+
+	ck_assert_int_gt(parse_lit(copy, &f), 0);
+	ck_assert_int_eq(
+			sf_msrp_serve(&f, c->bound, H(OURS, strlen(OURS)), &v), c->act);
+	ck_assert_int_eq(v.act, c->act);
+	ck_assert_int_eq(v.code, c->code);
+	free(copy);
+}
+END_TEST
+
+START_TEST(test_failure_report_parsed)
+{
+	sf_msrp_frame_t f;
+	char *copy = strdup(REQ("SEND", OURS, "Failure-Report:  partial \r\n"));
+
+	ck_assert_int_gt(parse_lit(copy, &f), 0);
+	ck_assert_uint_eq(f.failure_report.len, 7);
+	ck_assert(memcmp(f.failure_report.s, "partial", 7) == 0);
+	ck_assert_int_eq(sf_msrp_may_respond(&f, 200), 0);
+	ck_assert_int_eq(sf_msrp_may_respond(&f, 481), 1);
+	free(copy);
+}
+END_TEST
+
 static Suite *msrp_suite(void)
 {
 	Suite *s;
@@ -1183,6 +1265,11 @@ static Suite *msrp_suite(void)
 	tcase_add_test(tc, test_parse_null_empty);
 	tcase_add_test(tc, test_back_to_back);
 	tcase_add_test(tc, test_duplicate_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("serve");
+	tcase_add_loop_test(tc, test_serve, 0, N_SERVE);
+	tcase_add_test(tc, test_failure_report_parsed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sipmsg");

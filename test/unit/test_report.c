@@ -337,6 +337,8 @@ static void mk_report(const struct report_in *in, sf_report_t *r)
 	r->sender_uri = dup_buf(&in->sender_uri);
 	r->sender_name = dup_buf(&in->sender_name);
 	r->report_from = dup_buf(&in->report_from);
+	r->original_datetime.s = NULL;
+	r->original_datetime.len = 0;
 }
 
 static void free_report(sf_report_t *r)
@@ -960,6 +962,88 @@ END_TEST
 
 /* ---- the suite --------------------------------------------------------- */
 
+
+/* ---- issue 12 items 12 and 21: the IMDN <datetime> --------------------- */
+
+START_TEST(test_iso_date_us)
+{
+	char out[28];
+
+	ck_assert_int_eq(sf_iso_date_us(784111777.25, out, sizeof(out)), 27);
+	ck_assert_str_eq(out, "1994-11-06T08:49:37.250000Z");
+	ck_assert_int_eq(sf_iso_date_us(1795341600.000001, out, sizeof(out)), 27);
+	ck_assert_str_eq(out, "2026-11-22T10:00:00.000001Z");
+	ck_assert_int_eq(sf_iso_date_us(59.9999996, out, sizeof(out)), 27);
+	ck_assert_str_eq(out, "1970-01-01T00:01:00.000000Z");
+	ck_assert_int_eq(sf_iso_date_us(1.0, out, 27), -1);
+	ck_assert_int_eq(sf_iso_date_us(-1.0, out, sizeof(out)), -1);
+	ck_assert_int_eq(sf_iso_date_us(1e300, out, sizeof(out)), -1);
+}
+END_TEST
+
+struct cpim_dt_case
+{
+	struct tbuf body;
+	int found;
+	const char *dt;
+};
+
+static const struct cpim_dt_case cpim_dt_cases[] = {
+		{B("From: <sip:a@b>\r\nDateTime: 2026-11-30T18:00:00.5+01:00\r\n\r\n"
+		   "Content-Type: text/plain\r\n\r\nhi"),
+				1, "2026-11-30T18:00:00.5+01:00"},
+		{B("datetime:   2026-11-30T18:00:00Z  \r\n\r\n"), 1,
+				"2026-11-30T18:00:00Z"},
+		/* a prefixed header is not the default namespace's */
+		{B("NS: x <urn:x>\r\nx.DateTime: 2026-11-30T18:00:00Z\r\n\r\n"), 0,
+				NULL},
+		/* not RFC 3339: not echoed */
+		{B("DateTime: yesterday\r\n\r\n"), 0, NULL},
+		/* the header block never ends: not CPIM */
+		{B("DateTime: 2026-11-30T18:00:00Z\r\n"), 0, NULL},
+		/* in the MIME part, not the CPIM header block */
+		{B("From: <sip:a@b>\r\n\r\nDateTime: 2026-11-30T18:00:00Z\r\n\r\n"), 0,
+				NULL},
+		{NB, 0, NULL},
+};
+#define N_CPIM_DT ((int)(sizeof(cpim_dt_cases) / sizeof(cpim_dt_cases[0])))
+
+START_TEST(test_cpim_datetime)
+{
+	const struct cpim_dt_case *c = &cpim_dt_cases[_i];
+	sf_buf_t b = dup_buf(&c->body), dt;
+	int r = sf_cpim_datetime(b, &dt);
+
+	ck_assert_int_eq(r, c->found);
+	if(r) {
+		ck_assert_uint_eq(dt.len, strlen(c->dt));
+		ck_assert(memcmp(dt.s, c->dt, dt.len) == 0);
+	} else {
+		ck_assert_ptr_null(dt.s);
+	}
+	free_buf(&b);
+}
+END_TEST
+
+/* the IMDN echoes the original's DateTime as given, escaped */
+START_TEST(test_imdn_original_datetime)
+{
+	sf_report_t r;
+	char *out = malloc(IMDN_BIG);
+	static const struct tbuf dt = B("2026-11-30T18:00:00.123456Z");
+
+	mk_report(&base_report, &r);
+	r.original_datetime = dup_buf(&dt);
+	ck_assert_int_gt(sf_imdn_build(&r, out, IMDN_BIG), 0);
+	ck_assert_int_eq(
+			count_str(out, "<datetime>2026-11-30T18:00:00.123456Z</datetime>"),
+			1);
+	free_buf(&r.original_datetime);
+	free_report(&r);
+	free(out);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s;
@@ -984,6 +1068,9 @@ static Suite *report_suite(void)
 
 	tc = tcase_create("imdn_build");
 	tcase_add_loop_test(tc, test_imdn_status, 0, 4);
+	tcase_add_test(tc, test_imdn_original_datetime);
+	tcase_add_test(tc, test_iso_date_us);
+	tcase_add_loop_test(tc, test_cpim_datetime, 0, N_CPIM_DT);
 	tcase_add_loop_test(tc, test_imdn_name, 0, N_NAME);
 	tcase_add_loop_test(tc, test_imdn_too_small, 0, 4);
 	tcase_add_loop_test(tc, test_imdn_unusable, 0, N_BAD);

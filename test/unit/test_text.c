@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sf_buf.h"
 #include "sf_text.h"
 
 /* a byte range given by a string literal; may contain NUL bytes */
@@ -573,6 +574,7 @@ static const struct outcome_case outcome_cases[] = {
 		{404, FLD},
 		{410, FLD},
 		{415, FLD},
+		{513, FLD},
 		{600, FLD},
 		{603, FLD},
 		{699, FLD},
@@ -610,6 +612,168 @@ END_TEST
 
 /* ---- the suite --------------------------------------------------------- */
 
+
+/* ---- sf_hdrs_set_expires (issue 12 item 1: the rewrite grew a buffer
+ * sized for the stored text) ---------------------------------------------- */
+
+struct expires_case
+{
+	const char *in;
+	long long left;
+	const char *out;
+};
+
+static const struct expires_case expires_cases[] = {
+		{"", 5, ""},
+		{"Date: x\r\n", 5, "Date: x\r\n"},
+		{"Expires: 1\r\n", 2592000, "Expires: 2592000\r\n"},
+		{"Date: x\r\nexpires : 9\r\nSubject: s\r\n", 0,
+				"Date: x\r\nExpires: 0\r\nSubject: s\r\n"},
+		{"Expires: 1\r\nExpires: 1\r\nExpires: 1\r\n", 2592000,
+				"Expires: 2592000\r\n"},
+		/* not an Expires line: a longer name, no colon */
+		{"Expiresx: 1\r\nExpires\r\n", 7, "Expiresx: 1\r\nExpires\r\n"},
+		{"Subject: a\r\nExpires: 3", 42, "Subject: a\r\nExpires: 42\r\n"},
+		{"Expires: 3\r\n", -5, "Expires: 0\r\n"},
+};
+#define N_EXPIRES ((int)(sizeof(expires_cases) / sizeof(expires_cases[0])))
+
+START_TEST(test_set_expires)
+{
+	const struct expires_case *c = &expires_cases[_i];
+	struct tbuf tb = {c->in, strlen(c->in)};
+	char *in = dup_buf(&tb);
+	size_t size = strlen(c->in) + SF_EXPIRES_GROWTH;
+	char *out = malloc(size);
+	int n;
+
+	n = sf_hdrs_set_expires(in, tb.len, c->left, out, size);
+	ck_assert_int_eq(n, (int)strlen(c->out));
+	ck_assert_str_eq(out, c->out);
+	free(out);
+	free(in);
+}
+END_TEST
+
+/* one long-lived value and sixty "Expires: 1": the output never outgrows
+ * hlen + SF_EXPIRES_GROWTH, and every smaller buffer is refused, never
+ * overrun (ASan watches the exact-size heap blocks) */
+START_TEST(test_set_expires_sixty)
+{
+	char in[2048], *out;
+	size_t len = 0, size, want;
+	int i, n;
+
+	len += sprintf(in + len, "Expires: 2592000\r\n");
+	for(i = 0; i < 60; i++)
+		len += sprintf(in + len, "Expires: 1\r\n");
+	want = strlen("Expires: 2592000\r\n");
+	for(size = 0; size <= len + SF_EXPIRES_GROWTH; size++) {
+		out = size ? malloc(size) : NULL;
+		n = sf_hdrs_set_expires(in, len, 2592000, out, size);
+		if(size > want)
+			ck_assert_int_eq(n, (int)want);
+		else
+			ck_assert_int_eq(n, -1);
+		free(out);
+	}
+}
+END_TEST
+
+/* ---- sf_utf8_preview (item 7: a preview cut a character) ---------------- */
+
+struct preview_case
+{
+	struct tbuf in;
+	int text;
+	size_t keep;
+};
+
+static const struct preview_case preview_cases[] = {
+		{B(""), 1, 0},
+		{B("hello"), 1, 5},
+		{B("caf\xc3\xa9"), 1, 5},
+		{B("caf\xc3"), 1, 3},	   /* cut in a character: whole ones */
+		{B("\xe2\x82"), 1, 0},	   /* cut three-byte character */
+		{B("\xf0\x9f\x98"), 1, 0}, /* cut four-byte character */
+		{B("a\xff"), 0, 1},		   /* invalid byte */
+		{B("a\0b"), 0, 1},		   /* NUL: binary */
+		{B("\xc3\xa9\xc3"), 1, 2},
+		{B("\xc3\x28"), 0, 0},				  /* bad continuation */
+		{B("ab\xc3\xa9z\xed\xa0\x80"), 0, 5}, /* surrogate */
+		{B("\xe2\x28\xa1"), 0, 0},
+};
+#define N_PREVIEW ((int)(sizeof(preview_cases) / sizeof(preview_cases[0])))
+
+START_TEST(test_utf8_preview)
+{
+	const struct preview_case *c = &preview_cases[_i];
+	char *b = dup_buf(&c->in);
+	size_t keep = 99;
+	int r = sf_utf8_preview(b, c->in.len, &keep);
+
+	ck_assert_int_eq(r, c->text);
+	ck_assert_uint_eq(keep, c->keep);
+	if(r)
+		ck_assert(sf_utf8_valid(b, keep));
+	free(b);
+}
+END_TEST
+
+/* ---- sf_rfc3339_valid (item 12: the CPIM DateTime echoed in IMDNs) ------- */
+
+struct dt_case
+{
+	const char *s;
+	int ok;
+};
+
+static const struct dt_case dt_cases[] = {
+		{"2026-11-30T18:00:00Z", 1}, {"2026-11-30t18:00:00z", 1},
+		{"2026-11-30T18:00:00.123456Z", 1}, {"2026-11-30T18:00:00+01:00", 1},
+		{"2026-11-30T18:00:00.5-08:30", 1}, {"2026-11-30 18:00:00Z", 0},
+		{"2026-11-30T18:00:00", 0}, {"2026-11-30T18:00Z", 0},
+		{"2026-11-30T18:00:00.Z", 0}, {"2026-11-30T18:00:00Zjunk", 0},
+		{"2026-11-30T18:00:00+0100", 0}, {"", 0},
+		{"2026-11-30T18:00:00.0000000000000000000000000000000000000000000001Z",
+				0}, /* over 64 bytes */
+};
+#define N_DT ((int)(sizeof(dt_cases) / sizeof(dt_cases[0])))
+
+START_TEST(test_rfc3339)
+{
+	struct tbuf tb = {dt_cases[_i].s, strlen(dt_cases[_i].s)};
+	char *b = dup_buf(&tb);
+
+	ck_assert_msg(sf_rfc3339_valid(b, tb.len) == dt_cases[_i].ok, "%s",
+			dt_cases[_i].s);
+	free(b);
+}
+END_TEST
+
+/* ---- sf_fmt (item 2: a formatted length is checked, never trusted) ------ */
+
+START_TEST(test_fmt)
+{
+	char buf[8], *big;
+	char name[1200];
+
+	ck_assert_int_eq(sf_fmt(buf, sizeof(buf), "%d", 1234567), 7);
+	ck_assert_str_eq(buf, "1234567");
+	/* 8 characters do not fit 8 bytes with the NUL: -1, emptied */
+	ck_assert_int_eq(sf_fmt(buf, sizeof(buf), "%d", 12345678), -1);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(sf_fmt(NULL, 0, "x"), -1);
+	ck_assert_int_eq(sf_fmt(buf, 0, "x"), -1);
+	/* the old bug: a 1,100-byte display name into a 1 KB buffer */
+	memset(name, 'n', 1100);
+	name[1100] = '\0';
+	big = malloc(1024);
+	ck_assert_int_eq(sf_fmt(big, 1024, "\"%s\" <sip:a@b>", name), -1);
+	free(big);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
 	Suite *s;
@@ -637,6 +801,23 @@ static Suite *text_suite(void)
 
 	tc = tcase_create("name_in_list");
 	tcase_add_loop_test(tc, test_name_in_list, 0, N_LIST);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("set_expires");
+	tcase_add_loop_test(tc, test_set_expires, 0, N_EXPIRES);
+	tcase_add_test(tc, test_set_expires_sixty);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("utf8_preview");
+	tcase_add_loop_test(tc, test_utf8_preview, 0, N_PREVIEW);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rfc3339");
+	tcase_add_loop_test(tc, test_rfc3339, 0, N_DT);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fmt");
+	tcase_add_test(tc, test_fmt);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("outcome_of");

@@ -1,0 +1,191 @@
+-- sfwd schema upgrade 2 -> 3. Run it once, as the owner of the tables,
+-- before starting the sfwd that expects version 3:
+--   psql -v ON_ERROR_STOP=1 -d sfwd -f etc/sql/sfwd-upgrade-2-3.sql
+-- - cseq becomes bigint: CSeq numbers up to 4294967295 are kept as sent
+--   (the ALTER rewrites the table: on a large store, plan for it)
+-- - imdn_datetime: the CPIM DateTime of the original (IMDN <datetime>)
+-- - a request is one row per recipient: the unique key gains the AoR, so
+--   a request forked to two offline users is stored for both
+
+BEGIN;
+
+UPDATE sfwd_version SET version = 3 WHERE version = 2;
+
+ALTER TABLE sfwd_message ALTER COLUMN cseq TYPE bigint,
+	ADD COLUMN imdn_datetime text;
+
+DROP INDEX sfwd_message_request;
+CREATE UNIQUE INDEX sfwd_message_request ON sfwd_message
+	(call_id, from_tag, cseq, aor);
+
+DROP FUNCTION sfwd_store(text, text, text, text, text, text, text, text,
+	integer, double precision, integer, smallint, smallint, text, bytea, text,
+	integer, integer, text, double precision);
+DROP FUNCTION sfwd_store_batch(text[], text[], text[], text[], text[], text[],
+	text[], text[], integer[], double precision[], integer[], smallint[],
+	smallint[], text[], bytea[], text[], integer[], integer[], text[],
+	double precision);
+
+-- Store one message; the mailbox quota is checked under a per-AoR lock so
+-- that concurrent stores cannot exceed it. Returns the row id (the existing
+-- one when the same request - Call-ID, From tag, CSeq - is stored already
+-- for this recipient), or -1 when the mailbox already holds p_max queued
+-- messages (p_max 0: no limit). p_deadline (epoch seconds) is when the SIP
+-- worker stops waiting and answers 503: a store that would commit later (a
+-- server that hung, then went on) is rolled back instead, so that a 503
+-- never becomes a stored message.
+CREATE FUNCTION sfwd_store(p_aor text, p_ruri text, p_from_uri text,
+		p_from_name text, p_from_tag text, p_to_uri text, p_to_name text,
+		p_call_id text, p_cseq bigint, p_received double precision,
+		p_lifetime integer, p_class smallint, p_notify smallint,
+		p_content_type text, p_body bytea, p_headers text, p_max integer,
+		p_retry integer, p_imdn_id text, p_imdn_datetime text,
+		p_deadline double precision)
+	RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	n integer;
+	new_id bigint;
+BEGIN
+	SELECT id INTO new_id FROM sfwd_message WHERE call_id = p_call_id
+		AND from_tag = p_from_tag AND cseq = p_cseq AND aor = p_aor;
+	IF FOUND THEN
+		RETURN new_id;
+	END IF;
+	IF p_max > 0 THEN
+		PERFORM pg_advisory_xact_lock(hashtextextended(p_aor, 0));
+		SELECT count(*) INTO n FROM (SELECT 1 FROM sfwd_message
+			WHERE aor = p_aor AND state = 'queued' LIMIT p_max) q;
+		IF n >= p_max THEN
+			RETURN -1;
+		END IF;
+	END IF;
+	INSERT INTO sfwd_message (aor, ruri, from_uri, from_name, from_tag,
+			to_uri, to_name, call_id, cseq, received, expires, class, notify,
+			content_type, body, headers, next_attempt, imdn_id, imdn_datetime)
+		VALUES (p_aor, p_ruri, p_from_uri, p_from_name, p_from_tag, p_to_uri,
+			p_to_name, p_call_id, p_cseq, to_timestamp(p_received),
+			to_timestamp(p_received) + make_interval(secs => p_lifetime),
+			p_class, p_notify, p_content_type, p_body, p_headers,
+			CASE WHEN p_retry > 0
+				THEN now() + make_interval(secs => p_retry) END,
+			nullif(p_imdn_id, ''), nullif(p_imdn_datetime, ''))
+		ON CONFLICT (call_id, from_tag, cseq, aor) DO NOTHING
+		RETURNING id INTO new_id;
+	IF new_id IS NULL THEN
+		SELECT id INTO new_id FROM sfwd_message WHERE call_id = p_call_id
+			AND from_tag = p_from_tag AND cseq = p_cseq AND aor = p_aor;
+	END IF;
+	IF p_deadline > 0 AND clock_timestamp() > to_timestamp(p_deadline) THEN
+		RAISE EXCEPTION 'sfwd: store finished after the caller''s deadline';
+	END IF;
+	RETURN new_id;
+END
+$$;
+
+-- Store many messages in one statement (sf_store_async(): the writer
+-- process batches the stores of every SIP worker into one commit). The
+-- same rules as sfwd_store(), set-based: a request already stored for its
+-- recipient returns its row; a mailbox with a quota (p_max > 0) is locked,
+-- in AoR order, and counted once, and its messages of this batch are
+-- admitted in arrival order until the quota is reached (-1 for the rest).
+-- Returns one row per input element: its position (1-based) and the row
+-- id (the existing one for a retransmission, also when a concurrent
+-- transaction stored the same request first; -1 mailbox full). The whole
+-- batch rolls back when it would commit after p_deadline (epoch seconds).
+CREATE FUNCTION sfwd_store_batch(p_aor text[], p_ruri text[],
+		p_from_uri text[], p_from_name text[], p_from_tag text[],
+		p_to_uri text[], p_to_name text[], p_call_id text[], p_cseq bigint[],
+		p_received double precision[], p_lifetime integer[],
+		p_class smallint[], p_notify smallint[], p_content_type text[],
+		p_body bytea[], p_headers text[], p_max integer[], p_retry integer[],
+		p_imdn_id text[], p_imdn_datetime text[],
+		p_deadline double precision)
+	RETURNS TABLE (ord integer, id bigint) LANGUAGE plpgsql
+	-- planned once per connection, not per call (planning this query
+	-- costs more than running it for a batch), and with index lookups
+	-- only: right after a TRUNCATE the statistics say the table is empty,
+	-- and a plan kept for the connection's life must not scan it whole
+	SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+#variable_conflict use_column
+DECLARE
+	a text;
+	v_ord integer[];
+	v_id bigint[];
+	i integer;
+BEGIN
+	FOR a IN SELECT DISTINCT u.aor FROM unnest(p_aor, p_max) AS u(aor, mx)
+			WHERE u.mx > 0 ORDER BY 1 LOOP
+		PERFORM pg_advisory_xact_lock(hashtextextended(a, 0));
+	END LOOP;
+	WITH r AS (
+		-- each looked up by the unique index: a retransmission
+		SELECT u.*, (SELECT m.id FROM sfwd_message m
+				WHERE m.call_id = u.call_id AND m.from_tag = u.from_tag
+				AND m.cseq = u.cseq AND m.aor = u.aor) AS dup_id
+			FROM unnest(p_aor, p_ruri, p_from_uri, p_from_name, p_from_tag,
+				p_to_uri, p_to_name, p_call_id, p_cseq, p_received,
+				p_lifetime, p_class, p_notify, p_content_type, p_body,
+				p_headers, p_max, p_retry, p_imdn_id, p_imdn_datetime)
+				WITH ORDINALITY
+			AS u(aor, ruri, from_uri, from_name, from_tag, to_uri, to_name,
+				call_id, cseq, received, lifetime, class, notify,
+				content_type, body, headers, mx, retry, imdn_id,
+				imdn_datetime, ord)
+	), queued AS (
+		-- mailboxes with a quota: queued now, counted up to the quota
+		SELECT a.aor, (SELECT count(*) FROM (SELECT 1 FROM sfwd_message m
+				WHERE m.aor = a.aor AND m.state = 'queued'
+				LIMIT a.mx) x) AS n
+			FROM (SELECT r.aor, max(r.mx) AS mx FROM r
+				WHERE r.mx > 0 AND r.dup_id IS NULL GROUP BY r.aor) a
+	), cand AS (
+		SELECT r.*, row_number() OVER (PARTITION BY r.aor ORDER BY r.ord) AS k
+			FROM r WHERE r.dup_id IS NULL
+	), ok AS (
+		SELECT cand.* FROM cand LEFT JOIN queued q ON q.aor = cand.aor
+			WHERE cand.mx <= 0 OR coalesce(q.n, 0) + cand.k <= cand.mx
+	), ins AS (
+		INSERT INTO sfwd_message (aor, ruri, from_uri, from_name, from_tag,
+				to_uri, to_name, call_id, cseq, received, expires, class,
+				notify, content_type, body, headers, next_attempt, imdn_id,
+				imdn_datetime)
+			SELECT ok.aor, ok.ruri, ok.from_uri, ok.from_name, ok.from_tag,
+				ok.to_uri, ok.to_name, ok.call_id, ok.cseq,
+				to_timestamp(ok.received),
+				to_timestamp(ok.received) + make_interval(secs => ok.lifetime),
+				ok.class, ok.notify, ok.content_type, ok.body, ok.headers,
+				CASE WHEN ok.retry > 0
+					THEN now() + make_interval(secs => ok.retry) END,
+				nullif(ok.imdn_id, ''), nullif(ok.imdn_datetime, '')
+			FROM ok ORDER BY ok.ord
+			ON CONFLICT (call_id, from_tag, cseq, aor) DO NOTHING
+			RETURNING sfwd_message.id, sfwd_message.call_id,
+				sfwd_message.from_tag, sfwd_message.cseq, sfwd_message.aor
+	)
+	SELECT array_agg(r.ord::integer ORDER BY r.ord),
+			array_agg(coalesce(r.dup_id, ins.id,
+				CASE WHEN ok.ord IS NULL THEN -1 ELSE 0 END) ORDER BY r.ord)
+		INTO v_ord, v_id
+		FROM r LEFT JOIN ins ON ins.call_id = r.call_id
+			AND ins.from_tag = r.from_tag AND ins.cseq = r.cseq
+			AND ins.aor = r.aor
+		LEFT JOIN ok ON ok.ord = r.ord;
+	-- 0: a concurrent transaction stored the same request first; this
+	-- statement's snapshot did not see it, the next one does
+	FOR i IN 1 .. coalesce(array_length(v_id, 1), 0) LOOP
+		IF v_id[i] = 0 THEN
+			SELECT m.id INTO v_id[i] FROM sfwd_message m
+				WHERE m.call_id = p_call_id[v_ord[i]]
+				AND m.from_tag = p_from_tag[v_ord[i]]
+				AND m.cseq = p_cseq[v_ord[i]] AND m.aor = p_aor[v_ord[i]];
+			v_id[i] := coalesce(v_id[i], 0);
+		END IF;
+	END LOOP;
+	IF p_deadline > 0 AND clock_timestamp() > to_timestamp(p_deadline) THEN
+		RAISE EXCEPTION 'sfwd: store finished after the caller''s deadline';
+	END IF;
+	RETURN QUERY SELECT u.o, u.i FROM unnest(v_ord, v_id) AS u(o, i);
+END
+$$;
+
+COMMIT;
