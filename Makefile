@@ -15,7 +15,7 @@ help:
 	@echo "make run        private PostgreSQL + Kamailio on 127.0.0.1, foreground"
 	@echo "make start|stop|status   the same, detached"
 	@echo "make test       unit (check, ASan+UBSan) and end-to-end (SIPp) tests"
-	@echo "make fuzz       the MSRP parser under libFuzzer (FUZZ_SECONDS=600)"
+	@echo "make fuzz       the MSRP parser and the classifier under libFuzzer (FUZZ_SECONDS=600 each)"
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 	@echo "make lint       review rules (formatted lengths checked)"
@@ -66,7 +66,8 @@ bench: module
 bench-quick: module
 	@scripts/bench.sh quick
 
-# the MSRP parser under libFuzzer (FUZZ_SECONDS, default 600)
+# the MSRP parser and the store flag classifier under libFuzzer
+# (FUZZ_SECONDS each, default 600)
 fuzz: deps
 	@$(MAKE) -s -C test/fuzz fuzz
 
