@@ -157,7 +157,7 @@ local function route_reqinit()
 	-- identities are asserted by trusted sources only (this Kamailio
 	-- itself here); from anyone else they are removed, and sfwd does not
 	-- store what the script removed
-	if KSR.is_myself_srcip() then
+	if KSR.is_myself_srcip() and KSR.pv.get("$sp") == KSR.pv.get("$Rp") then
 		KSR.setflag(5)
 	else
 		KSR.hdr.remove("P-Asserted-Identity")

@@ -11,8 +11,12 @@
  * \brief sfwd :: flusher processes: claim, replay through tm, outcome
  */
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -295,6 +299,57 @@ static int sf_replay_headers(PGresult *res, int row, str *out)
 	return 0;
 }
 
+/* does host:port (an IP literal) accept a TCP connection within a second?
+ * 1 yes, 0 no, -1 cannot tell (a name, not an address) */
+static int sf_tcp_reachable(const str *host, unsigned short port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	char h[64];
+	struct pollfd p;
+	socklen_t sl;
+	int fd, err = 0, r;
+	socklen_t el = sizeof(err);
+
+	if(host->len <= 0 || host->len >= (int)sizeof(h))
+		return -1;
+	memcpy(h, host->s, host->len);
+	h[host->len] = '\0';
+	if(h[0] == '[' && host->len > 2 && h[host->len - 1] == ']') {
+		memmove(h, h + 1, host->len - 2);
+		h[host->len - 2] = '\0';
+	}
+	memset(&ss, 0, sizeof(ss));
+	if(inet_pton(AF_INET, h, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		sl = sizeof(*s4);
+	} else if(inet_pton(AF_INET6, h, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		sl = sizeof(*s6);
+	} else {
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if(fd < 0)
+		return -1;
+	r = connect(fd, (struct sockaddr *)&ss, sl);
+	if(r < 0 && errno == EINPROGRESS) {
+		p.fd = fd;
+		p.events = POLLOUT;
+		p.revents = 0;
+		r = (poll(&p, 1, 1000) == 1
+					&& getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0
+					&& err == 0)
+					? 0
+					: -1;
+	}
+	close(fd);
+	return r == 0 ? 1 : 0;
+}
+
 /* a request too large for UDP to a contact reached over UDP: over TCP to
  * the same address when nothing in between (no NAT binding, no Path) says
  * UDP only; *dst gets the destination URI (pkg, caller frees) and *sock
@@ -309,10 +364,19 @@ static int sf_tcp_target(sf_contact_t *ct, str *dst, struct socket_info **sock)
 		return -1;
 	if(parse_uri(ct->uri.s, ct->uri.len, &u) < 0 || u.host.len == 0)
 		return -1;
+	/* RFC 3261 18.1.1: a request too large for UDP goes over TCP, which
+	 * every UA implements, also when the contact says transport=udp */
 	if(u.transport_val.len > 0
 			&& !(u.transport_val.len == 3
-					&& strncasecmp(u.transport_val.s, "tcp", 3) == 0))
+					&& (strncasecmp(u.transport_val.s, "tcp", 3) == 0
+							|| strncasecmp(u.transport_val.s, "udp", 3) == 0)))
 		return -1;
+	/* tm takes a refused connection for a timeout after fr_timer, with
+	 * every later message of the queue waiting: look first (1 s) */
+	if(sf_tcp_reachable(&u.host, u.port_no ? u.port_no : SIP_PORT) == 0) {
+		LM_INFO("%.*s takes no TCP connection\n", ct->uri.len, ct->uri.s);
+		return -1;
+	}
 	*sock = grep_sock_info(
 			&ct->sock->address_str, ct->sock->port_no, PROTO_TCP);
 	if(*sock == NULL)

@@ -222,7 +222,7 @@ int sf_writer_push(
 		   + sf_wlen(&r->from_tag) + sf_wlen(&r->to_uri) + sf_wlen(&r->to_name)
 		   + sf_wlen(&r->call_id) + sf_wlen(&r->content_type)
 		   + sf_wlen(&r->body) + sf_wlen(&r->headers) + sf_wlen(&r->imdn_id)
-		   + sf_wlen(&rt->name) + sf_wlen(&b);
+		   + sf_wlen(&r->imdn_datetime) + sf_wlen(&rt->name) + sf_wlen(&b);
 	/* a few sizes only: Kamailio's allocator finds a freed block of the
 	 * same size at once instead of splitting and searching */
 	size = size <= 1024 ? 1024 : (size + 4095) & ~4095;
@@ -251,6 +251,7 @@ int sf_writer_push(
 	sf_wcopy(&j->r.body, &r->body, &pos);
 	sf_wcopy(&j->r.headers, &r->headers, &pos);
 	sf_wcopy(&j->r.imdn_id, &r->imdn_id, &pos);
+	sf_wcopy(&j->r.imdn_datetime, &r->imdn_datetime, &pos);
 	sf_wcopy(&j->rt.name, &rt->name, &pos);
 	sf_wcopy(&j->buf, &b, &pos);
 	if(rt->rt == SF_WRITER_REPLY) {
