@@ -244,6 +244,21 @@ local function route_registrar()
 	KSR.x.exit()
 end
 
+-- route[SUBSCRIBER]: is the Request-URI a local subscriber? 1 yes, -2 no
+-- such user, -1 the database could not say (then the store answers for
+-- itself). A yes is kept for 5 minutes (htable sfwd_sub).
+local function route_subscriber()
+	local key = tostring(KSR.pv.get("$rU")) .. "@" .. tostring(KSR.pv.get("$rd"))
+	if KSR.htable.sht_get("sfwd_sub", key) == 1 then
+		return 1
+	end
+	local rc = KSR.auth_db.is_subscriber(KSR.pv.get("$ru"), "subscriber", 3)
+	if rc == 1 then
+		KSR.htable.sht_seti("sfwd_sub", key, 1)
+	end
+	return rc
+end
+
 -- route[MESSAGE]: the sender's store flag decides what happens when the
 -- recipient cannot be reached.
 local function route_message()
@@ -254,7 +269,9 @@ local function route_message()
 	end
 	if KSR.registrar.lookup("location") < 0 then
 		-- only local subscribers have a mailbox
-		if KSR.auth_db.is_subscriber(KSR.pv.get("$ru"), "subscriber", 3) < 0 then
+		-- -2: no such user; -1: the database could not say (the store
+		-- answers for itself)
+		if route_subscriber() == -2 then
 			KSR.sl.sl_send_reply(404, "Not Found")
 			KSR.x.exit()
 		end
@@ -350,7 +367,7 @@ function ksr_failure_message()
 		KSR.x.exit()
 	end
 	if KSR.tm.t_check_status("408|480|5[0-9][0-9]") > 0
-			and KSR.auth_db.is_subscriber(KSR.pv.get("$ru"), "subscriber", 3) > 0 then
+			and route_subscriber() ~= -2 then
 		route_store()
 	end
 end

@@ -54,7 +54,10 @@ e2e_begin() {
 	E2E_KDB_URL=$(sf_kdb_url "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB") || exit 1
 	# the example cfg stores only for local subscribers: the usual
 	# recipients exist (password "<name>s-secret"); mallory does not
-	e2e_users alice bob carol dave erin
+	e2e_users alice bob carol dave erin frank hangbob t013bob t014bob t015bob
+	# each test starts with an empty store and no profiles
+	sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -q -c \
+		"DELETE FROM sfwd_message; DELETE FROM sfwd_policy"
 }
 
 # e2e_users NAME...: subscribers NAME with password NAMEs-secret

@@ -46,8 +46,13 @@ e2e_eq "alice's phone got two MESSAGEs (notice, report)" 0 $?
 received alice >"$T_DIR/alice.txt"
 e2e_eq "one stored notice for two messages (rate limit), in text" 1 \
 	"$(grep -c '^Your message to bob@127.0.0.1 is stored and will be delivered' "$T_DIR/alice.txt")"
-e2e_eq "one report, from report_from, as message/cpim" 1 \
-	"$(awk '/^MESSAGE /{f=""; c=""} /^From: <sip:sfwd@/{f=1} /^Content-Type: message\/cpim$/{c=1} /<\/imdn>/{if (f && c) n++} END{print n+0}' "$T_DIR/alice.txt")"
+# as if bob's device sent it: SIP From and CPIM From are the To alice used
+# (clients match a report to its conversation by them: issue 12 item 19)
+e2e_eq "one report, from the recipient (SIP and CPIM From), as message/cpim" 1 \
+	"$(awk '/^MESSAGE /{f=0; c=0; k=0} /^From: <sip:bob@127\.0\.0\.1>;tag=/{f=1} /^From: <sip:bob@127\.0\.0\.1>$/{k=1} /^Content-Type: message\/cpim$/{c=1} /<\/imdn>/{if (f && c && k) n++} END{print n+0}' "$T_DIR/alice.txt")"
+# RFC 5438 7.1.1: <datetime> is the original's CPIM DateTime (item 12)
+e2e_check "... its <datetime> is the original's CPIM DateTime" \
+	grep -q '<datetime>2026-11-22T10:00:00Z</datetime>' "$T_DIR/alice.txt"
 e2e_check "the report says delivered" grep -q '<delivered/>' "$T_DIR/alice.txt"
 e2e_check "... for the original's imdn.Message-ID" grep -q "<message-id>$mid</message-id>" "$T_DIR/alice.txt"
 e2e_check "... with the recipient" grep -q "<recipient-uri>sip:bob@$E2E_ADDR</recipient-uri>" "$T_DIR/alice.txt"
@@ -79,6 +84,11 @@ e2e_eq "a negative report is stored for alice (offline)" 1 \
 	"$(count alice "AND content_type = 'message/cpim'")"
 body=$(q "SELECT convert_from(body, 'UTF8') FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")
 e2e_check "it says failed" grep -q '<failed/>' <<<"$body"
+# no CPIM DateTime: when it was received, to the microsecond (item 21)
+got=$(sed -n 's|.*<datetime>\(.*\)</datetime>.*|\1|p' <<<"$body" | tr -d '\r')
+want=$(q "SELECT to_char(received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")
+e2e_eq "... its <datetime> is when dave's message was received, in microseconds" \
+	"$want" "$got"
 e2e_check "it names sfwd's id" grep -q "<message-id>$sid</message-id>" <<<"$body"
 e2e_eq "the stored report asks for no report (class 2, no report bits)" "2 0" \
 	"$(q "SELECT class || ' ' || notify FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")"
