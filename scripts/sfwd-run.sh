@@ -15,6 +15,8 @@
 #   SFWD_DB         sfwd             database and role name
 #   SFWD_VAR        <repo>/var       state: var/pg, var/run
 #   SFWD_CFG        <repo>/etc/kamailio.cfg
+#   SFWD_NO_AUTH    1: no digest authentication of REGISTER and MESSAGE
+#                   (as the container's SFWD_NO_AUTH)
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -34,10 +36,13 @@ case "$SIP_ADDR" in
 *) sf_log "warning: SFWD_SIP_ADDR=$SIP_ADDR is not a loopback address" ;;
 esac
 
+NO_AUTH=()
+[ -n "${SFWD_NO_AUTH:-}" ] && [ "${SFWD_NO_AUTH}" != 0 ] && NO_AUTH=(-A SFWD_NO_AUTH)
+
 start_all() {
 	sf_pg_start "$PGDIR" "$PG_PORT"
 	sf_pg_schema "$PGDIR" "$PG_PORT" "$DB"
-	sf_kam_start "$RUNDIR" "$CFG" \
+	sf_kam_start "$RUNDIR" "$CFG" "${NO_AUTH[@]}" \
 		-A "SFWD_SIP_ADDR=$SIP_ADDR" -A "SFWD_SIP_PORT=$SIP_PORT" \
 		-A "SFWD_MSRP_LISTEN=\"$SIP_ADDR:$MSRP_PORT\"" \
 		-A "SFWD_DB_URL=\"$(sf_db_url "$PGDIR" "$PG_PORT" "$DB")\"" \
@@ -60,13 +65,15 @@ banner() {
 		  Kamailio log    $RUNDIR/kamailio.log
 		  psql            psql -h $(readlink -f "$PGDIR")/run -p $PG_PORT -U $DB $DB
 
-		Users authenticate (digest). Add two, register bob (a SIPp recipient on
-		port 5070), send him a MESSAGE from alice, look at the queue:
+		Try it in a second terminal: add alice and bob (only subscribers have a
+		mailbox), send bob a MESSAGE from alice while he is offline (202: stored),
+		look at the queue, then bring bob online: his phone shows alice's message.
+		  cd $SF_TOP && export SFWD_SIP_ADDR=$SIP_ADDR SFWD_SIP_PORT=$SIP_PORT SFWD_PG_PORT=$PG_PORT SFWD_VAR=$VAR
 		  scripts/sfwd-user.sh add alice alices-secret
 		  scripts/sfwd-user.sh add bob bobs-secret
-		  sipp -sf $SF_TOP/test/sipp/message.xml -s bob -au alice -ap alices-secret -m 1 -p 5071 $SIP_ADDR:$SIP_PORT
+		  sipp -sf test/sipp/message.xml -s bob -au alice -ap alices-secret -m 1 -p $((SIP_PORT + 11)) $SIP_ADDR:$SIP_PORT
 		  kamcmd -s unixs:$RUNDIR/kamailio_ctl sfwd.list
-		  sipp -sf $SF_TOP/test/sipp/register.xml -s bob -au bob -ap bobs-secret -m 1 -p 5070 $SIP_ADDR:$SIP_PORT
+		  scripts/sfwd-phone.sh bob bobs-secret
 
 	EOF
 }

@@ -26,6 +26,22 @@ for ((i = 0; i < 600; i++)); do
 done
 e2e_eq "make run is up within 60 s" 1 "$up"
 
+# the try-it walk-through, exactly as make run printed it (issue 12 item
+# 22): it must end with alice's message shown at bob's phone
+sed -n '/^Try it in a second terminal/,/^$/p' "$T_DIR/make_run.out" |
+	sed -n 's/^  //p' >"$T_DIR/walk.sh"
+e2e_eq "make run prints the six walk-through commands" 6 "$(wc -l <"$T_DIR/walk.sh")"
+(cd / && env -u SFWD_VAR -u SFWD_SIP_PORT -u SFWD_PG_PORT -u SFWD_MSRP_PORT \
+	-u SFWD_SIP_ADDR timeout 60 bash -e "$T_DIR/walk.sh") </dev/null \
+	>"$T_DIR/walk.out" 2>&1
+e2e_eq "the walk-through runs to its end" 0 $?
+e2e_check "... alice's MESSAGE got 202 (SIPp counts one)" grep -qE "^ +202 <-+ +1 " "$T_DIR/walk.out"
+e2e_check "... sfwd.list showed it waiting for bob" grep -q "aor: bob@$E2E_ADDR" "$T_DIR/walk.out"
+e2e_check "... bob's phone shows it from alice" \
+	grep -q '^message 1 From: "Alice" <sip:alice@' "$T_DIR/walk.out"
+e2e_check "... with its text" grep -q "| hello from sfwd's example, message 1" "$T_DIR/walk.out"
+e2e_check "... and says it received 1" grep -q '^bob received 1 message' "$T_DIR/walk.out"
+
 e2e_check "scripts/sfwd-user.sh adds bob" "$SF_TOP/scripts/sfwd-user.sh" add bob bobs-secret
 E2E_SIP_PORT=$SFWD_SIP_PORT e2e_sipp noauth "$E2E_SIPP_DIR/register.xml" -s bob \
 	-au bob -ap wrong -m 1 -p $((SFWD_SIP_PORT + 1))
