@@ -55,9 +55,11 @@ e2e_begin() {
 	# the example cfg stores only for local subscribers: the usual
 	# recipients exist (password "<name>s-secret"); mallory does not
 	e2e_users alice bob carol dave erin frank hangbob t013bob t014bob t015bob
-	# each test starts with an empty store and no profiles
+	# each test starts with an empty store, no profiles and no watchers of
+	# an earlier test (presence would NOTIFY their ports)
 	sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -q -c \
-		"DELETE FROM sfwd_message; DELETE FROM sfwd_policy"
+		"DELETE FROM sfwd_message; DELETE FROM sfwd_policy;
+		DELETE FROM active_watchers; DELETE FROM watchers; DELETE FROM presentity"
 }
 
 # e2e_users NAME...: subscribers NAME with password NAMEs-secret
