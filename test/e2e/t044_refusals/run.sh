@@ -25,6 +25,14 @@ e2e_sipp noport "$T_DIR/noport.xml" -s bob -au alice -ap alices-secret -m 1 -p $
 e2e_eq "MESSAGE to sip:bob@$E2E_ADDR (no port, SIP on $E2E_SIP_PORT) -> 202" 202 "$(final noport)"
 e2e_eq "... stored for bob" 1 "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
 
+# item 5: what the script removed is not stored (remove_hf() leaves the
+# parsed header; sfwd reads the lumps), what it kept is
+scen "$T_DIR/hdrs.xml" "X-Test-Kept: kept-1\n      X-Test-Removed: removed-1"
+e2e_sipp hdrs "$T_DIR/hdrs.xml" -s dave -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
+e2e_eq "a MESSAGE with a kept header and one the script removes -> 202" 202 "$(final hdrs)"
+e2e_eq "... the kept one is stored, the removed one is not" "t f" \
+	"$(q "SELECT headers LIKE '%X-Test-Kept: kept-1%', headers LIKE '%X-Test-Removed%' FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'" | tr '|' ' ')"
+
 # item 9: only subscribers have a mailbox
 e2e_sipp mallory "$T_DIR/noport.xml" -s mallory -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "MESSAGE to mallory, who is no subscriber -> 404" 404 "$(final mallory)"
