@@ -3,9 +3,14 @@
 SHELL := /bin/bash
 TOP := $(CURDIR)
 MOD := modules/sfwd
+# the sanitizer build: the same sources, own objects (make module-asan)
+ASAN_MOD := var/asan/modules/sfwd
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-U_FORTIFY_SOURCE
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
-	test-e2e fuzz bench bench-quick format format-check lint clean distclean help \
+	test-e2e module-asan test-asan fuzz bench bench-quick format format-check \
+	lint clean distclean help \
 	image test-container
 
 all: module
@@ -15,7 +20,8 @@ help:
 	@echo "make run        private PostgreSQL + Kamailio on 127.0.0.1, foreground"
 	@echo "make start|stop|status   the same, detached"
 	@echo "make test       unit (check, ASan+UBSan) and end-to-end (SIPp) tests"
-	@echo "make fuzz       the MSRP parser and the classifier under libFuzzer (FUZZ_SECONDS=600 each)"
+	@echo "make test-asan  end-to-end tests with sfwd.so built with ASan+UBSan"
+	@echo "make fuzz       three fuzzers (MSRP parser, classifier, MSRP server), 10 M runs each"
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 	@echo "make lint       review rules (formatted lengths checked)"
@@ -30,12 +36,24 @@ module: deps
 	$(MAKE) -s -C $(MOD) COREPATH="$$corepath" quiet=silent && \
 	$(MAKE) -s check-flags
 
+# the sanitizer build: links to the sources in $(ASAN_MOD), built there by
+# Kamailio's rules with ASAN_FLAGS added (modules/sfwd is not touched)
+module-asan: deps
+	@corepath=$$(scripts/kamailio-src.sh) && mkdir -p $(ASAN_MOD) && \
+	ln -sfn $(addprefix $(TOP)/,$(wildcard $(MOD)/*.[ch]) $(MOD)/Makefile) \
+		$(ASAN_MOD)/ && \
+	find $(ASAN_MOD) -xtype l -delete && \
+	$(MAKE) -s -C $(ASAN_MOD) COREPATH="$$corepath" quiet=silent \
+		SFWD_SANITIZE="$(ASAN_FLAGS)" && \
+	$(MAKE) -s check-flags SO=$(ASAN_MOD)/sfwd.so
+
 # the core refuses a module whose flags differ; fail here instead
+SO ?= $(MOD)/sfwd.so
 check-flags:
 	@core=$$(kamailio -v | sed -n 's/^flags: //p'); \
-	mod=$$(strings $(MOD)/sfwd.so | grep -m1 '^USE_TCP'); \
+	mod=$$(strings $(SO) | grep -m1 '^USE_TCP'); \
 	if [ "$$core" != "$$mod" ]; then \
-		echo "sfwd.so flags differ from kamailio -v:"; \
+		echo "$(SO) flags differ from kamailio -v:"; \
 		echo "  core:   $$core"; echo "  module: $$mod"; exit 1; fi
 
 run: module
@@ -58,6 +76,11 @@ test-unit: deps
 
 test-e2e: module
 	@test/e2e/run.sh
+
+# the end-to-end tests with the sanitizer build loaded into Debian's
+# Kamailio (libasan preloaded); any sanitizer report fails its test
+test-asan: module module-asan
+	@SFWD_ASAN=1 test/e2e/run.sh
 
 # sfwd against msilo, side by side (var/bench/bench.txt, bench.json)
 bench: module
@@ -93,6 +116,7 @@ lint:
 
 clean:
 	@rm -f $(MOD)/*.o $(MOD)/*.d $(MOD)/sfwd.so
+	@rm -rf var/asan
 	@-$(MAKE) -s -C test/unit clean 2>/dev/null
 	@-$(MAKE) -s -C test/fuzz clean 2>/dev/null
 
