@@ -223,14 +223,29 @@ sf_db_url() {
 # sf_kam_start RUNDIR CFG [-A DEFINE ...]: start Kamailio detached with its
 # RPC socket at RUNDIR/kamailio_ctl, logs to RUNDIR/kamailio.log; waits
 # (bounded) until it answers RPC.
+# SFWD_ASAN=1 (make test-asan): var/asan/modules/sfwd/sfwd.so instead, gcc's
+# ASan runtime preloaded; every process writes ASan's reports to
+# ${SFWD_ASAN_LOG:-RUNDIR}/asan.PID. UBSan's go to kamailio.log: its runtime
+# (libubsan, loaded with sfwd.so) ignores log_path, as its
+# __sanitizer_set_report_path binds to libasan's
 sf_kam_start() {
-	local rundir=$1 cfg=$2 i
+	local rundir=$1 cfg=$2 i san=() mpath=$SF_TOP/modules:$SF_KAM_MODDIR
 	shift 2
 	mkdir -p "$rundir"
 	rm -f "$rundir/kamailio.pid" "$rundir/kamailio_ctl"
-	setsid kamailio -DD -E -f "$cfg" -Y "$rundir" -P "$rundir/kamailio.pid" \
+	if [ -n "${SFWD_ASAN:-}" ]; then
+		local log=${SFWD_ASAN_LOG:-$rundir}
+		[ -f "$SF_TOP/var/asan/modules/sfwd/sfwd.so" ] ||
+			{ sf_log "no var/asan/modules/sfwd/sfwd.so: make module-asan"; return 1; }
+		mkdir -p "$log"
+		mpath=$SF_TOP/var/asan/modules:$mpath
+		san=(env "LD_PRELOAD=$(readlink -f "$(gcc -print-file-name=libasan.so)")"
+			"ASAN_OPTIONS=detect_leaks=0:log_path=$log/asan"
+			"UBSAN_OPTIONS=print_stacktrace=1")
+	fi
+	setsid "${san[@]}" kamailio -DD -E -f "$cfg" -Y "$rundir" -P "$rundir/kamailio.pid" \
 		-m "${SF_KAM_SHM:-64}" -M "${SF_KAM_PKG:-8}" \
-		-L "$SF_TOP/modules:$SF_KAM_MODDIR" \
+		-L "$mpath" \
 		-A "SFWD_CTL=\"unix:$rundir/kamailio_ctl\"" \
 		-A "SFWD_RUNDIR=\"$rundir/\"" "$@" \
 		</dev/null >"$rundir/kamailio.log" 2>&1 &

@@ -23,13 +23,41 @@ else
 	done
 fi
 
+# make test-asan: ASan's reports of test T are in E2E_VAR/sanitizer/T,
+# UBSan's ("runtime error:") in its Kamailio logs, as are the checks of
+# Kamailio's own allocator (pkg/shm fragment canaries: "core/mem/... BUG");
+# any report fails the test (its first lines are printed)
+if [ -n "${SFWD_ASAN:-}" ]; then
+	rm -rf "$E2E_VAR/sanitizer"
+	echo "e2e: sfwd.so with ASan+UBSan (var/asan/modules/sfwd)"
+fi
+e2e_san_check() {
+	local f n=0
+	local re=': runtime error: |ERROR: AddressSanitizer|core/mem/[a-z_]+\.c:[0-9]+\]: .*BUG'
+	for f in "$E2E_VAR/sanitizer/$1"/asan.* $(grep -rlE --include=kamailio.log \
+		"$re" "$E2E_VAR/$1" 2>/dev/null); do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		echo "  FAIL sanitizer report in $f:"
+		grep -m1 -A 14 -E "$re" "$f" |
+			sed 's/^/    /'
+	done
+	[ "$n" -eq 0 ]
+}
+
 passed=0
 failed=0
 failed_names=()
 start=$(date +%s)
 for t in "${tests[@]}"; do
 	echo "== $t: $(head -n 1 "$E2E_DIR/$t/README" 2>/dev/null)"
-	if timeout -k 10 "$PER_TEST_TIMEOUT" "$E2E_DIR/$t/run.sh"; then
+	ok=0
+	[ -n "${SFWD_ASAN:-}" ] && export SFWD_ASAN_LOG=$E2E_VAR/sanitizer/$t
+	timeout -k 10 "$PER_TEST_TIMEOUT" "$E2E_DIR/$t/run.sh" && ok=1
+	if [ -n "${SFWD_ASAN:-}" ] && ! e2e_san_check "$t"; then
+		ok=0
+	fi
+	if [ "$ok" = 1 ]; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
