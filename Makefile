@@ -5,8 +5,10 @@ TOP := $(CURDIR)
 MOD := modules/sfwd
 # the sanitizer build: the same sources, own objects (make module-asan)
 ASAN_MOD := var/asan/modules/sfwd
+# the module's own pkg_malloc/realloc/free go to libc there (ASan cannot
+# see inside Kamailio's pkg pool): test/asan/sf_syspkg.h
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-U_FORTIFY_SOURCE
+	-U_FORTIFY_SOURCE -DSF_SYS_PKG -include $(TOP)/test/asan/sf_syspkg.h
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
 	test-e2e module-asan test-asan fuzz bench bench-quick format format-check \
