@@ -49,25 +49,32 @@ echo "$user@$addr is online on port $port; waiting for $count message(s), at mos
 
 # print each MESSAGE as it arrives: From, Date, body
 shown=0
+show_new() {
+	local n
+	n=$(tr -d '\r' <"$tmp/msg" 2>/dev/null | grep -c '^MESSAGE ')
+	[ "${n:-0}" -gt "$shown" ] || return 0
+	tr -d '\r' <"$tmp/msg" | awk -v skip="$shown" '
+		/^MESSAGE / { m++; inmsg = (m > skip); body = 0; next }
+		/^SIP\/2\.0 / { inmsg = 0; next }
+		/^-+ / && body { inmsg = 0; next }
+		!inmsg { next }
+		body { print "  | " $0; next }
+		/^From:/ { sub(/;tag=.*/, ""); print "message " m " " $0 }
+		/^Date:/ { print "  " $0 }
+		/^Subject:/ { print "  " $0 }
+		/^$/ { body = 1 }'
+	shown=$n
+}
 deadline=$((SECONDS + wait_s))
 while [ "$shown" -lt "$count" ] && [ $SECONDS -lt $deadline ]; do
-	n=$(tr -d '\r' <"$tmp/msg" 2>/dev/null | grep -c '^MESSAGE ')
-	if [ "${n:-0}" -gt "$shown" ]; then
-		tr -d '\r' <"$tmp/msg" | awk -v skip="$shown" '
-			/^MESSAGE / { m++; inmsg = (m > skip); body = 0; next }
-			/^SIP\/2\.0 / { inmsg = 0; next }
-			/^-+ / && body { inmsg = 0; next }
-			!inmsg { next }
-			body { print "  | " $0; next }
-			/^From:/ { sub(/;tag=.*/, ""); print "message " m " " $0 }
-			/^Date:/ { print "  " $0 }
-			/^Subject:/ { print "  " $0 }
-			/^$/ { body = 1 }'
-		shown=$n
-	fi
+	show_new
 	kill -0 "$uas" 2>/dev/null || break
 	sleep 0.2
 done
+# the recipient may have ended with the last message: what is left
+wait "$uas" 2>/dev/null
+uas=
+show_new
 tr -d '\r' <"$tmp/msg" 2>/dev/null | grep -c '^MESSAGE ' >"$tmp/n"
 echo "$user received $(cat "$tmp/n") message(s)"
 [ "$(cat "$tmp/n")" -ge "$count" ]
