@@ -49,6 +49,7 @@
 #include "sf_queue.h"
 #include "sf_rpc.h"
 #include "sf_store.h"
+#include "sf_text.h"
 #include "sfwd_mod.h"
 
 #define SF_MS_ID_LEN 24 /* base32: 120 bits from getrandom() */
@@ -535,6 +536,7 @@ static int sf_ms_send_next(sf_mconn_t *c)
 {
 	sf_msess_t *s = &_sf_ms[c->slot];
 	char ours[SF_MS_PATH_MAX], mid[48], tid[24], *from = NULL, *to = NULL;
+	char *hdrs = NULL;
 	sf_sipmsg_t m;
 	sf_msrp_send_t f;
 	str aor, fu, fn, ft, tu, tn;
@@ -612,8 +614,23 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	m.call_id = sf_bb(PQgetvalue(res, row, SF_CC_CALL_ID),
 			PQgetlength(res, row, SF_CC_CALL_ID));
 	m.cseq = (unsigned int)sf_db_int(res, row, SF_CC_CSEQ);
-	m.headers = sf_bb(PQgetvalue(res, row, SF_CC_HEADERS),
-			PQgetlength(res, row, SF_CC_HEADERS));
+	/* stored headers are untrusted: one Expires (what is left), every line
+	 * ended, in a buffer sized for the rewrite (as a SIP replay) */
+	{
+		int hl = PQgetlength(res, row, SF_CC_HEADERS), n;
+		long long left =
+				sf_db_int(res, row, SF_CC_EXPIRES) - (long long)time(0);
+		hdrs = pkg_malloc(hl + SF_EXPIRES_GROWTH + 1);
+		if(hdrs == NULL) {
+			PKG_MEM_ERROR;
+			goto error;
+		}
+		n = sf_hdrs_set_expires(PQgetvalue(res, row, SF_CC_HEADERS), hl,
+				left < 0 ? 0 : left, hdrs, hl + SF_EXPIRES_GROWTH + 1);
+		if(n < 0)
+			n = 0;
+		m.headers = sf_bb(hdrs, n);
+	}
 	m.content_type = sf_bb(PQgetvalue(res, row, SF_CC_CONTENT_TYPE),
 			PQgetlength(res, row, SF_CC_CONTENT_TYPE));
 	m.body = sf_bb(PQgetvalue(res, row, SF_CC_BODY),
@@ -629,9 +646,15 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	}
 	plen = sf_sipmsg_build(&m, payload, plen);
 	if(plen < 0) {
-		LM_ERR("cannot wrap message %lld as message/sip\n",
+		/* this row alone: the ones behind it are still fetched */
+		LM_ERR("cannot wrap message %lld as message/sip: skipped\n",
 				sf_db_int(res, row, SF_CC_ID));
-		goto error;
+		pkg_free(payload);
+		pkg_free(frame);
+		pkg_free(from);
+		pkg_free(to);
+		pkg_free(hdrs);
+		return 0;
 	}
 
 	c->row_id = sf_db_int(res, row, SF_CC_ID);
@@ -667,9 +690,12 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	pkg_free(frame);
 	pkg_free(from);
 	pkg_free(to);
+	pkg_free(hdrs);
 	return 0;
 
 error:
+	if(hdrs)
+		pkg_free(hdrs);
 	if(payload)
 		pkg_free(payload);
 	if(frame)

@@ -412,10 +412,15 @@ int sf_hdrs_set_expires(
 				done = 1;
 			}
 		} else {
-			if(outsize - n <= ln)
+			if(outsize - n <= ln + 2)
 				goto error;
 			memcpy(out + n, h, ln);
 			n += ln;
+			/* a last line without its line end gets CRLF */
+			if(h[ln - 1] != '\n') {
+				memcpy(out + n, "\r\n", 2);
+				n += 2;
+			}
 		}
 		h += ln;
 	}

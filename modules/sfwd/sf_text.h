@@ -72,8 +72,9 @@ int sf_rfc3339_valid(const char *s, size_t len);
 /*!
  * \brief stored headers ("Name: value\r\n" lines) with every Expires line
  *   replaced by one "Expires: <left>\r\n" where the first one was; lines
- *   are kept byte for byte otherwise. The output is never longer than
- *   hlen + SF_EXPIRES_GROWTH.
+ *   are kept byte for byte otherwise, a last line without its line end
+ *   gets CRLF (the output always ends in a line end). The output is never
+ *   longer than hlen + SF_EXPIRES_GROWTH.
  * \return the length written (NUL-terminated), or -1 when out is too small
  */
 #define SF_EXPIRES_GROWTH 32

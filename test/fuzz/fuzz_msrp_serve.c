@@ -147,8 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				closed = 1; /* malformed */
 				break;
 			}
-			act = sf_msrp_serve(&f, bound, bound ? ours : (sf_buf_t){NULL, 0},
-					&v);
+			act = sf_msrp_serve(
+					&f, bound, bound ? ours : (sf_buf_t){NULL, 0}, &v);
 			check_verdict(&f, bound, &v, act);
 			if(act == SF_MSRP_ACT_BIND) {
 				/* the session table: only the server's own path binds */

@@ -635,6 +635,9 @@ static const struct expires_case expires_cases[] = {
 		{"Expiresx: 1\r\nExpires\r\n", 7, "Expiresx: 1\r\nExpires\r\n"},
 		{"Subject: a\r\nExpires: 3", 42, "Subject: a\r\nExpires: 42\r\n"},
 		{"Expires: 3\r\n", -5, "Expires: 0\r\n"},
+		/* a stored block without its last line end: CRLF added */
+		{"Subject: a", 5, "Subject: a\r\n"},
+		{"Subject: a\nDate: b", 5, "Subject: a\nDate: b\r\n"},
 };
 #define N_EXPIRES ((int)(sizeof(expires_cases) / sizeof(expires_cases[0])))
 
