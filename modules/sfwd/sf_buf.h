@@ -18,7 +18,13 @@
 
 #include <stddef.h>
 
-#include "sf_classify.h"
+/*! \brief a borrowed byte range (not NUL-terminated): the one type every
+ *   pure parser and builder of sfwd takes and returns, (NULL, 0) empty */
+typedef struct sf_buf
+{
+	const char *s;
+	size_t len;
+} sf_buf_t;
 
 /*! \brief ASCII lower case */
 char sf_lower(char c);

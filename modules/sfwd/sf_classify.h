@@ -52,12 +52,7 @@
 
 #include <stddef.h>
 
-/*! \brief a borrowed byte range (not NUL-terminated) */
-typedef struct sf_buf
-{
-	const char *s;
-	size_t len;
-} sf_buf_t;
+#include "sf_buf.h"
 
 /*! \brief classes, also the values sf_classify() returns */
 enum sf_class

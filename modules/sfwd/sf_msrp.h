@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "sf_classify.h"
+#include "sf_buf.h"
 
 /*! \brief limits the parser enforces; SF_MSRP_MAX_HEADERS counts the start
  * line and the header lines with their CRLFs, not the blank line or the end

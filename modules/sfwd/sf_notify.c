@@ -26,6 +26,7 @@
 #include "modules/tm/uac.h"
 
 #include "sf_buf.h"
+#include "sf_classify.h"
 #include "sf_notify.h"
 #include "sf_rpc.h"
 #include "sf_report.h"

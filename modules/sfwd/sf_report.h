@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "sf_classify.h"
+#include "sf_buf.h"
 
 /*!
  * \brief XML character data / attribute escaping

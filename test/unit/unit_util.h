@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sf_classify.h"
+#include "sf_buf.h"
 
 /* a byte range given by a string literal; may contain NUL bytes */
 #define B(lit)                 \
