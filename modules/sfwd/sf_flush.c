@@ -615,12 +615,11 @@ static void sf_mwi_run(void)
 
 	while((m = *pp) != NULL) {
 		/* a SUBSCRIBE of this AoR is being answered: after it */
-		if(sf_mwi_held(&m->aor)) {
+		if(sf_mwi_publish_held(&_sf_fdb, &m->aor) == 2) {
 			pp = &m->next;
 			continue;
 		}
 		*pp = m->next;
-		sf_mwi_publish(&_sf_fdb, &m->aor);
 		pkg_free(m);
 	}
 }

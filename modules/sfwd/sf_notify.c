@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
@@ -46,7 +47,8 @@ static int _sf_pres_bound = 0;
 #define SF_MWI_GATE_MAX_S 5 /* a worker that died in between: ignored */
 typedef struct sf_mwi_gate
 {
-	atomic_t busy;
+	atomic_t busy;		 /* workers answering a SUBSCRIBE of the slot */
+	atomic_t publishing; /* a flusher publishing a summary of the slot */
 	volatile time_t since;
 } sf_mwi_gate_t;
 static sf_mwi_gate_t *_sf_mwi_gate = NULL;
@@ -133,15 +135,38 @@ int sf_mwi_held(const str *aor)
 		   && time(NULL) - g->since < SF_MWI_GATE_MAX_S;
 }
 
-int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor)
+int sf_mwi_publish_held(sf_db_t *db, const str *aor)
 {
 	sf_mwi_gate_t *g = sf_mwi_gate_of(aor);
 	int ret;
+
+	if(g == NULL)
+		return sf_mwi_publish(db, aor);
+	/* mark first, then look: a worker that marks busy after this waits
+	 * for the mark to go (both are full barriers) */
+	atomic_inc(&g->publishing);
+	if(sf_mwi_held(aor)) {
+		atomic_dec(&g->publishing);
+		return 2;
+	}
+	ret = sf_mwi_publish(db, aor);
+	atomic_dec(&g->publishing);
+	return ret;
+}
+
+int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor)
+{
+	sf_mwi_gate_t *g = sf_mwi_gate_of(aor);
+	int ret, i;
 
 	if(!_sf_pres_bound || g == NULL)
 		return -1;
 	g->since = time(NULL);
 	atomic_inc(&g->busy);
+	/* a flusher that marked before us finishes its NOTIFY first (bounded:
+	 * a publish is one query and one presence update) */
+	for(i = 0; i < 500 && atomic_get(&g->publishing) > 0; i++)
+		usleep(1000);
 	sf_mwi_publish(db, aor);
 	ret = _sf_pres.handle_subscribe0(msg);
 	atomic_dec(&g->busy);

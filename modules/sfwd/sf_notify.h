@@ -79,6 +79,13 @@ int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor);
 /*! \brief is a SIP worker handling a SUBSCRIBE for aor's summary now? */
 int sf_mwi_held(const str *aor);
 
+/*!
+ * \brief sf_mwi_publish() unless a SIP worker is answering a SUBSCRIBE
+ *   for aor (then 2: try again later); the two exclude each other
+ * \return as sf_mwi_publish(), or 2 held back
+ */
+int sf_mwi_publish_held(sf_db_t *db, const str *aor);
+
 /*! \brief is the sender URI sfwd's own report_from (reports are not
  *   reported on, and get no notice) */
 int sf_is_report_sender(const str *uri);

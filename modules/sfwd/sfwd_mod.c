@@ -58,54 +58,6 @@
 
 MODULE_VERSION
 
-/* clang-format off */
-sf_cfg_t _sf_cfg = {
-	.default_class = SF_CLASS_STORE,
-	.db_url = NULL,
-	.db_timeout_ms = 2000,
-	.flush_db_timeout_ms = 10000,
-	.max_messages = 1000,
-	.max_body_size = 131072,
-	.default_lifetime = 604800,		/* 7 days */
-	.max_lifetime = 2592000,		/* 30 days */
-	.keep_headers = "",
-	.trusted_flag = -1,
-	.flush_workers = 2,
-	.flush_on_register = 1,
-	.flush_window = 1,
-	.flush_batch = 100,
-	.lease_time = 120,
-	.retry_interval = 60,
-	.max_retry_interval = 3600,
-	.max_attempts = 10,
-	.retention = 86400,
-	.sweep_interval = 5,
-	.node_id = STR_NULL,
-	.ul_table = str_init("location"),
-	.queue_size = 10000,
-	.store_queue = 10000,
-	.store_batch = 500,
-	.store_delay_ms = 20,
-	.report_mode = SF_REPORT_IMDN,
-	.report_from = STR_NULL,
-	.report_proxy = STR_NULL,
-	.stored_notice = 0,
-	.stored_notice_interval = 60,
-	.mwi = 0,
-	.mwi_domain = STR_NULL,
-	.msrp_listen = STR_NULL,
-	.msrp_chunk_size = 2048,
-	.msrp_idle_timeout = 60,
-	.msrp_max_sessions = 64,
-	.msrp_user_sessions = 2,
-	.msrp_bind_timeout = 5,
-	.msrp_to_path = STR_NULL,
-	.msrp_from_path = STR_NULL,
-	.policy_cache_ttl = 60,
-	.policy_cache_size = 10000,
-	.event_callback = STR_NULL,
-};
-/* clang-format on */
 
 struct tm_binds _sf_tmb;
 usrloc_api_t _sf_ul;
@@ -113,15 +65,6 @@ udomain_t *_sf_udomain = NULL;
 
 /* this process's connection for sf_store() */
 static sf_db_t _sf_wdb;
-static char *_sf_node_id_param = NULL;
-static char *_sf_ul_table_param = NULL;
-static char *_sf_report_from_param = NULL;
-static char *_sf_report_proxy_param = NULL;
-static char *_sf_mwi_domain_param = NULL;
-static char *_sf_msrp_listen_param = NULL;
-static char *_sf_msrp_to_path_param = NULL;
-static char *_sf_msrp_from_path_param = NULL;
-static char *_sf_event_callback_param = NULL;
 
 /* sf_store() return codes */
 #define SF_STORE_ENOTSTORABLE -1
@@ -149,8 +92,6 @@ static const char _sf_identity[] =
 static int mod_init(void);
 static int child_init(int rank);
 static void mod_destroy(void);
-static int sf_param_default_class(modparam_t type, void *val);
-static int sf_param_report_mode(modparam_t type, void *val);
 static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_store(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_store_async(sip_msg_t *msg, char *p1, char *p2);
@@ -195,55 +136,6 @@ static cmd_export_t cmds[] = {
 	{0, 0, 0, 0, 0, 0}
 };
 
-static param_export_t params[] = {
-	{"default_class", PARAM_STRING | PARAM_USE_FUNC,
-		(void *)sf_param_default_class},
-	{"db_url", PARAM_STRING, &_sf_cfg.db_url},
-	{"db_timeout_ms", PARAM_INT, &_sf_cfg.db_timeout_ms},
-	{"flush_db_timeout_ms", PARAM_INT, &_sf_cfg.flush_db_timeout_ms},
-	{"max_messages", PARAM_INT, &_sf_cfg.max_messages},
-	{"max_body_size", PARAM_INT, &_sf_cfg.max_body_size},
-	{"default_lifetime", PARAM_INT, &_sf_cfg.default_lifetime},
-	{"max_lifetime", PARAM_INT, &_sf_cfg.max_lifetime},
-	{"keep_headers", PARAM_STRING, &_sf_cfg.keep_headers},
-	{"trusted_flag", PARAM_INT, &_sf_cfg.trusted_flag},
-	{"flush_workers", PARAM_INT, &_sf_cfg.flush_workers},
-	{"flush_on_register", PARAM_INT, &_sf_cfg.flush_on_register},
-	{"flush_window", PARAM_INT, &_sf_cfg.flush_window},
-	{"flush_batch", PARAM_INT, &_sf_cfg.flush_batch},
-	{"lease_time", PARAM_INT, &_sf_cfg.lease_time},
-	{"retry_interval", PARAM_INT, &_sf_cfg.retry_interval},
-	{"max_retry_interval", PARAM_INT, &_sf_cfg.max_retry_interval},
-	{"max_attempts", PARAM_INT, &_sf_cfg.max_attempts},
-	{"retention", PARAM_INT, &_sf_cfg.retention},
-	{"sweep_interval", PARAM_INT, &_sf_cfg.sweep_interval},
-	{"node_id", PARAM_STRING, &_sf_node_id_param},
-	{"ul_table", PARAM_STRING, &_sf_ul_table_param},
-	{"queue_size", PARAM_INT, &_sf_cfg.queue_size},
-	{"store_queue", PARAM_INT, &_sf_cfg.store_queue},
-	{"store_batch", PARAM_INT, &_sf_cfg.store_batch},
-	{"store_delay_ms", PARAM_INT, &_sf_cfg.store_delay_ms},
-	{"report_mode", PARAM_STRING | PARAM_USE_FUNC,
-		(void *)sf_param_report_mode},
-	{"report_from", PARAM_STRING, &_sf_report_from_param},
-	{"report_proxy", PARAM_STRING, &_sf_report_proxy_param},
-	{"stored_notice", PARAM_INT, &_sf_cfg.stored_notice},
-	{"stored_notice_interval", PARAM_INT, &_sf_cfg.stored_notice_interval},
-	{"mwi", PARAM_INT, &_sf_cfg.mwi},
-	{"mwi_domain", PARAM_STRING, &_sf_mwi_domain_param},
-	{"msrp_listen", PARAM_STRING, &_sf_msrp_listen_param},
-	{"msrp_chunk_size", PARAM_INT, &_sf_cfg.msrp_chunk_size},
-	{"msrp_idle_timeout", PARAM_INT, &_sf_cfg.msrp_idle_timeout},
-	{"msrp_max_sessions", PARAM_INT, &_sf_cfg.msrp_max_sessions},
-	{"msrp_user_sessions", PARAM_INT, &_sf_cfg.msrp_user_sessions},
-	{"msrp_bind_timeout", PARAM_INT, &_sf_cfg.msrp_bind_timeout},
-	{"msrp_to_path", PARAM_STRING, &_sf_msrp_to_path_param},
-	{"msrp_from_path", PARAM_STRING, &_sf_msrp_from_path_param},
-	{"policy_cache_ttl", PARAM_INT, &_sf_cfg.policy_cache_ttl},
-	{"policy_cache_size", PARAM_INT, &_sf_cfg.policy_cache_size},
-	{"event_callback", PARAM_STRING, &_sf_event_callback_param},
-	{0, 0, 0}
-};
 
 static pv_export_t mod_pvs[] = {
 	{{"sfwd", sizeof("sfwd") - 1}, PVT_OTHER, pv_get_sfwd, 0,
@@ -255,7 +147,7 @@ struct module_exports exports = {
 	"sfwd",			 /* module name */
 	DEFAULT_DLFLAGS, /* dlopen flags */
 	cmds,			 /* cmd (cfg function) exports */
-	params,			 /* param exports */
+	sf_cfg_params,	 /* param exports (sf_cfg.c) */
 	0,				 /* RPC method exports */
 	mod_pvs,		 /* pseudo-variables exports */
 	0,				 /* response handling function */
@@ -264,126 +156,6 @@ struct module_exports exports = {
 	mod_destroy		 /* module destroy function */
 };
 /* clang-format on */
-
-/* checked when the cfg is read, so that `kamailio -c` catches it */
-static int sf_param_default_class(modparam_t type, void *val)
-{
-	char *s = (char *)val;
-	int c = sf_class_from_name(s, strlen(s));
-
-	if(c < 0) {
-		LM_ERR("invalid default_class '%s' (use instant, store or notify)\n",
-				s);
-		return -1;
-	}
-	_sf_cfg.default_class = c;
-	return 0;
-}
-
-static int sf_param_report_mode(modparam_t type, void *val)
-{
-	char *s = (char *)val;
-
-	if(strcasecmp(s, "imdn") == 0) {
-		_sf_cfg.report_mode = SF_REPORT_IMDN;
-	} else if(strcasecmp(s, "text") == 0) {
-		_sf_cfg.report_mode = SF_REPORT_TEXT;
-	} else {
-		LM_ERR("invalid report_mode '%s' (use imdn or text)\n", s);
-		return -1;
-	}
-	return 0;
-}
-
-static void sf_str_param(char *param, str *dst)
-{
-	if(param && *param) {
-		dst->s = param;
-		dst->len = strlen(param);
-	}
-}
-
-/* every int modparam within its range; a clear message otherwise */
-static int sf_check_params(void)
-{
-	struct
-	{
-		const char *name;
-		int *v;
-		int min;
-		int max;
-	} r[] = {
-			{"db_timeout_ms", &_sf_cfg.db_timeout_ms, 10, 600000},
-			{"flush_db_timeout_ms", &_sf_cfg.flush_db_timeout_ms, 10, 600000},
-			{"max_messages", &_sf_cfg.max_messages, 0, 100000000},
-			{"max_body_size", &_sf_cfg.max_body_size, 1, 16777216},
-			{"default_lifetime", &_sf_cfg.default_lifetime, 1, 315360000},
-			{"max_lifetime", &_sf_cfg.max_lifetime, 1, 315360000},
-			{"flush_workers", &_sf_cfg.flush_workers, 1, 64},
-			{"flush_window", &_sf_cfg.flush_window, 1, 10000},
-			{"flush_batch", &_sf_cfg.flush_batch, 1, 10000},
-			{"lease_time", &_sf_cfg.lease_time, 5, 86400},
-			{"retry_interval", &_sf_cfg.retry_interval, 1, 86400},
-			{"max_retry_interval", &_sf_cfg.max_retry_interval, 1, 2592000},
-			{"max_attempts", &_sf_cfg.max_attempts, 0, 1000000},
-			{"trusted_flag", &_sf_cfg.trusted_flag, -1, MAX_FLAG},
-			{"retention", &_sf_cfg.retention, 0, 315360000},
-			{"sweep_interval", &_sf_cfg.sweep_interval, 1, 3600},
-			{"queue_size", &_sf_cfg.queue_size, 1, 10000000},
-			{"store_queue", &_sf_cfg.store_queue, 1, 10000000},
-			{"store_batch", &_sf_cfg.store_batch, 1, 10000},
-			{"store_delay_ms", &_sf_cfg.store_delay_ms, 0, 1000},
-			{"stored_notice_interval", &_sf_cfg.stored_notice_interval, 0,
-					86400},
-			{"msrp_chunk_size", &_sf_cfg.msrp_chunk_size, 64, 1048576},
-			{"msrp_idle_timeout", &_sf_cfg.msrp_idle_timeout, 1, 86400},
-			{"msrp_max_sessions", &_sf_cfg.msrp_max_sessions, 1, 10000},
-			{"msrp_user_sessions", &_sf_cfg.msrp_user_sessions, 1, 10000},
-			{"msrp_bind_timeout", &_sf_cfg.msrp_bind_timeout, 1, 3600},
-			{"policy_cache_ttl", &_sf_cfg.policy_cache_ttl, 0, 86400},
-			{"policy_cache_size", &_sf_cfg.policy_cache_size, 0, 10000000},
-	};
-	unsigned int i;
-
-	for(i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		if(*r[i].v < r[i].min || *r[i].v > r[i].max) {
-			LM_ERR("modparam %s=%d is out of range [%d, %d]\n", r[i].name,
-					*r[i].v, r[i].min, r[i].max);
-			return -1;
-		}
-	}
-	if(_sf_cfg.default_lifetime > _sf_cfg.max_lifetime)
-		_sf_cfg.default_lifetime = _sf_cfg.max_lifetime;
-	return 0;
-}
-
-/* "<hostname>:<first listen port>" unless node_id is set */
-static int sf_node_id_init(void)
-{
-	static char buf[300];
-	struct socket_info *si;
-	char host[256];
-
-	if(_sf_node_id_param && *_sf_node_id_param) {
-		if(strlen(_sf_node_id_param) > 200) {
-			LM_ERR("node_id is longer than 200 bytes\n");
-			return -1;
-		}
-		_sf_cfg.node_id.s = _sf_node_id_param;
-		_sf_cfg.node_id.len = strlen(_sf_node_id_param);
-		return 0;
-	}
-	if(gethostname(host, sizeof(host)) < 0)
-		strcpy(host, "kamailio");
-	host[sizeof(host) - 1] = '\0';
-	si = get_first_socket();
-	_sf_cfg.node_id.len =
-			sf_fmt(buf, sizeof(buf), "%s:%d", host, si ? (int)si->port_no : 0);
-	if(_sf_cfg.node_id.len < 0)
-		return -1;
-	_sf_cfg.node_id.s = buf;
-	return 0;
-}
 
 /* the schema version must match; claims of this node's last run are
  * freed (its flushers are gone) */
@@ -419,27 +191,16 @@ static int mod_init(void)
 {
 	bind_usrloc_t bind_usrloc;
 
-	if(sf_check_params() < 0)
+	if(sf_cfg_check() < 0)
 		return -1;
-	sf_str_param(_sf_ul_table_param, &_sf_cfg.ul_table);
-	sf_str_param(_sf_report_from_param, &_sf_cfg.report_from);
-	sf_str_param(_sf_report_proxy_param, &_sf_cfg.report_proxy);
-	sf_str_param(_sf_mwi_domain_param, &_sf_cfg.mwi_domain);
-	sf_str_param(_sf_msrp_listen_param, &_sf_cfg.msrp_listen);
-	sf_str_param(_sf_msrp_to_path_param, &_sf_cfg.msrp_to_path);
-	sf_str_param(_sf_msrp_from_path_param, &_sf_cfg.msrp_from_path);
-	sf_str_param(_sf_event_callback_param, &_sf_cfg.event_callback);
 	if(sf_rpc_mod_init(&_sf_wdb) < 0 || sf_event_mod_init() < 0)
 		return -1;
 	if(_sf_cfg.mwi_domain.len == 0 && get_first_socket())
 		_sf_cfg.mwi_domain = get_first_socket()->address_str;
-	if(_sf_cfg.db_url == NULL || *_sf_cfg.db_url == '\0') {
+	if(_sf_cfg.db_url == NULL) {
 		LM_INFO("no db_url: only sf_classify() is available\n");
-		_sf_cfg.db_url = NULL;
 		return 0;
 	}
-	if(sf_node_id_init() < 0)
-		return -1;
 	if(load_tm_api(&_sf_tmb) < 0) {
 		LM_ERR("cannot bind tm (load tm before sfwd)\n");
 		return -1;
