@@ -25,7 +25,7 @@
 
 #include "sf_buf.h"
 #include "sf_event.h"
-#include "sfwd_mod.h"
+#include "sf_cfg.h"
 
 enum
 {

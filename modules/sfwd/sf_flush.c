@@ -41,13 +41,15 @@
 #include "sf_db.h"
 #include "sf_flush.h"
 #include "sf_event.h"
-#include "sf_rpc.h"
+#include "sf_stats.h"
 #include "sf_notify.h"
 #include "sf_queue.h"
 #include "sf_report.h"
 #include "sf_store.h"
 #include "sf_text.h"
-#include "sfwd_mod.h"
+#include "sf_ul.h"
+#include "sf_cfg.h"
+#include "sf_tm.h"
 
 #define SF_MAX_CONTACTS 16
 #define SF_RESULTS_AT_ONCE 256
@@ -55,15 +57,6 @@
 /* a request larger than this cannot go in one UDP datagram (65,507 bytes
  * of payload, less room for what tm adds): it goes over TCP or fails */
 #define SF_UDP_MAX 65000
-
-/* a registered contact to deliver to (pkg copies) */
-typedef struct sf_contact
-{
-	str uri;
-	str received;
-	str path;
-	struct socket_info *sock;
-} sf_contact_t;
 
 struct sf_sess;
 
@@ -122,109 +115,6 @@ static char *_sf_del_buf = NULL;
 static int _sf_del_len = 0;
 static int _sf_del_size = 0;
 static int _sf_del_n = 0;
-
-/* ------------------------------------------------------------------ */
-/* usrloc */
-
-void sf_ul_contact_cb(ucontact_t *c, int type, void *param)
-{
-	if(c == NULL || c->aor == NULL)
-		return;
-	/* nothing is stored for an AoR the store cannot key */
-	if(!sf_utf8_valid(c->aor->s, c->aor->len))
-		return;
-	if(sf_queue_push_aor(c->aor, SF_WORK_FLUSH) < 0)
-		LM_WARN("flush queue full, %.*s waits for its next registration\n",
-				c->aor->len, c->aor->s);
-	else
-		LM_DBG("queued flush of %.*s\n", c->aor->len, c->aor->s);
-}
-
-static int sf_contact_usable(ucontact_t *c, time_t now)
-{
-	if(!(c->expires > now || c->expires == 0))
-		return 0;
-	/* no Allow header in the REGISTER: everything is allowed */
-	if(c->methods != 0 && c->methods != (unsigned int)-1
-			&& !(c->methods & METHOD_MESSAGE))
-		return 0;
-	return 1;
-}
-
-int sf_ul_registered(const str *aor)
-{
-	urecord_t *r = NULL;
-	ucontact_t *c;
-	time_t now = time(NULL);
-	int found = 0;
-
-	if(_sf_udomain == NULL)
-		return 0;
-	_sf_ul.lock_udomain(_sf_udomain, (str *)aor);
-	if(_sf_ul.get_urecord(_sf_udomain, (str *)aor, &r) == 0) {
-		for(c = r->contacts; c != NULL && !found; c = c->next)
-			found = sf_contact_usable(c, now);
-	}
-	_sf_ul.unlock_udomain(_sf_udomain, (str *)aor);
-	return found;
-}
-
-static void sf_contacts_free(sf_sess_t *s)
-{
-	int i;
-
-	for(i = 0; i < s->ncontacts; i++) {
-		if(s->contacts[i].uri.s)
-			pkg_free(s->contacts[i].uri.s);
-	}
-	s->ncontacts = 0;
-}
-
-/* copy the usable contacts of the session's AoR; returns how many */
-static int sf_contacts_load(sf_sess_t *s)
-{
-	urecord_t *r = NULL;
-	ucontact_t *c;
-	time_t now = time(NULL);
-	sf_contact_t *d;
-	char *p;
-
-	sf_contacts_free(s);
-	_sf_ul.lock_udomain(_sf_udomain, &s->aor);
-	if(_sf_ul.get_urecord(_sf_udomain, &s->aor, &r) == 0) {
-		for(c = r->contacts; c != NULL && s->ncontacts < SF_MAX_CONTACTS;
-				c = c->next) {
-			if(!sf_contact_usable(c, now))
-				continue;
-			/* one allocation for the three strings */
-			p = pkg_malloc(c->c.len + c->received.len + c->path.len + 3);
-			if(p == NULL) {
-				PKG_MEM_ERROR;
-				break;
-			}
-			d = &s->contacts[s->ncontacts++];
-			d->uri.s = p;
-			d->uri.len = c->c.len;
-			memcpy(p, c->c.s, c->c.len);
-			p[c->c.len] = '\0';
-			p += c->c.len + 1;
-			d->received.s = p;
-			d->received.len = c->received.len;
-			if(c->received.len)
-				memcpy(p, c->received.s, c->received.len);
-			p[c->received.len] = '\0';
-			p += c->received.len + 1;
-			d->path.s = p;
-			d->path.len = c->path.len;
-			if(c->path.len)
-				memcpy(p, c->path.s, c->path.len);
-			p[c->path.len] = '\0';
-			d->sock = c->sock;
-		}
-	}
-	_sf_ul.unlock_udomain(_sf_udomain, &s->aor);
-	return s->ncontacts;
-}
 
 /* ------------------------------------------------------------------ */
 /* sending */
@@ -695,7 +585,7 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 		LM_DBG("message %lld delivered to %.*s (%d)\n", f->id, f->sess->aor.len,
 				f->sess->aor.s, code);
 		sf_del_add(f->id);
-		update_stat(_sf_st_delivered, 1);
+		update_stat(_sf_stat_delivered, 1);
 		sf_report_row(f, SF_IMDN_DELIVERED);
 		sf_event_row(f, 1, "delivered", code);
 		f->sess->changed = 1;
@@ -735,7 +625,7 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 				== 1) {
 			LM_INFO("message %lld for %.*s failed after %d attempts\n", f->id,
 					f->sess->aor.len, f->sess->aor.s, f->attempts + 1);
-			update_stat(_sf_st_failed, 1);
+			update_stat(_sf_stat_failed, 1);
 			sf_report_row(f, SF_IMDN_ERROR);
 			sf_event_row(f, 0, "failed", f->code);
 			f->sess->changed = 1;
@@ -746,7 +636,7 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 		/* RFC 5438 7.2.1.1: <forbidden/> is an IMDN refused by policy;
 		 * a recipient who refused the message itself is <failed/> */
 		if(sf_store_fail(&_sf_fdb, &_sf_owner, f->id, f->code) == 0) {
-			update_stat(_sf_st_failed, 1);
+			update_stat(_sf_stat_failed, 1);
 			sf_report_row(f, SF_IMDN_FAILED);
 			sf_event_row(f, 0, "failed", f->code);
 		}
@@ -826,6 +716,20 @@ static void sf_sess_start(sf_aor_item_t *it)
 	s->more = 1; /* nothing claimed yet */
 	s->next = _sf_sessions;
 	_sf_sessions = s;
+}
+
+static void sf_contacts_free(sf_sess_t *s)
+{
+	sf_ul_contacts_free(s->contacts, s->ncontacts);
+	s->ncontacts = 0;
+}
+
+/* copy the usable contacts of the session's AoR; returns how many */
+static int sf_contacts_load(sf_sess_t *s)
+{
+	sf_contacts_free(s);
+	s->ncontacts = sf_ul_contacts(&s->aor, s->contacts, SF_MAX_CONTACTS);
+	return s->ncontacts;
 }
 
 static void sf_sess_free(sf_sess_t *s)
@@ -992,7 +896,7 @@ static void sf_sweep(void)
 			aor = sf_col(res, i, SF_RC_AOR);
 			LM_INFO("message %lld for %.*s expired\n", src.id, aor.len, aor.s);
 			sf_report(&src, SF_IMDN_FAILED);
-			update_stat(_sf_st_expired, 1);
+			update_stat(_sf_stat_expired, 1);
 			sf_event_outcome(0, src.id, &aor, &src.from_uri, "expired", 0);
 			/* its own flusher publishes it: one publisher per AoR */
 			if(_sf_cfg.mwi)
@@ -1005,7 +909,7 @@ static void sf_sweep(void)
 		LM_DBG("purged %d terminal messages\n", n);
 	res = sf_store_run(&_sf_fdb, SF_ST_QUEUED, 0, NULL);
 	if(res != NULL) {
-		sf_rpc_set_queued(atol(PQgetvalue(res, 0, 0)));
+		sf_stats_set_queued(atol(PQgetvalue(res, 0, 0)));
 		PQclear(res);
 	}
 	res = sf_store_due_aors(&_sf_fdb, SF_SWEEP_LIMIT);

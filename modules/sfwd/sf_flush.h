@@ -24,21 +24,11 @@
 #define _SF_FLUSH_H_
 
 #include "core/str.h"
-#include "modules/usrloc/usrloc.h"
 
 /*! \brief mod_init: register the processes (and count them for cfg) */
 int sf_flush_mod_init(void);
 
 /*! \brief child_init(PROC_MAIN): fork the flushers */
 int sf_flush_fork(void);
-
-/*!
- * \brief is the AoR registered here (a valid contact that takes MESSAGE)?
- * \return 1 yes, 0 no
- */
-int sf_ul_registered(const str *aor);
-
-/*! \brief the usrloc callback: queue the AoR of a new or refreshed contact */
-void sf_ul_contact_cb(ucontact_t *c, int type, void *param);
 
 #endif

@@ -47,10 +47,11 @@
 #include "sf_msrp.h"
 #include "sf_msrps.h"
 #include "sf_queue.h"
-#include "sf_rpc.h"
+#include "sf_stats.h"
 #include "sf_store.h"
 #include "sf_text.h"
-#include "sfwd_mod.h"
+#include "sf_cfg.h"
+#include "sf_tm.h"
 
 #define SF_MS_ID_LEN 24 /* base32: 120 bits from getrandom() */
 #define SF_MS_TAG_MAX 128
@@ -733,7 +734,7 @@ static void sf_ms_on_response(sf_mconn_t *c, sf_msrp_frame_t *f)
 	} else {
 		str aor;
 		LM_INFO("message %lld delivered over MSRP\n", c->row_id);
-		update_stat(_sf_st_delivered, 1);
+		update_stat(_sf_stat_delivered, 1);
 		/* the summary follows every way a message leaves the store */
 		aor.s = _sf_ms[c->slot].aor;
 		aor.len = _sf_ms[c->slot].aor_len;

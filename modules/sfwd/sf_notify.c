@@ -29,10 +29,11 @@
 #include "sf_buf.h"
 #include "sf_classify.h"
 #include "sf_notify.h"
-#include "sf_rpc.h"
+#include "sf_stats.h"
 #include "sf_report.h"
 #include "sf_store.h"
-#include "sfwd_mod.h"
+#include "sf_cfg.h"
+#include "sf_tm.h"
 
 #define SF_NOTICE_SLOTS 1024
 #define SF_REPORT_MAX 8192
@@ -285,7 +286,7 @@ int sf_report(const sf_report_src_t *src, int status)
 			   "store", &body)
 			< 0)
 		return -1;
-	update_stat(_sf_st_reports, 1);
+	update_stat(_sf_stat_reports, 1);
 	LM_INFO("report (status %d) on message %lld sent to %.*s\n", status,
 			src->id, src->from_uri.len, src->from_uri.s);
 	return 1;

@@ -21,7 +21,7 @@
 
 #include "sf_profile.h"
 #include "sf_store.h"
-#include "sfwd_mod.h"
+#include "sf_cfg.h"
 
 #define SF_PROF_BUCKETS 1024
 #define SF_PROF_JSON_MAX 8192

@@ -22,6 +22,7 @@
 #include "core/mem/shm_mem.h"
 
 #include "sf_queue.h"
+#include "sf_stats.h"
 
 typedef struct sf_queue
 {
@@ -41,9 +42,25 @@ static int _sf_nqueues = 0;
 static int _sf_max_aors = 0;
 static int _sf_max_results = 0;
 
+/* the flush_waiting gauge: AoRs waiting for a flusher, all queues */
+static unsigned long sf_queue_waiting(void)
+{
+	int q, a, r;
+	unsigned long n = 0;
+
+	for(q = 0; q < _sf_nqueues; q++) {
+		sf_queue_depth(q, &a, &r);
+		n += a;
+	}
+	return n;
+}
+
 int sf_queue_init(int nqueues, int max_aors, int max_results)
 {
 	int i, fds[2];
+
+	if(sf_stats_gauge("flush_waiting", sf_queue_waiting) < 0)
+		return -1;
 
 	_sf_queues = shm_malloc(nqueues * sizeof(sf_queue_t));
 	if(_sf_queues == NULL) {

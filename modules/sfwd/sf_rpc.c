@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/atomic_ops.h"
 #include "core/dprint.h"
 #include "core/mem/shm_mem.h"
 #include "core/rpc.h"
@@ -28,79 +27,14 @@
 #include "sf_profile.h"
 #include "sf_queue.h"
 #include "sf_rpc.h"
+#include "sf_ul.h"
+#include "sf_stats.h"
 #include "sf_writer.h"
 #include "sf_store.h"
-#include "sfwd_mod.h"
-
-stat_var *_sf_st_stored;
-stat_var *_sf_st_delivered;
-stat_var *_sf_st_failed;
-stat_var *_sf_st_expired;
-stat_var *_sf_st_rej_full;
-stat_var *_sf_st_rej_size;
-stat_var *_sf_st_rej_type;
-stat_var *_sf_st_rej_other;
-stat_var *_sf_st_rej_bad;
-stat_var *_sf_st_db_errors;
-stat_var *_sf_st_reports;
-stat_var *_sf_st_batches;
+#include "sf_cfg.h"
 
 static sf_db_t *_sf_rdb = NULL;
 static int sf_rpc_db(rpc_t *rpc, void *c);
-static atomic_t *_sf_queued = NULL; /* gauge, set by flusher 0 */
-
-static counter_val_t sf_stat_queued(counter_handle_t h, void *p)
-{
-	return _sf_queued ? (counter_val_t)atomic_get(_sf_queued) : 0;
-}
-
-static counter_val_t sf_stat_waiting(counter_handle_t h, void *p)
-{
-	int q, a, r;
-	counter_val_t n = 0;
-
-	if(_sf_cfg.db_url == NULL)
-		return 0;
-	for(q = 0; q < _sf_cfg.flush_workers; q++) {
-		sf_queue_depth(q, &a, &r);
-		n += a;
-	}
-	return n;
-}
-
-/* requests waiting for the store writer (sf_store_async()) */
-static unsigned long sf_stat_store_waiting(void)
-{
-	return (unsigned long)sf_writer_depth();
-}
-
-/* clang-format off */
-static stat_export_t sf_stats[] = {
-	{"stored", 0, &_sf_st_stored},
-	{"delivered", 0, &_sf_st_delivered},
-	{"failed", 0, &_sf_st_failed},
-	{"expired", 0, &_sf_st_expired},
-	{"rejected_full", 0, &_sf_st_rej_full},
-	{"rejected_size", 0, &_sf_st_rej_size},
-	{"rejected_type", 0, &_sf_st_rej_type},
-	{"rejected_other", 0, &_sf_st_rej_other},
-	{"rejected_bad", 0, &_sf_st_rej_bad},
-	{"db_errors", 0, &_sf_st_db_errors},
-	{"reports_sent", 0, &_sf_st_reports},
-	{"store_batches", 0, &_sf_st_batches},
-	{"store_waiting", STAT_IS_FUNC, (stat_var **)sf_stat_store_waiting},
-	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
-	{"flush_waiting", STAT_IS_FUNC, (stat_var **)sf_stat_waiting},
-	{0, 0, 0}
-};
-/* clang-format on */
-
-void sf_rpc_set_queued(long n)
-{
-	if(_sf_queued)
-		atomic_set(_sf_queued, n);
-}
-
 /* input echoed in a fault is cut: a reply must fit the transport's
  * buffer (binrpc) whatever the caller sent */
 #define SF_ECHO_MAX 64
@@ -151,7 +85,7 @@ static PGresult *sf_rpc_run(
 	PGresult *res = sf_store_run(_sf_rdb, st, n, p);
 
 	if(res == NULL) {
-		update_stat(_sf_st_db_errors, 1);
+		update_stat(_sf_stat_db_errors, 1);
 		rpc->fault(c, 500, "Database error");
 	}
 	return res;
@@ -194,19 +128,19 @@ static void sf_rpc_stats(rpc_t *rpc, void *c)
 		}
 		PQclear(res);
 	} else {
-		update_stat(_sf_st_db_errors, 1);
+		update_stat(_sf_stat_db_errors, 1);
 	}
 	if(rpc->add(c, "{", &th) < 0)
 		return;
 	rpc->struct_add(th, "ddddds", "queued", (int)queued, "failed", (int)failed,
 			"expired", (int)expired, "oldest_queued_age", (int)oldest,
-			"stored_since_start", (int)get_stat_val(_sf_st_stored), "database",
-			res ? "up" : "down");
+			"stored_since_start", (int)get_stat_val(_sf_stat_stored),
+			"database", res ? "up" : "down");
 	rpc->struct_add(th, "dd", "delivered_since_start",
-			(int)get_stat_val(_sf_st_delivered), "flush_workers",
+			(int)get_stat_val(_sf_stat_delivered), "flush_workers",
 			_sf_cfg.flush_workers);
 	rpc->struct_add(th, "dd", "store_waiting", sf_writer_depth(),
-			"store_batches", (int)get_stat_val(_sf_st_batches));
+			"store_batches", (int)get_stat_val(_sf_stat_batches));
 	if(rpc->struct_add(th, "[", "flushers", &fh) < 0)
 		return;
 	for(i = 0; i < _sf_cfg.flush_workers; i++) {
@@ -544,16 +478,6 @@ static rpc_export_t sf_rpc_cmds[] = {
 int sf_rpc_mod_init(sf_db_t *db)
 {
 	_sf_rdb = db;
-	_sf_queued = shm_malloc(sizeof(atomic_t));
-	if(_sf_queued == NULL) {
-		SHM_MEM_ERROR;
-		return -1;
-	}
-	atomic_set(_sf_queued, 0);
-	if(register_module_stats("sfwd", sf_stats) != 0) {
-		LM_ERR("cannot register statistics\n");
-		return -1;
-	}
 	if(rpc_register_array(sf_rpc_cmds) != 0) {
 		LM_ERR("cannot register RPC commands\n");
 		return -1;

@@ -23,29 +23,8 @@
 
 #include "sf_db.h"
 
-/*! \brief the statistics under "sfwd:" */
-extern stat_var *_sf_st_stored;
-extern stat_var *_sf_st_delivered;
-extern stat_var *_sf_st_failed;
-extern stat_var *_sf_st_expired;
-extern stat_var *_sf_st_rej_full;
-extern stat_var *_sf_st_rej_size;
-extern stat_var *_sf_st_rej_type;
-extern stat_var *_sf_st_rej_other;
-extern stat_var *_sf_st_rej_bad;
-extern stat_var *_sf_st_db_errors;
-extern stat_var *_sf_st_reports;
-extern stat_var *_sf_st_batches;
-
-/*! \brief mod_init: register statistics and RPC commands; `db` is the
- *   connection the RPC handlers of this process use */
+/*! \brief mod_init: register the RPC commands; `db` is the connection
+ *   the RPC handlers of this process use */
 int sf_rpc_mod_init(sf_db_t *db);
-
-/*! \brief flusher 0 refreshes the queued-messages gauge (queue_depth) */
-void sf_rpc_set_queued(long n);
-
-/*! \brief the AoR of a SIP URI or user@host, as usrloc keys it (in
- *   sfwd_mod.c); length or <= 0 */
-int sf_aor_of(str *uri, char *out, int outsize);
 
 #endif

@@ -39,10 +39,10 @@
 
 #include "sf_buf.h"
 #include "sf_db.h"
-#include "sf_rpc.h"
+#include "sf_stats.h"
 #include "sf_store.h"
 #include "sf_writer.h"
-#include "sfwd_mod.h"
+#include "sf_cfg.h"
 
 /* sf_store() return codes (as in sfwd_mod.c) */
 #define SF_RC_STORED 1
@@ -75,6 +75,7 @@ typedef struct sf_wqueue
 } sf_wqueue_t;
 
 static sf_wqueue_t *_sf_wq = NULL;
+static const sf_writer_ops_t *_sf_wops = NULL;
 static sf_db_t _sf_wrdb;
 
 /* to-tags of the replies the writer sends, as sl makes them */
@@ -82,10 +83,17 @@ static char _sf_tag_buf[TOTAG_VALUE_LEN];
 static char *_sf_tag_suffix = NULL;
 static str _sf_tag = {_sf_tag_buf, TOTAG_VALUE_LEN};
 
-int sf_writer_mod_init(void)
+/* the store_waiting gauge: requests waiting for the writer */
+static unsigned long sf_writer_waiting(void)
+{
+	return (unsigned long)sf_writer_depth();
+}
+
+int sf_writer_mod_init(const sf_writer_ops_t *ops)
 {
 	int fds[2];
 
+	_sf_wops = ops;
 	_sf_wq = shm_malloc(sizeof(*_sf_wq));
 	if(_sf_wq == NULL) {
 		SHM_MEM_ERROR;
@@ -103,6 +111,8 @@ int sf_writer_mod_init(void)
 	_sf_wq->wake_r = fds[0];
 	_sf_wq->wake_w = fds[1];
 	init_tags(_sf_tag_buf, &_sf_tag_suffix, "sfwd-stateless", '-');
+	if(sf_stats_gauge("store_waiting", sf_writer_waiting) < 0)
+		return -1;
 	register_procs(1);
 	cfg_register_child(1);
 	return 0;
@@ -362,12 +372,12 @@ static void sf_writer_answer(sf_wjob_t *j, int rc, long long id)
 	if(j->rt.rt == SF_WRITER_REPLY) {
 		sf_writer_reply(j, rc, id);
 		if(rc == SF_RC_STORED)
-			sf_store_committed(NULL, &j->r, id);
+			_sf_wops->committed(NULL, &j->r, id);
 		else
-			sf_store_count_failure(rc);
+			_sf_wops->not_stored(rc);
 		return;
 	}
-	sf_store_set_result(rc, id);
+	_sf_wops->set_result(rc, id);
 	buf = j->buf.len < (int)sizeof(_sf_wbuf) ? _sf_wbuf
 											 : pkg_malloc(j->buf.len + 1);
 	if(buf == NULL) {
@@ -399,15 +409,15 @@ static void sf_writer_answer(sf_wjob_t *j, int rc, long long id)
 	}
 	set_route_type(backup_rt);
 	if(rc == SF_RC_STORED)
-		sf_store_committed(&msg, &j->r, id);
+		_sf_wops->committed(&msg, &j->r, id);
 	else
-		sf_store_count_failure(rc);
+		_sf_wops->not_stored(rc);
 	free_sip_msg(&msg);
 	if(buf != _sf_wbuf)
 		pkg_free(buf);
 	ksr_msg_env_reset();
 	xavp_reset_list();
-	sf_store_set_result(0, 0);
+	_sf_wops->set_result(0, 0);
 }
 
 static void sf_writer_batch(sf_wjob_t *jobs, int n)
@@ -441,7 +451,7 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 		_sf_wrdb.timeout_ms = (int)(deadline - now);
 		res = sf_store_insert_batch(&_sf_wrdb, rs, k,
 				tv.tv_sec + tv.tv_usec / 1e6 + (deadline - now) / 1000.0);
-		update_stat(_sf_st_batches, 1);
+		update_stat(_sf_stat_batches, 1);
 		if(res == NULL)
 			LM_INFO("database unavailable, %d messages not stored\n", k);
 		else

@@ -41,8 +41,26 @@ typedef struct sf_writer_route
  *   from a reply the SIP worker prepared */
 #define SF_WRITER_REPLY -2
 
-/*! \brief shared queue, process registration and to-tags (mod_init) */
-int sf_writer_mod_init(void);
+/*! \brief what the writer calls after a batch, for each request: given by
+ *   the caller of sf_writer_mod_init() (the store intake), so that the
+ *   writer knows nothing above it */
+typedef struct sf_writer_ops
+{
+	/*! after the commit: statistics, summaries, notice, event (msg
+	 *  NULL: the request is gone) */
+	void (*committed)(sip_msg_t *msg, const sf_store_req_t *r, long long id);
+	/*! a store that did not happen (rc as sf_store()'s) */
+	void (*not_stored)(int rc);
+	/*! $sfwd(rc) and $sfwd(id) for the route run on the request */
+	void (*set_result)(int rc, long long id);
+} sf_writer_ops_t;
+
+/*!
+ * \brief shared queue, process registration and to-tags (mod_init)
+ * \param ops what runs after each request's commit (kept; not copied)
+ * \return 0 ok, -1 error
+ */
+int sf_writer_mod_init(const sf_writer_ops_t *ops);
 
 /*! \brief fork the writer (child_init, PROC_MAIN) */
 int sf_writer_fork(void);
@@ -58,18 +76,5 @@ int sf_writer_push(
 
 /*! \brief requests waiting for the writer (RPC, statistics) */
 int sf_writer_depth(void);
-
-/* implemented in sfwd_mod.c: what sf_store() does around the insert */
-
-/*! \brief after the commit: $xavp(sf=>id), MWI, stored notice, log, the
- *   statistic and event_route[sfwd:stored] (msg NULL: on a made-up
- *   request) */
-void sf_store_committed(sip_msg_t *msg, const sf_store_req_t *r, long long id);
-
-/*! \brief count a store that did not happen (statistics by reason) */
-void sf_store_count_failure(int rc);
-
-/*! \brief $sfwd(rc) and $sfwd(id) of this process */
-void sf_store_set_result(int rc, long long id);
 
 #endif

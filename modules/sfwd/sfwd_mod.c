@@ -46,6 +46,7 @@
 #include "sf_policy.h"
 #include "sf_profile.h"
 #include "sf_rpc.h"
+#include "sf_stats.h"
 #include "sf_event.h"
 #include "sf_msrp.h"
 #include "sf_msrps.h"
@@ -53,15 +54,13 @@
 #include "sf_report.h"
 #include "sf_store.h"
 #include "sf_text.h"
+#include "sf_ul.h"
 #include "sf_writer.h"
-#include "sfwd_mod.h"
+#include "sf_cfg.h"
+#include "sf_tm.h"
 
 MODULE_VERSION
 
-
-struct tm_binds _sf_tmb;
-usrloc_api_t _sf_ul;
-udomain_t *_sf_udomain = NULL;
 
 /* this process's connection for sf_store() */
 static sf_db_t _sf_wdb;
@@ -88,6 +87,14 @@ static const char _sf_always_kept[] =
  * (modparam trusted_flag set on the request) */
 static const char _sf_identity[] =
 		"P-Asserted-Identity,P-Preferred-Identity,Identity,Identity-Info";
+
+/* the writer's view of what surrounds a store (sf_writer.h) */
+static void sf_store_committed(
+		sip_msg_t *msg, const sf_store_req_t *r, long long id);
+static void sf_store_count_failure(int rc);
+static void sf_store_set_result(int rc, long long id);
+static const sf_writer_ops_t _sf_store_ops = {
+		sf_store_committed, sf_store_count_failure, sf_store_set_result};
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -189,11 +196,10 @@ static int sf_db_startup_check(void)
 
 static int mod_init(void)
 {
-	bind_usrloc_t bind_usrloc;
-
 	if(sf_cfg_check() < 0)
 		return -1;
-	if(sf_rpc_mod_init(&_sf_wdb) < 0 || sf_event_mod_init() < 0)
+	if(sf_stats_mod_init() < 0 || sf_rpc_mod_init(&_sf_wdb) < 0
+			|| sf_event_mod_init() < 0)
 		return -1;
 	if(_sf_cfg.mwi_domain.len == 0 && get_first_socket())
 		_sf_cfg.mwi_domain = get_first_socket()->address_str;
@@ -201,26 +207,10 @@ static int mod_init(void)
 		LM_INFO("no db_url: only sf_classify() is available\n");
 		return 0;
 	}
-	if(load_tm_api(&_sf_tmb) < 0) {
-		LM_ERR("cannot bind tm (load tm before sfwd)\n");
+	if(sf_tm_bind() < 0)
 		return -1;
-	}
-	bind_usrloc = (bind_usrloc_t)find_export("ul_bind_usrloc", 1, 0);
-	if(bind_usrloc == NULL || bind_usrloc(&_sf_ul) < 0) {
-		LM_ERR("cannot bind usrloc (load usrloc before sfwd)\n");
+	if(sf_ul_mod_init() < 0)
 		return -1;
-	}
-	if(_sf_ul.register_udomain(_sf_cfg.ul_table.s, &_sf_udomain) < 0) {
-		LM_ERR("cannot use usrloc table %s\n", _sf_cfg.ul_table.s);
-		return -1;
-	}
-	if(_sf_cfg.flush_on_register
-			&& _sf_ul.register_ulcb(UL_CONTACT_INSERT | UL_CONTACT_UPDATE,
-					   sf_ul_contact_cb, NULL)
-					   < 0) {
-		LM_ERR("cannot register the usrloc callback\n");
-		return -1;
-	}
 	if(sf_queue_init(_sf_cfg.flush_workers, _sf_cfg.queue_size, 4096) < 0)
 		return -1;
 	if(sf_notify_mod_init() < 0)
@@ -229,7 +219,7 @@ static int mod_init(void)
 		return -1;
 	if(sf_db_startup_check() < 0)
 		return -1;
-	if(sf_writer_mod_init() < 0)
+	if(sf_writer_mod_init(&_sf_store_ops) < 0)
 		return -1;
 	return sf_flush_mod_init();
 }
@@ -447,40 +437,6 @@ static int w_sf_classify(sip_msg_t *msg, char *p1, char *p2)
 /* ------------------------------------------------------------------ */
 /* sf_store() */
 
-static int sf_aor_of_raw(str *uri, char *out, int outsize);
-
-/* the AoR (as usrloc keys it) of a SIP URI or of "user@host"; one the
- * store can key (UTF-8, as PostgreSQL text) or -1 */
-int sf_aor_of(str *uri, char *out, int outsize)
-{
-	int n = sf_aor_of_raw(uri, out, outsize);
-
-	if(n > 0 && !sf_utf8_valid(out, n))
-		return -1;
-	return n;
-}
-
-static int sf_aor_of_raw(str *uri, char *out, int outsize)
-{
-	sip_uri_t pu;
-	char *at;
-
-	if(uri->len > 4
-			&& (strncasecmp(uri->s, "sip:", 4) == 0
-					|| strncasecmp(uri->s, "sips:", 5) == 0)) {
-		if(parse_uri(uri->s, uri->len, &pu) < 0)
-			return -1;
-		return sf_aor_build(pu.user.s, pu.user.len, pu.host.s, pu.host.len,
-				_sf_ul.use_domain, out, outsize);
-	}
-	at = memchr(uri->s, '@', uri->len);
-	if(at == NULL)
-		return sf_aor_build(
-				uri->s, uri->len, NULL, 0, _sf_ul.use_domain, out, outsize);
-	return sf_aor_build(uri->s, at - uri->s, at + 1, uri->s + uri->len - at - 1,
-			_sf_ul.use_domain, out, outsize);
-}
-
 /* sf_kept_headers() writes here when it fits (always, for UDP): no
  * allocation per message */
 static char _sf_hdr_buf[BUF_SIZE + 128];
@@ -659,7 +615,7 @@ static int sf_msg_class(sip_msg_t *msg, int *notify)
 static int _sf_last_rc = 0;
 static long long _sf_last_id = 0;
 
-void sf_store_set_result(int rc, long long id)
+static void sf_store_set_result(int rc, long long id)
 {
 	_sf_last_rc = rc;
 	_sf_last_id = id;
@@ -885,33 +841,34 @@ static int sf_store_do(sip_msg_t *msg, str *owner, long long *idp)
 }
 
 /* statistics of a store that did not happen */
-void sf_store_count_failure(int rc)
+static void sf_store_count_failure(int rc)
 {
 	switch(rc) {
 		case SF_STORE_EDB:
-			update_stat(_sf_st_db_errors, 1);
+			update_stat(_sf_stat_db_errors, 1);
 			break;
 		case SF_STORE_EFULL:
-			update_stat(_sf_st_rej_full, 1);
+			update_stat(_sf_stat_rej_full, 1);
 			break;
 		case SF_STORE_ETOOBIG:
-			update_stat(_sf_st_rej_size, 1);
+			update_stat(_sf_stat_rej_size, 1);
 			break;
 		case SF_STORE_ETYPE:
-			update_stat(_sf_st_rej_type, 1);
+			update_stat(_sf_stat_rej_type, 1);
 			break;
 		case SF_STORE_EBAD:
-			update_stat(_sf_st_rej_bad, 1);
+			update_stat(_sf_stat_rej_bad, 1);
 			break;
 		default:
-			update_stat(_sf_st_rej_other, 1);
+			update_stat(_sf_stat_rej_other, 1);
 	}
 }
 
-void sf_store_committed(sip_msg_t *msg, const sf_store_req_t *r, long long id)
+static void sf_store_committed(
+		sip_msg_t *msg, const sf_store_req_t *r, long long id)
 {
 	sf_store_after(r, id, msg != NULL);
-	update_stat(_sf_st_stored, 1);
+	update_stat(_sf_stat_stored, 1);
 	sf_event_stored(msg, id, &r->aor, &r->from_uri);
 }
 

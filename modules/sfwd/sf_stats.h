@@ -1,0 +1,53 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: the statistics under "sfwd:" (kamcmd stats.get_statistics)
+ *
+ * The counters live here, so every file that counts includes this one
+ * (a low floor) and nothing else. A gauge that reads another file's state
+ * (store_waiting, flush_waiting) is registered by the file that owns the
+ * state, with sf_stats_gauge().
+ */
+
+#ifndef _SF_STATS_H_
+#define _SF_STATS_H_
+
+#include "core/counters.h"
+
+extern stat_var *_sf_stat_stored;
+extern stat_var *_sf_stat_delivered;
+extern stat_var *_sf_stat_failed;
+extern stat_var *_sf_stat_expired;
+extern stat_var *_sf_stat_rej_full;
+extern stat_var *_sf_stat_rej_size;
+extern stat_var *_sf_stat_rej_type;
+extern stat_var *_sf_stat_rej_other;
+extern stat_var *_sf_stat_rej_bad;
+extern stat_var *_sf_stat_db_errors;
+extern stat_var *_sf_stat_reports;
+extern stat_var *_sf_stat_batches;
+
+/*! \brief mod_init: register the counters and the queue_depth gauge
+ * \return 0 ok, -1 error */
+int sf_stats_mod_init(void);
+
+/*!
+ * \brief register a gauge read by a function of its owner
+ * \param name the statistic's name under "sfwd:"
+ * \param fn returns the current value (called from any process)
+ * \return 0 ok, -1 error
+ */
+int sf_stats_gauge(const char *name, unsigned long (*fn)(void));
+
+/*! \brief set the queued-messages gauge (queue_depth; the sweep of
+ *   flusher 0 refreshes it) */
+void sf_stats_set_queued(long n);
+
+#endif
