@@ -1,0 +1,81 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd :: the store intake: sf_store() and sf_store_async(), from a
+ *   request to a committed row (or a clear refusal)
+ *
+ * Every text field the store keeps is checked before anything is queued,
+ * so a bad request is refused alone. sf_store() inserts with this SIP
+ * worker's own connection and returns after the commit; sf_store_async()
+ * hands the prepared request to the store writer (sf_writer.h), which
+ * commits it with others and then answers.
+ */
+
+#ifndef _SF_INTAKE_H_
+#define _SF_INTAKE_H_
+
+#include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+#include "sf_db.h"
+
+/*! \brief sf_store() / sf_store_async() return codes */
+#define SF_STORE_OK 1
+#define SF_STORE_ENOTSTORABLE -1
+#define SF_STORE_EDB -2
+#define SF_STORE_EFULL -3
+#define SF_STORE_ETOOBIG -4
+#define SF_STORE_ETYPE -5
+#define SF_STORE_EBAD -6
+
+/*! \brief mod_init: the store writer, told what follows a commit
+ * \return 0 ok, -1 error */
+int sf_intake_mod_init(void);
+
+/*! \brief child_init: a SIP worker's store connection (connected now;
+ *   a failure is retried at the first store)
+ * \param rank the child's rank (> 0: a SIP worker) */
+void sf_intake_child_init(int rank);
+
+/*! \brief mod_destroy: close this process's connection */
+void sf_intake_destroy(void);
+
+/*! \brief this SIP worker's connection (RPC, summaries, profiles) */
+sf_db_t *sf_intake_db(void);
+
+/*!
+ * \brief store the current MESSAGE for its recipient, committed when this
+ *   returns
+ * \param msg the MESSAGE
+ * \param owner the recipient (a SIP URI or user@host), NULL: the
+ *   Request-URI as received
+ * \return SF_STORE_OK, or SF_STORE_E* (the statistics count why)
+ */
+int sf_intake_store(sip_msg_t *msg, str *owner);
+
+/*!
+ * \brief sf_store() without waiting: prepared and checked here, committed
+ *   by the store writer with whatever else waits, which then answers
+ * \param msg the MESSAGE (no transaction may exist yet)
+ * \param rt the route the writer runs (index in main_rt), -1: the KEMI
+ *   function name, SF_WRITER_REPLY: the writer replies itself
+ * \param name the KEMI function name (rt -1)
+ * \param owner as sf_intake_store()
+ * \return 0 queued (the script ends here), or SF_STORE_E*
+ */
+int sf_intake_store_async(sip_msg_t *msg, int rt, str *name, str *owner);
+
+/*! \brief $sfwd(rc), $sfwd(id), $sfwd(reason): the last store of this
+ *   process (reason: why a request was bad, "" otherwise) */
+int sf_intake_last_rc(void);
+long long sf_intake_last_id(void);
+const char *sf_intake_last_reason(void);
+
+#endif
