@@ -752,16 +752,6 @@ static void sf_sess_free(sf_sess_t *s)
 	pkg_free(s);
 }
 
-static PGresult *_sf_sort_res;
-
-static int sf_cmp_row(const void *a, const void *b)
-{
-	long long x = sf_db_int(_sf_sort_res, *(const int *)a, SF_CC_ID);
-	long long y = sf_db_int(_sf_sort_res, *(const int *)b, SF_CC_ID);
-
-	return (x > y) - (x < y);
-}
-
 /* claim the next batch; 1 rows to send, 0 nothing left, -1 try later */
 static int sf_sess_claim(sf_sess_t *s)
 {
@@ -802,9 +792,7 @@ static int sf_sess_claim(sf_sess_t *s)
 	s->nrows = PQntuples(res);
 	for(i = 0; i < s->nrows; i++)
 		s->order[i] = i;
-	/* RETURNING has no defined order: arrival order is id order */
-	_sf_sort_res = res;
-	qsort(s->order, s->nrows, sizeof(int), sf_cmp_row);
+	/* the claim returns them in id order: arrival order */
 	s->last_id = sf_db_int(res, s->order[s->nrows - 1], SF_CC_ID);
 	LM_DBG("claimed %d messages for %.*s\n", s->nrows, s->aor.len, s->aor.s);
 	return 1;

@@ -513,16 +513,6 @@ static void sf_ms_respond(
 		sf_ms_write(c->fd, out, n);
 }
 
-static int _sf_ms_sort_cmp(const void *a, const void *b);
-static PGresult *_sf_ms_sort_res;
-static int _sf_ms_sort_cmp(const void *a, const void *b)
-{
-	long long x = sf_db_int(_sf_ms_sort_res, *(const int *)a, SF_CC_ID);
-	long long y = sf_db_int(_sf_ms_sort_res, *(const int *)b, SF_CC_ID);
-
-	return (x > y) - (x < y);
-}
-
 static str sf_ms_col(PGresult *res, int row, int col)
 {
 	str s;
@@ -575,8 +565,7 @@ static int sf_ms_send_next(sf_mconn_t *c)
 		}
 		for(i = 0; i < c->nrows; i++)
 			c->order[i] = i;
-		_sf_ms_sort_res = res;
-		qsort(c->order, c->nrows, sizeof(int), _sf_ms_sort_cmp);
+		/* the claim returns them in id order: arrival order */
 		if(c->nrows == 0)
 			return 0;
 		c->last_id = sf_db_int(res, c->order[c->nrows - 1], SF_CC_ID);

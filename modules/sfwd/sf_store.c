@@ -35,7 +35,7 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" $13::int2[], $14::text[], $15::bytea[], $16::text[], $17::int4[],"
 		" $18::int4[], $19::text[], $20::text[], $21::float8)", 21},
 	[SF_ST_CLAIM] = {"sf_claim",
-		"UPDATE sfwd_message SET claim_owner = $1::text,"
+		"WITH c AS (UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
 		" WHERE id IN (SELECT id FROM sfwd_message"
 		"  WHERE aor = $2::text AND state = 'queued' AND id > $3::int8"
@@ -47,7 +47,8 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" call_id, cseq, content_type, body, headers,"
 		" extract(epoch FROM expires)::int8, attempts, class, notify,"
 		" imdn_id, extract(epoch FROM received)::float8,"
-		" coalesce(imdn_datetime, '')", 6},
+		" coalesce(imdn_datetime, ''))"
+		" SELECT * FROM c ORDER BY 1", 6},
 	[SF_ST_DELETE] = {"sf_delete",
 		"DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
 		" AND claim_owner = $1::text", 2},

@@ -143,8 +143,9 @@ enum sf_report_col
 };
 
 /*!
- * \brief claim up to `limit` queued rows of an AoR with id > after_id, in
- *   id order, for `lease` seconds (rows leased by others are skipped)
+ * \brief claim up to `limit` queued rows of an AoR with id > after_id,
+ *   for `lease` seconds (rows leased by others are skipped); the result's
+ *   rows are in id order: arrival order
  * \param due_only 1: only rows whose timed retry is due
  * \return the rows (binary format; caller PQclear()s) or NULL on error
  */
