@@ -532,7 +532,7 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	sf_msrp_send_t f;
 	str aor, fu, fn, ft, tu, tn;
 	char *payload = NULL, *frame = NULL;
-	int row, plen, flen, i, olen;
+	int row, plen, flen, i, olen, ret;
 
 	size_t off, chunk = _sf_cfg.msrp_chunk_size;
 	PGresult *res;
@@ -639,12 +639,8 @@ static int sf_ms_send_next(sf_mconn_t *c)
 		/* this row alone: the ones behind it are still fetched */
 		LM_ERR("cannot wrap message %lld as message/sip: skipped\n",
 				sf_db_int(res, row, SF_CC_ID));
-		pkg_free(payload);
-		pkg_free(frame);
-		pkg_free(from);
-		pkg_free(to);
-		pkg_free(hdrs);
-		return 0;
+		ret = 0;
+		goto done;
 	}
 
 	c->row_id = sf_db_int(res, row, SF_CC_ID);
@@ -676,14 +672,13 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	}
 	LM_DBG("message %lld sent over MSRP in %d chunks\n", c->row_id,
 			c->row_chunks);
-	pkg_free(payload);
-	pkg_free(frame);
-	pkg_free(from);
-	pkg_free(to);
-	pkg_free(hdrs);
-	return 0;
+	ret = 0;
+	goto done;
 
 error:
+	c->stopped = 1;
+	ret = -1;
+done:
 	if(hdrs)
 		pkg_free(hdrs);
 	if(payload)
@@ -694,8 +689,7 @@ error:
 		pkg_free(from);
 	if(to)
 		pkg_free(to);
-	c->stopped = 1;
-	return -1;
+	return ret;
 }
 
 /* the client's response to one of our chunks */
