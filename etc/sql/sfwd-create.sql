@@ -1,4 +1,4 @@
--- sfwd schema, version 3: creates the current schema in an empty database.
+-- sfwd schema, version 4: creates the current schema in an empty database.
 -- Upgrades live beside this file as sfwd-upgrade-<from>-<to>.sql.
 -- The module refuses to start when sfwd_version differs from its own.
 
@@ -7,7 +7,7 @@ BEGIN;
 CREATE TABLE sfwd_version (
 	version integer NOT NULL
 );
-INSERT INTO sfwd_version (version) VALUES (3);
+INSERT INTO sfwd_version (version) VALUES (4);
 
 -- One row per stored request. A row is 'queued' until a 2xx from the
 -- recipient deletes it; 'failed' and 'expired' are terminal and kept for
@@ -66,9 +66,9 @@ CREATE INDEX sfwd_message_claim ON sfwd_message (claim_owner)
 
 -- Per-user profiles (doc/sfwd.md, "Profiles"): one JSON object per AoR,
 -- validated by the module before it is written.
-CREATE TABLE sfwd_policy (
+CREATE TABLE sfwd_profile (
 	aor text PRIMARY KEY,
-	policy text NOT NULL,
+	profile text NOT NULL,
 	updated timestamptz NOT NULL DEFAULT now()
 );
 

@@ -80,6 +80,9 @@ param_export_t sf_cfg_params[] = {
 		(void *)sf_param_report_mode},
 	{"db_url", PARAM_STRING, &_sf_cfg.db_url},
 	{"keep_headers", PARAM_STRING, &_sf_cfg.keep_headers},
+	/* the names before "profile" was the one name (one more release) */
+	{"policy_cache_ttl", PARAM_INT, &_sf_cfg.profile_cache_ttl},
+	{"policy_cache_size", PARAM_INT, &_sf_cfg.profile_cache_size},
 	{0, 0, 0}
 };
 /* clang-format on */

@@ -56,8 +56,8 @@
 	X(msrp_max_sessions, 64, 1, 10000)                     \
 	X(msrp_user_sessions, 2, 1, 10000)                     \
 	X(msrp_bind_timeout, 5, 1, 3600)                       \
-	X(policy_cache_ttl, 60, 0, 86400)                      \
-	X(policy_cache_size, 10000, 0, 10000000)
+	X(profile_cache_ttl, 60, 0, 86400)                      \
+	X(profile_cache_size, 10000, 0, 10000000)
 
 /*! \brief string modparams (str; len 0 when unset): name, default */
 #define SF_CFG_STRS(X)                                     \

@@ -44,7 +44,7 @@
 #include "sf_stats.h"
 #include "sf_notify.h"
 #include "sf_queue.h"
-#include "sf_report.h"
+#include "sf_imdn.h"
 #include "sf_store.h"
 #include "sf_text.h"
 #include "sf_ul.h"
@@ -873,15 +873,15 @@ static void sf_sweep(void)
 	if(res != NULL) {
 		for(i = 0; i < PQntuples(res); i++) {
 			sf_report_src_t src;
-			src.id = sf_db_int(res, i, SF_RC_ID);
-			src.from_uri = sf_col(res, i, SF_RC_FROM_URI);
-			src.from_name = sf_col(res, i, SF_RC_FROM_NAME);
-			src.to_uri = sf_col(res, i, SF_RC_TO_URI);
-			src.imdn_id = sf_col(res, i, SF_RC_IMDN_ID);
-			src.received = sf_db_float(res, i, SF_RC_RECEIVED);
-			src.imdn_datetime = sf_col(res, i, SF_RC_IMDN_DATETIME);
-			src.notify = (int)sf_db_int(res, i, SF_RC_NOTIFY);
-			aor = sf_col(res, i, SF_RC_AOR);
+			src.id = sf_db_int(res, i, SF_XC_ID);
+			src.from_uri = sf_col(res, i, SF_XC_FROM_URI);
+			src.from_name = sf_col(res, i, SF_XC_FROM_NAME);
+			src.to_uri = sf_col(res, i, SF_XC_TO_URI);
+			src.imdn_id = sf_col(res, i, SF_XC_IMDN_ID);
+			src.received = sf_db_float(res, i, SF_XC_RECEIVED);
+			src.imdn_datetime = sf_col(res, i, SF_XC_IMDN_DATETIME);
+			src.notify = (int)sf_db_int(res, i, SF_XC_NOTIFY);
+			aor = sf_col(res, i, SF_XC_AOR);
 			LM_INFO("message %lld for %.*s expired\n", src.id, aor.len, aor.s);
 			sf_report(&src, SF_IMDN_FAILED);
 			update_stat(_sf_stat_expired, 1);
@@ -895,7 +895,7 @@ static void sf_sweep(void)
 	n = sf_store_purge(&_sf_fdb, _sf_cfg.retention, SF_SWEEP_LIMIT);
 	if(n > 0)
 		LM_DBG("purged %d terminal messages\n", n);
-	res = sf_store_run(&_sf_fdb, SF_ST_QUEUED, 0, NULL);
+	res = sf_store_run(&_sf_fdb, SF_SQL_QUEUED, 0, NULL);
 	if(res != NULL) {
 		sf_stats_set_queued(atol(PQgetvalue(res, 0, 0)));
 		PQclear(res);
@@ -931,7 +931,7 @@ static void sf_flusher_main(int q)
 	}
 	_sf_owner.s = owner;
 	sf_db_init(&_sf_fdb, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms,
-			sf_store_stmts, SF_ST_COUNT, SF_SCHEMA_VERSION);
+			sf_store_stmts, SF_SQL_COUNT, SF_SCHEMA_VERSION);
 	if(sf_db_connect(&_sf_fdb) < 0)
 		LM_WARN("flusher %d: no database yet, retrying\n", q);
 	LM_INFO("flusher %d started as %.*s\n", q, _sf_owner.len, _sf_owner.s);

@@ -30,10 +30,10 @@
 #include "sf_event.h"
 #include "sf_intake.h"
 #include "sf_notify.h"
-#include "sf_policy.h"
+#include "sf_profile_json.h"
 #include "sf_profile.h"
 #include "sf_queue.h"
-#include "sf_report.h"
+#include "sf_imdn.h"
 #include "sf_request.h"
 #include "sf_stats.h"
 #include "sf_store.h"
@@ -99,7 +99,7 @@ static int sf_store_prepare(
 		sip_msg_t *msg, str *owner, sf_store_req_t *rp, char *aor, int aorsize)
 {
 	sf_store_req_t r;
-	sf_policy_t pol;
+	sf_profile_t pol;
 	int has_pol;
 	struct to_body *from, *to;
 	struct timeval tv;
@@ -156,10 +156,10 @@ static int sf_store_prepare(
 			ct.s = msg->content_type->body.s;
 			ct.len = msg->content_type->body.len;
 		}
-		if(!sf_policy_accepts(&pol, ct)) {
+		if(!sf_profile_accepts(&pol, ct)) {
 			str root = str_init("sf"), k_acc = str_init("accept"), v;
 			char acc[4200];
-			v.len = sf_policy_accept_header(&pol, acc, sizeof(acc));
+			v.len = sf_profile_accept_header(&pol, acc, sizeof(acc));
 			if(v.len > 0) {
 				v.s = acc;
 				xavp_set_child_sval(&root, &k_acc, &v);
@@ -418,7 +418,7 @@ int sf_intake_mod_init(void)
 void sf_intake_child_init(int rank)
 {
 	sf_db_init(&_sf_wdb, _sf_cfg.db_url, _sf_cfg.db_timeout_ms, sf_store_stmts,
-			SF_ST_COUNT, SF_SCHEMA_VERSION);
+			SF_SQL_COUNT, SF_SCHEMA_VERSION);
 	/* SIP workers connect now; a failure is retried at the first store */
 	if(rank > 0)
 		sf_db_connect(&_sf_wdb);

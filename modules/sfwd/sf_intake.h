@@ -25,15 +25,8 @@
 #include "core/str.h"
 
 #include "sf_db.h"
+#include "sf_store.h"
 
-/*! \brief sf_store() / sf_store_async() return codes */
-#define SF_STORE_OK 1
-#define SF_STORE_ENOTSTORABLE -1
-#define SF_STORE_EDB -2
-#define SF_STORE_EFULL -3
-#define SF_STORE_ETOOBIG -4
-#define SF_STORE_ETYPE -5
-#define SF_STORE_EBAD -6
 
 /*! \brief mod_init: the store writer, told what follows a commit
  * \return 0 ok, -1 error */

@@ -30,7 +30,7 @@
 #include "sf_classify.h"
 #include "sf_notify.h"
 #include "sf_stats.h"
-#include "sf_report.h"
+#include "sf_imdn.h"
 #include "sf_store.h"
 #include "sf_cfg.h"
 #include "sf_tm.h"

@@ -129,14 +129,14 @@ static void sf_prof_store(
 {
 	sf_prof_entry_t *e;
 
-	if(_sf_cfg.policy_cache_ttl <= 0)
+	if(_sf_cfg.profile_cache_ttl <= 0)
 		return;
 	/* allocate outside the lock */
 	e = shm_malloc(sizeof(*e) + aor->len + jlen + 2);
 	if(e == NULL)
 		return;
 	e->hash = h;
-	e->expires = time(NULL) + _sf_cfg.policy_cache_ttl;
+	e->expires = time(NULL) + _sf_cfg.profile_cache_ttl;
 	e->aor.s = (char *)(e + 1);
 	e->aor.len = aor->len;
 	memcpy(e->aor.s, aor->s, aor->len);
@@ -146,7 +146,7 @@ static void sf_prof_store(
 		memcpy(e->json.s, json, jlen);
 	lock_get(&_sf_pc->lock);
 	sf_prof_drop_unsafe(aor, h);
-	if(_sf_pc->count >= _sf_cfg.policy_cache_size) {
+	if(_sf_pc->count >= _sf_cfg.profile_cache_size) {
 		lock_release(&_sf_pc->lock);
 		shm_free(e);
 		return;
@@ -157,7 +157,7 @@ static void sf_prof_store(
 	lock_release(&_sf_pc->lock);
 }
 
-int sf_profile_get(sf_db_t *db, const str *aor, sf_policy_t *out)
+int sf_profile_get(sf_db_t *db, const str *aor, sf_profile_t *out)
 {
 	char json[SF_PROF_JSON_MAX], key[512], err[256];
 	const char *p[1];
@@ -169,15 +169,15 @@ int sf_profile_get(sf_db_t *db, const str *aor, sf_policy_t *out)
 	if(_sf_pc == NULL || aor->len <= 0 || aor->len >= (int)sizeof(key))
 		return 0;
 	/* most installations have few or no profiles: one EXISTS per
-	 * policy_cache_ttl instead of one lookup per new AoR */
+	 * profile_cache_ttl instead of one lookup per new AoR */
 	now = time(NULL);
 	if(_sf_pc->empty_until > now)
 		return 0;
-	if(_sf_cfg.policy_cache_ttl > 0 && _sf_pc->some_until <= now) {
+	if(_sf_cfg.profile_cache_ttl > 0 && _sf_pc->some_until <= now) {
 		unsigned int gen = _sf_pc->gen;
 		int empty;
 
-		res = sf_store_run(db, SF_ST_POLICY_ANY, 0, NULL);
+		res = sf_store_run(db, SF_SQL_PROFILE_ANY, 0, NULL);
 		if(res == NULL)
 			return 0;
 		empty = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 'f';
@@ -185,9 +185,9 @@ int sf_profile_get(sf_db_t *db, const str *aor, sf_policy_t *out)
 		lock_get(&_sf_pc->lock);
 		if(gen == _sf_pc->gen) {
 			if(empty)
-				_sf_pc->empty_until = now + _sf_cfg.policy_cache_ttl;
+				_sf_pc->empty_until = now + _sf_cfg.profile_cache_ttl;
 			else
-				_sf_pc->some_until = now + _sf_cfg.policy_cache_ttl;
+				_sf_pc->some_until = now + _sf_cfg.profile_cache_ttl;
 		}
 		lock_release(&_sf_pc->lock);
 		if(empty)
@@ -199,7 +199,7 @@ int sf_profile_get(sf_db_t *db, const str *aor, sf_policy_t *out)
 		memcpy(key, aor->s, aor->len);
 		key[aor->len] = '\0';
 		p[0] = key;
-		res = sf_store_run(db, SF_ST_POLICY_GET, 1, p);
+		res = sf_store_run(db, SF_SQL_PROFILE_GET, 1, p);
 		if(res == NULL) {
 			LM_INFO("no profile for %.*s: the database did not answer\n",
 					aor->len, aor->s);
@@ -219,7 +219,7 @@ int sf_profile_get(sf_db_t *db, const str *aor, sf_policy_t *out)
 	}
 	if(r == 0)
 		return 0;
-	if(sf_policy_parse(json, strlen(json), out, err, sizeof(err)) < 0) {
+	if(sf_profile_parse(json, strlen(json), out, err, sizeof(err)) < 0) {
 		LM_ERR("stored profile of %.*s does not parse: %s\n", aor->len, aor->s,
 				err);
 		return -1;

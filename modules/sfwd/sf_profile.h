@@ -8,11 +8,11 @@
 
 /*!
  * \file
- * \brief sfwd :: per-user profiles: table sfwd_policy, cached in shared
+ * \brief sfwd :: per-user profiles: table sfwd_profile, cached in shared
  *   memory
  *
  * The cache keeps each AoR's profile (its JSON, or "none") for
- * policy_cache_ttl seconds; sfwd.policy_set/policy_delete drop the entry
+ * profile_cache_ttl seconds; sfwd.profile_set/profile_delete drop the entry
  * at once on this node (other nodes see the change within the TTL).
  */
 
@@ -22,7 +22,7 @@
 #include "core/str.h"
 
 #include "sf_db.h"
-#include "sf_policy.h"
+#include "sf_profile_json.h"
 
 /*! \brief mod_init: the cache in shared memory */
 int sf_profile_mod_init(void);
@@ -32,7 +32,7 @@ int sf_profile_mod_init(void);
  * \return 1 found (out filled), 0 none (or the database did not answer;
  *   logged), -1 the stored profile does not parse (logged)
  */
-int sf_profile_get(sf_db_t *db, const str *aor, sf_policy_t *out);
+int sf_profile_get(sf_db_t *db, const str *aor, sf_profile_t *out);
 
 /*! \brief forget the cached profile of an AoR */
 void sf_profile_invalidate(const str *aor);

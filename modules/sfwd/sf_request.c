@@ -23,7 +23,7 @@
 #include "core/xavp.h"
 
 #include "sf_cfg.h"
-#include "sf_policy.h"
+#include "sf_profile_json.h"
 #include "sf_profile.h"
 #include "sf_request.h"
 #include "sf_text.h"
@@ -125,7 +125,7 @@ static int sf_set_xavp(sf_class_result_t *r, int by_profile, const char *fwd)
 }
 
 /* the recipient's profile (R-URI as received), for a MESSAGE */
-static int sf_msg_profile(sf_db_t *db, sip_msg_t *msg, sf_policy_t *pol)
+static int sf_msg_profile(sf_db_t *db, sip_msg_t *msg, sf_profile_t *pol)
 {
 	char aor[512];
 	str a;
@@ -151,7 +151,7 @@ int sf_classify_msg(
 	sf_buf_t rd[SF_CLS_MAX_HDRS], cd[SF_CLS_MAX_HDRS];
 	sf_class_input_t in;
 	sf_class_result_t res;
-	sf_policy_t pol;
+	sf_profile_t pol;
 	hdr_field_t *hf;
 	int ret, has_pol;
 
@@ -192,7 +192,7 @@ int sf_classify_msg(
 	in.default_class = _sf_cfg.default_class;
 	/* the recipient's profile comes between the sender and the default */
 	has_pol = sf_msg_profile(db, msg, &pol);
-	if(has_pol && pol.store != SF_POLICY_STORE_UNSET)
+	if(has_pol && pol.store != SF_PROFILE_STORE_UNSET)
 		in.default_class = pol.store;
 
 	ret = sf_classify_parse(&in, &res);
@@ -209,7 +209,7 @@ int sf_classify_msg(
 	if(resp)
 		*resp = res;
 	if(set_xavp
-			&& sf_set_xavp(&res, has_pol && pol.store != SF_POLICY_STORE_UNSET,
+			&& sf_set_xavp(&res, has_pol && pol.store != SF_PROFILE_STORE_UNSET,
 					   has_pol ? pol.forward : NULL)
 					   < 0)
 		return SF_CLS_ERR_PARSE;

@@ -23,7 +23,7 @@
 #include "sf_buf.h"
 #include "sf_notify.h"
 #include "sf_text.h"
-#include "sf_policy.h"
+#include "sf_profile_json.h"
 #include "sf_profile.h"
 #include "sf_queue.h"
 #include "sf_rpc.h"
@@ -113,7 +113,7 @@ static void sf_rpc_stats(rpc_t *rpc, void *c)
 
 	if(sf_rpc_db(rpc, c) < 0)
 		return;
-	res = sf_store_run(_sf_rdb, SF_ST_STATS, 0, NULL);
+	res = sf_store_run(_sf_rdb, SF_SQL_STATS, 0, NULL);
 	if(res) {
 		for(i = 0; i < PQntuples(res); i++) {
 			const char *st = PQgetvalue(res, i, 0);
@@ -183,7 +183,7 @@ static void sf_rpc_list(rpc_t *rpc, void *c)
 	p[0] = aor.len ? abuf : "";
 	p[1] = lbuf;
 	p[2] = obuf;
-	if((res = sf_rpc_run(rpc, c, SF_ST_LIST, 3, p)) == NULL)
+	if((res = sf_rpc_run(rpc, c, SF_SQL_LIST, 3, p)) == NULL)
 		return;
 	if(rpc->add(c, "[", &ah) < 0) {
 		PQclear(res);
@@ -286,7 +286,7 @@ static void sf_rpc_show(rpc_t *rpc, void *c)
 	if(sf_rpc_db(rpc, c) < 0 || sf_rpc_id(rpc, c, id, sizeof(id)) < 0)
 		return;
 	p[0] = id;
-	if((res = sf_rpc_run(rpc, c, SF_ST_SHOW, 1, p)) == NULL)
+	if((res = sf_rpc_run(rpc, c, SF_SQL_SHOW, 1, p)) == NULL)
 		return;
 	if(PQntuples(res) != 1 || PQnfields(res) != NNAMES + 2) {
 		PQclear(res);
@@ -334,7 +334,7 @@ static void sf_rpc_delete(rpc_t *rpc, void *c)
 	if(sf_rpc_db(rpc, c) < 0 || sf_rpc_id(rpc, c, id, sizeof(id)) < 0)
 		return;
 	p[0] = id;
-	if((res = sf_rpc_run(rpc, c, SF_ST_DELETE_ID, 1, p)) == NULL)
+	if((res = sf_rpc_run(rpc, c, SF_SQL_DELETE_ID, 1, p)) == NULL)
 		return;
 	if(PQntuples(res) != 1) {
 		PQclear(res);
@@ -362,7 +362,7 @@ static void sf_rpc_purge(rpc_t *rpc, void *c)
 	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
 		return;
 	p[0] = abuf;
-	if((res = sf_rpc_run(rpc, c, SF_ST_PURGE_AOR, 1, p)) == NULL)
+	if((res = sf_rpc_run(rpc, c, SF_SQL_PURGE_AOR, 1, p)) == NULL)
 		return;
 	if(_sf_cfg.mwi)
 		sf_queue_push_aor(&aor, SF_WORK_MWI);
@@ -370,9 +370,9 @@ static void sf_rpc_purge(rpc_t *rpc, void *c)
 	PQclear(res);
 }
 
-static const char *sf_rpc_policy_get_doc[] = {"The profile of <aor>.", 0};
+static const char *sf_rpc_profile_get_doc[] = {"The profile of <aor>.", 0};
 
-static void sf_rpc_policy_get(rpc_t *rpc, void *c)
+static void sf_rpc_profile_get(rpc_t *rpc, void *c)
 {
 	str aor;
 	char abuf[512];
@@ -382,7 +382,7 @@ static void sf_rpc_policy_get(rpc_t *rpc, void *c)
 	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
 		return;
 	p[0] = abuf;
-	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_GET, 1, p)) == NULL)
+	if((res = sf_rpc_run(rpc, c, SF_SQL_PROFILE_GET, 1, p)) == NULL)
 		return;
 	if(PQntuples(res) != 1)
 		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
@@ -392,21 +392,21 @@ static void sf_rpc_policy_get(rpc_t *rpc, void *c)
 	PQclear(res);
 }
 
-static const char *sf_rpc_policy_set_doc[] = {
+static const char *sf_rpc_profile_set_doc[] = {
 		"Set the profile of <aor> to <json> (validated).", 0};
 
-static void sf_rpc_policy_set(rpc_t *rpc, void *c)
+static void sf_rpc_profile_set(rpc_t *rpc, void *c)
 {
 	str in, aor, json;
 	char abuf[512], err[256], dump[8192];
 	const char *p[2];
-	sf_policy_t *pol;
+	sf_profile_t *pol;
 	PGresult *res;
 
 	if(sf_rpc_db(rpc, c) < 0)
 		return;
 	if(rpc->scan(c, "SS", &in, &json) < 2) {
-		rpc->fault(c, 400, "Usage: sfwd.policy_set <aor> <json>");
+		rpc->fault(c, 400, "Usage: sfwd.profile_set <aor> <json>");
 		return;
 	}
 	if(sf_rpc_aor(rpc, c, &in, abuf, sizeof(abuf), &aor) < 0)
@@ -416,12 +416,12 @@ static void sf_rpc_policy_set(rpc_t *rpc, void *c)
 		rpc->fault(c, 500, "No memory");
 		return;
 	}
-	if(sf_policy_parse(json.s, json.len, pol, err, sizeof(err)) < 0) {
+	if(sf_profile_parse(json.s, json.len, pol, err, sizeof(err)) < 0) {
 		rpc->fault(c, 400, "Invalid profile: %s", err);
 		pkg_free(pol);
 		return;
 	}
-	if(sf_policy_dump(pol, dump, sizeof(dump)) < 0) {
+	if(sf_profile_dump(pol, dump, sizeof(dump)) < 0) {
 		rpc->fault(c, 500, "Profile too large");
 		pkg_free(pol);
 		return;
@@ -429,17 +429,17 @@ static void sf_rpc_policy_set(rpc_t *rpc, void *c)
 	pkg_free(pol);
 	p[0] = abuf;
 	p[1] = dump;
-	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_SET, 2, p)) == NULL)
+	if((res = sf_rpc_run(rpc, c, SF_SQL_PROFILE_SET, 2, p)) == NULL)
 		return;
 	PQclear(res);
 	sf_profile_invalidate(&aor);
 	rpc->rpl_printf(c, "%s", dump);
 }
 
-static const char *sf_rpc_policy_delete_doc[] = {
+static const char *sf_rpc_profile_delete_doc[] = {
 		"Remove the profile of <aor>.", 0};
 
-static void sf_rpc_policy_delete(rpc_t *rpc, void *c)
+static void sf_rpc_profile_delete(rpc_t *rpc, void *c)
 {
 	str aor;
 	char abuf[512];
@@ -449,7 +449,7 @@ static void sf_rpc_policy_delete(rpc_t *rpc, void *c)
 	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
 		return;
 	p[0] = abuf;
-	if((res = sf_rpc_run(rpc, c, SF_ST_POLICY_DELETE, 1, p)) == NULL)
+	if((res = sf_rpc_run(rpc, c, SF_SQL_PROFILE_DELETE, 1, p)) == NULL)
 		return;
 	if(atoi(PQcmdTuples(res)) == 0)
 		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
@@ -468,9 +468,15 @@ static rpc_export_t sf_rpc_cmds[] = {
 	{"sfwd.flush", sf_rpc_flush, sf_rpc_flush_doc, 0},
 	{"sfwd.delete", sf_rpc_delete, sf_rpc_delete_doc, 0},
 	{"sfwd.purge", sf_rpc_purge, sf_rpc_purge_doc, 0},
-	{"sfwd.policy_get", sf_rpc_policy_get, sf_rpc_policy_get_doc, 0},
-	{"sfwd.policy_set", sf_rpc_policy_set, sf_rpc_policy_set_doc, 0},
-	{"sfwd.policy_delete", sf_rpc_policy_delete, sf_rpc_policy_delete_doc, 0},
+	{"sfwd.profile_get", sf_rpc_profile_get, sf_rpc_profile_get_doc, 0},
+	{"sfwd.profile_set", sf_rpc_profile_set, sf_rpc_profile_set_doc, 0},
+	{"sfwd.profile_delete", sf_rpc_profile_delete, sf_rpc_profile_delete_doc,
+		0},
+	/* the names before "profile" was the one name (one more release) */
+	{"sfwd.policy_get", sf_rpc_profile_get, sf_rpc_profile_get_doc, 0},
+	{"sfwd.policy_set", sf_rpc_profile_set, sf_rpc_profile_set_doc, 0},
+	{"sfwd.policy_delete", sf_rpc_profile_delete, sf_rpc_profile_delete_doc,
+		0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

@@ -22,19 +22,19 @@
 #include "sf_store.h"
 
 /* clang-format off */
-const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
-	[SF_ST_STORE] = {"sf_store",
+const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
+	[SF_SQL_STORE] = {"sf_store",
 		"SELECT sfwd_store($1::text, $2::text, $3::text, $4::text, $5::text,"
 		" $6::text, $7::text, $8::text, $9::int8, $10::float8, $11::int4,"
 		" $12::int2, $13::int2, $14::text, $15::bytea, $16::text, $17::int4,"
 		" $18::int4, $19::text, $20::text, $21::float8)", 21},
-	[SF_ST_STORE_BATCH] = {"sf_store_batch",
+	[SF_SQL_STORE_BATCH] = {"sf_store_batch",
 		"SELECT ord, id FROM sfwd_store_batch($1::text[], $2::text[],"
 		" $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
 		" $8::text[], $9::int8[], $10::float8[], $11::int4[], $12::int2[],"
 		" $13::int2[], $14::text[], $15::bytea[], $16::text[], $17::int4[],"
 		" $18::int4[], $19::text[], $20::text[], $21::float8)", 21},
-	[SF_ST_CLAIM] = {"sf_claim",
+	[SF_SQL_CLAIM] = {"sf_claim",
 		"WITH c AS (UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
 		" WHERE id IN (SELECT id FROM sfwd_message"
@@ -49,10 +49,10 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" imdn_id, extract(epoch FROM received)::float8,"
 		" coalesce(imdn_datetime, ''))"
 		" SELECT * FROM c ORDER BY 1", 6},
-	[SF_ST_DELETE] = {"sf_delete",
+	[SF_SQL_DELETE] = {"sf_delete",
 		"DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
 		" AND claim_owner = $1::text", 2},
-	[SF_ST_RETRY] = {"sf_retry",
+	[SF_SQL_RETRY] = {"sf_retry",
 		"UPDATE sfwd_message SET attempts = attempts + 1,"
 		" last_code = $3::int2,"
 		" state = CASE WHEN $5::int4 > 0 AND attempts + 1 >= $5::int4"
@@ -63,56 +63,56 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		"  THEN now() + make_interval(secs => $4::int4) END,"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id = $2::int8 AND claim_owner = $1::text RETURNING state", 5},
-	[SF_ST_FAIL] = {"sf_fail",
+	[SF_SQL_FAIL] = {"sf_fail",
 		"UPDATE sfwd_message SET attempts = attempts + 1,"
 		" last_code = $3::int2, state = 'failed', done_at = now(),"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id = $2::int8 AND claim_owner = $1::text", 3},
-	[SF_ST_RELEASE_AOR] = {"sf_release_aor",
+	[SF_SQL_RELEASE_AOR] = {"sf_release_aor",
 		"UPDATE sfwd_message SET claim_owner = NULL, lease_until = NULL"
 		" WHERE aor = $2::text AND claim_owner = $1::text", 2},
-	[SF_ST_RENEW] = {"sf_renew",
+	[SF_SQL_RENEW] = {"sf_renew",
 		"UPDATE sfwd_message"
 		" SET lease_until = now() + make_interval(secs => $2::int4)"
 		" WHERE claim_owner = $1::text", 2},
-	[SF_ST_RELEASE_NODE] = {"sf_release_node",
+	[SF_SQL_RELEASE_NODE] = {"sf_release_node",
 		"UPDATE sfwd_message SET claim_owner = NULL, lease_until = NULL"
 		" WHERE claim_owner IS NOT NULL"
 		" AND left(claim_owner, length($1::text) + 1) = $1::text || '/'", 1},
-	[SF_ST_EXPIRE] = {"sf_expire",
+	[SF_SQL_EXPIRE] = {"sf_expire",
 		"UPDATE sfwd_message SET state = 'expired', done_at = now(),"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id IN (SELECT id FROM sfwd_message"
 		"  WHERE state = 'queued' AND expires <= now()"
 		"  AND (lease_until IS NULL OR lease_until < now())"
 		"  ORDER BY expires LIMIT $1::int4 FOR UPDATE SKIP LOCKED)"
-		" RETURNING " SF_REPORT_COLS, 1},
-	[SF_ST_PURGE] = {"sf_purge",
+		" RETURNING " SF_EXPIRED_COLS, 1},
+	[SF_SQL_PURGE] = {"sf_purge",
 		"DELETE FROM sfwd_message WHERE id IN (SELECT id FROM sfwd_message"
 		"  WHERE state <> 'queued'"
 		"  AND done_at < now() - make_interval(secs => $1::int4)"
 		"  LIMIT $2::int4 FOR UPDATE SKIP LOCKED)", 2},
-	[SF_ST_DUE_AORS] = {"sf_due_aors",
+	[SF_SQL_DUE_AORS] = {"sf_due_aors",
 		"SELECT DISTINCT aor FROM (SELECT aor FROM sfwd_message"
 		"  WHERE state = 'queued' AND next_attempt <= now()"
 		"  AND (lease_until IS NULL OR lease_until < now())"
 		"  ORDER BY next_attempt LIMIT $1::int4) d", 1},
-	[SF_ST_COUNT_AOR] = {"sf_count_aor",
+	[SF_SQL_COUNT_AOR] = {"sf_count_aor",
 		"SELECT count(*) FILTER (WHERE content_type ~* '^(text/|message/cpim)'),"
 		" count(*) FILTER (WHERE content_type !~* '^(text/|message/cpim)')"
 		" FROM sfwd_message WHERE aor = $1::text AND state = 'queued'", 1},
-	[SF_ST_STATS] = {"sf_stats",
+	[SF_SQL_STATS] = {"sf_stats",
 		"SELECT state, count(*),"
 		" coalesce(extract(epoch FROM now() - min(received))::int8, 0)"
 		" FROM sfwd_message GROUP BY state ORDER BY state", 0},
-	[SF_ST_LIST] = {"sf_list",
+	[SF_SQL_LIST] = {"sf_list",
 		"SELECT id, aor, from_uri,"
 		" to_char(received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 		" extract(epoch FROM now() - received)::int8, state, attempts,"
 		" content_type, length(body)"
 		" FROM sfwd_message WHERE ($1::text = '' OR aor = $1::text)"
 		" ORDER BY id LIMIT $2::int4 OFFSET $3::int4", 3},
-	[SF_ST_SHOW] = {"sf_show",
+	[SF_SQL_SHOW] = {"sf_show",
 		"SELECT id, aor, ruri, from_uri, from_name, to_uri, call_id, cseq,"
 		" to_char(received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 		" to_char(expires AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
@@ -123,23 +123,23 @@ const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT] = {
 		" encode(substring(body FROM 1 FOR 200), 'hex'),"
 		" content_type ~* '^(text/|message/cpim)'"
 		" FROM sfwd_message WHERE id = $1::int8", 1},
-	[SF_ST_DELETE_ID] = {"sf_delete_id",
+	[SF_SQL_DELETE_ID] = {"sf_delete_id",
 		"DELETE FROM sfwd_message WHERE id = $1::int8 RETURNING aor", 1},
-	[SF_ST_PURGE_AOR] = {"sf_purge_aor",
+	[SF_SQL_PURGE_AOR] = {"sf_purge_aor",
 		"DELETE FROM sfwd_message WHERE aor = $1::text", 1},
-	[SF_ST_POLICY_GET] = {"sf_policy_get",
-		"SELECT policy FROM sfwd_policy WHERE aor = $1::text", 1},
-	[SF_ST_POLICY_SET] = {"sf_policy_set",
-		"INSERT INTO sfwd_policy (aor, policy) VALUES ($1::text, $2::text)"
-		" ON CONFLICT (aor) DO UPDATE SET policy = EXCLUDED.policy,"
+	[SF_SQL_PROFILE_GET] = {"sf_profile_get",
+		"SELECT profile FROM sfwd_profile WHERE aor = $1::text", 1},
+	[SF_SQL_PROFILE_SET] = {"sf_profile_set",
+		"INSERT INTO sfwd_profile (aor, profile) VALUES ($1::text, $2::text)"
+		" ON CONFLICT (aor) DO UPDATE SET profile = EXCLUDED.profile,"
 		" updated = now()", 2},
-	[SF_ST_POLICY_DELETE] = {"sf_policy_delete",
-		"DELETE FROM sfwd_policy WHERE aor = $1::text", 1},
-	[SF_ST_POLICY_ANY] = {"sf_policy_any",
-		"SELECT EXISTS (SELECT 1 FROM sfwd_policy)", 0},
-	[SF_ST_QUEUED] = {"sf_queued",
+	[SF_SQL_PROFILE_DELETE] = {"sf_profile_delete",
+		"DELETE FROM sfwd_profile WHERE aor = $1::text", 1},
+	[SF_SQL_PROFILE_ANY] = {"sf_profile_any",
+		"SELECT EXISTS (SELECT 1 FROM sfwd_profile)", 0},
+	[SF_SQL_QUEUED] = {"sf_queued",
 		"SELECT count(*) FROM sfwd_message WHERE state = 'queued'", 0},
-	[SF_ST_PARK] = {"sf_park",
+	[SF_SQL_PARK] = {"sf_park",
 		"UPDATE sfwd_message SET next_attempt = NULL"
 		" WHERE aor = $1::text AND state = 'queued'"
 		" AND next_attempt <= now()", 1},
@@ -270,7 +270,7 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 	/* the server rolls back what it could only commit after we gave up */
 	gettimeofday(&tv, NULL);
 	p_f8(&p, tv.tv_sec + tv.tv_usec / 1e6 + db->timeout_ms / 1000.0);
-	res = sf_run(db, SF_ST_STORE, &p, 1);
+	res = sf_run(db, SF_SQL_STORE, &p, 1);
 	if(res == NULL)
 		return -1;
 	if(PQntuples(res) != 1) {
@@ -449,7 +449,7 @@ PGresult *sf_store_insert_batch(
 		p_bytes(&p, a[c].s, a[c].len);
 	}
 	p_f8(&p, deadline);
-	res = sf_run(db, SF_ST_STORE_BATCH, &p, 1);
+	res = sf_run(db, SF_SQL_STORE_BATCH, &p, 1);
 	if(res != NULL && PQntuples(res) != n) {
 		LM_ERR("sfwd_store_batch() returned %d rows for %d\n", PQntuples(res),
 				n);
@@ -472,7 +472,7 @@ PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,
 	p_bool(&p, due_only);
 	p_i4(&p, limit);
 	p_i4(&p, lease);
-	return sf_run(db, SF_ST_CLAIM, &p, 1);
+	return sf_run(db, SF_SQL_CLAIM, &p, 1);
 }
 
 int sf_store_delete(sf_db_t *db, const str *owner, const char *ids)
@@ -482,7 +482,7 @@ int sf_store_delete(sf_db_t *db, const str *owner, const char *ids)
 	p.n = 0;
 	p_str(&p, owner);
 	p_text(&p, ids);
-	return sf_run_count(db, SF_ST_DELETE, &p);
+	return sf_run_count(db, SF_SQL_DELETE, &p);
 }
 
 int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
@@ -498,7 +498,7 @@ int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
 	p_i2(&p, code);
 	p_i4(&p, delay);
 	p_i4(&p, max_attempts);
-	res = sf_run(db, SF_ST_RETRY, &p, 0);
+	res = sf_run(db, SF_SQL_RETRY, &p, 0);
 	if(res == NULL)
 		return -1;
 	failed =
@@ -515,7 +515,7 @@ int sf_store_fail(sf_db_t *db, const str *owner, long long id, int code)
 	p_str(&p, owner);
 	p_i8(&p, id);
 	p_i2(&p, code);
-	return sf_run_count(db, SF_ST_FAIL, &p) < 0 ? -1 : 0;
+	return sf_run_count(db, SF_SQL_FAIL, &p) < 0 ? -1 : 0;
 }
 
 int sf_store_release_aor(sf_db_t *db, const str *owner, const str *aor)
@@ -525,7 +525,7 @@ int sf_store_release_aor(sf_db_t *db, const str *owner, const str *aor)
 	p.n = 0;
 	p_str(&p, owner);
 	p_str(&p, aor);
-	return sf_run_count(db, SF_ST_RELEASE_AOR, &p) < 0 ? -1 : 0;
+	return sf_run_count(db, SF_SQL_RELEASE_AOR, &p) < 0 ? -1 : 0;
 }
 
 int sf_store_renew(sf_db_t *db, const str *owner, int lease)
@@ -535,7 +535,7 @@ int sf_store_renew(sf_db_t *db, const str *owner, int lease)
 	p.n = 0;
 	p_str(&p, owner);
 	p_i4(&p, lease);
-	return sf_run_count(db, SF_ST_RENEW, &p) < 0 ? -1 : 0;
+	return sf_run_count(db, SF_SQL_RENEW, &p) < 0 ? -1 : 0;
 }
 
 int sf_store_release_node(sf_db_t *db, const str *node)
@@ -544,7 +544,7 @@ int sf_store_release_node(sf_db_t *db, const str *node)
 
 	p.n = 0;
 	p_str(&p, node);
-	return sf_run_count(db, SF_ST_RELEASE_NODE, &p);
+	return sf_run_count(db, SF_SQL_RELEASE_NODE, &p);
 }
 
 PGresult *sf_store_expire(sf_db_t *db, int limit)
@@ -553,7 +553,7 @@ PGresult *sf_store_expire(sf_db_t *db, int limit)
 
 	p.n = 0;
 	p_i4(&p, limit);
-	return sf_run(db, SF_ST_EXPIRE, &p, 1);
+	return sf_run(db, SF_SQL_EXPIRE, &p, 1);
 }
 
 int sf_store_count(sf_db_t *db, const str *aor, int *text, int *other)
@@ -563,7 +563,7 @@ int sf_store_count(sf_db_t *db, const str *aor, int *text, int *other)
 
 	p.n = 0;
 	p_str(&p, aor);
-	res = sf_run(db, SF_ST_COUNT_AOR, &p, 1);
+	res = sf_run(db, SF_SQL_COUNT_AOR, &p, 1);
 	if(res == NULL)
 		return -1;
 	*text = (int)sf_db_int(res, 0, 0);
@@ -579,7 +579,7 @@ int sf_store_purge(sf_db_t *db, int retention, int limit)
 	p.n = 0;
 	p_i4(&p, retention);
 	p_i4(&p, limit);
-	return sf_run_count(db, SF_ST_PURGE, &p);
+	return sf_run_count(db, SF_SQL_PURGE, &p);
 }
 
 PGresult *sf_store_due_aors(sf_db_t *db, int limit)
@@ -588,7 +588,7 @@ PGresult *sf_store_due_aors(sf_db_t *db, int limit)
 
 	p.n = 0;
 	p_i4(&p, limit);
-	return sf_run(db, SF_ST_DUE_AORS, &p, 1);
+	return sf_run(db, SF_SQL_DUE_AORS, &p, 1);
 }
 
 int sf_store_park(sf_db_t *db, const str *aor)
@@ -597,7 +597,7 @@ int sf_store_park(sf_db_t *db, const str *aor)
 
 	p.n = 0;
 	p_str(&p, aor);
-	return sf_run_count(db, SF_ST_PARK, &p) < 0 ? -1 : 0;
+	return sf_run_count(db, SF_SQL_PARK, &p) < 0 ? -1 : 0;
 }
 
 PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params)

@@ -22,41 +22,51 @@
 
 #include "sf_db.h"
 
+/*! \brief what became of a request to store: sf_store()'s and
+ *   sf_store_async()'s return codes, $sfwd(rc) */
+#define SF_STORE_OK 1
+#define SF_STORE_ENOTSTORABLE -1 /*!< not a MESSAGE, instant, Expires 0, ... */
+#define SF_STORE_EDB -2			 /*!< the database is away or slow */
+#define SF_STORE_EFULL -3		 /*!< the mailbox holds max_messages */
+#define SF_STORE_ETOOBIG -4		 /*!< body over max_body_size */
+#define SF_STORE_ETYPE -5		 /*!< the profile refuses the type */
+#define SF_STORE_EBAD -6		 /*!< a bad request ($sfwd(reason)) */
+
 /*! \brief the schema version this module works with */
-#define SF_SCHEMA_VERSION 3
+#define SF_SCHEMA_VERSION 4
 
 /*! \brief the prepared statements, indexes into sf_store_stmts; the
  *   RPC and policy ones are run with sf_store_run() */
 enum sf_stmt
 {
-	SF_ST_STORE = 0,
-	SF_ST_STORE_BATCH,
-	SF_ST_CLAIM,
-	SF_ST_DELETE,
-	SF_ST_RETRY,
-	SF_ST_FAIL,
-	SF_ST_RELEASE_AOR,
-	SF_ST_RENEW,
-	SF_ST_RELEASE_NODE,
-	SF_ST_EXPIRE,
-	SF_ST_PURGE,
-	SF_ST_DUE_AORS,
-	SF_ST_COUNT_AOR,
-	SF_ST_PARK,
-	SF_ST_STATS,
-	SF_ST_LIST,
-	SF_ST_SHOW,
-	SF_ST_DELETE_ID,
-	SF_ST_PURGE_AOR,
-	SF_ST_POLICY_GET,
-	SF_ST_POLICY_SET,
-	SF_ST_POLICY_DELETE,
-	SF_ST_QUEUED,
-	SF_ST_POLICY_ANY,
-	SF_ST_COUNT
+	SF_SQL_STORE = 0,
+	SF_SQL_STORE_BATCH,
+	SF_SQL_CLAIM,
+	SF_SQL_DELETE,
+	SF_SQL_RETRY,
+	SF_SQL_FAIL,
+	SF_SQL_RELEASE_AOR,
+	SF_SQL_RENEW,
+	SF_SQL_RELEASE_NODE,
+	SF_SQL_EXPIRE,
+	SF_SQL_PURGE,
+	SF_SQL_DUE_AORS,
+	SF_SQL_COUNT_AOR,
+	SF_SQL_PARK,
+	SF_SQL_STATS,
+	SF_SQL_LIST,
+	SF_SQL_SHOW,
+	SF_SQL_DELETE_ID,
+	SF_SQL_PURGE_AOR,
+	SF_SQL_PROFILE_GET,
+	SF_SQL_PROFILE_SET,
+	SF_SQL_PROFILE_DELETE,
+	SF_SQL_QUEUED,
+	SF_SQL_PROFILE_ANY,
+	SF_SQL_COUNT
 };
 
-extern const sf_db_stmt_t sf_store_stmts[SF_ST_COUNT];
+extern const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT];
 
 /*! \brief one message to store */
 typedef struct sf_store_req
@@ -101,7 +111,7 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r);
 PGresult *sf_store_insert_batch(
 		sf_db_t *db, const sf_store_req_t *const *rs, int n, double deadline);
 
-/*! \brief columns of a claimed row, in SF_ST_CLAIM's RETURNING order */
+/*! \brief columns of a claimed row, in SF_SQL_CLAIM's RETURNING order */
 enum sf_claim_col
 {
 	SF_CC_ID = 0,
@@ -124,22 +134,22 @@ enum sf_claim_col
 	SF_CC_IMDN_DATETIME /*!< text, '' when none */
 };
 
-/*! \brief what a report needs of a row (SF_ST_EXPIRE's RETURNING) */
-#define SF_REPORT_COLS                               \
+/*! \brief what a report needs of a row (SF_SQL_EXPIRE's RETURNING) */
+#define SF_EXPIRED_COLS                              \
 	"id, aor, from_uri, from_name, to_uri, imdn_id," \
 	" extract(epoch FROM received)::float8, notify," \
 	" coalesce(imdn_datetime, '')"
-enum sf_report_col
+enum sf_expired_col
 {
-	SF_RC_ID = 0,
-	SF_RC_AOR,
-	SF_RC_FROM_URI,
-	SF_RC_FROM_NAME,
-	SF_RC_TO_URI,
-	SF_RC_IMDN_ID,
-	SF_RC_RECEIVED,
-	SF_RC_NOTIFY,
-	SF_RC_IMDN_DATETIME
+	SF_XC_ID = 0,
+	SF_XC_AOR,
+	SF_XC_FROM_URI,
+	SF_XC_FROM_NAME,
+	SF_XC_TO_URI,
+	SF_XC_IMDN_ID,
+	SF_XC_RECEIVED,
+	SF_XC_NOTIFY,
+	SF_XC_IMDN_DATETIME
 };
 
 /*!
@@ -182,7 +192,7 @@ int sf_store_renew(sf_db_t *db, const str *owner, int lease);
 int sf_store_release_node(sf_db_t *db, const str *node);
 
 /*! \brief queued rows past their expiry become 'expired' (at most
- *   `limit`); returns them (SF_REPORT_COLS, binary; caller PQclear()s) or
+ *   `limit`); returns them (SF_EXPIRED_COLS, binary; caller PQclear()s) or
  *   NULL on error */
 PGresult *sf_store_expire(sf_db_t *db, int limit);
 

@@ -44,11 +44,6 @@
 #include "sf_writer.h"
 #include "sf_cfg.h"
 
-/* sf_store() return codes (as in sfwd_mod.c) */
-#define SF_RC_STORED 1
-#define SF_RC_EDB -2
-#define SF_RC_EFULL -3
-#define SF_RC_EBAD -6
 
 /*! \brief one request waiting for the writer; one shm block, every str
  *   of r points into data */
@@ -334,12 +329,12 @@ static void sf_writer_reply(sf_wjob_t *j, int rc, long long id)
 		return;
 	eol++;
 	hdr[0] = '\0';
-	if(rc == SF_RC_STORED) {
+	if(rc == SF_STORE_OK) {
 		status = "202 Accepted";
 		sf_fmt(hdr, sizeof(hdr), "X-Sfwd-Message-ID: sfwd-%lld\r\n", id);
-	} else if(rc == SF_RC_EFULL) {
+	} else if(rc == SF_STORE_EFULL) {
 		status = "486 Busy Here (Mailbox Full)";
-	} else if(rc == SF_RC_EBAD) {
+	} else if(rc == SF_STORE_EBAD) {
 		status = "400 Bad Request (Not Storable)";
 	} else {
 		status = "503 Service Unavailable (Store Unavailable)";
@@ -371,7 +366,7 @@ static void sf_writer_answer(sf_wjob_t *j, int rc, long long id)
 
 	if(j->rt.rt == SF_WRITER_REPLY) {
 		sf_writer_reply(j, rc, id);
-		if(rc == SF_RC_STORED)
+		if(rc == SF_STORE_OK)
 			_sf_wops->committed(NULL, &j->r, id);
 		else
 			_sf_wops->not_stored(rc);
@@ -408,7 +403,7 @@ static void sf_writer_answer(sf_wjob_t *j, int rc, long long id)
 					j->rt.name.s);
 	}
 	set_route_type(backup_rt);
-	if(rc == SF_RC_STORED)
+	if(rc == SF_STORE_OK)
 		_sf_wops->committed(&msg, &j->r, id);
 	else
 		_sf_wops->not_stored(rc);
@@ -467,20 +462,20 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 		for(j = jobs; j; j = jn) {
 			jn = j->next;
 			if(j->deadline_ms <= now) {
-				sf_writer_answer(j, SF_RC_EDB, 0);
+				sf_writer_answer(j, SF_STORE_EDB, 0);
 			} else {
 				_sf_wrdb.timeout_ms = (int)(j->deadline_ms - sf_db_now_ms());
 				if(_sf_wrdb.timeout_ms < 10)
 					_sf_wrdb.timeout_ms = 10;
 				id = sf_store_insert(&_sf_wrdb, &j->r);
 				if(id > 0)
-					sf_writer_answer(j, SF_RC_STORED, id);
+					sf_writer_answer(j, SF_STORE_OK, id);
 				else if(id == 0)
-					sf_writer_answer(j, SF_RC_EFULL, 0);
+					sf_writer_answer(j, SF_STORE_EFULL, 0);
 				else
 					sf_writer_answer(j,
-							sf_db_data_error(&_sf_wrdb) ? SF_RC_EBAD
-														: SF_RC_EDB,
+							sf_db_data_error(&_sf_wrdb) ? SF_STORE_EBAD
+														: SF_STORE_EDB,
 							0);
 			}
 			shm_free(j);
@@ -491,14 +486,14 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 	for(j = jobs; j; j = jn) {
 		jn = j->next;
 		if(rs == NULL || j->deadline_ms <= now || res == NULL) {
-			sf_writer_answer(j, SF_RC_EDB, 0);
+			sf_writer_answer(j, SF_STORE_EDB, 0);
 		} else {
 			id = sf_db_int(res, row, 1);
 			row++;
 			if(id < 0)
-				sf_writer_answer(j, SF_RC_EFULL, 0);
+				sf_writer_answer(j, SF_STORE_EFULL, 0);
 			else
-				sf_writer_answer(j, SF_RC_STORED, id);
+				sf_writer_answer(j, SF_STORE_OK, id);
 		}
 		shm_free(j);
 	}
@@ -534,7 +529,7 @@ static void sf_writer_main(void)
 	int n, wait_ms;
 
 	sf_db_init(&_sf_wrdb, _sf_cfg.db_url, _sf_cfg.db_timeout_ms, sf_store_stmts,
-			SF_ST_COUNT, SF_SCHEMA_VERSION);
+			SF_SQL_COUNT, SF_SCHEMA_VERSION);
 	if(sf_db_connect(&_sf_wrdb) < 0)
 		LM_WARN("store writer: no database yet, retrying\n");
 	LM_INFO("store writer started\n");

@@ -43,15 +43,15 @@
 #include "sf_db.h"
 #include "sf_flush.h"
 #include "sf_notify.h"
-#include "sf_policy.h"
+#include "sf_profile_json.h"
 #include "sf_profile.h"
 #include "sf_rpc.h"
 #include "sf_stats.h"
 #include "sf_event.h"
 #include "sf_msrp.h"
-#include "sf_msrps.h"
+#include "sf_msrp_server.h"
 #include "sf_queue.h"
-#include "sf_report.h"
+#include "sf_imdn.h"
 #include "sf_store.h"
 #include "sf_text.h"
 #include "sf_ul.h"
@@ -139,7 +139,7 @@ static int sf_db_startup_check(void)
 	int n, ret = 0;
 
 	sf_db_init(&db, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms, sf_store_stmts,
-			SF_ST_COUNT, SF_SCHEMA_VERSION);
+			SF_SQL_COUNT, SF_SCHEMA_VERSION);
 	if(sf_db_connect(&db) < 0) {
 		if(db.last_err == SF_DB_ESCHEMA || db.last_err == SF_DB_EQUERY) {
 			LM_ERR("the database at db_url does not hold the schema of "
@@ -182,7 +182,7 @@ static int mod_init(void)
 		return -1;
 	if(sf_notify_mod_init() < 0)
 		return -1;
-	if(sf_msrps_mod_init() < 0 || sf_profile_mod_init() < 0)
+	if(sf_msrp_server_mod_init() < 0 || sf_profile_mod_init() < 0)
 		return -1;
 	if(sf_db_startup_check() < 0)
 		return -1;
@@ -196,7 +196,7 @@ static int child_init(int rank)
 	if(_sf_cfg.db_url == NULL)
 		return 0;
 	if(rank == PROC_MAIN)
-		return (sf_flush_fork() < 0 || sf_msrps_fork() < 0
+		return (sf_flush_fork() < 0 || sf_msrp_server_fork() < 0
 					   || sf_writer_fork() < 0)
 					   ? -1
 					   : 0;
@@ -406,10 +406,10 @@ static int ki_sf_flush(sip_msg_t *msg)
 		if(a.len <= 0)
 			return -1;
 		a.s = aor;
-		return sf_msrps_invite(msg, &a);
+		return sf_msrp_server_invite(msg, &a);
 	}
 	if(msg->REQ_METHOD == METHOD_BYE || msg->REQ_METHOD == METHOD_CANCEL)
-		return sf_msrps_bye(msg);
+		return sf_msrp_server_bye(msg);
 	if(msg->REQ_METHOD == METHOD_REGISTER) {
 		if(parse_headers(msg, HDR_TO_F, 0) < 0 || msg->to == NULL)
 			return -1;

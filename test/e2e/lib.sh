@@ -58,7 +58,7 @@ e2e_begin() {
 	# each test starts with an empty store, no profiles and no watchers of
 	# an earlier test (presence would NOTIFY their ports)
 	sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -q -c \
-		"DELETE FROM sfwd_message; DELETE FROM sfwd_policy;
+		"DELETE FROM sfwd_message; DELETE FROM sfwd_profile;
 		DELETE FROM active_watchers; DELETE FROM watchers; DELETE FROM presentity"
 }
 

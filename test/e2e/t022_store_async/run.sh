@@ -29,7 +29,7 @@ ids_of() {
 }
 
 e2e_kam kam "$SF_TOP/etc/kamailio-minimal.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message; DELETE FROM sfwd_policy" >/dev/null
+q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 echo "stored by the writer" >"$T_DIR/text"
 e2e_request_xml "$T_DIR/ok.xml" MESSAGE "" text/plain "$T_DIR/text" 202
 

@@ -10,7 +10,7 @@ stat() { rpc stats.get_statistics all | sed -n "s/^sfwd:$1 = //p"; }
 fault() { rpc "$@" | sed -n 's/^error: \([0-9]*\) - .*/\1/p'; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message; DELETE FROM sfwd_policy" >/dev/null
+q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 
 echo "hello from the rpc test" >"$T_DIR/text"
 e2e_request_xml "$T_DIR/m.xml" MESSAGE "Subject: rpc" text/plain "$T_DIR/text" 202
@@ -47,16 +47,18 @@ e2e_check "sfwd.purge carol" grep -q 'deleted 2' <(rpc sfwd.purge "carol@$E2E_AD
 e2e_eq "carol's are gone" 0 "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR'")"
 
 # profiles
-e2e_eq "sfwd.policy_get without one: 404" 404 "$(fault sfwd.policy_get "bob@$E2E_ADDR")"
-e2e_eq "sfwd.policy_set with bad JSON: 400" 400 "$(fault sfwd.policy_set "bob@$E2E_ADDR" '{"store": maybe}')"
-e2e_check "... naming the problem" grep -qi 'invalid profile' <(rpc sfwd.policy_set "bob@$E2E_ADDR" '{"store":"sometimes"}')
-e2e_eq "sfwd.policy_set forward mailto: 400" 400 \
-	"$(fault sfwd.policy_set "bob@$E2E_ADDR" '{"forward":"mailto:bob@example.com"}')"
-e2e_check "sfwd.policy_set a good one" grep -q '"store":"notify"' \
-	<(rpc sfwd.policy_set "bob@$E2E_ADDR" '{"store":"notify","accept":["text/*"]}')
-e2e_check "sfwd.policy_get returns it" grep -q '"accept":\["text/\*"\]' <(rpc sfwd.policy_get "bob@$E2E_ADDR")
-e2e_check "sfwd.policy_delete" grep -q 'deleted profile' <(rpc sfwd.policy_delete "bob@$E2E_ADDR")
-e2e_eq "sfwd.policy_delete again: 404" 404 "$(fault sfwd.policy_delete "bob@$E2E_ADDR")"
+e2e_eq "sfwd.profile_get without one: 404" 404 "$(fault sfwd.profile_get "bob@$E2E_ADDR")"
+e2e_eq "sfwd.profile_set with bad JSON: 400" 400 "$(fault sfwd.profile_set "bob@$E2E_ADDR" '{"store": maybe}')"
+e2e_check "... naming the problem" grep -qi 'invalid profile' <(rpc sfwd.profile_set "bob@$E2E_ADDR" '{"store":"sometimes"}')
+e2e_eq "sfwd.profile_set forward mailto: 400" 400 \
+	"$(fault sfwd.profile_set "bob@$E2E_ADDR" '{"forward":"mailto:bob@example.com"}')"
+e2e_check "sfwd.profile_set a good one" grep -q '"store":"notify"' \
+	<(rpc sfwd.profile_set "bob@$E2E_ADDR" '{"store":"notify","accept":["text/*"]}')
+e2e_check "sfwd.profile_get returns it" grep -q '"accept":\["text/\*"\]' <(rpc sfwd.profile_get "bob@$E2E_ADDR")
+e2e_check "sfwd.profile_delete" grep -q 'deleted profile' <(rpc sfwd.profile_delete "bob@$E2E_ADDR")
+e2e_eq "sfwd.profile_delete again: 404" 404 "$(fault sfwd.profile_delete "bob@$E2E_ADDR")"
+e2e_eq "the old name sfwd.policy_get still answers (one more release)" 404 \
+	"$(fault sfwd.policy_get "bob@$E2E_ADDR")"
 
 # flush: bob's phone registers WITHOUT triggering (flush_on_register is on,
 # so the registration alone delivers); then sfwd.flush for a fresh one

@@ -8,7 +8,7 @@
 
 /*!
  * \file
- * \brief sfwd :: per-user profiles (see sf_policy.h)
+ * \brief sfwd :: per-user profiles (see sf_profile_json.h)
  *
  * Choices the header leaves open:
  * - Input: json_loadb() with JSON_REJECT_DUPLICATES | JSON_DECODE_ANY (so a
@@ -41,18 +41,18 @@
  *   errsize 0: nothing is written (err may be NULL). out is written only on
  *   success; unused accept slots and the rest of forward are zero, so two
  *   parses of equal profiles compare equal with memcmp().
- * - sf_policy_dump() writes JSON by hand (no json_dumps): '"', '\\' and
+ * - sf_profile_dump() writes JSON by hand (no json_dumps): '"', '\\' and
  *   control bytes are escaped, other bytes are copied. A member is left out
  *   when unset: store 0, max_messages < 0, lifetime < 0, naccept 0,
  *   forward "". It returns -1 also for a struct it cannot represent (store
  *   outside 0..3, naccept outside 0..32). Strings are read at most up to
  *   their array size.
- * - sf_policy_accepts(): a NULL profile or naccept <= 0 accepts everything.
+ * - sf_profile_accepts(): a NULL profile or naccept <= 0 accepts everything.
  *   The value is cut at the first ';', then spaces, tabs, CR and LF around
  *   it are dropped; an empty result is text/plain. "type/ *" patterns need
  *   a non-empty subtype ("text" and "text/" do not match "text/ *"); "*"
  *   matches anything, even a malformed value.
- * - sf_policy_accept_header(): patterns joined with ", ".
+ * - sf_profile_accept_header(): patterns joined with ", ".
  * - On -1, dump and accept_header leave out as "" when outsize > 0.
  */
 
@@ -64,11 +64,11 @@
 #include <jansson.h>
 
 #include "sf_buf.h"
-#include "sf_policy.h"
+#include "sf_profile_json.h"
 
-#define SF_POLICY_TOKEN_MAX 63
-#define SF_POLICY_MAX_MESSAGES 100000000
-#define SF_POLICY_MAX_LIFETIME 315360000
+#define SF_PROFILE_TOKEN_MAX 63
+#define SF_PROFILE_MAX_MESSAGES 100000000
+#define SF_PROFILE_MAX_LIFETIME 315360000
 
 /* ---- error messages ---------------------------------------------------- */
 
@@ -185,7 +185,7 @@ static int sf_is_rn(const char *s, size_t len)
 {
 	size_t i;
 
-	if(len < 1 || len > SF_POLICY_TOKEN_MAX)
+	if(len < 1 || len > SF_PROFILE_TOKEN_MAX)
 		return 0;
 	if(!sf_is_alnum((unsigned char)s[0]))
 		return 0;
@@ -207,7 +207,7 @@ static int sf_is_uri_char(unsigned char c)
 /* ---- members ----------------------------------------------------------- */
 
 static int sf_parse_store(
-		const json_t *v, sf_policy_t *p, char *err, size_t errsize)
+		const json_t *v, sf_profile_t *p, char *err, size_t errsize)
 {
 	const char *s;
 	size_t n;
@@ -244,9 +244,9 @@ static int sf_check_pattern(
 		sf_err(err, errsize, "accept[%d]: empty pattern", idx);
 		return -1;
 	}
-	if(n >= SF_POLICY_PATTERN_MAX) {
+	if(n >= SF_PROFILE_PATTERN_MAX) {
 		sf_err(err, errsize, "accept[%d]: pattern longer than %d characters",
-				idx, SF_POLICY_PATTERN_MAX - 1);
+				idx, SF_PROFILE_PATTERN_MAX - 1);
 		return -1;
 	}
 	if(n == 1 && s[0] == '*')
@@ -259,14 +259,14 @@ static int sf_check_pattern(
 				"accept[%d]: not a content type pattern (\"*\","
 				" \"type/*\" or \"type/subtype\", RFC 6838 names of 1..%d"
 				" characters)",
-				idx, SF_POLICY_TOKEN_MAX);
+				idx, SF_PROFILE_TOKEN_MAX);
 		return -1;
 	}
 	return 0;
 }
 
 static int sf_parse_accept(
-		const json_t *v, sf_policy_t *p, char *err, size_t errsize)
+		const json_t *v, sf_profile_t *p, char *err, size_t errsize)
 {
 	size_t i, n, sl;
 	const json_t *e;
@@ -283,9 +283,9 @@ static int sf_parse_accept(
 				" everything)");
 		return -1;
 	}
-	if(n > SF_POLICY_MAX_ACCEPT) {
+	if(n > SF_PROFILE_MAX_ACCEPT) {
 		sf_err(err, errsize, "accept: %zu patterns, at most %d allowed", n,
-				SF_POLICY_MAX_ACCEPT);
+				SF_PROFILE_MAX_ACCEPT);
 		return -1;
 	}
 	for(i = 0; i < n; i++) {
@@ -375,7 +375,7 @@ static int sf_check_hostport(const char *s, size_t n, char *err, size_t errsize)
 }
 
 static int sf_parse_forward(
-		const json_t *v, sf_policy_t *p, char *err, size_t errsize)
+		const json_t *v, sf_profile_t *p, char *err, size_t errsize)
 {
 	const char *s, *colon, *at, *rest;
 	size_t n, i, sch, rn;
@@ -391,9 +391,9 @@ static int sf_parse_forward(
 		sf_err(err, errsize, "forward: empty URI");
 		return -1;
 	}
-	if(n >= SF_POLICY_URI_MAX) {
+	if(n >= SF_PROFILE_URI_MAX) {
 		sf_err(err, errsize, "forward: URI longer than %d characters",
-				SF_POLICY_URI_MAX - 1);
+				SF_PROFILE_URI_MAX - 1);
 		return -1;
 	}
 	colon = memchr(s, ':', n);
@@ -445,7 +445,7 @@ static int sf_parse_forward(
 /* ---- parse ------------------------------------------------------------- */
 
 static int sf_policy_from_json(
-		const json_t *root, sf_policy_t *p, char *err, size_t errsize)
+		const json_t *root, sf_profile_t *p, char *err, size_t errsize)
 {
 	static const char *const known[] = {
 			"store", "accept", "max_messages", "lifetime", "forward"};
@@ -483,12 +483,12 @@ static int sf_policy_from_json(
 			&& sf_parse_accept(v, p, err, errsize) < 0)
 		return -1;
 	if((v = json_object_get(root, "max_messages")) != NULL
-			&& sf_parse_int(v, "max_messages", 0, SF_POLICY_MAX_MESSAGES,
+			&& sf_parse_int(v, "max_messages", 0, SF_PROFILE_MAX_MESSAGES,
 					   &p->max_messages, err, errsize)
 					   < 0)
 		return -1;
 	if((v = json_object_get(root, "lifetime")) != NULL
-			&& sf_parse_int(v, "lifetime", 1, SF_POLICY_MAX_LIFETIME,
+			&& sf_parse_int(v, "lifetime", 1, SF_PROFILE_MAX_LIFETIME,
 					   &p->lifetime, err, errsize)
 					   < 0)
 		return -1;
@@ -498,10 +498,10 @@ static int sf_policy_from_json(
 	return 0;
 }
 
-int sf_policy_parse(const char *json, size_t len, sf_policy_t *out, char *err,
+int sf_profile_parse(const char *json, size_t len, sf_profile_t *out, char *err,
 		size_t errsize)
 {
-	sf_policy_t p;
+	sf_profile_t p;
 	json_error_t jerr;
 	json_t *root;
 	int ret;
@@ -520,7 +520,7 @@ int sf_policy_parse(const char *json, size_t len, sf_policy_t *out, char *err,
 		json = "";
 	}
 	memset(&p, 0, sizeof(p));
-	p.store = SF_POLICY_STORE_UNSET;
+	p.store = SF_PROFILE_STORE_UNSET;
 	p.max_messages = -1;
 	p.lifetime = -1;
 	p.naccept = 0;
@@ -575,7 +575,7 @@ static void sf_put_jstr(sf_wr_t *w, const char *s, size_t max)
 
 /* ---- dump, accept header ----------------------------------------------- */
 
-int sf_policy_dump(const sf_policy_t *p, char *out, size_t outsize)
+int sf_profile_dump(const sf_profile_t *p, char *out, size_t outsize)
 {
 	static const char *const store_names[] = {NULL, "no", "yes", "notify"};
 	sf_wr_t w;
@@ -583,12 +583,12 @@ int sf_policy_dump(const sf_policy_t *p, char *out, size_t outsize)
 
 	sf_wr_init(&w, out, outsize);
 	if(p == NULL || p->store < 0 || p->store > SF_CLASS_NOTIFY || p->naccept < 0
-			|| p->naccept > SF_POLICY_MAX_ACCEPT) {
+			|| p->naccept > SF_PROFILE_MAX_ACCEPT) {
 		w.len = w.size; /* not representable */
 		return sf_wr_end(&w);
 	}
 	SF_PUTS(&w, "{");
-	if(p->store != SF_POLICY_STORE_UNSET) {
+	if(p->store != SF_PROFILE_STORE_UNSET) {
 		SF_PUTS(&w, "\"store\":");
 		sf_put_jstr(&w, store_names[p->store], 8);
 		first = 0;
@@ -600,7 +600,7 @@ int sf_policy_dump(const sf_policy_t *p, char *out, size_t outsize)
 		for(i = 0; i < p->naccept; i++) {
 			if(i > 0)
 				SF_PUTS(&w, ",");
-			sf_put_jstr(&w, p->accept[i], SF_POLICY_PATTERN_MAX);
+			sf_put_jstr(&w, p->accept[i], SF_PROFILE_PATTERN_MAX);
 		}
 		SF_PUTS(&w, "]");
 		first = 0;
@@ -623,26 +623,26 @@ int sf_policy_dump(const sf_policy_t *p, char *out, size_t outsize)
 		if(!first)
 			SF_PUTS(&w, ",");
 		SF_PUTS(&w, "\"forward\":");
-		sf_put_jstr(&w, p->forward, SF_POLICY_URI_MAX);
+		sf_put_jstr(&w, p->forward, SF_PROFILE_URI_MAX);
 	}
 	SF_PUTS(&w, "}");
 	return sf_wr_end(&w);
 }
 
-int sf_policy_accept_header(const sf_policy_t *p, char *out, size_t outsize)
+int sf_profile_accept_header(const sf_profile_t *p, char *out, size_t outsize)
 {
 	sf_wr_t w;
 	int i;
 
 	sf_wr_init(&w, out, outsize);
-	if(p == NULL || p->naccept <= 0 || p->naccept > SF_POLICY_MAX_ACCEPT) {
+	if(p == NULL || p->naccept <= 0 || p->naccept > SF_PROFILE_MAX_ACCEPT) {
 		w.len = w.size;
 		return sf_wr_end(&w);
 	}
 	for(i = 0; i < p->naccept; i++) {
 		if(i > 0)
 			SF_PUTS(&w, ", ");
-		sf_put(&w, p->accept[i], strnlen(p->accept[i], SF_POLICY_PATTERN_MAX));
+		sf_put(&w, p->accept[i], strnlen(p->accept[i], SF_PROFILE_PATTERN_MAX));
 	}
 	return sf_wr_end(&w);
 }
@@ -658,7 +658,7 @@ static int sf_is_ows(char c)
  * surrounding white space, not empty)? */
 static int sf_pattern_match(const char *pat, const char *ct, size_t n)
 {
-	size_t pl = strnlen(pat, SF_POLICY_PATTERN_MAX);
+	size_t pl = strnlen(pat, SF_PROFILE_PATTERN_MAX);
 	const char *slash;
 	size_t tl;
 
@@ -674,7 +674,7 @@ static int sf_pattern_match(const char *pat, const char *ct, size_t n)
 	return pl == n && sf_ieq(ct, pat, n);
 }
 
-int sf_policy_accepts(const sf_policy_t *p, sf_buf_t content_type)
+int sf_profile_accepts(const sf_profile_t *p, sf_buf_t content_type)
 {
 	static const char text_plain[] = "text/plain";
 	const char *s = content_type.s, *semi;
@@ -695,7 +695,7 @@ int sf_policy_accepts(const sf_policy_t *p, sf_buf_t content_type)
 		s = text_plain;
 		n = sizeof(text_plain) - 1;
 	}
-	for(i = 0; i < p->naccept && i < SF_POLICY_MAX_ACCEPT; i++)
+	for(i = 0; i < p->naccept && i < SF_PROFILE_MAX_ACCEPT; i++)
 		if(sf_pattern_match(p->accept[i], s, n))
 			return 1;
 	return 0;

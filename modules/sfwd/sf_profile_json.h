@@ -39,30 +39,30 @@
  * json_set_alloc_funcs; every json_t is released on every path.
  */
 
-#ifndef _SF_POLICY_H_
-#define _SF_POLICY_H_
+#ifndef _SF_PROFILE_JSON_H_
+#define _SF_PROFILE_JSON_H_
 
 #include <stddef.h>
 
 #include "sf_classify.h"
 
-#define SF_POLICY_MAX_ACCEPT 32
-#define SF_POLICY_PATTERN_MAX 128
-#define SF_POLICY_URI_MAX 256
+#define SF_PROFILE_MAX_ACCEPT 32
+#define SF_PROFILE_PATTERN_MAX 128
+#define SF_PROFILE_URI_MAX 256
 
-/*! \brief store member: SF_POLICY_STORE_UNSET, or an enum sf_class */
-#define SF_POLICY_STORE_UNSET 0
+/*! \brief store member: SF_PROFILE_STORE_UNSET, or an enum sf_class */
+#define SF_PROFILE_STORE_UNSET 0
 
 /*! \brief a parsed profile (plain data, can be copied with memcpy) */
-typedef struct sf_policy
+typedef struct sf_profile_json
 {
 	int store;		  /*!< 0 unset, or SF_CLASS_INSTANT/STORE/NOTIFY */
 	int max_messages; /*!< -1 unset */
 	int lifetime;	  /*!< -1 unset */
 	int naccept;	  /*!< 0: everything */
-	char accept[SF_POLICY_MAX_ACCEPT][SF_POLICY_PATTERN_MAX];
-	char forward[SF_POLICY_URI_MAX]; /*!< "" unset */
-} sf_policy_t;
+	char accept[SF_PROFILE_MAX_ACCEPT][SF_PROFILE_PATTERN_MAX];
+	char forward[SF_PROFILE_URI_MAX]; /*!< "" unset */
+} sf_profile_t;
 
 /*!
  * \brief parse and validate a profile
@@ -71,7 +71,7 @@ typedef struct sf_policy
  *   supported yet", "JSON error at line 1 column 9: ...")
  * \return 0 ok (out filled), -1 invalid (err filled)
  */
-int sf_policy_parse(const char *json, size_t len, sf_policy_t *out, char *err,
+int sf_profile_parse(const char *json, size_t len, sf_profile_t *out, char *err,
 		size_t errsize);
 
 /*!
@@ -79,20 +79,20 @@ int sf_policy_parse(const char *json, size_t len, sf_policy_t *out, char *err,
  *   (store, accept, max_messages, lifetime, forward), unset ones left out
  * \return length written (NUL-terminated) or -1 when it does not fit
  */
-int sf_policy_dump(const sf_policy_t *p, char *out, size_t outsize);
+int sf_profile_dump(const sf_profile_t *p, char *out, size_t outsize);
 
 /*!
  * \brief does the profile accept this Content-Type value (parameters
  *   ignored)? An empty content type is taken as text/plain.
  * \return 1 yes, 0 no
  */
-int sf_policy_accepts(const sf_policy_t *p, sf_buf_t content_type);
+int sf_profile_accepts(const sf_profile_t *p, sf_buf_t content_type);
 
 /*!
  * \brief the accept patterns joined for an Accept header ("text/ *,
  *   image/jpeg")
  * \return length written or -1 when it does not fit (or there are none)
  */
-int sf_policy_accept_header(const sf_policy_t *p, char *out, size_t outsize);
+int sf_profile_accept_header(const sf_profile_t *p, char *out, size_t outsize);
 
 #endif

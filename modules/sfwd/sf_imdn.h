@@ -19,8 +19,8 @@
  * unusable; on -1 the buffer content is unspecified.
  */
 
-#ifndef _SF_REPORT_H_
-#define _SF_REPORT_H_
+#ifndef _SF_IMDN_H_
+#define _SF_IMDN_H_
 
 #include <stddef.h>
 #include <time.h>

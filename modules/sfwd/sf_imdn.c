@@ -9,7 +9,7 @@
 /*!
  * \file
  * \brief sfwd :: pure builders of report and summary bodies (see
- *   sf_report.h)
+ *   sf_imdn.h)
  */
 
 #include <limits.h>
@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "sf_buf.h"
-#include "sf_report.h"
+#include "sf_imdn.h"
 #include "sf_text.h"
 
 #define CPIM_MAX_NS 8

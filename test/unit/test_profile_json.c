@@ -8,11 +8,11 @@
 
 /*!
  * \file
- * \brief sfwd :: unit tests of the per-user profiles (sf_policy)
+ * \brief sfwd :: unit tests of the per-user profiles (sf_profile_json)
  *
- * Table-driven tests of sf_policy_parse(), sf_policy_dump(),
- * sf_policy_accepts() and sf_policy_accept_header(), written from the
- * contract in sf_policy.h. Every input is copied into a heap block of
+ * Table-driven tests of sf_profile_parse(), sf_profile_dump(),
+ * sf_profile_accepts() and sf_profile_accept_header(), written from the
+ * contract in sf_profile_json.h. Every input is copied into a heap block of
  * exactly its length (NULL when the length is 0), and output buffers are
  * heap blocks of exactly the size passed, so that AddressSanitizer catches
  * any access past either end.
@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sf_policy.h"
+#include "sf_profile_json.h"
 #include "unit_util.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -41,13 +41,13 @@ static char *xmalloc(size_t n)
 
 /* parse a literal through an exact-length heap copy */
 static int parse_lit(
-		const char *s, size_t len, sf_policy_t *out, char *err, size_t errsize)
+		const char *s, size_t len, sf_profile_t *out, char *err, size_t errsize)
 {
 	struct tbuf tb = {s, len};
 	sf_buf_t b = dup_buf(&tb);
 	int ret;
 
-	ret = sf_policy_parse(b.s, b.len, out, err, errsize);
+	ret = sf_profile_parse(b.s, b.len, out, err, errsize);
 	free_buf(&b);
 	return ret;
 }
@@ -403,7 +403,7 @@ static const struct pcase pcases[] = {
 START_TEST(test_parse_table)
 {
 	const struct pcase *c = &pcases[_i];
-	sf_policy_t out, sentinel;
+	sf_profile_t out, sentinel;
 	char err[256];
 	int ret, i;
 
@@ -461,7 +461,7 @@ END_TEST
 START_TEST(test_dump_round_trip)
 {
 	const struct pcase *c = &pcases[_i];
-	sf_policy_t a, b;
+	sf_profile_t a, b;
 	char err[256], *buf, *small;
 	size_t cap = 8192;
 	int n, m;
@@ -470,7 +470,7 @@ START_TEST(test_dump_round_trip)
 		return;
 	ck_assert_int_eq(parse_lit(c->json, c->len, &a, err, sizeof(err)), 0);
 	buf = xmalloc(cap);
-	n = sf_policy_dump(&a, buf, cap);
+	n = sf_profile_dump(&a, buf, cap);
 	ck_assert_msg(n > 0, "%s: dump failed", c->name);
 	ck_assert_int_eq((size_t)n, strlen(buf));
 	memset(&b, 0x5a, sizeof(b));
@@ -481,12 +481,12 @@ START_TEST(test_dump_round_trip)
 
 	/* exactly enough room, and one byte short */
 	small = xmalloc((size_t)n + 1);
-	m = sf_policy_dump(&a, small, (size_t)n + 1);
+	m = sf_profile_dump(&a, small, (size_t)n + 1);
 	ck_assert_int_eq(m, n);
 	ck_assert_str_eq(small, buf);
 	free(small);
 	small = xmalloc((size_t)n);
-	m = sf_policy_dump(&a, small, (size_t)n);
+	m = sf_profile_dump(&a, small, (size_t)n);
 	ck_assert_int_eq(m, -1);
 	ck_assert_int_eq(small[0], '\0');
 	free(small);
@@ -522,14 +522,14 @@ static const struct dcase dcases[] = {
 START_TEST(test_dump_expected)
 {
 	const struct dcase *c = &dcases[_i];
-	sf_policy_t p;
+	sf_profile_t p;
 	char err[256], *buf;
 	size_t want = strlen(c->dump);
 	int n;
 
 	ck_assert_int_eq(parse_lit(c->json, c->len, &p, err, sizeof(err)), 0);
 	buf = xmalloc(want + 1);
-	n = sf_policy_dump(&p, buf, want + 1);
+	n = sf_profile_dump(&p, buf, want + 1);
 	ck_assert_int_eq(n, (int)want);
 	ck_assert_str_eq(buf, c->dump);
 	free(buf);
@@ -541,7 +541,7 @@ END_TEST
 START_TEST(test_dump_escaping)
 {
 	static const char fwd[] = "a\"b\\c\x01\n\t/\xc3\xbc";
-	sf_policy_t p;
+	sf_profile_t p;
 	char buf[512];
 	json_error_t jerr;
 	json_t *root, *v;
@@ -551,7 +551,7 @@ START_TEST(test_dump_escaping)
 	p.max_messages = -1;
 	p.lifetime = -1;
 	memcpy(p.forward, fwd, sizeof(fwd));
-	n = sf_policy_dump(&p, buf, sizeof(buf));
+	n = sf_profile_dump(&p, buf, sizeof(buf));
 	ck_assert_int_gt(n, 0);
 	ck_assert_str_eq(
 			buf, "{\"forward\":\"a\\\"b\\\\c\\u0001\\n\\t/\xc3\xbc\"}");
@@ -566,23 +566,23 @@ END_TEST
 
 START_TEST(test_dump_bad_struct)
 {
-	sf_policy_t p;
+	sf_profile_t p;
 	char buf[64];
 
 	memset(&p, 0, sizeof(p));
 	p.max_messages = -1;
 	p.lifetime = -1;
-	ck_assert_int_eq(sf_policy_dump(&p, buf, sizeof(buf)), 2);
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), 2);
 	ck_assert_str_eq(buf, "{}");
-	ck_assert_int_eq(sf_policy_dump(&p, buf, 0), -1);
-	ck_assert_int_eq(sf_policy_dump(&p, NULL, 0), -1);
-	ck_assert_int_eq(sf_policy_dump(NULL, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(sf_profile_dump(&p, buf, 0), -1);
+	ck_assert_int_eq(sf_profile_dump(&p, NULL, 0), -1);
+	ck_assert_int_eq(sf_profile_dump(NULL, buf, sizeof(buf)), -1);
 	p.store = 7;
-	ck_assert_int_eq(sf_policy_dump(&p, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
 	ck_assert_str_eq(buf, "");
 	p.store = 0;
-	p.naccept = SF_POLICY_MAX_ACCEPT + 1;
-	ck_assert_int_eq(sf_policy_dump(&p, buf, sizeof(buf)), -1);
+	p.naccept = SF_PROFILE_MAX_ACCEPT + 1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
 }
 END_TEST
 
@@ -659,7 +659,7 @@ static const struct acase acases[] = {
 START_TEST(test_accepts_table)
 {
 	const struct acase *c = &acases[_i];
-	sf_policy_t p;
+	sf_profile_t p;
 	char err[256];
 	sf_buf_t ct;
 	int ret;
@@ -668,7 +668,7 @@ START_TEST(test_accepts_table)
 							 err, sizeof(err)),
 			0);
 	ct = dup_buf(&c->ct);
-	ret = sf_policy_accepts(&p, ct);
+	ret = sf_profile_accepts(&p, ct);
 	free_buf(&ct);
 	ck_assert_msg(ret == c->want, "profile %s, Content-Type \"%.*s\": %d",
 			profiles[c->prof], (int)c->ct.len, c->ct.s ? c->ct.s : "", ret);
@@ -679,7 +679,7 @@ END_TEST
 
 START_TEST(test_accept_header)
 {
-	sf_policy_t p;
+	sf_profile_t p;
 	char err[256], *buf;
 	const char want[] = "text/*, image/jpeg";
 	size_t wl = sizeof(want) - 1, sz;
@@ -689,7 +689,7 @@ START_TEST(test_accept_header)
 			PARSE("{\"accept\":[\"text/*\",\"image/jpeg\"]}", &p, err), 0);
 	/* exactly enough room */
 	buf = xmalloc(wl + 1);
-	n = sf_policy_accept_header(&p, buf, wl + 1);
+	n = sf_profile_accept_header(&p, buf, wl + 1);
 	ck_assert_int_eq(n, (int)wl);
 	ck_assert_str_eq(buf, want);
 	free(buf);
@@ -698,7 +698,7 @@ START_TEST(test_accept_header)
 		buf = xmalloc(sz);
 		if(sz > 0)
 			memset(buf, 'Z', sz);
-		n = sf_policy_accept_header(&p, sz > 0 ? buf : NULL, sz);
+		n = sf_profile_accept_header(&p, sz > 0 ? buf : NULL, sz);
 		ck_assert_msg(n == -1, "size %zu: %d", sz, n);
 		if(sz > 0)
 			ck_assert_msg(buf[0] == '\0', "size %zu: out not emptied", sz);
@@ -707,7 +707,7 @@ START_TEST(test_accept_header)
 
 	ck_assert_int_eq(PARSE("{\"accept\":[\"*\"]}", &p, err), 0);
 	buf = xmalloc(2);
-	ck_assert_int_eq(sf_policy_accept_header(&p, buf, 2), 1);
+	ck_assert_int_eq(sf_profile_accept_header(&p, buf, 2), 1);
 	ck_assert_str_eq(buf, "*");
 	free(buf);
 
@@ -715,7 +715,7 @@ START_TEST(test_accept_header)
 	ck_assert_int_eq(PARSE("{\"store\":\"yes\"}", &p, err), 0);
 	buf = xmalloc(64);
 	buf[0] = 'Z';
-	ck_assert_int_eq(sf_policy_accept_header(&p, buf, 64), -1);
+	ck_assert_int_eq(sf_profile_accept_header(&p, buf, 64), -1);
 	ck_assert_int_eq(buf[0], '\0');
 	free(buf);
 
@@ -723,10 +723,10 @@ START_TEST(test_accept_header)
 	ck_assert_int_eq(PARSE("{\"accept\":[" LONG32 "]}", &p, err), 0);
 	sz = 32 * 127 + 31 * 2;
 	buf = xmalloc(sz + 1);
-	ck_assert_int_eq(sf_policy_accept_header(&p, buf, sz + 1), (int)sz);
+	ck_assert_int_eq(sf_profile_accept_header(&p, buf, sz + 1), (int)sz);
 	ck_assert_int_eq(strlen(buf), sz);
 	ck_assert(strncmp(buf, PAT127 ", " PAT127 ", ", 2 * 127 + 4) == 0);
-	ck_assert_int_eq(sf_policy_accept_header(&p, buf, sz), -1);
+	ck_assert_int_eq(sf_profile_accept_header(&p, buf, sz), -1);
 	free(buf);
 }
 END_TEST
@@ -736,7 +736,7 @@ END_TEST
 START_TEST(test_errsize_zero_one)
 {
 	static const char bad[] = "{\"store\":\"maybe\"}";
-	sf_policy_t p;
+	sf_profile_t p;
 	char *err;
 
 	/* errsize 0: nothing written, err may be NULL */
@@ -764,9 +764,9 @@ START_TEST(test_errsize_zero_one)
 
 	/* no output struct, no input with a length */
 	err = xmalloc(64);
-	ck_assert_int_eq(sf_policy_parse("{}", 2, NULL, err, 64), -1);
+	ck_assert_int_eq(sf_profile_parse("{}", 2, NULL, err, 64), -1);
 	ck_assert(err[0] != '\0');
-	ck_assert_int_eq(sf_policy_parse(NULL, 5, &p, err, 64), -1);
+	ck_assert_int_eq(sf_profile_parse(NULL, 5, &p, err, 64), -1);
 	ck_assert(err[0] != '\0');
 	free(err);
 }
@@ -776,7 +776,7 @@ END_TEST
  * the full message, written inside an exact-size heap buffer */
 static void check_truncation(const char *json, size_t len, int utf8)
 {
-	sf_policy_t p;
+	sf_profile_t p;
 	char full[512], *err;
 	size_t fl, sz, got;
 
@@ -825,7 +825,7 @@ static Suite *policy_suite(void)
 	Suite *s;
 	TCase *tc;
 
-	s = suite_create("sf_policy");
+	s = suite_create("sf_profile_json");
 
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse_table, 0, N_PCASES);

@@ -21,19 +21,19 @@
  * BYE (sf_flush() on the BYE) or after msrp_idle_timeout.
  */
 
-#ifndef _SF_MSRPS_H_
-#define _SF_MSRPS_H_
+#ifndef _SF_MSRP_SERVER_H_
+#define _SF_MSRP_SERVER_H_
 
 #include "core/parser/msg_parser.h"
 
 /*! \brief mod_init: session table in shared memory, one more process */
-int sf_msrps_mod_init(void);
+int sf_msrp_server_mod_init(void);
 
 /*! \brief child_init(PROC_MAIN): fork the MSRP process */
-int sf_msrps_fork(void);
+int sf_msrp_server_fork(void);
 
 /*! \brief is MSRP retrieval configured (msrp_listen set)? */
-int sf_msrps_enabled(void);
+int sf_msrp_server_enabled(void);
 
 /*!
  * \brief an INVITE with an MSRP offer for the caller's own mailbox:
@@ -41,10 +41,10 @@ int sf_msrps_enabled(void);
  * \return 1 answered, -1 no usable MSRP offer (the cfg answers 488),
  *   -2 no session slot or internal error (the cfg answers 500)
  */
-int sf_msrps_invite(sip_msg_t *msg, const str *aor);
+int sf_msrp_server_invite(sip_msg_t *msg, const str *aor);
 
 /*! \brief a BYE (or CANCEL) of a retrieval session: end it
  * \return 1 it was one, -1 not */
-int sf_msrps_bye(sip_msg_t *msg);
+int sf_msrp_server_bye(sip_msg_t *msg);
 
 #endif

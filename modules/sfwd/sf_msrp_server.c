@@ -45,7 +45,7 @@
 #include "sf_buf.h"
 #include "sf_db.h"
 #include "sf_msrp.h"
-#include "sf_msrps.h"
+#include "sf_msrp_server.h"
 #include "sf_queue.h"
 #include "sf_stats.h"
 #include "sf_store.h"
@@ -117,13 +117,13 @@ static sf_mconn_t _sf_mc[SF_MS_MAX_CONNS];
 static sf_db_t _sf_msdb;
 static str _sf_ms_owner = STR_NULL;
 
-int sf_msrps_enabled(void)
+int sf_msrp_server_enabled(void)
 {
 	return _sf_ms != NULL;
 }
 
 /* "ip:port" or "msrp://ip:port" */
-static int sf_msrps_parse_listen(void)
+static int sf_msrp_server_parse_listen(void)
 {
 	char *s = _sf_cfg.msrp_listen.s, *colon;
 	int len = _sf_cfg.msrp_listen.len;
@@ -149,11 +149,11 @@ static int sf_msrps_parse_listen(void)
 	return 0;
 }
 
-int sf_msrps_mod_init(void)
+int sf_msrp_server_mod_init(void)
 {
 	if(_sf_cfg.msrp_listen.len == 0)
 		return 0;
-	if(sf_msrps_parse_listen() < 0)
+	if(sf_msrp_server_parse_listen() < 0)
 		return -1;
 	_sf_ms = shm_malloc(_sf_cfg.msrp_max_sessions * sizeof(sf_msess_t));
 	_sf_ms_lock = lock_alloc();
@@ -239,7 +239,7 @@ static int sf_has_word(sf_buf_t v, const char *w)
 	return 0;
 }
 
-int sf_msrps_invite(sip_msg_t *msg, const str *aor)
+int sf_msrp_server_invite(sip_msg_t *msg, const str *aor)
 {
 	char sdp[1024], hdr[256];
 	sf_buf_t body = {NULL, 0}, mline, path, types, setup;
@@ -250,7 +250,7 @@ int sf_msrps_invite(sip_msg_t *msg, const str *aor)
 	int i, slot = -1, sipfrag, mine = 0;
 	time_t now = time(NULL);
 
-	if(!sf_msrps_enabled())
+	if(!sf_msrp_server_enabled())
 		return -1;
 	b = get_body(msg);
 	if(b == NULL)
@@ -395,13 +395,13 @@ error:
 	return -2;
 }
 
-int sf_msrps_bye(sip_msg_t *msg)
+int sf_msrp_server_bye(sip_msg_t *msg)
 {
 	str ftag, ttag;
 	int i, found = -1, bye;
 
-	if(!sf_msrps_enabled() || msg->callid == NULL || parse_from_header(msg) < 0
-			|| msg->to == NULL)
+	if(!sf_msrp_server_enabled() || msg->callid == NULL
+			|| parse_from_header(msg) < 0 || msg->to == NULL)
 		return -1;
 	bye = msg->REQ_METHOD == METHOD_BYE;
 	ftag = get_from(msg)->tag_value;
@@ -876,7 +876,7 @@ static void sf_ms_accept(int lfd)
 	_sf_mc[i].last = _sf_mc[i].accepted = time(NULL);
 }
 
-static void sf_msrps_main(void)
+static void sf_msrp_server_main(void)
 {
 	struct pollfd pfd[SF_MS_MAX_CONNS + 1];
 	int map[SF_MS_MAX_CONNS + 1];
@@ -895,7 +895,7 @@ static void sf_msrps_main(void)
 		return;
 	_sf_ms_owner.s = owner;
 	sf_db_init(&_sf_msdb, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms,
-			sf_store_stmts, SF_ST_COUNT, SF_SCHEMA_VERSION);
+			sf_store_stmts, SF_SQL_COUNT, SF_SCHEMA_VERSION);
 	lfd = sf_ms_listen();
 	if(lfd < 0)
 		return;
@@ -952,11 +952,11 @@ static void sf_msrps_main(void)
 	}
 }
 
-int sf_msrps_fork(void)
+int sf_msrp_server_fork(void)
 {
 	int pid;
 
-	if(!sf_msrps_enabled())
+	if(!sf_msrp_server_enabled())
 		return 0;
 	pid = fork_process(PROC_RPC, "sfwd msrp", 1);
 	if(pid < 0)
@@ -964,7 +964,7 @@ int sf_msrps_fork(void)
 	if(pid == 0) {
 		if(cfg_child_init())
 			exit(-1);
-		sf_msrps_main();
+		sf_msrp_server_main();
 		exit(-1);
 	}
 	return 0;

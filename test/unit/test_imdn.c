@@ -10,7 +10,7 @@
  * \file
  * \brief sfwd :: unit tests of the report and summary builders
  *
- * Table-driven tests of sf_report.h, written from its contract. Every input
+ * Table-driven tests of sf_imdn.h, written from its contract. Every input
  * range is copied into a heap block of exactly its length (NULL when the
  * length is 0), and every output buffer is a heap block of exactly the
  * size passed, so that AddressSanitizer catches any access past either.
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sf_report.h"
+#include "sf_imdn.h"
 #include "unit_util.h"
 
 
