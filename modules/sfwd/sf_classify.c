@@ -54,7 +54,7 @@ static int is_bad_ctl(unsigned char c)
 	return (c < 0x20 && !sf_is_lws(c)) || c == 0x7f;
 }
 
-/* Request-Disposition: 1#( token ), RFC 3841 and seed 001 values */
+/* Request-Disposition: 1#( token ), RFC 3841 syntax, store-flag values */
 static int parse_req_disp(const char *s, size_t len, int *want)
 {
 	size_t i = 0, t;
@@ -87,7 +87,7 @@ static int parse_req_disp(const char *s, size_t len, int *want)
 	return 0;
 }
 
-/* the seed 000 flag words: instant | store&fwd | S&F */
+/* the IMS store-flag words: instant | store&fwd | S&F */
 static int flag_word(const char *s, size_t len, int *want)
 {
 	if(sf_buf_ieq(s, len, "instant")) {
@@ -121,7 +121,7 @@ static int parse_cont_disp(const char *s, size_t len, int *want)
 	if(i == t)
 		return SF_CLS_ERR_PARSE; /* no disposition type */
 	if(!flag_word(s + t, i - t, want) && memchr(s + t, '&', i - t) != NULL)
-		return SF_CLS_ERR_PARSE; /* '&' only in the seed's two forms */
+		return SF_CLS_ERR_PARSE; /* '&' only in the two store-flag forms */
 	while(i < len && sf_is_lws((unsigned char)s[i]))
 		i++;
 	if(i < len && s[i] != ';')

@@ -16,11 +16,11 @@
  * NUL-terminated and may contain NUL bytes.
  *
  * Sources, in the order they are read:
- * - Request-Disposition (seed 001, RFC 3841 syntax): `do-not-store`;
+ * - Request-Disposition (RFC 3841 syntax, store-flag values): `do-not-store`;
  *   `store`, `store-and-forward`, `store-and-forward-if-not-reached`;
  *   `notify`. Case-insensitive, comma lists, several header instances,
  *   RFC 3841 tokens (`proxy`, `no-fork`, ...) and unknown tokens ignored.
- * - Content-Disposition (seed 000): disposition type `instant`, `store&fwd`
+ * - Content-Disposition (the IMS form): disposition type `instant`, `store&fwd`
  *   or `S&F` (the `&` is tolerated although it is not a token character),
  *   optionally followed by `;` parameters. Other disposition types (render,
  *   session, ...) say nothing.

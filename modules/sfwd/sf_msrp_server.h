@@ -8,7 +8,7 @@
 
 /*!
  * \file
- * \brief sfwd :: retrieval of stored messages over MSRP (seed 003)
+ * \brief sfwd :: retrieval of stored messages over MSRP (RFC 4975)
  *
  * The mailbox owner sends an INVITE with an MSRP offer; sf_flush() on it
  * answers 200 OK with an SDP answer naming a session on msrp_listen, and

@@ -8,7 +8,7 @@
 
 /*!
  * \file
- * \brief sfwd :: per-user profiles (seed 001), parsed with libjansson
+ * \brief sfwd :: per-user profiles, parsed with libjansson
  *
  * A profile is a JSON object; every member is optional:
  *
