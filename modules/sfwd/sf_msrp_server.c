@@ -98,7 +98,7 @@ typedef struct sf_mconn
 	char *in;
 	int inlen;
 	time_t last;
-	time_t accepted; /* unbound after msrp_bind_timeout: closed */
+	long long accepted_ms; /* unbound after msrp_bind_timeout: closed */
 	/* delivery */
 	PGresult *batch;
 	int *order;
@@ -873,7 +873,8 @@ static void sf_ms_accept(int lfd)
 	_sf_mc[i].fd = fd;
 	_sf_mc[i].slot = -1;
 	_sf_mc[i].inlen = 0;
-	_sf_mc[i].last = _sf_mc[i].accepted = time(NULL);
+	_sf_mc[i].last = time(NULL);
+	_sf_mc[i].accepted_ms = sf_db_now_ms();
 }
 
 static void sf_msrp_server_main(void)
@@ -938,7 +939,9 @@ static void sf_msrp_server_main(void)
 				continue;
 			}
 			/* a connection that names no session soon holds nothing */
-			if(c->slot < 0 && now - c->accepted >= _sf_cfg.msrp_bind_timeout) {
+			if(c->slot < 0
+					&& sf_db_now_ms() - c->accepted_ms
+							   >= _sf_cfg.msrp_bind_timeout * 1000LL) {
 				sf_ms_close(c, "no session bound in time");
 				continue;
 			}

@@ -46,7 +46,7 @@ expected=(
 	"3b SEND naming a made-up session -> MSRP 481"
 	"3c ... and sfwd closes that connection (within 2 s)"
 	"3d the idle-connection checks finished"
-	"3e ... but not before msrp_bind_timeout-1 s (no immediate close)"
+	"3e ... but not before msrp_bind_timeout (no early close)"
 	"4a bob's first and second concurrent retrieval INVITEs -> 200"
 	"4b bob's third concurrent retrieval INVITE -> 486"
 	"4c carol is not affected: her INVITE meanwhile -> 200"
