@@ -197,22 +197,17 @@ static int sf_store_prepare(
 		r.content_type.len = 10;
 	}
 
-	/* lifetime: the request's Expires, capped; else the default */
-	r.lifetime =
-			(has_pol && pol.lifetime > 0 && pol.lifetime < _sf_cfg.max_lifetime)
-					? pol.lifetime
-					: _sf_cfg.default_lifetime;
-	if(msg->expires && parse_expires(msg->expires) == 0) {
+	/* lifetime: the request's Expires, else the profile's, else the
+	 * default, all capped (sf_lifetime) */
+	exp = NULL;
+	if(msg->expires && parse_expires(msg->expires) == 0)
 		exp = (exp_body_t *)msg->expires->parsed;
-		if(exp && exp->valid) {
-			if(exp->val == 0) {
-				LM_DBG("Expires: 0, nothing to store\n");
-				return SF_STORE_ENOTSTORABLE;
-			}
-			r.lifetime = exp->val < (unsigned)_sf_cfg.max_lifetime
-								 ? (int)exp->val
-								 : _sf_cfg.max_lifetime;
-		}
+	r.lifetime = sf_lifetime(exp && exp->valid, exp ? exp->val : 0,
+			has_pol ? pol.lifetime : 0, _sf_cfg.default_lifetime,
+			_sf_cfg.max_lifetime);
+	if(r.lifetime == 0) {
+		LM_DBG("Expires: 0, nothing to store\n");
+		return SF_STORE_ENOTSTORABLE;
 	}
 
 	if(msg->tval.tv_sec != 0) {

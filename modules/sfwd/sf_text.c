@@ -431,3 +431,17 @@ error:
 	out[0] = '\0';
 	return -1;
 }
+
+/* ---- sf_lifetime ------------------------------------------------------- */
+
+int sf_lifetime(
+		int has_expires, unsigned int expires, int profile, int def, int max)
+{
+	if(max <= 0)
+		return 0;
+	if(has_expires)
+		return expires < (unsigned int)max ? (int)expires : max;
+	if(profile > 0 && profile < max)
+		return profile;
+	return def < max ? def : max;
+}

@@ -89,6 +89,21 @@ int sf_name_in_list(
 		const char *name, size_t nlen, const char *list, size_t llen);
 
 /*!
+ * \brief how long a message may wait: the request's Expires when it has
+ *   a valid one (capped at max), else the recipient's profile lifetime
+ *   (when > 0 and below max), else the default (capped at max)
+ * \param has_expires 1 when the request carries a valid Expires
+ * \param expires its value (seconds)
+ * \param profile the profile's lifetime, <= 0: none
+ * \param def default_lifetime
+ * \param max max_lifetime
+ * \return the lifetime in seconds, or 0 for Expires: 0 (nothing to
+ *   store)
+ */
+int sf_lifetime(
+		int has_expires, unsigned int expires, int profile, int def, int max);
+
+/*!
  * \brief what a final SIP status means for a stored message
  */
 enum sf_outcome

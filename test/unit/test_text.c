@@ -777,6 +777,40 @@ START_TEST(test_fmt)
 }
 END_TEST
 
+
+/* ---- sf_lifetime (the store's lifetime decision, issue 13) -------------- */
+
+struct lifetime_case
+{
+	int has, pol, def, max, exp;
+	unsigned int val;
+};
+
+static const struct lifetime_case lifetime_cases[] = {
+		/* has, profile, default, max, expected, Expires value */
+		{1, 0, 604800, 2592000, 60, 60},
+		{1, 0, 604800, 2592000, 2592000, 999999999}, /* capped */
+		{1, 0, 604800, 2592000, 0, 0},				 /* Expires: 0 */
+		{1, 3600, 604800, 2592000, 10, 10},			 /* Expires beats profile */
+		{0, 3600, 604800, 2592000, 3600, 0},		 /* profile */
+		{0, 9999999, 604800, 2592000, 604800, 0},	 /* profile over max */
+		{0, 0, 604800, 2592000, 604800, 0},			 /* default */
+		{0, -1, 604800, 2592000, 604800, 0},
+		{0, 0, 5000000, 2592000, 2592000, 0}, /* default over max */
+		{1, 0, 604800, 2592000, 2592000, 4294967295u},
+		{0, 0, 10, 0, 0, 0}, /* no max: nothing */
+};
+#define N_LIFETIME ((int)(sizeof(lifetime_cases) / sizeof(lifetime_cases[0])))
+
+START_TEST(test_lifetime)
+{
+	const struct lifetime_case *c = &lifetime_cases[_i];
+
+	ck_assert_int_eq(
+			sf_lifetime(c->has, c->val, c->pol, c->def, c->max), c->exp);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
 	Suite *s;
@@ -821,6 +855,10 @@ static Suite *text_suite(void)
 
 	tc = tcase_create("fmt");
 	tcase_add_test(tc, test_fmt);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lifetime");
+	tcase_add_loop_test(tc, test_lifetime, 0, N_LIFETIME);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("outcome_of");
