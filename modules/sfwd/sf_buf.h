@@ -26,6 +26,16 @@ typedef struct sf_buf
 	size_t len;
 } sf_buf_t;
 
+/*! \brief a range from a pointer and a length */
+static inline sf_buf_t sf_bufv(const char *s, size_t len)
+{
+	sf_buf_t b;
+
+	b.s = s;
+	b.len = len;
+	return b;
+}
+
 /*! \brief ASCII lower case */
 char sf_lower(char c);
 

@@ -60,7 +60,7 @@ int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 	pv_value_t val;
 	char *payload = NULL, *out = NULL, tid[24], mid[40];
 	int plen, olen = 0, n, sipfrag = 0, ret = -1;
-	size_t off, chunk = _sf_cfg.msrp_chunk_size;
+	size_t i, chunk = _sf_cfg.msrp_chunk_size;
 
 	if(mode && mode->len > 0) {
 		if(mode->len == 7 && strncasecmp(mode->s, "sipfrag", 7) == 0)
@@ -146,26 +146,18 @@ int sf_encapsulate(sip_msg_t *msg, pv_spec_t *dst, str *mode)
 	f.content_type.s = sipfrag ? "message/sipfrag" : "message/sip";
 	f.content_type.len = strlen(f.content_type.s);
 	f.total = plen;
+	/* one transaction id prefix the payload does not hold; each chunk
+	 * adds its index */
 	do {
 		sf_fmt(tid, sizeof(tid), "%08x%04x", kam_rand(), kam_rand() & 0xffff);
-		f.tid.s = tid;
-		f.tid.len = strlen(tid);
-		f.chunk.s = payload;
-		f.chunk.len = plen;
-	} while(!sf_msrp_tid_ok(f.tid, f.chunk));
+	} while(!sf_msrp_tid_ok(sf_bufv(tid, strlen(tid)), sf_bufv(payload, plen)));
 	n = 0;
-	for(off = 0; off < (size_t)plen || off == 0; off += chunk) {
-		size_t len = (size_t)plen - off < chunk ? (size_t)plen - off : chunk;
-		int w;
-		f.start = off + 1;
-		f.chunk.s = payload + off;
-		f.chunk.len = len;
-		w = sf_msrp_build_send(&f, out + n, olen - n);
+	for(i = 0; i < sf_msrp_chunks(plen, chunk); i++) {
+		int w = sf_msrp_build_chunk(&f, sf_bufv(payload, plen), chunk, i,
+				sf_bufv(tid, strlen(tid)), out + n, olen - n);
 		if(w < 0)
 			goto done;
 		n += w;
-		if(plen == 0)
-			break;
 	}
 	memset(&val, 0, sizeof(val));
 	val.flags = PV_VAL_STR;

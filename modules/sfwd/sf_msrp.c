@@ -287,6 +287,47 @@ int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 	return finish(&w);
 }
 
+size_t sf_msrp_chunks(size_t plen, size_t chunk_size)
+{
+	if(chunk_size == 0)
+		return 0;
+	return plen == 0 ? 1 : (plen + chunk_size - 1) / chunk_size;
+}
+
+int sf_msrp_build_chunk(const sf_msrp_send_t *tmpl, sf_buf_t payload,
+		size_t chunk_size, size_t index, sf_buf_t tid_prefix, char *out,
+		size_t outsize)
+{
+	sf_msrp_send_t f;
+	char tid[SF_MSRP_TID_MAX + 1];
+	char num[24];
+	size_t i = sizeof(num), off, v = index;
+
+	if(tmpl == NULL || out == NULL || chunk_size == 0
+			|| (payload.s == NULL && payload.len > 0)
+			|| index >= sf_msrp_chunks(payload.len, chunk_size))
+		return fail(out, outsize);
+	do {
+		num[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while(v > 0);
+	if(tid_prefix.s == NULL
+			|| tid_prefix.len + (sizeof(num) - i) > SF_MSRP_TID_MAX)
+		return fail(out, outsize);
+	memcpy(tid, tid_prefix.s, tid_prefix.len);
+	memcpy(tid + tid_prefix.len, num + i, sizeof(num) - i);
+	f = *tmpl;
+	f.tid.s = tid;
+	f.tid.len = tid_prefix.len + (sizeof(num) - i);
+	off = index * chunk_size;
+	f.start = off + 1;
+	f.total = payload.len;
+	f.chunk.s = payload.len ? payload.s + off : NULL;
+	f.chunk.len =
+			payload.len - off < chunk_size ? payload.len - off : chunk_size;
+	return sf_msrp_build_send(&f, out, outsize);
+}
+
 int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
 		sf_buf_t to_path, sf_buf_t from_path, char *out, size_t outsize)
 {

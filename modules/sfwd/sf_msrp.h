@@ -69,6 +69,25 @@ typedef struct sf_msrp_send
 
 int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize);
 
+/*! \brief how many SEND chunks a payload of plen bytes takes at
+ *   chunk_size bytes each (an empty payload: one empty SEND) */
+size_t sf_msrp_chunks(size_t plen, size_t chunk_size);
+
+/*!
+ * \brief chunk `index` (0-based) of a payload as one SEND frame: the
+ *   template's paths, Message-ID, Content-Type and Success-Report; its own
+ *   transaction id, tid_prefix followed by the decimal index (each chunk is
+ *   a transaction of its own, RFC 4975 7.1); Byte-Range and '$' or '+'
+ *   from the payload. The caller checks the prefix with sf_msrp_tid_ok()
+ *   against the whole payload first (then no chunk's end line can occur
+ *   in it), and keeps it short enough that prefix + index is a valid tid.
+ * \return the frame's length, -1 when it does not fit or index is past
+ *   the last chunk
+ */
+int sf_msrp_build_chunk(const sf_msrp_send_t *tmpl, sf_buf_t payload,
+		size_t chunk_size, size_t index, sf_buf_t tid_prefix, char *out,
+		size_t outsize);
+
 /*!
  * \brief a response: "MSRP <tid> <code> <reason>", To-Path, From-Path, end
  *   line with '$'. code 100..999; reason may be empty (then no space).

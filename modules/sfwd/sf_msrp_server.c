@@ -526,7 +526,7 @@ static str sf_ms_col(PGresult *res, int row, int col)
 static int sf_ms_send_next(sf_mconn_t *c)
 {
 	sf_msess_t *s = &_sf_ms[c->slot];
-	char ours[SF_MS_PATH_MAX], mid[48], tid[24], *from = NULL, *to = NULL;
+	char ours[SF_MS_PATH_MAX], mid[48], *from = NULL, *to = NULL;
 	char *hdrs = NULL;
 	sf_sipmsg_t m;
 	sf_msrp_send_t f;
@@ -534,7 +534,7 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	char *payload = NULL, *frame = NULL;
 	int row, plen, flen, i, olen, ret;
 
-	size_t off, chunk = _sf_cfg.msrp_chunk_size;
+	size_t k, chunk = _sf_cfg.msrp_chunk_size;
 	PGresult *res;
 
 	if(c->row_id || c->stopped)
@@ -656,14 +656,10 @@ static int sf_ms_send_next(sf_mconn_t *c)
 	f.message_id = sf_bb(mid, strlen(mid));
 	f.content_type = s->sipfrag ? sf_bb("message/sipfrag", 15)
 								: sf_bb("message/sip", 11);
-	f.total = plen;
-	for(off = 0; off < (size_t)plen; off += chunk) {
-		size_t len = (size_t)plen - off < chunk ? (size_t)plen - off : chunk;
-		sf_fmt(tid, sizeof(tid), "%s%d", c->row_tid, c->row_chunks);
-		f.tid = sf_bb(tid, strlen(tid));
-		f.start = off + 1;
-		f.chunk = sf_bb(payload + off, len);
-		flen = sf_msrp_build_send(&f, frame, chunk + SF_MS_PATH_MAX * 2 + 1024);
+	for(k = 0; k < sf_msrp_chunks(plen, chunk); k++) {
+		flen = sf_msrp_build_chunk(&f, sf_bb(payload, plen), chunk, k,
+				sf_bb(c->row_tid, 10), frame,
+				chunk + SF_MS_PATH_MAX * 2 + 1024);
 		if(flen < 0 || sf_ms_write(c->fd, frame, flen) < 0) {
 			LM_INFO("cannot send message %lld over MSRP\n", c->row_id);
 			goto error;

@@ -1225,6 +1225,61 @@ START_TEST(test_failure_report_parsed)
 }
 END_TEST
 
+
+/* ---- the one chunker (issue 13: the loop was written twice) ------------ */
+
+START_TEST(test_chunks)
+{
+	static char payload[5000];
+	char *out = malloc(8192), got[5000];
+	sf_msrp_send_t t;
+	sf_msrp_frame_t f;
+	size_t k, have = 0;
+	int n;
+
+	memset(payload, 'p', sizeof(payload));
+	memset(&t, 0, sizeof(t));
+	t.to_path = H("msrp://a:1/x;tcp", 16);
+	t.from_path = H("msrp://b:2/y;tcp", 16);
+	t.message_id = H("m1", 2);
+	t.content_type = H("message/sip", 11);
+	ck_assert_uint_eq(sf_msrp_chunks(5000, 2048), 3);
+	ck_assert_uint_eq(sf_msrp_chunks(4096, 2048), 2);
+	ck_assert_uint_eq(sf_msrp_chunks(0, 2048), 1);
+	for(k = 0; k < 3; k++) {
+		char tid[16];
+		n = sf_msrp_build_chunk(&t, H(payload, sizeof(payload)), 2048, k,
+				H("abcd", 4), out, 8192);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(sf_msrp_parse(H(out, (size_t)n), &f), n);
+		snprintf(tid, sizeof(tid), "abcd%zu", k);
+		ck_assert_uint_eq(f.tid.len, strlen(tid));
+		ck_assert(memcmp(f.tid.s, tid, f.tid.len) == 0);
+		ck_assert_int_eq(f.range_start, (long long)(k * 2048 + 1));
+		ck_assert_int_eq(f.range_total, 5000);
+		ck_assert_int_eq(f.flag, k == 2 ? '$' : '+');
+		memcpy(got + have, f.body.s, f.body.len);
+		have += f.body.len;
+	}
+	ck_assert_uint_eq(have, sizeof(payload));
+	ck_assert(memcmp(got, payload, have) == 0);
+	/* past the last chunk, no prefix, too long a prefix: refused */
+	ck_assert_int_eq(sf_msrp_build_chunk(&t, H(payload, sizeof(payload)), 2048,
+							 3, H("abcd", 4), out, 8192),
+			-1);
+	ck_assert_int_eq(
+			sf_msrp_build_chunk(&t, H(payload, sizeof(payload)), 2048, 0,
+					H("abcdefghijklmnopqrstuvwxyz012345", 32), out, 8192),
+			-1);
+	/* an empty payload: one empty SEND */
+	n = sf_msrp_build_chunk(&t, H(NULL, 0), 2048, 0, H("abcd", 4), out, 8192);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(sf_msrp_parse(H(out, (size_t)n), &f), n);
+	ck_assert_uint_eq(f.body.len, 0);
+	free(out);
+}
+END_TEST
+
 static Suite *msrp_suite(void)
 {
 	Suite *s;
@@ -1265,6 +1320,10 @@ static Suite *msrp_suite(void)
 	tcase_add_test(tc, test_parse_null_empty);
 	tcase_add_test(tc, test_back_to_back);
 	tcase_add_test(tc, test_duplicate_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("chunks");
+	tcase_add_test(tc, test_chunks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("serve");
