@@ -15,6 +15,7 @@
 
 #include "sf_buf.h"
 #include "sf_classify.h"
+#include "sf_cpim.h"
 
 /* what one source asks for */
 #define W_INSTANT 1
@@ -22,7 +23,6 @@
 #define W_POS 4 /* positive report: store + notify */
 #define W_NEG 8 /* negative report */
 
-#define CPIM_MAX_NS 8
 
 static const char _sf_imdn_urn[] = "urn:ietf:params:imdn";
 
@@ -317,90 +317,30 @@ static int parse_multipart(sf_buf_t params, sf_buf_t body, int *want)
 	}
 }
 
-/* message/cpim: CPIM header block up to the first blank line */
+/* message/cpim: imdn.Disposition-Notification in the CPIM header block */
 static int parse_cpim(sf_buf_t body, int *want)
 {
-	const char *p, *end;
-	sf_buf_t line, prefix[CPIM_MAX_NS];
-	int nprefix = 0, pass, ended = 0;
-	size_t i;
+	sf_cpim_t c;
+	sf_buf_t value;
+	const char *pos = NULL;
 
-	if(body.s == NULL)
-		return SF_CLS_ERR_PARSE;
-	/* pass 0 maps namespaces, pass 1 reads Disposition-Notification */
-	for(pass = 0; pass < 2; pass++) {
-		p = body.s;
-		end = body.s + body.len;
-		while(sf_next_line(&p, end, &line)) {
-			const char *colon;
-			sf_buf_t name, value, pfx, local;
-
-			if(line.len == 0) {
-				ended = 1;
-				break;
-			}
-			colon = memchr(line.s, ':', line.len);
-			if(colon == NULL)
-				continue;
-			name = sf_buf_trim(line.s, (size_t)(colon - line.s));
-			value = sf_buf_trim(
-					colon + 1, line.len - (size_t)(colon + 1 - line.s));
-			if(pass == 0) {
-				const char *lt;
-				sf_buf_t urn;
-				if(!sf_buf_ieq(name.s, name.len, "ns"))
-					continue;
-				lt = memchr(value.s, '<', value.len);
-				if(lt == NULL || value.s[value.len - 1] != '>')
-					continue;
-				pfx = sf_buf_trim(value.s, (size_t)(lt - value.s));
-				urn.s = lt + 1;
-				urn.len = value.len - (size_t)(lt - value.s) - 2;
-				if(sf_buf_ieq(urn.s, urn.len, _sf_imdn_urn)
-						&& nprefix < CPIM_MAX_NS)
-					prefix[nprefix++] = pfx;
-				continue;
-			}
-			/* pass 1: <prefix>.Disposition-Notification; no dot: default NS */
-			pfx.s = name.s;
-			pfx.len = 0;
-			local = name;
-			for(i = name.len; i > 0; i--) {
-				if(name.s[i - 1] == '.') {
-					pfx.len = i - 1;
-					local.s = name.s + i;
-					local.len = name.len - i;
-					break;
-				}
-			}
-			if(!sf_buf_ieq(local.s, local.len, "disposition-notification"))
-				continue;
-			for(i = 0; i < (size_t)nprefix; i++) {
-				if(prefix[i].len == pfx.len
-						&& memcmp(prefix[i].s, pfx.s, pfx.len) == 0)
-					break;
-			}
-			if(i == (size_t)nprefix)
-				continue; /* prefix not mapped to the IMDN namespace */
-			/* comma list of notification types */
-			{
-				const char *v = value.s, *vend = value.s + value.len;
-				while(v < vend) {
-					const char *c = memchr(v, ',', (size_t)(vend - v));
-					sf_buf_t tok;
-					if(c == NULL)
-						c = vend;
-					tok = sf_buf_trim(v, (size_t)(c - v));
-					if(sf_buf_ieq(tok.s, tok.len, "positive-delivery"))
-						*want |= W_POS;
-					else if(sf_buf_ieq(tok.s, tok.len, "negative-delivery"))
-						*want |= W_NEG;
-					v = c + 1;
-				}
-			}
+	if(!sf_cpim_open(body, _sf_imdn_urn, &c))
+		return SF_CLS_ERR_PARSE; /* header block never ends */
+	while(sf_cpim_next(&c, &pos, "disposition-notification", 1, &value)) {
+		/* comma list of notification types */
+		const char *v = value.s, *vend = value.s + value.len;
+		while(v < vend) {
+			const char *k = memchr(v, ',', (size_t)(vend - v));
+			sf_buf_t tok;
+			if(k == NULL)
+				k = vend;
+			tok = sf_buf_trim(v, (size_t)(k - v));
+			if(sf_buf_ieq(tok.s, tok.len, "positive-delivery"))
+				*want |= W_POS;
+			else if(sf_buf_ieq(tok.s, tok.len, "negative-delivery"))
+				*want |= W_NEG;
+			v = k + 1;
 		}
-		if(!ended)
-			return SF_CLS_ERR_PARSE; /* header block never ends */
 	}
 	return 0;
 }

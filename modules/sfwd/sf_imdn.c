@@ -17,10 +17,10 @@
 #include <time.h>
 
 #include "sf_buf.h"
+#include "sf_cpim.h"
 #include "sf_imdn.h"
 #include "sf_text.h"
 
-#define CPIM_MAX_NS 8
 
 static const char _sf_imdn_urn[] = "urn:ietf:params:imdn";
 
@@ -402,122 +402,45 @@ int sf_mwi_build(sf_buf_t account, int new_text, int old_text, int new_mm,
 
 /* ---- CPIM -------------------------------------------------------------- */
 
-/* name and trimmed value of a "name: value" line; 0 without a colon */
-static int split_hdr(sf_buf_t line, sf_buf_t *name, sf_buf_t *value)
-{
-	const char *colon = memchr(line.s, ':', line.len);
-
-	if(colon == NULL)
-		return 0;
-	*name = sf_buf_trim(line.s, (size_t)(colon - line.s));
-	*value = sf_buf_trim(colon + 1, line.len - (size_t)(colon + 1 - line.s));
-	return 1;
-}
-
-/* as sf_classify's parse_cpim: pass 0 maps the NS prefixes of the header
- * block (which must end in a blank line), pass 1 finds the header */
+/* the first non-empty imdn.Message-ID of the CPIM header block */
 int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id)
 {
-	const char *p, *end;
-	sf_buf_t line, name, value, pfx, local, prefix[CPIM_MAX_NS];
-	int nprefix = 0, ended = 0;
-	size_t i;
+	sf_cpim_t c;
+	const char *pos = NULL;
 
 	if(id == NULL)
 		return 0;
 	id->s = NULL;
 	id->len = 0;
-	if(body.s == NULL)
+	if(!sf_cpim_open(body, _sf_imdn_urn, &c) || c.nns == 0)
 		return 0;
-	end = body.s + body.len;
-
-	p = body.s;
-	while(sf_next_line(&p, end, &line)) {
-		const char *lt;
-		sf_buf_t urn;
-
-		if(line.len == 0) {
-			ended = 1;
-			break;
-		}
-		if(!split_hdr(line, &name, &value)
-				|| !sf_buf_ieq(name.s, name.len, "ns"))
-			continue;
-		lt = memchr(value.s, '<', value.len);
-		if(lt == NULL || value.s[value.len - 1] != '>')
-			continue;
-		pfx = sf_buf_trim(value.s, (size_t)(lt - value.s));
-		urn.s = lt + 1;
-		urn.len = value.len - (size_t)(lt - value.s) - 2;
-		if(sf_buf_ieq(urn.s, urn.len, _sf_imdn_urn) && nprefix < CPIM_MAX_NS)
-			prefix[nprefix++] = pfx;
+	while(sf_cpim_next(&c, &pos, "message-id", 1, id)) {
+		if(id->len > 0)
+			return 1;
 	}
-	if(!ended || nprefix == 0)
-		return 0;
-
-	p = body.s;
-	while(sf_next_line(&p, end, &line) && line.len > 0) {
-		if(!split_hdr(line, &name, &value))
-			continue;
-		/* <prefix>.Message-ID; no dot: the default namespace */
-		pfx.s = name.s;
-		pfx.len = 0;
-		local = name;
-		for(i = name.len; i > 0; i--) {
-			if(name.s[i - 1] == '.') {
-				pfx.len = i - 1;
-				local.s = name.s + i;
-				local.len = name.len - i;
-				break;
-			}
-		}
-		if(!sf_buf_ieq(local.s, local.len, "message-id") || value.len == 0)
-			continue;
-		for(i = 0; i < (size_t)nprefix; i++) {
-			if(prefix[i].len == pfx.len
-					&& memcmp(prefix[i].s, pfx.s, pfx.len) == 0)
-				break;
-		}
-		if(i == (size_t)nprefix)
-			continue; /* prefix not mapped to the IMDN namespace */
-		*id = value;
-		return 1;
-	}
+	id->s = NULL;
+	id->len = 0;
 	return 0;
 }
 
+/* DateTime: a header of the default namespace (no prefix) */
 int sf_cpim_datetime(sf_buf_t body, sf_buf_t *dt)
 {
-	const char *p, *end;
-	sf_buf_t line, name, value;
-	int ended = 0;
+	sf_cpim_t c;
+	const char *pos = NULL;
 
 	if(dt == NULL)
 		return 0;
 	dt->s = NULL;
 	dt->len = 0;
-	if(body.s == NULL)
-		return 0;
-	end = body.s + body.len;
-	p = body.s;
-	while(sf_next_line(&p, end, &line)) {
-		if(line.len == 0) {
-			ended = 1;
-			break;
-		}
-	}
-	if(!ended)
-		return 0;
-	p = body.s;
-	while(sf_next_line(&p, end, &line) && line.len > 0) {
-		if(!split_hdr(line, &name, &value)
-				|| !sf_buf_ieq(name.s, name.len, "datetime"))
-			continue;
-		if(!sf_rfc3339_valid(value.s, value.len))
-			return 0;
-		*dt = value;
+	if(!sf_cpim_open(body, _sf_imdn_urn, &c)
+			|| !sf_cpim_next(&c, &pos, "datetime", 0, dt))
+		goto none;
+	if(sf_rfc3339_valid(dt->s, dt->len))
 		return 1;
-	}
+none:
+	dt->s = NULL;
+	dt->len = 0;
 	return 0;
 }
 
