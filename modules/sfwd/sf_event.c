@@ -93,24 +93,32 @@ static void sf_event_xavp(long long id, const str *aor, const str *from,
 	xavp_set_child_ival(&root, &k, code);
 }
 
-static void sf_event_run(int ev, sip_msg_t *msg)
+int sf_route_run(sip_msg_t *msg, struct action *route, int type, str *kemi_fn,
+		str *kemi_arg)
 {
-	int backup_rt = get_route_type();
+	int backup_rt = get_route_type(), ret = 0;
 	struct run_act_ctx ctx;
 	sr_kemi_eng_t *keng;
 
-	set_route_type(EVENT_ROUTE);
+	set_route_type(type);
 	init_run_actions_ctx(&ctx);
-	if(_sf_ev_rt[ev] >= 0) {
-		run_top_route(event_rt.rlist[_sf_ev_rt[ev]], msg, &ctx);
-	} else if((keng = sr_kemi_eng_get()) != NULL) {
-		if(sr_kemi_route(keng, msg, EVENT_ROUTE, &_sf_cfg.event_callback,
-				   &_sf_ev_names[ev])
-				< 0)
-			LM_ERR("error in the KEMI callback for %.*s\n",
-					_sf_ev_names[ev].len, _sf_ev_names[ev].s);
+	if(route != NULL) {
+		run_top_route(route, msg, &ctx);
+	} else if(kemi_fn != NULL && kemi_fn->len > 0
+			  && (keng = sr_kemi_eng_get()) != NULL) {
+		if(sr_kemi_route(keng, msg, type, kemi_fn, kemi_arg) < 0) {
+			LM_ERR("error in KEMI function %.*s\n", kemi_fn->len, kemi_fn->s);
+			ret = -1;
+		}
 	}
 	set_route_type(backup_rt);
+	return ret;
+}
+
+static void sf_event_run(int ev, sip_msg_t *msg)
+{
+	sf_route_run(msg, _sf_ev_rt[ev] >= 0 ? event_rt.rlist[_sf_ev_rt[ev]] : NULL,
+			EVENT_ROUTE, &_sf_cfg.event_callback, &_sf_ev_names[ev]);
 }
 
 void sf_event_stored(

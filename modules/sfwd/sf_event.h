@@ -23,9 +23,23 @@
 #define _SF_EVENT_H_
 
 #include "core/parser/msg_parser.h"
+#include "core/route_struct.h"
 #include "core/str.h"
 
 int sf_event_mod_init(void);
+
+/*!
+ * \brief run a native route, or else a KEMI function, on a request, as
+ *   route type `type` (the process's route type is restored after)
+ * \param msg the request
+ * \param route the native route's actions, NULL: the KEMI function
+ * \param type REQUEST_ROUTE, EVENT_ROUTE, ...
+ * \param kemi_fn the KEMI function's name (used when route is NULL)
+ * \param kemi_arg its argument, or NULL
+ * \return 0 ok, -1 the KEMI function failed
+ */
+int sf_route_run(sip_msg_t *msg, struct action *route, int type, str *kemi_fn,
+		str *kemi_arg);
 
 /*! \brief event_route[sfwd:stored] on the stored request (NULL: on a
  *   made-up one, where the request is gone); $xavp(sfev) has id, aor,

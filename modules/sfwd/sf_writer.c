@@ -39,6 +39,7 @@
 
 #include "sf_buf.h"
 #include "sf_db.h"
+#include "sf_event.h"
 #include "sf_stats.h"
 #include "sf_store.h"
 #include "sf_writer.h"
@@ -359,10 +360,7 @@ static void sf_writer_reply(sf_wjob_t *j, int rc, long long id)
 static void sf_writer_answer(sf_wjob_t *j, int rc, long long id)
 {
 	sip_msg_t msg;
-	struct run_act_ctx ctx;
-	sr_kemi_eng_t *keng;
 	char *buf;
-	int backup_rt;
 
 	if(j->rt.rt == SF_WRITER_REPLY) {
 		sf_writer_reply(j, rc, id);
@@ -391,18 +389,8 @@ static void sf_writer_answer(sf_wjob_t *j, int rc, long long id)
 	msg.rcv = j->rcv;
 
 	/* the sender first, then what follows a commit */
-	backup_rt = get_route_type();
-	set_route_type(REQUEST_ROUTE);
-	init_run_actions_ctx(&ctx);
-	if(j->rt.rt >= 0) {
-		if(main_rt.rlist[j->rt.rt])
-			run_top_route(main_rt.rlist[j->rt.rt], &msg, &ctx);
-	} else if((keng = sr_kemi_eng_get()) != NULL) {
-		if(sr_kemi_route(keng, &msg, REQUEST_ROUTE, &j->rt.name, NULL) < 0)
-			LM_ERR("error in KEMI function %.*s\n", j->rt.name.len,
-					j->rt.name.s);
-	}
-	set_route_type(backup_rt);
+	sf_route_run(&msg, j->rt.rt >= 0 ? main_rt.rlist[j->rt.rt] : NULL,
+			REQUEST_ROUTE, &j->rt.name, NULL);
 	if(rc == SF_STORE_OK)
 		_sf_wops->committed(&msg, &j->r, id);
 	else
