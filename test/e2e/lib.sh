@@ -62,6 +62,29 @@ e2e_begin() {
 		DELETE FROM active_watchers; DELETE FROM watchers; DELETE FROM presentity"
 }
 
+# e2e_q SQL: one query on the test database, rows unaligned, no header
+e2e_q() {
+	sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"
+}
+
+# e2e_until TENTHS CMD...: run CMD every 0.1 s until it succeeds, at most
+# TENTHS times; its status is the last run's
+e2e_until() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# e2e_wait_port PORT: wait (5 s at most) until a peer listens on UDP or
+# TCP PORT of the test address
+e2e_wait_port() {
+	e2e_until 50 eval "[ -n \"\$(ss -Hlun 'sport = :$1'; ss -Hltn 'sport = :$1')\" ]"
+}
+
 # e2e_users NAME...: subscribers NAME with password NAMEs-secret
 e2e_users() {
 	local u values=

@@ -22,7 +22,7 @@ timeout $((E2E_SIPP_TIMEOUT + 10)) sipp -sf "$E2E_SIPP_DIR/uas_message.xml" \
 	-i "$E2E_ADDR" -p "$BOB_PORT" -m 1 -nostdin -timeout "${E2E_SIPP_TIMEOUT}s" \
 	-trace_msg -message_file "$T_DIR/bob.msg" >"$T_DIR/bob.out" 2>&1 &
 bob=$!
-sleep 0.3
+e2e_wait_port "$BOB_PORT"
 e2e_request_xml "$T_DIR/m_bob.xml" MESSAGE "" text/plain "$text" 200
 e2e_check "MESSAGE to registered bob -> 200 from bob" \
 	e2e_sipp m_bob "$T_DIR/m_bob.xml" -m 1 -s bob -p "$ALICE_PORT"

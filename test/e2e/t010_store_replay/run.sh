@@ -4,11 +4,10 @@ e2e_begin
 
 N=200
 BOB_PORT=$((E2E_SIP_PORT + 11))
-psql_t() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tA -c "$1"; }
-rows() { psql_t "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'"; }
+rows() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 # instant to an offline user: 480, nothing stored
 e2e_request_xml "$T_DIR/instant.xml" MESSAGE "Request-Disposition: do-not-store" \
@@ -22,12 +21,12 @@ e2e_check "$N MESSAGEs to offline bob -> $N x 202" \
 	e2e_sipp alice "$T_SRC/alice.xml" -s bob -m $N -r 200 -l 50 -p $((E2E_SIP_PORT + 12))
 e2e_eq "$N rows stored" $N "$(rows)"
 e2e_eq "no credentials stored" 0 \
-	"$(psql_t "SELECT count(*) FROM sfwd_message WHERE headers ILIKE '%authorization%' OR headers LIKE '%secret-%'")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE headers ILIKE '%authorization%' OR headers LIKE '%secret-%'")"
 e2e_eq "Subject and Date kept" $N \
-	"$(psql_t "SELECT count(*) FROM sfwd_message WHERE headers ~ 'Subject: number [0-9]+' AND headers ~ 'Date: '")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE headers ~ 'Subject: number [0-9]+' AND headers ~ 'Date: '")"
 # arrival order: Call-IDs by id; the Date each got when it was stored
-psql_t "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/stored_order"
-psql_t "SELECT call_id || ' ' || substring(headers from 'Date: ([^\r]*)') FROM sfwd_message ORDER BY id" \
+e2e_q "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/stored_order"
+e2e_q "SELECT call_id || ' ' || substring(headers from 'Date: ([^\r]*)') FROM sfwd_message ORDER BY id" \
 	>"$T_DIR/stored_dates"
 
 # bob's recipient, then his registration
@@ -35,7 +34,7 @@ timeout 60 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT
 	-m $N -nostdin -timeout 50s -trace_msg -message_file "$T_DIR/bob.msg" \
 	>"$T_DIR/bob.out" 2>&1 &
 bob=$!
-sleep 0.3
+e2e_wait_port "$BOB_PORT"
 e2e_check "bob registers -> 200" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
 	-s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
 wait "$bob"

@@ -4,11 +4,10 @@ e2e_begin
 
 N=30
 BOB_PORT=$((E2E_SIP_PORT + 11))
-psql_t() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tA -c "$1"; }
 
 # default timers: no timed retry fires between the two passes
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 # every third message asks bob's first recipient to refuse it (480); the
 # fifth to forbid it (403)
@@ -31,7 +30,7 @@ bob() { # bob LOG COUNT SCENARIO: a recipient for COUNT MESSAGEs
 	timeout 40 sipp -sf "$3" -i "$E2E_ADDR" -p "$BOB_PORT" -m "$2" -nostdin \
 		-timeout 30s -trace_msg -message_file "$T_DIR/$1.msg" >"$T_DIR/$1.out" 2>&1 &
 	bob_pid=$!
-	sleep 0.3
+	e2e_wait_port "$BOB_PORT"
 }
 register() {
 	e2e_sipp "reg_$1" "$E2E_SIPP_DIR/register_contact.xml" -s bob \
@@ -40,7 +39,7 @@ register() {
 wait_queued() { # wait_queued N: until N rows are queued and unclaimed
 	local i
 	for ((i = 0; i < 100; i++)); do
-		[ "$(psql_t "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'
+		[ "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'
 			AND state = 'queued' AND claim_owner IS NULL")" = "$1" ] && return 0
 		sleep 0.1
 	done
@@ -60,11 +59,11 @@ wait "$bob_pid"
 e2e_eq "first pass: bob's recipient saw all $N" 0 $?
 e2e_check "first pass: the $refused refused rows are queued again" wait_queued $refused
 e2e_eq "refused rows: attempts 1, last code 480, timed retry set" $refused \
-	"$(psql_t "SELECT count(*) FROM sfwd_message WHERE state = 'queued' AND attempts = 1
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE state = 'queued' AND attempts = 1
 		AND last_code = 480 AND next_attempt IS NOT NULL
 		AND convert_from(body, 'UTF8') LIKE '%REFUSE%'")"
 e2e_eq "the forbidden row is 'failed' with 403" 1 \
-	"$(psql_t "SELECT count(*) FROM sfwd_message WHERE state = 'failed' AND last_code = 403
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE state = 'failed' AND last_code = 403
 		AND done_at IS NOT NULL")"
 
 # second pass: a recipient that takes everything
@@ -74,7 +73,7 @@ wait "$bob_pid"
 e2e_eq "second pass: bob's recipient saw the $refused refused ones" 0 $?
 e2e_check "second pass: nothing queued" wait_queued 0
 e2e_eq "the failed row stays (terminal, kept for retention)" 1 \
-	"$(psql_t "SELECT count(*) FROM sfwd_message WHERE state = 'failed'")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE state = 'failed'")"
 
 calls_with bob1 REFUSE | sort >"$T_DIR/refused"
 received bob2 | sed -n 's/^Call-ID: //p' | sort >"$T_DIR/second"

@@ -3,13 +3,12 @@
 e2e_begin
 
 BOB_PORT=$((E2E_SIP_PORT + 11))
-psql_t() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tA -c "$1"; }
-count() { psql_t "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
+count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
 peer() { timeout 30 python3 "$T_SRC/tcp_peer.py" "$@"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST -A SFWD_MAX_MESSAGES=3 ||
 	{ e2e_fail "Kamailio started"; e2e_end; }
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 # --- 100 KB binary over TCP, 60-character Content-Type
 head -c 102400 /dev/urandom >"$T_DIR/photo.jpg"
@@ -19,12 +18,12 @@ e2e_eq "100 KB image/jpeg over TCP -> 202" 202 \
 	"$(peer send "$E2E_ADDR" "$E2E_SIP_PORT" bob "$T_DIR/photo.jpg" "$CT")"
 e2e_eq "stored byte for byte (length and md5)" \
 	"102400 $(md5sum <"$T_DIR/photo.jpg" | cut -c1-32)" \
-	"$(psql_t "SELECT length(body) || ' ' || md5(body) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
+	"$(e2e_q "SELECT length(body) || ' ' || md5(body) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
 e2e_eq "the full Content-Type is stored" "$CT" \
-	"$(psql_t "SELECT content_type FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
+	"$(e2e_q "SELECT content_type FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
 peer recv "$BOB_PORT" "$T_DIR/photo.jpg" "$CT" 20 >"$T_DIR/bob.out" 2>&1 &
 bob=$!
-sleep 0.3
+e2e_wait_port "$BOB_PORT"
 e2e_check "bob registers over TCP" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
 	-t t1 -s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 \
 	-p $((E2E_SIP_PORT + 13))
@@ -58,7 +57,7 @@ e2e_request_xml "$T_DIR/short.xml" MESSAGE "Expires: 2" text/plain "$T_DIR/text"
 e2e_check "MESSAGE with Expires: 2 -> 202" \
 	e2e_sipp exp "$T_DIR/short.xml" -s dave -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "its lifetime is 2 s" 2 \
-	"$(psql_t "SELECT extract(epoch FROM expires - received)::int FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")"
+	"$(e2e_q "SELECT extract(epoch FROM expires - received)::int FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")"
 for ((i = 0; i < 100; i++)); do
 	[ "$(count dave "AND state = 'expired'")" = 1 ] && break
 	sleep 0.1
@@ -68,5 +67,5 @@ e2e_request_xml "$T_DIR/long.xml" MESSAGE "Expires: 999999999" text/plain "$T_DI
 e2e_check "MESSAGE with a huge Expires -> 202" \
 	e2e_sipp long "$T_DIR/long.xml" -s frank -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "its lifetime is capped at max_lifetime (30 days)" 2592000 \
-	"$(psql_t "SELECT extract(epoch FROM expires - received)::int FROM sfwd_message WHERE aor = 'frank@$E2E_ADDR'")"
+	"$(e2e_q "SELECT extract(epoch FROM expires - received)::int FROM sfwd_message WHERE aor = 'frank@$E2E_ADDR'")"
 e2e_end

@@ -19,7 +19,6 @@ DB_TIMEOUT_MS=2000                  # sfwd's db_timeout_ms (etc/kamailio.cfg kee
 MARGIN_MS=1000
 SEND=$T_SRC/send.xml
 
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 
 e2e_on_exit 'e2e_uas_stop'
 
@@ -75,7 +74,7 @@ e2e_replies "$T_DIR"/before.msg "$T_DIR"/down.msg "$T_DIR"/probe_*.msg \
 	"$T_DIR"/after.msg >"$T_DIR/all.codes"
 awk '$2 == 202 { print $1 }' "$T_DIR/all.codes" | sort >"$T_DIR/accepted"
 awk '$2 != 202 { print $1 }' "$T_DIR/all.codes" | sort >"$T_DIR/refused"
-q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
+e2e_q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
 	sort >"$T_DIR/rows"
 n202=$(wc -l <"$T_DIR/accepted")
 e2e_eq "202s: $N_BEFORE before + probe + $N_AFTER after" $((N_BEFORE + 1 + N_AFTER)) "$n202"
@@ -92,7 +91,7 @@ e2e_check "REGISTER $USER_NAME with the recipient as contact -> 200" \
 left=-1
 t0=$(e2e_ms_now)
 while :; do # 30 s at most
-	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
+	left=$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
 	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
 	sleep 0.1
 done

@@ -15,7 +15,6 @@ REG_PORT_A=$((E2E_SIP_PORT + 13))
 REG_PORT_B=$((E2E_SIP_PORT + 14))
 CFG=$SF_TOP/etc/kamailio.cfg
 
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 
 
 e2e_on_exit 'e2e_uas_stop'
@@ -42,7 +41,7 @@ e2e_check "$N MESSAGEs to offline $USER_NAME via node a -> 202 each" \
 	-p "$SEND_PORT"
 e2e_sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
 	sort -u >"$T_DIR/accepted"
-q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
+e2e_q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
 	sort >"$T_DIR/rows"
 e2e_eq "202s received" "$N" "$(wc -l <"$T_DIR/accepted")"
 e2e_eq "queued rows for $AOR" "$N" "$(wc -l <"$T_DIR/rows")"
@@ -66,7 +65,7 @@ e2e_eq "REGISTER at node b -> 200" 0 $?
 left=-1
 t0=$(e2e_ms_now)
 while :; do # 30 s at most
-	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
+	left=$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
 	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
 	sleep 0.1
 done

@@ -15,7 +15,6 @@ SEND_PORT=$((E2E_SIP_PORT + 12))    # alice
 REG_PORT=$((E2E_SIP_PORT + 13))
 CFG=$SF_TOP/etc/kamailio.cfg
 
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 
 
 e2e_on_exit 'e2e_uas_stop'
@@ -34,7 +33,7 @@ e2e_check "$N MESSAGEs to offline $USER_NAME -> 202 each" \
 	-p "$SEND_PORT"
 e2e_sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
 	sort -u >"$T_DIR/accepted"
-q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
+e2e_q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
 	sort >"$T_DIR/rows"
 e2e_eq "202s received" "$N" "$(wc -l <"$T_DIR/accepted")"
 e2e_check "$N queued rows, the 202'd Call-IDs" \
@@ -80,8 +79,8 @@ rm -f "$T_DIR/kam/kamailio.launcher"
 cp "$T_DIR/kam/kamailio.log" "$T_DIR/kam/kamailio.killed.log"
 
 # what the dead run left behind: unsent rows, claimed by <node id>/<pid>
-left_at_kill=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
-claimed=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner LIKE '$NODE_ID/%' AND lease_until > now()")
+left_at_kill=$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
+claimed=$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner LIKE '$NODE_ID/%' AND lease_until > now()")
 if [ "$left_at_kill" -gt 0 ] && [ "$left_at_kill" -lt "$N" ]; then
 	e2e_ok "killed mid-replay: $left_at_kill of $N rows still queued"
 else
@@ -96,14 +95,14 @@ released=$(sed -n "s/.*released \([0-9]*\) messages claimed by the last run of $
 	"$T_DIR/kam/kamailio.log" | tail -n 1)
 e2e_eq "the new run released the dead run's claims (log)" "$claimed" "${released:-0}"
 e2e_eq "no lease left after the start" 0 \
-	"$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner IS NOT NULL")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND claim_owner IS NOT NULL")"
 before_reg=$(received)
 e2e_check "REGISTER $USER_NAME again -> 200" register reg2
 
 left=-1
 t0=$(e2e_ms_now)
 while :; do # 30 s at most
-	left=$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
+	left=$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'")
 	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
 	sleep 0.1
 done
@@ -111,7 +110,7 @@ e2e_eq "no queued row left for $AOR within 30 s (took $(($(e2e_ms_now) - t0)) ms
 sleep 1 # a late duplicate would show up in the recipient's log now
 e2e_uas_stop
 e2e_eq "nothing left in the table for $AOR (failed, expired, queued)" 0 \
-	"$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")"
 
 e2e_sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE"' >"$T_DIR/bob.in"
 sort -u -k3,4 "$T_DIR/bob.in" >"$T_DIR/bob.tx"

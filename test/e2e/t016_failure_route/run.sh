@@ -4,18 +4,17 @@ e2e_begin
 
 BOB_PORT=$((E2E_SIP_PORT + 11))
 CAROL_PORT=$((E2E_SIP_PORT + 14))
-psql_t() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tA -c "$1"; }
-count() { psql_t "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
+count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
 
 # retry_interval 2 s (SFWD_TEST)
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 echo "hello bob, are you there?" >"$T_DIR/text"
 
 phone() { # phone NAME PORT SCENARIO: a registered phone; waits in background
 	timeout 30 sipp -sf "$3" -i "$E2E_ADDR" -p "$2" -m 1 -nostdin -timeout 25s \
 		-trace_msg -message_file "$T_DIR/$1.msg" >"$T_DIR/$1.out" 2>&1 &
-	sleep 0.3
+	e2e_wait_port "$2"
 	e2e_sipp "reg_$1" "$E2E_SIPP_DIR/register_contact.xml" -s "$1" \
 		-key contact_port "$2" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
 }
@@ -26,7 +25,7 @@ e2e_request_xml "$T_DIR/m202.xml" MESSAGE "" text/plain "$T_DIR/text" 202
 e2e_check "MESSAGE to registered bob whose phone says 480 -> 202" \
 	e2e_sipp m1 "$T_DIR/m202.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "stored with a timed retry" 1 \
-	"$(psql_t "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND next_attempt IS NOT NULL")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND next_attempt IS NOT NULL")"
 # the flusher retries without a new REGISTER; bob's phone says 200
 wait "$bob"
 e2e_eq "bob's phone got the MESSAGE twice (480, then the retry: 200)" 0 $?

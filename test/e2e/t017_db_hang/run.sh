@@ -5,10 +5,9 @@ e2e_begin
 DB_TIMEOUT_MS=2000
 MARGIN_MS=1500
 SEND=$SF_TOP/test/e2e/t013_db_down/send.xml
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 e2e_check "4 MESSAGEs stored while PostgreSQL runs" \
 	e2e_sipp before "$SEND" -s hangbob -m 4 -r 20 -p $((E2E_SIP_PORT + 12))
 
@@ -32,7 +31,7 @@ fi
 sleep 3
 awk '$2 == 503 { print "'"'"'" $1 "'"'"'" }' "$T_DIR/frozen.codes" | paste -sd, >"$T_DIR/refused"
 e2e_eq "no refused MESSAGE was stored after all" 0 \
-	"$(q "SELECT count(*) FROM sfwd_message WHERE call_id IN ($(cat "$T_DIR/refused"))")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE call_id IN ($(cat "$T_DIR/refused"))")"
 ok=0
 for ((i = 0; i < 30; i++)); do
 	e2e_sipp "after_$i" "$SEND" -s hangbob -m 1 -p $((E2E_SIP_PORT + 12))
@@ -44,5 +43,5 @@ for ((i = 0; i < 30; i++)); do
 done
 e2e_eq "stores again once PostgreSQL runs, same Kamailio" 1 "$ok"
 e2e_eq "rows: the 4 before and the 1 after" 5 \
-	"$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'hangbob@$E2E_ADDR'")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'hangbob@$E2E_ADDR'")"
 e2e_end

@@ -4,19 +4,18 @@ e2e_begin
 
 ALICE_PORT=$((E2E_SIP_PORT + 16))
 BOB_PORT=$((E2E_SIP_PORT + 11))
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
-count() { q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
+count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST -A SFWD_STORED_NOTICE ||
 	{ e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 phone() { # phone NAME PORT COUNT LOG: a registered recipient for COUNT MESSAGEs
 	timeout 40 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$2" \
 		-m "$3" -nostdin -timeout 30s -trace_msg -message_file "$T_DIR/$4.msg" \
 		>"$T_DIR/$4.out" 2>&1 &
 	phone_pid=$!
-	sleep 0.3
+	e2e_wait_port "$2"
 	e2e_sipp "reg_$4" "$E2E_SIPP_DIR/register_contact.xml" -s "$1" \
 		-key contact_port "$2" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
 }
@@ -37,7 +36,7 @@ sed -i 's|From: <sip:alice@\[local_ip\]>|From: <sip:alice@[remote_ip]>|' "$T_DIR
 e2e_check "a second MESSAGE from alice to bob -> 202" \
 	e2e_sipp more "$T_DIR/more.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "stored as class 3 with its imdn.Message-ID" "3 $mid" \
-	"$(q "SELECT class || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND class = 3")"
+	"$(e2e_q "SELECT class || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND class = 3")"
 
 phone bob "$BOB_PORT" 2 bob
 wait "$phone_pid"
@@ -82,16 +81,16 @@ done
 e2e_eq "dave's message expired" 1 "$(count dave "AND state = 'expired'")"
 e2e_eq "a negative report is stored for alice (offline)" 1 \
 	"$(count alice "AND content_type = 'message/cpim'")"
-body=$(q "SELECT convert_from(body, 'UTF8') FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")
+body=$(e2e_q "SELECT convert_from(body, 'UTF8') FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")
 e2e_check "it says failed" grep -q '<failed/>' <<<"$body"
 # no CPIM DateTime: when it was received, to the microsecond (item 21)
 got=$(sed -n 's|.*<datetime>\(.*\)</datetime>.*|\1|p' <<<"$body" | tr -d '\r')
-want=$(q "SELECT to_char(received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")
+want=$(e2e_q "SELECT to_char(received AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")
 e2e_eq "... its <datetime> is when dave's message was received, in microseconds" \
 	"$want" "$got"
 e2e_check "it names sfwd's id" grep -q "<message-id>$sid</message-id>" <<<"$body"
 e2e_eq "the stored report asks for no report (class 2, no report bits)" "2 0" \
-	"$(q "SELECT class || ' ' || notify FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")"
+	"$(e2e_q "SELECT class || ' ' || notify FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR' AND content_type = 'message/cpim'")"
 e2e_eq "one stored notice per sender within the interval (none for the 2nd)" 0 \
 	"$(count alice "AND content_type = 'text/plain'")"
 e2e_end

@@ -4,10 +4,9 @@ e2e_begin
 
 BOB_PORT=$((E2E_SIP_PORT + 11))
 SUB_PORT=$((E2E_SIP_PORT + 15))
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 e2e_user bob bobs-secret
 e2e_user carol carols-secret
 
@@ -59,7 +58,7 @@ e2e_check "NOTIFY yes, 3/0" wait_notify '^Messages-Waiting: yes Text-Message: 3/
 timeout 40 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT" \
 	-m 3 -nostdin -timeout 30s >"$T_DIR/phone.out" 2>&1 &
 phone=$!
-sleep 0.3
+e2e_wait_port "$BOB_PORT"
 e2e_check "bob registers his phone" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
 	-s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
 wait "$phone"

@@ -4,8 +4,7 @@ e2e_begin
 
 BOB_SIP=$((E2E_SIP_PORT + 17))
 BOB_MSRP=$((E2E_SIP_PORT + 18))
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
-count() { q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND state = 'queued'"; }
+count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND state = 'queued'"; }
 client() { # client OUT [args]: one retrieval session
 	local out=$1
 	shift
@@ -16,7 +15,7 @@ client() { # client OUT [args]: one retrieval session
 jq_py() { python3 -c "import json,sys; d=json.load(open('$T_DIR/$1.json')); print($2)"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 e2e_user bob bobs-secret
 e2e_user carol carols-secret
 
@@ -30,7 +29,7 @@ printf 'line one\r\nline two, caf\xc3\xa9\r\n' >"$T_DIR/body"
 e2e_request_xml "$T_DIR/m.xml" MESSAGE "Subject: t020" "text/plain;charset=utf-8" "$T_DIR/body" 202
 sed -i 's|From: <sip:alice@\[local_ip\]>|From: "Alice" <sip:alice@[remote_ip]>|' "$T_DIR/m.xml"
 e2e_check "5 MESSAGEs stored for bob" e2e_sipp m "$T_DIR/m.xml" -s bob -m 5 -p $((E2E_SIP_PORT + 12))
-q "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/stored"
+e2e_q "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/stored"
 
 # carol may not fetch bob's mailbox
 client carol --auth-user carol --password carols-secret --expect 1
@@ -44,7 +43,7 @@ e2e_check "the answer's path is on msrp_listen" \
 	grep -q "msrp://$E2E_ADDR:$E2E_MSRP_PORT/" <(jq_py drop 'd["answer_path"]')
 e2e_eq "2 received before the drop" 2 "$(jq_py drop 'len(d["messages"])')"
 for ((i = 0; i < 50; i++)); do
-	[ "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND claim_owner IS NULL")" = 3 ] && break
+	[ "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' AND claim_owner IS NULL")" = 3 ] && break
 	sleep 0.1
 done
 e2e_eq "3 remain queued (and unclaimed) after the drop" 3 "$(count)"
@@ -59,23 +58,7 @@ for ((i = 0; i < 50; i++)); do
 done
 e2e_eq "the table is empty" 0 "$(count)"
 
-python3 - "$T_DIR" >"$T_DIR/check.txt" <<'PY'
-import base64, json, sys
-d = sys.argv[1]
-msgs = json.load(open(d + "/drop.json"))["messages"] + json.load(open(d + "/rest.json"))["messages"]
-body = open(d + "/body", "rb").read()
-stored = open(d + "/stored").read().split()
-print("count", len(msgs))
-print("order", [m["call_id"] for m in msgs] == stored)
-print("msrp_type", all(m["msrp_content_type"] == "message/sip" for m in msgs))
-print("start", all(m["start"].startswith("MESSAGE sip:bob@") and m["start"].endswith(" SIP/2.0") for m in msgs))
-print("from", all(m["from"].startswith('"Alice" <sip:alice@') and ";tag=" in m["from"] for m in msgs))
-print("date", all(m["date"] and m["date"].endswith(" GMT") for m in msgs))
-print("ctype", all(m["content_type"] == "text/plain;charset=utf-8" for m in msgs))
-print("body", all(base64.b64decode(m["body"]) == body for m in msgs))
-print("cseq", all(m["cseq"] == "1 MESSAGE" for m in msgs))
-print("no_via_auth", all(m["via"] is None and m["authorization"] is None for m in msgs))
-PY
+python3 "$T_SRC/check.py" "$T_DIR" >"$T_DIR/check.txt"
 for k in "count 5" "order True" "msrp_type True" "start True" "from True" "date True" \
 	"ctype True" "body True" "cseq True" "no_via_auth True"; do
 	e2e_eq "message/sip payloads: ${k% *}" "$k" "$(grep "^${k% *} " "$T_DIR/check.txt")"
@@ -85,7 +68,7 @@ done
 head -c 9000 /dev/urandom | base64 -w 76 >"$T_DIR/big"
 e2e_request_xml "$T_DIR/big.xml" MESSAGE "" text/plain "$T_DIR/big" 202
 e2e_check "a 12 KB MESSAGE stored" e2e_sipp big "$T_DIR/big.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
-want=$(q "SELECT md5(body) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")
+want=$(e2e_q "SELECT md5(body) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")
 client big --auth-user bob --password bobs-secret --expect 1
 e2e_eq "it arrives whole (md5 of the stored body)" "$want" \
 	"$(jq_py big '__import__("hashlib").md5(__import__("base64").b64decode(d["messages"][0]["body"])).hexdigest()')"

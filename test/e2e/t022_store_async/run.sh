@@ -13,7 +13,6 @@ BOB_PORT=$((E2E_SIP_PORT + 11))
 BOB=t022bob
 N=40
 DB_TIMEOUT_MS=2000 # sfwd's default db_timeout_ms
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 kc() { sf_kamcmd "$T_DIR/kam" "$@"; }
 stat() { kc sfwd.stats | sed -n "s/^[[:space:]]*$1: //p"; }
 
@@ -29,7 +28,7 @@ ids_of() {
 }
 
 e2e_kam kam "$SF_TOP/etc/kamailio-minimal.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
+e2e_q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 echo "stored by the writer" >"$T_DIR/text"
 e2e_request_xml "$T_DIR/ok.xml" MESSAGE "" text/plain "$T_DIR/text" 202
 
@@ -38,7 +37,7 @@ b0=$(stat store_batches)
 e2e_check "$N MESSAGEs to offline $BOB at 200/s -> $N x 202" \
 	e2e_sipp burst "$T_DIR/ok.xml" -s "$BOB" -m "$N" -r 200 -l "$N" -p "$SEND_PORT"
 ids_of "$T_DIR/burst.msg" | sort >"$T_DIR/burst.ids"
-q "SELECT call_id, id FROM sfwd_message WHERE aor = '$BOB@$E2E_ADDR'" | tr '|' ' ' |
+e2e_q "SELECT call_id, id FROM sfwd_message WHERE aor = '$BOB@$E2E_ADDR'" | tr '|' ' ' |
 	sort >"$T_DIR/rows.ids"
 e2e_eq "$N rows" "$N" "$(wc -l <"$T_DIR/rows.ids")"
 e2e_eq "every 202 names the row of its Call-ID (X-Sfwd-Message-ID)" "" \
@@ -58,8 +57,8 @@ ids_of "$T_DIR/retrans.msg" >"$T_DIR/retrans.ids"
 e2e_eq "two 202s" 2 "$(wc -l <"$T_DIR/retrans.ids")"
 e2e_eq "both 202s name one row" 1 "$(awk '{ print $2 }' "$T_DIR/retrans.ids" | sort -u | wc -l)"
 e2e_eq "... which exists, once" 1 \
-	"$(q "SELECT count(*) FROM sfwd_message WHERE id = $(awk 'NR == 1 { print $2 + 0 }' "$T_DIR/retrans.ids")")"
-e2e_eq "$((N + 1)) rows in all" $((N + 1)) "$(q "SELECT count(*) FROM sfwd_message")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE id = $(awk 'NR == 1 { print $2 + 0 }' "$T_DIR/retrans.ids")")"
+e2e_eq "$((N + 1)) rows in all" $((N + 1)) "$(e2e_q "SELECT count(*) FROM sfwd_message")"
 
 # 3. a full mailbox: 486, nothing more stored
 kc sfwd.policy_set "carol@$E2E_ADDR" '{"max_messages": 2}' >/dev/null ||
@@ -70,7 +69,7 @@ e2e_request_xml "$T_DIR/full.xml" MESSAGE "" text/plain "$T_DIR/text" 486
 e2e_check "the third -> 486 (Mailbox Full)" \
 	e2e_sipp full "$T_DIR/full.xml" -s carol -m 1 -p "$SEND_PORT"
 e2e_check "... with the reason phrase" grep -q "486 Busy Here (Mailbox Full)" "$T_DIR/full.msg"
-e2e_eq "carol holds 2" 2 "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR'")"
+e2e_eq "carol holds 2" 2 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR'")"
 
 e2e_eq "no errors in the Kamailio log" 0 \
 	"$(grep -c -E 'ERROR|CRITICAL|ALERT' "$T_DIR/kam/kamailio.log" | head -1)"
@@ -87,7 +86,7 @@ e2e_check "... within $((DB_TIMEOUT_MS + 1000)) ms (slowest $slow ms)" \
 	awk -v m="$slow" -v b=$((DB_TIMEOUT_MS + 1000)) 'BEGIN { exit !(m >= 0 && m <= b) }'
 sf_pg_start "$E2E_PGDIR" "$E2E_PG_PORT" || e2e_fail "PostgreSQL started again"
 e2e_eq "nothing stored for a 503" $((N + 1)) \
-	"$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$BOB@$E2E_ADDR'")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$BOB@$E2E_ADDR'")"
 
 # 5. bob registers: exactly what got 202
 e2e_uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$BOB_PORT" ||
@@ -95,7 +94,7 @@ e2e_uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$BOB_PORT" ||
 e2e_check "$BOB registers" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" -s "$BOB" \
 	-key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p "$REG_PORT"
 for ((i = 0; i < 100; i++)); do
-	[ "$(q "SELECT count(*) FROM sfwd_message WHERE aor = '$BOB@$E2E_ADDR'")" = 0 ] && break
+	[ "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$BOB@$E2E_ADDR'")" = 0 ] && break
 	sleep 0.1
 done
 sleep 0.3

@@ -3,14 +3,13 @@
 e2e_begin
 
 BOB_PORT=$((E2E_SIP_PORT + 11))
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 rpc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1; }
 stat() { rpc stats.get_statistics all | sed -n "s/^sfwd:$1 = //p"; }
 # the fault code of an RPC: kamcmd prints "error: <code> - <text>"
 fault() { rpc "$@" | sed -n 's/^error: \([0-9]*\) - .*/\1/p'; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
+e2e_q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 
 echo "hello from the rpc test" >"$T_DIR/text"
 e2e_request_xml "$T_DIR/m.xml" MESSAGE "Subject: rpc" text/plain "$T_DIR/text" 202
@@ -32,7 +31,7 @@ e2e_eq "sfwd.list bob 2 1: limit and offset" 2 "$(rpc sfwd.list "bob@$E2E_ADDR" 
 e2e_eq "sfwd.list bob 0: 400" 400 "$(fault sfwd.list "bob@$E2E_ADDR" 0)"
 e2e_eq "sfwd.list '@': bad AoR 400" 400 "$(fault sfwd.list '@')"
 
-id=$(q "SELECT min(id) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")
+id=$(e2e_q "SELECT min(id) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")
 rpc sfwd.show "$id" >"$T_DIR/show"
 e2e_check "sfwd.show: from, state, size" grep -q 'state: queued' "$T_DIR/show"
 e2e_check "sfwd.show: the kept headers" grep -q 'Subject: rpc' "$T_DIR/show"
@@ -41,10 +40,10 @@ e2e_eq "sfwd.show 999999: 404" 404 "$(fault sfwd.show 999999)"
 e2e_eq "sfwd.show abc: 400" 400 "$(fault sfwd.show abc)"
 
 e2e_check "sfwd.delete <id>" grep -q "deleted $id" <(rpc sfwd.delete "$id")
-e2e_eq "... gone" 0 "$(q "SELECT count(*) FROM sfwd_message WHERE id = $id")"
+e2e_eq "... gone" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE id = $id")"
 e2e_eq "sfwd.delete again: 404" 404 "$(fault sfwd.delete "$id")"
 e2e_check "sfwd.purge carol" grep -q 'deleted 2' <(rpc sfwd.purge "carol@$E2E_ADDR")
-e2e_eq "carol's are gone" 0 "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR'")"
+e2e_eq "carol's are gone" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR'")"
 
 # profiles
 e2e_eq "sfwd.profile_get without one: 404" 404 "$(fault sfwd.profile_get "bob@$E2E_ADDR")"
@@ -65,15 +64,15 @@ e2e_eq "the old name sfwd.policy_get still answers (one more release)" 404 \
 timeout 30 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT" \
 	-m 2 -nostdin -timeout 25s -trace_msg -message_file "$T_DIR/bob.msg" >"$T_DIR/bob.out" 2>&1 &
 bob=$!
-sleep 0.3
+e2e_wait_port "$BOB_PORT"
 e2e_check "bob registers" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" -s bob \
 	-key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
 for ((i = 0; i < 50; i++)); do
-	[ "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")" = 0 ] && break
+	[ "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")" = 0 ] && break
 	sleep 0.1
 done
 e2e_sipp m3 "$T_DIR/m.xml" -s dave -m 1 -p $((E2E_SIP_PORT + 12))
-e2e_eq "dave's row is there" 1 "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")"
+e2e_eq "dave's row is there" 1 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")"
 e2e_check "sfwd.flush dave@...: queued" grep -q "queued dave@$E2E_ADDR" <(rpc sfwd.flush "dave@$E2E_ADDR")
 e2e_eq "sfwd.flush without an AoR: 400" 400 "$(fault sfwd.flush)"
 e2e_eq "sfwd:delivered counts bob's 2" 2 "$(stat delivered)"

@@ -3,12 +3,11 @@
 e2e_begin
 
 GW_PORT=$((E2E_SIP_PORT + 19))
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 rpc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1; }
-count() { q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
+count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
+e2e_q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 echo "a picture, they say" >"$T_DIR/pic"
 echo "just text" >"$T_DIR/text"
 send() { # send LOG USER CTYPE BODY CODE [HEADERS]
@@ -36,14 +35,14 @@ e2e_eq "... stored" 1 "$(count carol)"
 rpc sfwd.policy_set "dave@$E2E_ADDR" '{"store":"notify"}' >/dev/null
 e2e_check "dave's profile says notify -> 202" send notify dave text/plain "$T_DIR/text" 202
 e2e_eq "... class 3 with both report bits" "3 3" \
-	"$(q "SELECT class || ' ' || notify FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")"
+	"$(e2e_q "SELECT class || ' ' || notify FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'")"
 
 # forward
 rpc sfwd.policy_set "erin@$E2E_ADDR" "{\"forward\":\"sip:erin@$E2E_ADDR:$GW_PORT\"}" >/dev/null
 timeout 20 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$GW_PORT" -m 1 \
 	-nostdin -timeout 15s -trace_msg -message_file "$T_DIR/gw.msg" >"$T_DIR/gw.out" 2>&1 &
 gw=$!
-sleep 0.3
+e2e_wait_port "$GW_PORT"
 e2e_check "erin forwards: the MESSAGE is relayed, the gateway's 200 comes back" \
 	send fwd erin text/plain "$T_DIR/text" 200
 wait "$gw"

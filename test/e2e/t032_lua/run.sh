@@ -8,8 +8,7 @@ N=5
 BOB_PORT=$((E2E_SIP_PORT + 11))
 CAROL_PORT=$((E2E_SIP_PORT + 14))
 SUB_PORT=$((E2E_SIP_PORT + 15))
-psql_t() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tA -c "$1"; }
-rows() { psql_t "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
+rows() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
 klog() { tr -d '\r' <"$T_DIR/kam/kamailio.log"; }
 # the JSON of the event lines the Lua callback logged, one a line
 events() { klog | grep -o '{"sfwd":.*}$'; }
@@ -41,7 +40,7 @@ e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_LUA=\"$LUA\"" ||
 e2e_ok "Kamailio started with the Lua config"
 e2e_check "KEMI engine is Lua and ran etc/kamailio.lua" \
 	grep -q "$LUA" <(sf_kamcmd "$T_DIR/kam" app_lua.list 2>&1)
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 # ---- instant to an offline user: 480, nothing stored
 e2e_request_xml "$T_DIR/instant.xml" MESSAGE "Request-Disposition: do-not-store" \
@@ -56,8 +55,8 @@ e2e_eq "instant MESSAGE stored nothing" 0 "$(rows bob)"
 e2e_check "$N MESSAGEs to offline bob -> $N x 202 (with X-Sfwd-Message-ID)" \
 	e2e_sipp alice "$T_SRC/alice.xml" -s bob -m $N -l 1 -r 10 -p $((E2E_SIP_PORT + 12))
 e2e_eq "$N rows stored" $N "$(rows bob)"
-psql_t "SELECT id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/bob_ids"
-psql_t "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" \
+e2e_q "SELECT id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/bob_ids"
+e2e_q "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" \
 	>"$T_DIR/stored_order"
 # what alice sent, in order (her log also holds the replies)
 tr -d '\r' <"$T_DIR/alice.msg" | awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r' |
@@ -72,7 +71,7 @@ timeout 40 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT
 	-m $N -nostdin -timeout 30s -trace_msg -message_file "$T_DIR/bob.msg" \
 	>"$T_DIR/bob.out" 2>&1 &
 bob=$!
-sleep 0.3
+e2e_wait_port "$BOB_PORT"
 e2e_check "bob registers -> 200" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
 	-s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
 wait "$bob"
@@ -97,13 +96,13 @@ timeout 30 sipp -sf "$T_SRC/phone.xml" -i "$E2E_ADDR" -p "$CAROL_PORT" -m 1 \
 	-nostdin -timeout 25s -trace_msg -message_file "$T_DIR/carol.msg" \
 	>"$T_DIR/carol.out" 2>&1 &
 carol=$!
-sleep 0.3
+e2e_wait_port "$CAROL_PORT"
 e2e_check "carol registers -> 200" e2e_sipp reg_carol "$E2E_SIPP_DIR/register_contact.xml" \
 	-s carol -key contact_port "$CAROL_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
 e2e_request_xml "$T_DIR/m202.xml" MESSAGE "" text/plain "$T_DIR/text" 202
 e2e_check "MESSAGE to registered carol whose phone says 480 -> 202 (failure route)" \
 	e2e_sipp m202 "$T_DIR/m202.xml" -s carol -m 1 -p $((E2E_SIP_PORT + 12))
-carol_id=$(psql_t "SELECT id FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR' AND next_attempt IS NOT NULL")
+carol_id=$(e2e_q "SELECT id FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR' AND next_attempt IS NOT NULL")
 e2e_check "stored with a timed retry" test -n "$carol_id"
 e2e_eq "the failure route's 202 names the row" "X-Sfwd-Message-ID: sfwd-$carol_id" \
 	"$(tr -d '\r' <"$T_DIR/m202.msg" | grep '^X-Sfwd-Message-ID: ')"

@@ -4,11 +4,10 @@ e2e_begin
 
 E2E_AUTH=1
 BOB_PORT=$((E2E_SIP_PORT + 11))
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
-count() { q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
+count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 e2e_user alice alices-secret
 e2e_user bob bobs-secret
 
@@ -34,7 +33,7 @@ e2e_check "relaying between foreign domains -> 403" \
 timeout 30 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT" -m 1 \
 	-nostdin -timeout 25s >"$T_DIR/bob.out" 2>&1 &
 bob=$!
-sleep 0.3
+e2e_wait_port "$BOB_PORT"
 e2e_check "bob registers with credentials" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
 	-s bob -au bob -ap bobs-secret -key contact_port "$BOB_PORT" -key expires 3600 \
 	-m 1 -p $((E2E_SIP_PORT + 13))

@@ -9,7 +9,6 @@ BOB_PORT=$((E2E_SIP_PORT + 11))
 TEXT="t041 hello from linphonec"
 H=$T_DIR/alice
 LIN_DB=$H/linphone.db
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 # lin_sql SQL: a query on linphonec's database (read-only; it may be writing)
 lin_sql() { sqlite3 -readonly -cmd '.timeout 2000' "$LIN_DB" "$1" 2>/dev/null; }
 # the state of alice's one outgoing chat message (LinphoneChatMessageState)
@@ -34,7 +33,7 @@ for c in linphonec sqlite3 sipp; do
 		{ e2e_fail "$c is installed (Debian: linphone-cli, sqlite3, sip-tester)"; e2e_end; }
 done
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 # alice: linphonec with its own config, HOME and database, commands on
 # stdin through a fifo (fd 3), its log at level 6 (the SIP messages too)
@@ -67,7 +66,7 @@ mid=$(lin_sql "SELECT imdn_message_id FROM conference_chat_message_event WHERE d
 e2e_check "linphonec keeps it under an imdn.Message-ID ($mid)" test -n "$mid"
 e2e_eq "stored for bob as message/cpim asking for delivery reports, with that id" \
 	"message/cpim 3 $mid" \
-	"$(q "SELECT content_type || ' ' || notify || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
+	"$(e2e_q "SELECT content_type || ' ' || notify || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
 until_ok 30 state_is 2
 e2e_eq "linphonec marks it Delivered (2: the server took it)" 2 "$(lin_state)"
 

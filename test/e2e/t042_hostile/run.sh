@@ -4,7 +4,6 @@ e2e_begin
 
 RCPT_PORT=$((E2E_SIP_PORT + 11))
 SEND_PORT=$((E2E_SIP_PORT + 13))
-psql_t() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tA -c "$1"; }
 kc() { sf_kamcmd "$T_DIR/kam" "$@"; }
 # Kamailio's main process and its children, one PID a line
 kam_procs() {
@@ -18,7 +17,7 @@ e2e_user bob bobs-secret
 e2e_user carol carols-secret
 e2e_user alice alices-secret
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 kam_procs >"$T_DIR/procs.before"
 kc core.psx >"$T_DIR/psx.before" 2>&1
 
@@ -30,7 +29,7 @@ e2e_eq "the sender ran to its end" 0 $?
 echo "  sent in $(($(e2e_ms_now) - t0)) ms:" && sed 's/^/    /' "$T_DIR/send.log"
 # past the lifetime of "Expires: 1" (the sweep runs every second)
 sleep 3
-psql_t "SELECT split_part(aor, '@', 1), encode(convert_to(call_id, 'UTF8'), 'hex'),
+e2e_q "SELECT split_part(aor, '@', 1), encode(convert_to(call_id, 'UTF8'), 'hex'),
 	encode(convert_to(from_tag, 'UTF8'), 'hex'), cseq, state FROM sfwd_message
 	ORDER BY id" | tr '|' '\t' >"$T_DIR/rows.txt"
 
@@ -52,7 +51,7 @@ e2e_check "carol registers -> 200" e2e_sipp reg_carol "$E2E_SIPP_DIR/register_co
 # more for late duplicates
 t0=$(e2e_ms_now)
 while [ $(($(e2e_ms_now) - t0)) -lt 40000 ]; do
-	[ "$(psql_t "SELECT count(*) FROM sfwd_message WHERE state = 'queued'")" = 0 ] && break
+	[ "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE state = 'queued'")" = 0 ] && break
 	sleep 0.2
 done
 sleep 1
@@ -69,7 +68,7 @@ while IFS=$'\t' read -r what exp got; do
 done <"$T_DIR/checks.txt"
 
 e2e_eq "table empty at the end (no queued, failed or expired row)" 0 \
-	"$(psql_t "SELECT count(*) FROM sfwd_message")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message")"
 kam_procs >"$T_DIR/procs.after"
 e2e_check "Kamailio's main process still runs" \
 	kill -0 "$(head -n 1 "$T_DIR/procs.before")"

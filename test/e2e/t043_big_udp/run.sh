@@ -3,8 +3,7 @@
 e2e_begin
 
 SEND_PORT=$((E2E_SIP_PORT + 13))
-psql_t() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tA -c "$1"; }
-queued() { psql_t "SELECT count(*) FROM sfwd_message WHERE state = 'queued'"; }
+queued() { e2e_q "SELECT count(*) FROM sfwd_message WHERE state = 'queued'"; }
 
 # rcpt_start LOG PORT [--udp-only]: the recipient in the background (RCPT)
 RCPT=
@@ -51,7 +50,7 @@ e2e_user alice alices-secret
 
 # --- Case A: bob's recipient on UDP and TCP
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 send A
 e2e_check "A: recipient listens on UDP and TCP" rcpt_start rcpt_A $((E2E_SIP_PORT + 11))
 register A $((E2E_SIP_PORT + 11))
@@ -62,19 +61,19 @@ sleep 0.5
 echo "  A: queue empty after $(($(e2e_ms_now) - T0)) ms ($(queued) queued)"
 rcpt_stop
 checks A
-e2e_eq "A: table empty" 0 "$(psql_t "SELECT count(*) FROM sfwd_message")"
+e2e_eq "A: table empty" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message")"
 
 # --- Case B: a fresh Kamailio (no registrations), bob on UDP only
 e2e_kam_stop kam
 e2e_kam kam2 "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio (B) started"; e2e_end; }
-psql_t "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 send B
 big_cid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["call_id"])' \
 	"$T_DIR/sent_B.json")
 e2e_check "B: recipient listens on UDP only" rcpt_start rcpt_B $((E2E_SIP_PORT + 12)) --udp-only
 register B $((E2E_SIP_PORT + 12))
 big_state() {
-	psql_t "SELECT state || ' ' || coalesce(last_code::text, '-') FROM sfwd_message
+	e2e_q "SELECT state || ' ' || coalesce(last_code::text, '-') FROM sfwd_message
 		WHERE call_id = '$big_cid'"
 }
 st=
@@ -85,12 +84,12 @@ while [ $(($(e2e_ms_now) - T0)) -lt 10000 ]; do
 done
 echo "  B: big row '$st' after $(($(e2e_ms_now) - T0)) ms"
 e2e_eq "B: the big row failed with last_code 513 within 10 s" "failed 513" "$st"
-echo "  B: big row attempts: $(psql_t "SELECT attempts FROM sfwd_message WHERE call_id = '$big_cid'")"
+echo "  B: big row attempts: $(e2e_q "SELECT attempts FROM sfwd_message WHERE call_id = '$big_cid'")"
 sleep 0.5
 rcpt_stop
 checks B
 e2e_eq "B: nothing else left in the table" 0 \
-	"$(psql_t "SELECT count(*) FROM sfwd_message WHERE call_id <> '$big_cid'")"
+	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE call_id <> '$big_cid'")"
 e2e_eq "no BUG/corrupt/segfault/core dumped/crashed child in Kamailio's logs" 0 \
 	"$(cat "$T_DIR"/kam*/kamailio.log | grep -ciE 'BUG|corrupt|segfault|core dumped|core was generated|by a signal')"
 e2e_end

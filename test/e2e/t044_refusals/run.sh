@@ -3,7 +3,6 @@
 e2e_begin
 
 CAROL_PORT=$((E2E_SIP_PORT + 11))
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 kc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1 | tee -a "$T_DIR/rpc.txt"; }
 final() { tr -d '\r' <"$T_DIR/$1.msg" | awk '/^SIP\/2\.0 [2-6][0-9][0-9]/ && $2 != 407 {c=$2} END{print c}'; }
 
@@ -23,7 +22,7 @@ scen "$T_DIR/notify.xml" "Request-Disposition: notify"
 # item 15: no port means 5060, and the cfg's alias makes it local
 e2e_sipp noport "$T_DIR/noport.xml" -s bob -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "MESSAGE to sip:bob@$E2E_ADDR (no port, SIP on $E2E_SIP_PORT) -> 202" 202 "$(final noport)"
-e2e_eq "... stored for bob" 1 "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
+e2e_eq "... stored for bob" 1 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
 
 # item 5: what the script removed is not stored (remove_hf() leaves the
 # parsed header; sfwd reads the lumps), what it kept is
@@ -31,12 +30,12 @@ scen "$T_DIR/hdrs.xml" "X-Test-Kept: kept-1\n      X-Test-Removed: removed-1"
 e2e_sipp hdrs "$T_DIR/hdrs.xml" -s dave -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "a MESSAGE with a kept header and one the script removes -> 202" 202 "$(final hdrs)"
 e2e_eq "... the kept one is stored, the removed one is not" "t f" \
-	"$(q "SELECT headers LIKE '%X-Test-Kept: kept-1%', headers LIKE '%X-Test-Removed%' FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'" | tr '|' ' ')"
+	"$(e2e_q "SELECT headers LIKE '%X-Test-Kept: kept-1%', headers LIKE '%X-Test-Removed%' FROM sfwd_message WHERE aor = 'dave@$E2E_ADDR'" | tr '|' ' ')"
 
 # item 9: only subscribers have a mailbox
 e2e_sipp mallory "$T_DIR/noport.xml" -s mallory -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "MESSAGE to mallory, who is no subscriber -> 404" 404 "$(final mallory)"
-e2e_eq "... nothing stored for mallory" 0 "$(q "SELECT count(*) FROM sfwd_message WHERE aor LIKE 'mallory@%'")"
+e2e_eq "... nothing stored for mallory" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor LIKE 'mallory@%'")"
 
 # item 13: carol refuses with 403; alice (offline) gets a stored report
 e2e_sipp notify "$T_DIR/notify.xml" -s carol -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
@@ -46,18 +45,18 @@ timeout 30 sipp -sf "$T_DIR/uas403.xml" -i "$E2E_ADDR" -p "$CAROL_PORT" -m 1 -no
 	-timeout 20s -trace_msg -message_file "$T_DIR/carol.msg" >"$T_DIR/carol.out" 2>&1 &
 carol=$!
 e2e_on_exit "kill $carol"
-sleep 0.3
+e2e_wait_port "$CAROL_PORT"
 e2e_check "carol registers" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" -s carol \
 	-au carol -ap carols-secret -key contact_port "$CAROL_PORT" -key expires 3600 -m 1 \
 	-p $((E2E_SIP_PORT + 13))
 wait "$carol"
 for ((i = 0; i < 50; i++)); do
-	[ "$(q "SELECT count(*) FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR'")" = 1 ] && break
+	[ "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR'")" = 1 ] && break
 	sleep 0.1
 done
 e2e_eq "carol's 403 ends the message failed" "failed 403" \
-	"$(q "SELECT state || ' ' || last_code FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR'")"
-report=$(q "SELECT convert_from(body, 'UTF8') FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR'")
+	"$(e2e_q "SELECT state || ' ' || last_code FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR'")"
+report=$(e2e_q "SELECT convert_from(body, 'UTF8') FROM sfwd_message WHERE aor = 'alice@$E2E_ADDR'")
 e2e_check "the report stored for alice says <failed/>" grep -q '<failed/>' <<<"$report"
 e2e_check "... not <forbidden/> (RFC 5438 7.2.1.1: that is an IMDN denied by policy)" \
 	eval '! grep -q "<forbidden/>" <<<"$report"'
@@ -76,7 +75,7 @@ e2e_check "sfwd.policy_get of it -> 400 too" grep -q '400' <<<"$out"
 
 # item 7: previews of hostile stored bodies (rows as a store holds them)
 ins() { # ins CONTENT-TYPE HEX-BODY -> id
-	q "INSERT INTO sfwd_message (aor, ruri, from_uri, to_uri, call_id, cseq, received,
+	e2e_q "INSERT INTO sfwd_message (aor, ruri, from_uri, to_uri, call_id, cseq, received,
 		expires, class, content_type, body) VALUES ('erin@$E2E_ADDR', 'sip:erin@$E2E_ADDR',
 		'sip:alice@$E2E_ADDR', 'sip:erin@$E2E_ADDR', md5(random()::text), 1, now(),
 		now() + interval '1 day', 2, '$1', decode('$2', 'hex')) RETURNING id" | head -n 1

@@ -6,10 +6,9 @@
 e2e_begin
 
 UA_PORT=$((E2E_SIP_PORT + 21)) # +21 bob/alice, +23 carol, +25 SUBSCRIBE (MSRP paths: +1)
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-q "DELETE FROM sfwd_message" >/dev/null
+e2e_q "DELETE FROM sfwd_message" >/dev/null
 e2e_user bob bobs-secret
 e2e_user carol carols-secret
 

@@ -9,7 +9,6 @@ e2e_begin
 # reported, not checked (see README).
 ROUNDS=${T046_ROUNDS:-20}
 MESSAGES=${T046_MESSAGES:-3}
-q() { sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "$1"; }
 
 race() { # race LOGNAME [race.py args]: the rounds against the running Kamailio
 	local log=$1
@@ -46,7 +45,7 @@ e2e_check "in $raced of $ROUNDS rounds the first NOTIFY said yes (at least a qua
 	test "$((raced * 4))" -ge "$ROUNDS"
 e2e_eq "every NOTIFY answered 200 at once (no retransmission by tm)" 0 \
 	"$(field new notify_retransmissions)"
-e2e_eq "bob's store is empty" 0 "$(q "SELECT count(*) FROM sfwd_message")"
+e2e_eq "bob's store is empty" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message")"
 e2e_eq "no child crashed, no BUG" 0 \
 	"$(grep -ciE 'BUG|corrupt|segfault|core dumped|core was generated|by a signal' "$T_DIR/kam/kamailio.log")"
 e2e_kam_stop kam
@@ -57,7 +56,7 @@ if [ "${T046_OLD:-0}" = 1 ]; then
 		"$SF_TOP/etc/kamailio.cfg" >"$T_DIR/kamailio-old.cfg"
 	e2e_eq "the copy calls handle_subscribe() itself" 1 \
 		"$(grep -c '^\s*handle_subscribe();$' "$T_DIR/kamailio-old.cfg")"
-	q "DELETE FROM sfwd_message; DELETE FROM presentity; DELETE FROM active_watchers; DELETE FROM watchers" >/dev/null
+	e2e_q "DELETE FROM sfwd_message; DELETE FROM presentity; DELETE FROM active_watchers; DELETE FROM watchers" >/dev/null
 	if e2e_kam old "$T_DIR/kamailio-old.cfg" -A SFWD_TEST; then
 		race old
 		echo "  .... previous cfg: $(summary old) (exit $?)"
