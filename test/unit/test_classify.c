@@ -1346,7 +1346,7 @@ static void setup_big(void)
 	fill_big();
 }
 
-static Suite *classify_suite(void)
+Suite *classify_suite(void)
 {
 	Suite *s;
 	TCase *tc;
@@ -1368,6 +1368,7 @@ static Suite *classify_suite(void)
 	return s;
 }
 
+#ifndef SF_UNIT_ONE_RUNNER
 int main(void)
 {
 	SRunner *sr;
@@ -1379,3 +1380,4 @@ int main(void)
 	srunner_free(sr);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+#endif

@@ -1044,12 +1044,12 @@ START_TEST(test_imdn_original_datetime)
 }
 END_TEST
 
-static Suite *report_suite(void)
+Suite *imdn_suite(void)
 {
 	Suite *s;
 	TCase *tc;
 
-	s = suite_create("sf_report");
+	s = suite_create("sf_imdn");
 
 	tc = tcase_create("xml_escape");
 	tcase_add_loop_test(tc, test_xml_escape, 0, N_XML);
@@ -1097,14 +1097,16 @@ static Suite *report_suite(void)
 	return s;
 }
 
+#ifndef SF_UNIT_ONE_RUNNER
 int main(void)
 {
 	SRunner *sr;
 	int nf;
 
-	sr = srunner_create(report_suite());
+	sr = srunner_create(imdn_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+#endif

@@ -1280,7 +1280,7 @@ START_TEST(test_chunks)
 }
 END_TEST
 
-static Suite *msrp_suite(void)
+Suite *msrp_suite(void)
 {
 	Suite *s;
 	TCase *tc;
@@ -1343,6 +1343,7 @@ static Suite *msrp_suite(void)
 	return s;
 }
 
+#ifndef SF_UNIT_ONE_RUNNER
 int main(void)
 {
 	SRunner *sr;
@@ -1354,3 +1355,4 @@ int main(void)
 	srunner_free(sr);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+#endif

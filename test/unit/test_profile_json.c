@@ -820,7 +820,7 @@ END_TEST
 
 /* ---- suite ------------------------------------------------------------- */
 
-static Suite *policy_suite(void)
+Suite *profile_json_suite(void)
 {
 	Suite *s;
 	TCase *tc;
@@ -851,14 +851,16 @@ static Suite *policy_suite(void)
 	return s;
 }
 
+#ifndef SF_UNIT_ONE_RUNNER
 int main(void)
 {
 	SRunner *sr;
 	int nf;
 
-	sr = srunner_create(policy_suite());
+	sr = srunner_create(profile_json_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+#endif

@@ -27,37 +27,7 @@
 
 #include "sf_buf.h"
 #include "sf_text.h"
-
-/* a byte range given by a string literal; may contain NUL bytes */
-#define B(lit)                 \
-	{                          \
-		(lit), sizeof(lit) - 1 \
-	}
-/* an absent / zero-length range */
-#define NB      \
-	{           \
-		NULL, 0 \
-	}
-
-struct tbuf
-{
-	const char *s;
-	size_t len;
-};
-
-/* exact-length heap copy; NULL for an empty range */
-static char *dup_buf(const struct tbuf *b)
-{
-	char *p;
-
-	if(b->len == 0)
-		return NULL;
-	p = malloc(b->len);
-	if(p == NULL)
-		abort();
-	memcpy(p, b->s, b->len);
-	return p;
-}
+#include "unit_util.h"
 
 /* a heap output block of exactly n bytes (NULL for 0), filled with junk */
 static char *out_buf(size_t n)
@@ -183,8 +153,8 @@ static const struct aor_case aor_cases[] = {
 START_TEST(test_aor)
 {
 	const struct aor_case *c = &aor_cases[_i];
-	char *u = dup_buf(&c->user);
-	char *h = dup_buf(&c->host);
+	char *u = dup_bytes(&c->user);
+	char *h = dup_bytes(&c->host);
 	char *out = out_buf(c->outsize);
 	char got[256], exp[256];
 	int ret, ok;
@@ -468,7 +438,7 @@ static const struct utf8_case utf8_cases[] = {
 START_TEST(test_utf8)
 {
 	const struct utf8_case *c = &utf8_cases[_i];
-	char *s = dup_buf(&c->in);
+	char *s = dup_bytes(&c->in);
 	char shown[256];
 	int ret;
 
@@ -532,8 +502,8 @@ static const struct list_case list_cases[] = {
 START_TEST(test_name_in_list)
 {
 	const struct list_case *c = &list_cases[_i];
-	char *n = dup_buf(&c->name);
-	char *l = dup_buf(&c->list);
+	char *n = dup_bytes(&c->name);
+	char *l = dup_bytes(&c->list);
 	char sn[128], sl[128];
 	int ret;
 
@@ -645,7 +615,7 @@ START_TEST(test_set_expires)
 {
 	const struct expires_case *c = &expires_cases[_i];
 	struct tbuf tb = {c->in, strlen(c->in)};
-	char *in = dup_buf(&tb);
+	char *in = dup_bytes(&tb);
 	size_t size = strlen(c->in) + SF_EXPIRES_GROWTH;
 	char *out = malloc(size);
 	int n;
@@ -711,7 +681,7 @@ static const struct preview_case preview_cases[] = {
 START_TEST(test_utf8_preview)
 {
 	const struct preview_case *c = &preview_cases[_i];
-	char *b = dup_buf(&c->in);
+	char *b = dup_bytes(&c->in);
 	size_t keep = 99;
 	int r = sf_utf8_preview(b, c->in.len, &keep);
 
@@ -746,7 +716,7 @@ static const struct dt_case dt_cases[] = {
 START_TEST(test_rfc3339)
 {
 	struct tbuf tb = {dt_cases[_i].s, strlen(dt_cases[_i].s)};
-	char *b = dup_buf(&tb);
+	char *b = dup_bytes(&tb);
 
 	ck_assert_msg(sf_rfc3339_valid(b, tb.len) == dt_cases[_i].ok, "%s",
 			dt_cases[_i].s);
@@ -811,7 +781,7 @@ START_TEST(test_lifetime)
 }
 END_TEST
 
-static Suite *text_suite(void)
+Suite *text_suite(void)
 {
 	Suite *s;
 	TCase *tc;
@@ -868,6 +838,7 @@ static Suite *text_suite(void)
 	return s;
 }
 
+#ifndef SF_UNIT_ONE_RUNNER
 int main(void)
 {
 	SRunner *sr;
@@ -879,3 +850,4 @@ int main(void)
 	srunner_free(sr);
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+#endif

@@ -59,6 +59,13 @@ static inline sf_buf_t dup_buf(const struct tbuf *b)
 	return r;
 }
 
+/* exact-length heap copy as bytes (NULL for an empty range): for the
+ * functions that take (pointer, length) rather than an sf_buf_t */
+static inline char *dup_bytes(const struct tbuf *b)
+{
+	return (char *)dup_buf(b).s;
+}
+
 static inline void free_buf(sf_buf_t *b)
 {
 	free((void *)b->s);

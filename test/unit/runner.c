@@ -1,0 +1,40 @@
+/*
+ * sfwd - store-and-forward instant messaging for Kamailio
+ *
+ * Copyright (C) 2026 sfwd authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/*!
+ * \file
+ * \brief sfwd unit tests :: one runner for every suite (make check)
+ *
+ * Each test_*.c also builds alone (its own main) for a quick look at one
+ * suite: make test_msrp && ./test_msrp.
+ */
+
+#include <check.h>
+#include <stdlib.h>
+
+Suite *classify_suite(void);
+Suite *text_suite(void);
+Suite *imdn_suite(void);
+Suite *msrp_suite(void);
+Suite *profile_json_suite(void);
+
+int main(void)
+{
+	SRunner *sr;
+	int nf;
+
+	sr = srunner_create(classify_suite());
+	srunner_add_suite(sr, text_suite());
+	srunner_add_suite(sr, imdn_suite());
+	srunner_add_suite(sr, msrp_suite());
+	srunner_add_suite(sr, profile_json_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
