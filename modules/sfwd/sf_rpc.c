@@ -91,6 +91,18 @@ static PGresult *sf_rpc_run(
 	return res;
 }
 
+/* the AoR argument, then statement st with it as its one parameter */
+static PGresult *sf_rpc_aor_run(
+		rpc_t *rpc, void *c, int st, char *abuf, int size, str *aor)
+{
+	const char *p[1];
+
+	if(sf_rpc_aor_arg(rpc, c, abuf, size, aor) < 0)
+		return NULL;
+	p[0] = abuf;
+	return sf_rpc_run(rpc, c, st, 1, p);
+}
+
 /* a NUL-terminated copy of a str, for text parameters */
 static char *sf_cstr(str *s, char *buf, int size)
 {
@@ -356,13 +368,11 @@ static void sf_rpc_purge(rpc_t *rpc, void *c)
 {
 	str aor;
 	char abuf[512];
-	const char *p[1];
 	PGresult *res;
 
-	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
-		return;
-	p[0] = abuf;
-	if((res = sf_rpc_run(rpc, c, SF_SQL_PURGE_AOR, 1, p)) == NULL)
+	if((res = sf_rpc_aor_run(
+				rpc, c, SF_SQL_PURGE_AOR, abuf, sizeof(abuf), &aor))
+			== NULL)
 		return;
 	if(_sf_cfg.mwi)
 		sf_queue_push_aor(&aor, SF_WORK_MWI);
@@ -376,13 +386,11 @@ static void sf_rpc_profile_get(rpc_t *rpc, void *c)
 {
 	str aor;
 	char abuf[512];
-	const char *p[1];
 	PGresult *res;
 
-	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
-		return;
-	p[0] = abuf;
-	if((res = sf_rpc_run(rpc, c, SF_SQL_PROFILE_GET, 1, p)) == NULL)
+	if((res = sf_rpc_aor_run(
+				rpc, c, SF_SQL_PROFILE_GET, abuf, sizeof(abuf), &aor))
+			== NULL)
 		return;
 	if(PQntuples(res) != 1)
 		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
@@ -443,13 +451,11 @@ static void sf_rpc_profile_delete(rpc_t *rpc, void *c)
 {
 	str aor;
 	char abuf[512];
-	const char *p[1];
 	PGresult *res;
 
-	if(sf_rpc_aor_arg(rpc, c, abuf, sizeof(abuf), &aor) < 0)
-		return;
-	p[0] = abuf;
-	if((res = sf_rpc_run(rpc, c, SF_SQL_PROFILE_DELETE, 1, p)) == NULL)
+	if((res = sf_rpc_aor_run(
+				rpc, c, SF_SQL_PROFILE_DELETE, abuf, sizeof(abuf), &aor))
+			== NULL)
 		return;
 	if(atoi(PQcmdTuples(res)) == 0)
 		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
