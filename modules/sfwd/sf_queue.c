@@ -12,7 +12,6 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 
 #include "sf_queue.h"
 #include "sf_stats.h"
+#include "sf_wake.h"
 
 typedef struct sf_queue
 {
@@ -33,8 +33,7 @@ typedef struct sf_queue
 	sf_result_t *ring; /* max_results entries */
 	int rhead;		   /* oldest result */
 	int rcount;
-	int wake_r; /* pipe: flusher reads */
-	int wake_w; /* pipe: everyone else writes */
+	sf_wake_t wake; /* the flusher polls it, everyone else signals */
 } sf_queue_t;
 
 static sf_queue_t *_sf_queues = NULL;
@@ -57,7 +56,7 @@ static unsigned long sf_queue_waiting(void)
 
 int sf_queue_init(int nqueues, int max_aors, int max_results)
 {
-	int i, fds[2];
+	int i;
 
 	if(sf_stats_gauge("flush_waiting", sf_queue_waiting) < 0)
 		return -1;
@@ -80,15 +79,8 @@ int sf_queue_init(int nqueues, int max_aors, int max_results)
 			SHM_MEM_ERROR;
 			return -1;
 		}
-		if(pipe(fds) < 0) {
-			LM_ERR("cannot create a wake pipe: %s\n", strerror(errno));
+		if(sf_wake_init(&q->wake) < 0)
 			return -1;
-		}
-		/* writers never block: one pending byte is enough to wake */
-		fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-		fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
-		q->wake_r = fds[0];
-		q->wake_w = fds[1];
 	}
 	return 0;
 }
@@ -117,15 +109,6 @@ int sf_queue_of(const str *aor)
 	if(_sf_nqueues <= 1)
 		return 0;
 	return (int)(core_case_hash((str *)aor, NULL, 0) % (unsigned)_sf_nqueues);
-}
-
-static void sf_queue_wake(sf_queue_t *q)
-{
-	char c = 1;
-
-	/* EAGAIN: the pipe is full, the flusher is awake anyway */
-	if(write(q->wake_w, &c, 1) < 0 && errno != EAGAIN)
-		LM_DBG("wake write failed: %s\n", strerror(errno));
 }
 
 /* merge work b into a */
@@ -183,7 +166,7 @@ int sf_queue_push_aor(const str *aor, int work)
 	q->tail = n;
 	q->naors++;
 	lock_release(&q->lock);
-	sf_queue_wake(q);
+	sf_wake_signal(&q->wake);
 	return 1;
 }
 
@@ -227,7 +210,7 @@ int sf_queue_push_result(uint64_t token, int code, int local)
 	q->ring[(q->rhead + q->rcount) % _sf_max_results].local = local;
 	q->rcount++;
 	lock_release(&q->lock);
-	sf_queue_wake(q);
+	sf_wake_signal(&q->wake);
 	return 0;
 }
 
@@ -248,15 +231,12 @@ int sf_queue_pop_results(int qi, sf_result_t *out, int max)
 
 int sf_queue_wake_fd(int qi)
 {
-	return _sf_queues[qi].wake_r;
+	return _sf_queues[qi].wake.r;
 }
 
 void sf_queue_drain_wake(int qi)
 {
-	char buf[256];
-
-	while(read(_sf_queues[qi].wake_r, buf, sizeof(buf)) > 0)
-		;
+	sf_wake_drain(&_sf_queues[qi].wake);
 }
 
 void sf_queue_depth(int qi, int *aors, int *results)

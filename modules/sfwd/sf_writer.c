@@ -12,7 +12,6 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include "sf_event.h"
 #include "sf_stats.h"
 #include "sf_store.h"
+#include "sf_wake.h"
 #include "sf_writer.h"
 #include "sf_cfg.h"
 
@@ -66,8 +66,7 @@ typedef struct sf_wqueue
 	sf_wjob_t *head;
 	sf_wjob_t *tail;
 	int n;
-	int wake_r;
-	int wake_w;
+	sf_wake_t wake; /* the writer polls it, the SIP workers signal */
 } sf_wqueue_t;
 
 static sf_wqueue_t *_sf_wq = NULL;
@@ -87,7 +86,6 @@ static unsigned long sf_writer_waiting(void)
 
 int sf_writer_mod_init(const sf_writer_ops_t *ops)
 {
-	int fds[2];
 
 	_sf_wops = ops;
 	_sf_wq = shm_malloc(sizeof(*_sf_wq));
@@ -98,14 +96,8 @@ int sf_writer_mod_init(const sf_writer_ops_t *ops)
 	memset(_sf_wq, 0, sizeof(*_sf_wq));
 	if(lock_init(&_sf_wq->lock) == NULL)
 		return -1;
-	if(pipe(fds) < 0) {
-		LM_ERR("pipe: %s\n", strerror(errno));
+	if(sf_wake_init(&_sf_wq->wake) < 0)
 		return -1;
-	}
-	fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	fcntl(fds[1], F_SETFL, O_NONBLOCK);
-	_sf_wq->wake_r = fds[0];
-	_sf_wq->wake_w = fds[1];
 	init_tags(_sf_tag_buf, &_sf_tag_suffix, "sfwd-stateless", '-');
 	if(sf_stats_gauge("store_waiting", sf_writer_waiting) < 0)
 		return -1;
@@ -209,7 +201,6 @@ int sf_writer_push(
 	str b;
 	char *pos;
 	int size, n;
-	char c = 1;
 
 	if(_sf_wq == NULL)
 		return -1;
@@ -280,10 +271,9 @@ int sf_writer_push(
 	lock_release(&_sf_wq->lock);
 	/* the writer sleeps until the oldest request has waited
 	 * store_delay_ms: wake it for the first of a batch and for a full one
-	 * only (EAGAIN: the pipe is full, it is awake anyway) */
-	if((n == 1 || n == _sf_cfg.store_batch) && write(_sf_wq->wake_w, &c, 1) < 0
-			&& errno != EAGAIN)
-		LM_DBG("wake write failed: %s\n", strerror(errno));
+	 * only */
+	if(n == 1 || n == _sf_cfg.store_batch)
+		sf_wake_signal(&_sf_wq->wake);
 	return 0;
 }
 
@@ -513,7 +503,6 @@ static void sf_writer_main(void)
 {
 	struct pollfd pfd;
 	sf_wjob_t *jobs;
-	char drain[256];
 	int n, wait_ms;
 
 	sf_db_init(&_sf_wrdb, _sf_cfg.db_url, _sf_cfg.db_timeout_ms, sf_store_stmts,
@@ -523,14 +512,13 @@ static void sf_writer_main(void)
 	LM_INFO("store writer started\n");
 	for(;;) {
 		cfg_update();
-		pfd.fd = _sf_wq->wake_r;
+		pfd.fd = _sf_wq->wake.r;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		wait_ms = sf_writer_wait_ms();
 		if(wait_ms > 0)
 			poll(&pfd, 1, wait_ms);
-		while(read(_sf_wq->wake_r, drain, sizeof(drain)) > 0)
-			;
+		sf_wake_drain(&_sf_wq->wake);
 		if(sf_writer_wait_ms() > 0)
 			continue;
 		/* what waited long enough, and everything behind it */
