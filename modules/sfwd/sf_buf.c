@@ -93,7 +93,7 @@ void sf_wr_init(sf_wr_t *w, char *out, size_t size)
 
 void sf_put(sf_wr_t *w, const char *s, size_t n)
 {
-	if(n > 0 && w->len < w->size && n < w->size - w->len)
+	if(n > 0 && w->len < w->size && n <= w->size - w->len)
 		memcpy(w->out + w->len, s, n);
 	w->len += n;
 }
@@ -123,6 +123,18 @@ int sf_wr_end(sf_wr_t *w)
 		return -1;
 	}
 	w->out[w->len] = '\0';
+	return (int)w->len;
+}
+
+int sf_wr_end_exact(sf_wr_t *w)
+{
+	if(w->len > w->size || w->len > INT_MAX) {
+		if(w->size > 0)
+			w->out[0] = '\0';
+		return -1;
+	}
+	if(w->len < w->size)
+		w->out[w->len] = '\0';
 	return (int)w->len;
 }
 

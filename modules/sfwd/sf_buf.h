@@ -78,6 +78,11 @@ void sf_put_uint(sf_wr_t *w, unsigned long v);
 /*! \brief NUL-terminate; the length, or -1 (out emptied when possible) */
 int sf_wr_end(sf_wr_t *w);
 
+/*! \brief the same for output that may fill out exactly (a frame sent by
+ *   its length): NUL-terminated only when there is room; -1 when it did
+ *   not fit */
+int sf_wr_end_exact(sf_wr_t *w);
+
 /*!
  * \brief snprintf whose result can be used as a length: the length
  *   written (without the NUL), or -1 when the text does not fit in size

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sf_buf.h"
 #include "sf_msrp.h"
 #include "sf_text.h"
 
@@ -155,67 +156,12 @@ static int has_delim(sf_buf_t payload, sf_buf_t tid)
 	return 0;
 }
 
-/* ---- output writer ----------------------------------------------------- */
+/* ---- output: sf_wr (sf_buf.h), exact fit allowed -------------------- */
 
-typedef struct wr
-{
-	char *out;
-	size_t size;
-	size_t pos;
-	int err;
-} wr_t;
-
-static void put(wr_t *w, const char *s, size_t n)
-{
-	if(w->err || n == 0)
-		return;
-	if(n > w->size - w->pos) {
-		w->err = 1;
-		return;
-	}
-	memcpy(w->out + w->pos, s, n);
-	w->pos += n;
-}
-
-static void puts_(wr_t *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void putb(wr_t *w, sf_buf_t b)
-{
-	put(w, b.s, b.len);
-}
-
-static void putc_(wr_t *w, char c)
-{
-	put(w, &c, 1);
-}
-
-static void putnum(wr_t *w, unsigned long long v)
-{
-	char buf[24];
-	size_t i = sizeof(buf);
-
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while(v > 0);
-	put(w, buf + i, sizeof(buf) - i);
-}
-
-/* the length, NUL-terminating when there is room; -1 when it did not fit */
-static int finish(wr_t *w)
-{
-	if(w->err || w->pos > INT_MAX) {
-		if(w->size > 0)
-			w->out[0] = '\0';
-		return -1;
-	}
-	if(w->pos < w->size)
-		w->out[w->pos] = '\0';
-	return (int)w->pos;
-}
+#define puts_(w, lit) sf_put((w), (lit), strlen(lit))
+#define putb(w, b) sf_put((w), (b).s, (b).len)
+#define putc_(w, c) sf_putch((w), (c))
+#define putnum(w, v) sf_put_uint((w), (unsigned long)(v))
 
 static int fail(char *out, size_t outsize)
 {
@@ -228,7 +174,9 @@ static int fail(char *out, size_t outsize)
 
 int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 {
-	wr_t w = {out, outsize, 0, 0};
+	sf_wr_t w;
+
+	sf_wr_init(&w, out, outsize);
 	size_t len, last;
 	int with_ct;
 
@@ -284,7 +232,7 @@ int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 	putb(&w, f->tid);
 	putc_(&w, last == f->total ? '$' : '+');
 	puts_(&w, "\r\n");
-	return finish(&w);
+	return sf_wr_end_exact(&w);
 }
 
 size_t sf_msrp_chunks(size_t plen, size_t chunk_size)
@@ -331,7 +279,9 @@ int sf_msrp_build_chunk(const sf_msrp_send_t *tmpl, sf_buf_t payload,
 int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
 		sf_buf_t to_path, sf_buf_t from_path, char *out, size_t outsize)
 {
-	wr_t w = {out, outsize, 0, 0};
+	sf_wr_t w;
+
+	sf_wr_init(&w, out, outsize);
 
 	if(out == NULL || !tid_valid(tid) || code < 100 || code > 999)
 		return fail(out, outsize);
@@ -355,7 +305,7 @@ int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
 	puts_(&w, "\r\n" DASHES);
 	putb(&w, tid);
 	puts_(&w, "$\r\n");
-	return finish(&w);
+	return sf_wr_end_exact(&w);
 }
 
 int sf_msrp_tid_ok(sf_buf_t tid, sf_buf_t payload)
@@ -851,7 +801,9 @@ static int line_ok(sf_buf_t b)
 
 int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
 {
-	wr_t w = {out, outsize, 0, 0};
+	sf_wr_t w;
+
+	sf_wr_init(&w, out, outsize);
 	char date[32];
 	sf_buf_t hdrs, ct, body;
 
@@ -907,5 +859,5 @@ int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
 	putnum(&w, body.len);
 	puts_(&w, "\r\n\r\n");
 	putb(&w, body);
-	return finish(&w);
+	return sf_wr_end_exact(&w);
 }
