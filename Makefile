@@ -91,8 +91,8 @@ bench: module
 bench-quick: module
 	@scripts/bench.sh quick
 
-# the MSRP parser and the store flag classifier under libFuzzer
-# (FUZZ_SECONDS each, default 600)
+# three fuzzers (MSRP parser, classifier, MSRP server), FUZZ_RUNS
+# executions each (default 10 M)
 fuzz: deps
 	@$(MAKE) -s -C test/fuzz fuzz
 
