@@ -130,15 +130,25 @@ typedef struct sf_class_result
  */
 int sf_classify_parse(const sf_class_input_t *in, sf_class_result_t *out);
 
-/*! \brief "instant", "store", "notify" for a class; "unknown" otherwise */
+/*!
+ * \brief "instant", "store", "notify" for a class; "unknown" otherwise
+ * \param cls an enum sf_class
+ * \return the name (a static string)
+ */
 const char *sf_class_name(int cls);
 
-/*! \brief "default", "request-disposition", ... for a source */
+/*!
+ * \brief "default", "request-disposition", ... for a source
+ * \param source an enum sf_source
+ * \return the name (a static string), "unknown" for an unknown source
+ */
 const char *sf_source_name(int source);
 
 /*!
  * \brief parse a class name ("instant", "store", "notify", case-insensitive,
  *   or "1", "2", "3")
+ * \param s the name (need not be NUL-terminated)
+ * \param len its length
  * \return the class, or -1 when the name is unknown
  */
 int sf_class_from_name(const char *s, size_t len);

@@ -56,29 +56,50 @@ typedef struct sf_db
 								* the statement (SF_DB_EQUERY), else "" */
 } sf_db_t;
 
-/*! \brief did the server refuse the last statement for its data (SQLSTATE
+/*!
+ * \brief did the server refuse the last statement for its data (SQLSTATE
  *   class 22: e.g. text that is not UTF-8, or 23: a constraint), so that
- *   the same statement with other data would pass? */
+ *   the same statement with other data would pass?
+ * \param db the connection
+ * \return 1 yes, 0 no
+ */
 int sf_db_data_error(const sf_db_t *db);
 
-/*! \brief set up (no connection yet) */
+/*!
+ * \brief set up (no connection yet)
+ * \param db the connection to set up
+ * \param url libpq URI or conninfo (kept, not copied)
+ * \param timeout_ms bound on every wait (<= 0: 1000)
+ * \param stmts statements prepared on connect (kept, not copied)
+ * \param nstmts number of stmts
+ * \param schema_version expected sfwd_version, 0: no check
+ */
 void sf_db_init(sf_db_t *db, const char *url, int timeout_ms,
 		const sf_db_stmt_t *stmts, int nstmts, int schema_version);
 
 /*!
  * \brief connect now unless connected; prepares the statements and checks
  *   the schema version
+ * \param db the connection
  * \return 0 connected, -1 not (db->last_err says why)
  */
 int sf_db_connect(sf_db_t *db);
 
-/*! \brief close the connection (reopened by the next call) */
+/*!
+ * \brief close the connection (reopened by the next call)
+ * \param db the connection
+ */
 void sf_db_close(sf_db_t *db);
 
 /*!
  * \brief run prepared statement `idx` of db->stmts
- * \param values, lengths, formats as for PQexecPrepared (lengths and
- *   formats may be NULL for all-text parameters)
+ * \param db the connection
+ * \param idx the statement's index in db->stmts
+ * \param values as for PQexecPrepared
+ * \param lengths as for PQexecPrepared (may be NULL for all-text
+ *   parameters)
+ * \param formats as for PQexecPrepared (may be NULL for all-text
+ *   parameters)
  * \param binary_result 1 to get the result in binary format
  * \return the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the caller
  *   PQclear()s it), or NULL with db->last_err set
@@ -86,13 +107,28 @@ void sf_db_close(sf_db_t *db);
 PGresult *sf_db_exec(sf_db_t *db, int idx, const char *const *values,
 		const int *lengths, const int *formats, int binary_result);
 
-/*! \brief a binary-format integer column (int2, int4 or int8) */
+/*!
+ * \brief a binary-format integer column (int2, int4 or int8)
+ * \param res the result
+ * \param row the row
+ * \param col the column
+ * \return the value, 0 when NULL or not 2, 4 or 8 bytes long
+ */
 long long sf_db_int(const PGresult *res, int row, int col);
 
-/*! \brief a binary-format float8 column (0 when NULL or not float8) */
+/*!
+ * \brief a binary-format float8 column (0 when NULL or not float8)
+ * \param res the result
+ * \param row the row
+ * \param col the column
+ * \return the value, or 0
+ */
 double sf_db_float(const PGresult *res, int row, int col);
 
-/*! \brief milliseconds of a monotonic clock */
+/*!
+ * \brief milliseconds of a monotonic clock
+ * \return the clock's value in milliseconds
+ */
 long long sf_db_now_ms(void);
 
 #endif

@@ -26,6 +26,11 @@
 #include "core/route_struct.h"
 #include "core/str.h"
 
+/*!
+ * \brief mod_init: look up the event routes sfwd:stored, sfwd:delivered
+ *   and sfwd:failed
+ * \return 0
+ */
 int sf_event_mod_init(void);
 
 /*!
@@ -41,13 +46,27 @@ int sf_event_mod_init(void);
 int sf_route_run(sip_msg_t *msg, struct action *route, int type, str *kemi_fn,
 		str *kemi_arg);
 
-/*! \brief event_route[sfwd:stored] on the stored request (NULL: on a
+/*!
+ * \brief event_route[sfwd:stored] on the stored request (NULL: on a
  *   made-up one, where the request is gone); $xavp(sfev) has id, aor,
- *   from and state */
+ *   from and state
+ * \param msg the stored request, or NULL
+ * \param id the row id
+ * \param aor the recipient's AoR
+ * \param from the sender
+ */
 void sf_event_stored(
 		sip_msg_t *msg, long long id, const str *aor, const str *from);
 
-/*! \brief event_route[sfwd:delivered] (delivered 1) or [sfwd:failed] */
+/*!
+ * \brief event_route[sfwd:delivered] (delivered 1) or [sfwd:failed]
+ * \param delivered 1: sfwd:delivered, 0: sfwd:failed
+ * \param id the row id
+ * \param aor the recipient's AoR
+ * \param from the sender
+ * \param state the row's state, for $xavp(sfev=>state)
+ * \param code the SIP status, for $xavp(sfev=>code)
+ */
 void sf_event_outcome(int delivered, long long id, const str *aor,
 		const str *from, const char *state, int code);
 

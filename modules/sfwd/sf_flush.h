@@ -25,10 +25,16 @@
 
 #include "core/str.h"
 
-/*! \brief mod_init: register the processes (and count them for cfg) */
+/*!
+ * \brief mod_init: register the processes (and count them for cfg)
+ * \return 0
+ */
 int sf_flush_mod_init(void);
 
-/*! \brief child_init(PROC_MAIN): fork the flushers */
+/*!
+ * \brief child_init(PROC_MAIN): fork the flushers
+ * \return 0 ok, -1 a fork failed
+ */
 int sf_flush_fork(void);
 
 #endif

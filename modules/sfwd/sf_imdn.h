@@ -33,6 +33,9 @@
  * & < > " ' become &amp; &lt; &gt; &quot; &apos;. Bytes >= 0x80 (UTF-8)
  * pass unchanged. C0 control bytes other than TAB, LF, CR (not allowed in
  * XML 1.0) and NUL are dropped.
+ * \param in the text
+ * \param out the output buffer
+ * \param outsize its size
  * \return length written (without the NUL), -1 if it does not fit
  */
 int sf_xml_escape(sf_buf_t in, char *out, size_t outsize);
@@ -40,15 +43,30 @@ int sf_xml_escape(sf_buf_t in, char *out, size_t outsize);
 /*!
  * \brief a CPIM/SIP quoted-string: '"' + text with '"' and '\' escaped by
  *   '\' + '"'. CR, LF and NUL are dropped.
+ * \param in the text
+ * \param out the output buffer
+ * \param outsize its size
  * \return length written, -1 if it does not fit
  */
 int sf_quote(sf_buf_t in, char *out, size_t outsize);
 
-/*! \brief "2026-11-22T10:00:00Z" (20 chars) for t; -1 if outsize < 21 */
+/*!
+ * \brief "2026-11-22T10:00:00Z" (20 chars) for t; -1 if outsize < 21
+ * \param t the time
+ * \param out the output buffer
+ * \param outsize its size
+ * \return 20, or -1 (outsize < 21 or t cannot be formatted)
+ */
 int sf_iso_date(time_t t, char *out, size_t outsize);
 
-/*! \brief "2026-11-22T10:00:00.123456Z" (27 chars) for epoch seconds t
- *   with microseconds; -1 if outsize < 28 or t is not a usable time */
+/*!
+ * \brief "2026-11-22T10:00:00.123456Z" (27 chars) for epoch seconds t
+ *   with microseconds; -1 if outsize < 28 or t is not a usable time
+ * \param t epoch seconds
+ * \param out the output buffer
+ * \param outsize its size
+ * \return 27, or -1
+ */
 int sf_iso_date_us(double t, char *out, size_t outsize);
 
 /*! \brief the delivery status an IMDN reports */
@@ -98,6 +116,9 @@ typedef struct sf_report
  * last CRLF included). The To name is left out when sender_name is empty.
  * Unusable: report_from, sender_uri, report_id empty or with control
  * bytes (URIs also with '<' or '>'); message_id or recipient_uri empty.
+ * \param r the report
+ * \param out the output buffer
+ * \param outsize its size
  * \return length written, -1 if it does not fit or status is unknown
  */
 int sf_imdn_build(const sf_report_t *r, char *out, size_t outsize);
@@ -109,6 +130,9 @@ int sf_imdn_build(const sf_report_t *r, char *out, size_t outsize);
  *   for failed/error, "was refused." for forbidden); the <> mark
  *   placeholders: the URI is written bare (its control bytes dropped),
  *   and there is no line ending
+ * \param r the report
+ * \param out the output buffer
+ * \param outsize its size
  * \return length written, -1 if it does not fit, status is unknown or
  *   recipient_uri is empty
  */
@@ -122,6 +146,13 @@ int sf_report_text(const sf_report_t *r, char *out, size_t outsize);
  *   new messages of either kind. Negative counts are -1. The account is
  *   written bare (no <>); the Message-Account line is left out when it is
  *   empty (it is optional in RFC 3842); control bytes in it are -1.
+ * \param account the Message-Account URI, may be empty
+ * \param new_text new text messages
+ * \param old_text old text messages
+ * \param new_mm new multimedia messages
+ * \param old_mm old multimedia messages
+ * \param out the output buffer
+ * \param outsize its size
  * \return length written, -1 if it does not fit
  */
 int sf_mwi_build(sf_buf_t account, int new_text, int old_text, int new_mm,
@@ -131,6 +162,8 @@ int sf_mwi_build(sf_buf_t account, int new_text, int old_text, int new_mm,
  * \brief the imdn.Message-ID of a message/cpim body (the CPIM header whose
  *   prefix an NS line maps to urn:ietf:params:imdn, as sf_classify reads
  *   Disposition-Notification), value trimmed; the first non-empty one
+ * \param body the message/cpim body
+ * \param id the Message-ID
  * \return 1 found (*id points into body), 0 not found or not CPIM-shaped
  *   (no blank line ends the header block); *id is {NULL, 0} on 0
  */
@@ -140,6 +173,8 @@ int sf_cpim_message_id(sf_buf_t body, sf_buf_t *id);
  * \brief the DateTime of a message/cpim body (RFC 3862: the header of the
  *   default namespace, no prefix), value trimmed, when it is an RFC 3339
  *   date-time (sf_rfc3339_valid); the first one
+ * \param body the message/cpim body
+ * \param dt the DateTime
  * \return 1 found (*dt points into body), 0 not found, not valid or not
  *   CPIM-shaped; *dt is {NULL, 0} on 0
  */
@@ -148,6 +183,8 @@ int sf_cpim_datetime(sf_buf_t body, sf_buf_t *dt);
 /*!
  * \brief is this Content-Type text (text/...; message/cpim counts as text)?
  *   Used to count Text-Message vs Multimedia-Message.
+ * \param content_type the Content-Type value (parameters ignored)
+ * \return 1 text, 0 not
  */
 int sf_is_text_type(sf_buf_t content_type);
 

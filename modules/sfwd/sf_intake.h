@@ -40,7 +40,10 @@ void sf_intake_child_init(int rank);
 /*! \brief mod_destroy: close this process's connection */
 void sf_intake_destroy(void);
 
-/*! \brief this SIP worker's connection (RPC, summaries, profiles) */
+/*!
+ * \brief this SIP worker's connection (RPC, summaries, profiles)
+ * \return the connection (static; never NULL)
+ */
 sf_db_t *sf_intake_db(void);
 
 /*!
@@ -65,10 +68,24 @@ int sf_intake_store(sip_msg_t *msg, str *owner);
  */
 int sf_intake_store_async(sip_msg_t *msg, int rt, str *name, str *owner);
 
-/*! \brief $sfwd(rc), $sfwd(id), $sfwd(reason): the last store of this
- *   process (reason: why a request was bad, "" otherwise) */
+/*!
+ * \brief $sfwd(rc), $sfwd(id), $sfwd(reason): the last store of this
+ *   process (reason: why a request was bad, "" otherwise)
+ * \return $sfwd(rc): SF_STORE_OK, SF_STORE_E*, or 0 (none yet, or
+ *   queued by sf_intake_store_async())
+ */
 int sf_intake_last_rc(void);
+
+/*!
+ * \brief $sfwd(id): see sf_intake_last_rc()
+ * \return the row id of the last store, 0 when none
+ */
 long long sf_intake_last_id(void);
+
+/*!
+ * \brief $sfwd(reason): see sf_intake_last_rc()
+ * \return why the last request was bad, "" otherwise (never NULL)
+ */
 const char *sf_intake_last_reason(void);
 
 #endif

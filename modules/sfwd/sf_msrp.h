@@ -67,10 +67,25 @@ typedef struct sf_msrp_send
 	sf_buf_t chunk;
 } sf_msrp_send_t;
 
+/*!
+ * \brief build one SEND frame as sf_msrp_send_t describes
+ * \param f the frame
+ * \param out the output buffer
+ * \param outsize its size
+ * \return the frame's length (NUL-terminated only when there is room), -1
+ *   when it does not fit or f is not usable (a tid, path or Content-Type
+ *   that is not valid, a Byte-Range outside the payload, a chunk that
+ *   contains its end line)
+ */
 int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize);
 
-/*! \brief how many SEND chunks a payload of plen bytes takes at
- *   chunk_size bytes each (an empty payload: one empty SEND) */
+/*!
+ * \brief how many SEND chunks a payload of plen bytes takes at
+ *   chunk_size bytes each (an empty payload: one empty SEND)
+ * \param plen the payload's length
+ * \param chunk_size bytes per chunk
+ * \return the number of chunks, 0 when chunk_size is 0
+ */
 size_t sf_msrp_chunks(size_t plen, size_t chunk_size);
 
 /*!
@@ -81,6 +96,13 @@ size_t sf_msrp_chunks(size_t plen, size_t chunk_size);
  *   from the payload. The caller checks the prefix with sf_msrp_tid_ok()
  *   against the whole payload first (then no chunk's end line can occur
  *   in it), and keeps it short enough that prefix + index is a valid tid.
+ * \param tmpl the template (its tid, start, total and chunk are not used)
+ * \param payload the whole payload
+ * \param chunk_size bytes per chunk
+ * \param index the chunk, 0-based
+ * \param tid_prefix the transaction id prefix
+ * \param out the output buffer
+ * \param outsize its size
  * \return the frame's length, -1 when it does not fit or index is past
  *   the last chunk
  */
@@ -91,12 +113,26 @@ int sf_msrp_build_chunk(const sf_msrp_send_t *tmpl, sf_buf_t payload,
 /*!
  * \brief a response: "MSRP <tid> <code> <reason>", To-Path, From-Path, end
  *   line with '$'. code 100..999; reason may be empty (then no space).
+ * \param tid the request's transaction id
+ * \param code the status code
+ * \param reason the reason phrase, may be empty
+ * \param to_path the To-Path
+ * \param from_path the From-Path
+ * \param out the output buffer
+ * \param outsize its size
+ * \return the frame's length (NUL-terminated only when there is room), -1
+ *   when it does not fit or an argument is not valid
  */
 int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
 		sf_buf_t to_path, sf_buf_t from_path, char *out, size_t outsize);
 
-/*! \brief 1 when tid is a valid transaction id that does not occur as
- *   "-------<tid>" in payload */
+/*!
+ * \brief 1 when tid is a valid transaction id that does not occur as
+ *   "-------<tid>" in payload
+ * \param tid the transaction id
+ * \param payload the payload
+ * \return 1 usable, 0 not
+ */
 int sf_msrp_tid_ok(sf_buf_t tid, sf_buf_t payload);
 
 /*! \brief a parsed frame; every sf_buf_t points into the input */
@@ -129,6 +165,9 @@ enum sf_msrp_parse
 
 /*!
  * \brief parse one frame at the start of buf
+ * \param buf the received bytes
+ * \param f the parsed frame (points into buf) when the return value
+ *   is > 0
  * \return the frame's length (> 0, bytes consumed), SF_MSRP_INCOMPLETE
  *   when buf holds only its beginning, or SF_MSRP_EBAD when it is
  *   malformed: a start line that is not "MSRP <tid> <method>" or
@@ -148,6 +187,9 @@ int sf_msrp_parse(sf_buf_t buf, sf_msrp_frame_t *f);
  * \brief may a transaction response with this code go back for request f?
  *   (RFC 4975 section 7.1.1: Failure-Report "no" asks for none, "partial"
  *   for failures only); 1 yes, 0 no
+ * \param f the request
+ * \param code the response code
+ * \return 1 yes, 0 no
  */
 int sf_msrp_may_respond(const sf_msrp_frame_t *f, int code);
 
@@ -172,11 +214,14 @@ typedef struct sf_msrp_verdict
 
 /*!
  * \brief the server's verdict on one parsed frame of a connection
+ * \param f the frame
  * \param bound 1 when the connection is bound to a session whose path
  *   (the server's own) is our_path; a bound connection takes requests for
  *   that session only (another To-Path: 481), answers SEND 200, ignores
  *   REPORT, answers other methods 501; every response respects the
  *   request's Failure-Report (sf_msrp_may_respond)
+ * \param our_path the server's path of the bound session
+ * \param v the verdict
  * \return v->act
  */
 int sf_msrp_serve(const sf_msrp_frame_t *f, int bound, sf_buf_t our_path,
@@ -203,6 +248,11 @@ typedef struct sf_sipmsg
  *   blank line, body byte for byte. CRLF line ends. -1 when ruri, from,
  *   to or call_id is empty or contains CR or LF, or headers does not end in
  *   CRLF (when not empty).
+ * \param m the request
+ * \param out the output buffer
+ * \param outsize its size
+ * \return the length written (NUL-terminated only when there is room),
+ *   or -1
  */
 int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize);
 

@@ -26,25 +26,39 @@
 
 #include "core/parser/msg_parser.h"
 
-/*! \brief mod_init: session table in shared memory, one more process */
+/*!
+ * \brief mod_init: session table in shared memory, one more process
+ * \return 0 ok (or msrp_listen unset), -1 error
+ */
 int sf_msrp_server_mod_init(void);
 
-/*! \brief child_init(PROC_MAIN): fork the MSRP process */
+/*!
+ * \brief child_init(PROC_MAIN): fork the MSRP process
+ * \return 0 ok (or MSRP retrieval not configured), -1 the fork failed
+ */
 int sf_msrp_server_fork(void);
 
-/*! \brief is MSRP retrieval configured (msrp_listen set)? */
+/*!
+ * \brief is MSRP retrieval configured (msrp_listen set)?
+ * \return 1 yes, 0 no
+ */
 int sf_msrp_server_enabled(void);
 
 /*!
  * \brief an INVITE with an MSRP offer for the caller's own mailbox:
  *   reply 200 OK with the SDP answer
+ * \param msg the INVITE
+ * \param aor the caller's AoR (whose mailbox is served)
  * \return 1 answered, -1 no usable MSRP offer (the cfg answers 488),
  *   -2 no session slot or internal error (the cfg answers 500)
  */
 int sf_msrp_server_invite(sip_msg_t *msg, const str *aor);
 
-/*! \brief a BYE (or CANCEL) of a retrieval session: end it
- * \return 1 it was one, -1 not */
+/*!
+ * \brief a BYE (or CANCEL) of a retrieval session: end it
+ * \param msg the BYE or CANCEL
+ * \return 1 it was one, -1 not
+ */
 int sf_msrp_server_bye(sip_msg_t *msg);
 
 #endif

@@ -34,7 +34,10 @@
 
 #include "sf_db.h"
 
-/*! \brief mod_init: defaults of report_from/report_proxy, presence binding */
+/*!
+ * \brief mod_init: defaults of report_from/report_proxy, presence binding
+ * \return 0 ok, -1 error
+ */
 int sf_notify_mod_init(void);
 
 /*! \brief what a report is about (pkg or result memory, borrowed) */
@@ -52,17 +55,24 @@ typedef struct sf_report_src
 
 /*!
  * \brief send a delivery report when the row's report bits ask for it
+ * \param src what the report is about
  * \param status enum sf_imdn_status
  * \return 1 sent, 0 not asked for, -1 error
  */
 int sf_report(const sf_report_src_t *src, int status);
 
-/*! \brief the "stored" notice to a sender (stored_notice, rate-limited) */
+/*!
+ * \brief the "stored" notice to a sender (stored_notice, rate-limited)
+ * \param sender_uri the sender, who gets the notice
+ * \param aor the recipient the message is stored for
+ */
 void sf_stored_notice(const str *sender_uri, const str *aor);
 
 /*!
  * \brief publish the AoR's message summary (count queued messages, then
  *   presence update_presentity, which NOTIFYs the watchers)
+ * \param db the connection for the count
+ * \param aor the AoR
  * \return 0 ok, -1 error, 1 mwi off
  */
 int sf_mwi_publish(sf_db_t *db, const str *aor);
@@ -72,22 +82,35 @@ int sf_mwi_publish(sf_db_t *db, const str *aor);
  *   then presence's handle_subscribe() (which answers it and sends the
  *   NOTIFY), while the AoR's flusher holds its own summaries back
  *   (sf_mwi_held): the subscription's NOTIFYs go out in CSeq order
+ * \param msg the SUBSCRIBE
+ * \param db the connection for the count
+ * \param aor the AoR
  * \return handle_subscribe()'s result, -1 when mwi is off
  */
 int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor);
 
-/*! \brief is a SIP worker handling a SUBSCRIBE for aor's summary now? */
+/*!
+ * \brief is a SIP worker handling a SUBSCRIBE for aor's summary now?
+ * \param aor the AoR
+ * \return 1 yes, 0 no
+ */
 int sf_mwi_held(const str *aor);
 
 /*!
  * \brief sf_mwi_publish() unless a SIP worker is answering a SUBSCRIBE
  *   for aor (then 2: try again later); the two exclude each other
+ * \param db the connection for the count
+ * \param aor the AoR
  * \return as sf_mwi_publish(), or 2 held back
  */
 int sf_mwi_publish_held(sf_db_t *db, const str *aor);
 
-/*! \brief is the sender URI sfwd's own report_from (reports are not
- *   reported on, and get no notice) */
+/*!
+ * \brief is the sender URI sfwd's own report_from (reports are not
+ *   reported on, and get no notice)
+ * \param uri the sender URI
+ * \return 1 yes, 0 no
+ */
 int sf_is_report_sender(const str *uri);
 
 #endif

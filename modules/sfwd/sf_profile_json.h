@@ -66,9 +66,13 @@ typedef struct sf_profile_json
 
 /*!
  * \brief parse and validate a profile
+ * \param json the profile's JSON text
+ * \param len its length
+ * \param out the profile
  * \param err on failure, a one-line English reason naming the member
  *   ("accept[2]: not a content type pattern", "forward: mailto: is not
  *   supported yet", "JSON error at line 1 column 9: ...")
+ * \param errsize the size of err
  * \return 0 ok (out filled), -1 invalid (err filled)
  */
 int sf_profile_parse(const char *json, size_t len, sf_profile_t *out, char *err,
@@ -77,6 +81,9 @@ int sf_profile_parse(const char *json, size_t len, sf_profile_t *out, char *err,
 /*!
  * \brief the profile back as compact JSON with members in a fixed order
  *   (store, accept, max_messages, lifetime, forward), unset ones left out
+ * \param p the profile
+ * \param out the output buffer
+ * \param outsize its size
  * \return length written (NUL-terminated) or -1 when it does not fit
  */
 int sf_profile_dump(const sf_profile_t *p, char *out, size_t outsize);
@@ -84,6 +91,8 @@ int sf_profile_dump(const sf_profile_t *p, char *out, size_t outsize);
 /*!
  * \brief does the profile accept this Content-Type value (parameters
  *   ignored)? An empty content type is taken as text/plain.
+ * \param p the profile
+ * \param content_type the Content-Type value
  * \return 1 yes, 0 no
  */
 int sf_profile_accepts(const sf_profile_t *p, sf_buf_t content_type);
@@ -91,6 +100,9 @@ int sf_profile_accepts(const sf_profile_t *p, sf_buf_t content_type);
 /*!
  * \brief the accept patterns joined for an Accept header ("text/ *,
  *   image/jpeg")
+ * \param p the profile
+ * \param out the output buffer
+ * \param outsize its size
  * \return length written or -1 when it does not fit (or there are none)
  */
 int sf_profile_accept_header(const sf_profile_t *p, char *out, size_t outsize);

@@ -50,6 +50,9 @@ typedef struct sf_result
 /*!
  * \brief allocate the queues in shared memory and make the wake pipes
  *   (mod_init, before the fork)
+ * \param nqueues how many queues (one per flusher)
+ * \param max_aors the most AoRs waiting in a queue
+ * \param max_results the size of a queue's result ring
  * \return 0 ok, -1 error
  */
 int sf_queue_init(int nqueues, int max_aors, int max_results);
@@ -57,41 +60,72 @@ int sf_queue_init(int nqueues, int max_aors, int max_results);
 /*! \brief free the shared memory (mod_destroy) */
 void sf_queue_destroy(void);
 
-/*! \brief the queue an AoR belongs to */
+/*!
+ * \brief the queue an AoR belongs to
+ * \param aor the AoR
+ * \return the queue's index (its hash, case-insensitive)
+ */
 int sf_queue_of(const str *aor);
 
 /*!
  * \brief queue work for an AoR; work for an AoR already waiting is merged
  *   (a full flush covers a due-only one)
+ * \param aor the AoR
+ * \param work SF_WORK_* bits
  * \return 1 queued, 2 merged, -1 queue full or no memory
  */
 int sf_queue_push_aor(const str *aor, int work);
 
 /*!
  * \brief take the oldest AoR of queue q
+ * \param q the queue
  * \return the item (shm; free with sf_queue_free_aor) or NULL
  */
 sf_aor_item_t *sf_queue_pop_aor(int q);
 
+/*!
+ * \brief free an item sf_queue_pop_aor() returned
+ * \param it the item
+ */
 void sf_queue_free_aor(sf_aor_item_t *it);
 
 /*!
  * \brief post a result to the flusher named in the token's top byte
+ * \param token what the flusher gave tm as callback parameter
+ * \param code final SIP status (408 for a timeout)
+ * \param local 1: made by tm here (timeout, send error), not received
  * \return 0 ok, -1 that flusher's result ring is full (result dropped)
  */
 int sf_queue_push_result(uint64_t token, int code, int local);
 
 /*!
  * \brief take up to max results of queue q
+ * \param q the queue
+ * \param out the results
+ * \param max the room in out
  * \return how many were copied to out
  */
 int sf_queue_pop_results(int q, sf_result_t *out, int max);
 
-/*! \brief the fd a flusher polls for wake-ups; sf_queue_drain_wake empties it */
+/*!
+ * \brief the fd a flusher polls for wake-ups; sf_queue_drain_wake empties it
+ * \param q the queue
+ * \return the read end of the queue's wake-up pipe
+ */
 int sf_queue_wake_fd(int q);
+
+/*!
+ * \brief empty the wake-up pipe of queue q after a wake-up
+ * \param q the queue
+ */
 void sf_queue_drain_wake(int q);
 
-/*! \brief AoRs and results waiting in queue q (for statistics and RPC) */
+/*!
+ * \brief AoRs and results waiting in queue q (for statistics and RPC)
+ * \param q the queue
+ * \param aors the AoRs waiting
+ * \param results the results waiting
+ */
 void sf_queue_depth(int q, int *aors, int *results);
 
 /*! \brief the flusher a token belongs to, and token construction */

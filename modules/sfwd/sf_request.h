@@ -33,7 +33,8 @@
 sf_buf_t sf_msg_body(sip_msg_t *msg);
 
 /*! \brief the first Content-Encoding, or an empty range
- * \param msg the request */
+ * \param msg the request
+ * \return the header's body, (NULL, 0) when there is none */
 sf_buf_t sf_msg_encoding(sip_msg_t *msg);
 
 /*! \brief is the body encoded (deflate, gzip, ...: not identity)?

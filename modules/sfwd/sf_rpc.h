@@ -23,8 +23,12 @@
 
 #include "sf_db.h"
 
-/*! \brief mod_init: register the RPC commands; `db` is the connection
- *   the RPC handlers of this process use */
+/*!
+ * \brief mod_init: register the RPC commands; `db` is the connection
+ *   the RPC handlers of this process use
+ * \param db the connection (kept, not copied)
+ * \return 0 ok, -1 error
+ */
 int sf_rpc_mod_init(sf_db_t *db);
 
 #endif

@@ -46,8 +46,11 @@ int sf_stats_mod_init(void);
  */
 int sf_stats_gauge(const char *name, unsigned long (*fn)(void));
 
-/*! \brief set the queued-messages gauge (queue_depth; the sweep of
- *   flusher 0 refreshes it) */
+/*!
+ * \brief set the queued-messages gauge (queue_depth; the sweep of
+ *   flusher 0 refreshes it)
+ * \param n the number of queued messages
+ */
 void sf_stats_set_queued(long n);
 
 #endif

@@ -95,6 +95,8 @@ typedef struct sf_store_req
 
 /*!
  * \brief store one message (one round trip, committed when it returns)
+ * \param db the connection
+ * \param r the message
  * \return the new row id (> 0), 0 when the mailbox is full, -1 on a
  *   database error (db->last_err)
  */
@@ -104,6 +106,10 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r);
  * \brief store n messages with one statement (sfwd_store_batch(), one
  *   commit); the batch rolls back when it would commit after `deadline`
  *   (epoch seconds)
+ * \param db the connection
+ * \param rs the messages
+ * \param n how many
+ * \param deadline epoch seconds
  * \return n rows in input order (binary: int4 position, int8 id: > 0
  *   stored, 0 stored by a concurrent transaction, -1 mailbox full;
  *   caller PQclear()s), or NULL on a database error (db->last_err)
@@ -156,7 +162,13 @@ enum sf_expired_col
  * \brief claim up to `limit` queued rows of an AoR with id > after_id,
  *   for `lease` seconds (rows leased by others are skipped); the result's
  *   rows are in id order: arrival order
+ * \param db the connection
+ * \param owner the claim owner ("<node_id>/<pid>" of a flusher)
+ * \param aor the AoR
+ * \param after_id only rows with a greater id
  * \param due_only 1: only rows whose timed retry is due
+ * \param limit at most this many rows
+ * \param lease seconds
  * \return the rows (binary format; caller PQclear()s) or NULL on error
  */
 PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,
@@ -165,6 +177,9 @@ PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,
 /*!
  * \brief delete delivered rows (ids as a PostgreSQL array literal,
  *   "{1,2,3}") still claimed by owner
+ * \param db the connection
+ * \param owner the claim owner ("<node_id>/<pid>" of a flusher)
+ * \param ids the row ids, "{1,2,3}"
  * \return rows deleted, -1 on error
  */
 int sf_store_delete(sf_db_t *db, const str *owner, const char *ids);
@@ -173,47 +188,109 @@ int sf_store_delete(sf_db_t *db, const str *owner, const char *ids);
  * \brief a failed attempt that may be retried: attempts+1, next attempt
  *   in `delay` seconds (0: at the next registration), or 'failed' when
  *   attempts reach max_attempts; releases the claim
+ * \param db the connection
+ * \param owner the claim owner ("<node_id>/<pid>" of a flusher)
+ * \param id the row id
+ * \param code the final SIP status of the attempt
+ * \param delay seconds to the next attempt, 0: the next registration
+ * \param max_attempts 0: no limit
  * \return 0 queued again, 1 now 'failed', -1 error
  */
 int sf_store_retry(sf_db_t *db, const str *owner, long long id, int code,
 		int delay, int max_attempts);
 
-/*! \brief a permanent failure: state 'failed'; 0 ok, -1 error */
+/*!
+ * \brief a permanent failure: state 'failed'; 0 ok, -1 error
+ * \param db the connection
+ * \param owner the claim owner ("<node_id>/<pid>" of a flusher)
+ * \param id the row id
+ * \param code the final SIP status
+ * \return 0 ok, -1 error
+ */
 int sf_store_fail(sf_db_t *db, const str *owner, long long id, int code);
 
-/*! \brief give back the unsent claimed rows of an AoR; 0 ok, -1 error */
+/*!
+ * \brief give back the unsent claimed rows of an AoR; 0 ok, -1 error
+ * \param db the connection
+ * \param owner the claim owner ("<node_id>/<pid>" of a flusher)
+ * \param aor the AoR
+ * \return 0 ok, -1 error
+ */
 int sf_store_release_aor(sf_db_t *db, const str *owner, const str *aor);
 
-/*! \brief extend the lease of every row owner holds; 0 ok, -1 error */
+/*!
+ * \brief extend the lease of every row owner holds; 0 ok, -1 error
+ * \param db the connection
+ * \param owner the claim owner ("<node_id>/<pid>" of a flusher)
+ * \param lease seconds from now
+ * \return 0 ok, -1 error
+ */
 int sf_store_renew(sf_db_t *db, const str *owner, int lease);
 
-/*! \brief free the claims of a node's earlier run ("<node>/..."); returns
- *   the number of rows freed or -1 */
+/*!
+ * \brief free the claims of a node's earlier run ("<node>/..."); returns
+ *   the number of rows freed or -1
+ * \param db the connection
+ * \param node the node_id
+ * \return the number of rows freed, -1 on error
+ */
 int sf_store_release_node(sf_db_t *db, const str *node);
 
-/*! \brief queued rows past their expiry become 'expired' (at most
+/*!
+ * \brief queued rows past their expiry become 'expired' (at most
  *   `limit`); returns them (SF_EXPIRED_COLS, binary; caller PQclear()s) or
- *   NULL on error */
+ *   NULL on error
+ * \param db the connection
+ * \param limit at most this many rows
+ * \return the expired rows, or NULL on error
+ */
 PGresult *sf_store_expire(sf_db_t *db, int limit);
 
-/*! \brief queued messages of an AoR: text ones (text/..., message/cpim)
- *   and the others; 0 ok, -1 error */
+/*!
+ * \brief queued messages of an AoR: text ones (text/..., message/cpim)
+ *   and the others; 0 ok, -1 error
+ * \param db the connection
+ * \param aor the AoR
+ * \param text the text ones
+ * \param other the others
+ * \return 0 ok, -1 error
+ */
 int sf_store_count(sf_db_t *db, const str *aor, int *text, int *other);
 
-/*! \brief delete terminal rows older than `retention` seconds; returns how
- *   many (at most `limit`) or -1 */
+/*!
+ * \brief delete terminal rows older than `retention` seconds; returns how
+ *   many (at most `limit`) or -1
+ * \param db the connection
+ * \param retention seconds
+ * \param limit at most this many rows
+ * \return the number of rows deleted, -1 on error
+ */
 int sf_store_purge(sf_db_t *db, int retention, int limit);
 
-/*! \brief AoRs with a timed retry due (caller PQclear()s; text column 0) */
+/*!
+ * \brief AoRs with a timed retry due (caller PQclear()s; text column 0)
+ * \param db the connection
+ * \param limit at most this many rows are looked at
+ * \return the AoRs, or NULL on error
+ */
 PGresult *sf_store_due_aors(sf_db_t *db, int limit);
 
-/*! \brief an AoR without contacts here: its due rows wait for the next
- *   registration; 0 ok, -1 error */
+/*!
+ * \brief an AoR without contacts here: its due rows wait for the next
+ *   registration; 0 ok, -1 error
+ * \param db the connection
+ * \param aor the AoR
+ * \return 0 ok, -1 error
+ */
 int sf_store_park(sf_db_t *db, const str *aor);
 
 /*!
  * \brief run statement st with text parameters (NULL-terminated strings;
  *   n of them), text results
+ * \param db the connection
+ * \param st the statement, an enum sf_stmt
+ * \param n the number of params
+ * \param params the parameters
  * \return the result (caller PQclear()s) or NULL on error
  */
 PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params);

@@ -29,6 +29,13 @@
  * use_domain is set, '@' and the host in lower case. Without use_domain
  * the AoR is the user alone. An empty user gives just the host (with
  * use_domain) or an error (without).
+ * \param user the URI's user part (escaped)
+ * \param ulen its length
+ * \param host the URI's host
+ * \param hlen its length
+ * \param use_domain usrloc's use_domain
+ * \param out the output buffer
+ * \param outsize its size
  * \return the length written (without the NUL), or -1 when out is too
  *   small, an escape is malformed (%G1, a truncated %4) or decodes to a
  *   NUL byte, or the result would be empty
@@ -41,18 +48,30 @@ int sf_aor_build(const char *user, size_t ulen, const char *host, size_t hlen,
  *
  * base * 2^(attempts-1), capped at max; attempts <= 0 gives base; never
  * overflows (a huge attempts value gives max). base <= 0 gives 0.
+ * \param attempts failed attempts so far
+ * \param base the first delay
+ * \param max the cap
+ * \return the delay (0 also when max <= 0)
  */
 int sf_backoff(int attempts, int base, int max);
 
 /*!
  * \brief an RFC 7231 / RFC 3261 date, "Sun, 06 Nov 1994 08:49:37 GMT"
+ * \param t the time
+ * \param out the output buffer
+ * \param outsize its size
  * \return 29 (the length) or -1 when outsize < 30
  */
 int sf_http_date(time_t t, char *out, size_t outsize);
 
-/*! \brief 1 when the bytes are valid UTF-8 (no overlongs, no surrogates,
+/*!
+ * \brief 1 when the bytes are valid UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF); 0 otherwise. NUL bytes are invalid here too,
- * since PostgreSQL text cannot hold them. */
+ * since PostgreSQL text cannot hold them.
+ * \param s the bytes
+ * \param len their length
+ * \return 1 valid, 0 not
+ */
 int sf_utf8_valid(const char *s, size_t len);
 
 /*!
@@ -61,12 +80,21 @@ int sf_utf8_valid(const char *s, size_t len);
  *   stops before it), 0 when they hold a NUL or an invalid sequence before
  *   the end (binary: show its size, not its bytes); *keep is the length of
  *   the whole characters
+ * \param s the bytes
+ * \param len their length
+ * \param keep the length of the whole characters
+ * \return 1 text, 0 binary
  */
 int sf_utf8_preview(const char *s, size_t len, size_t *keep);
 
-/*! \brief 1 when the bytes are an RFC 3339 date-time
+/*!
+ * \brief 1 when the bytes are an RFC 3339 date-time
  *   (2026-11-30T18:00:00.25+01:00; T and Z in any case; at most 64 bytes),
- *   0 otherwise */
+ *   0 otherwise
+ * \param s the bytes
+ * \param len their length
+ * \return 1 valid, 0 not
+ */
 int sf_rfc3339_valid(const char *s, size_t len);
 
 /*!
@@ -75,6 +103,11 @@ int sf_rfc3339_valid(const char *s, size_t len);
  *   are kept byte for byte otherwise, a last line without its line end
  *   gets CRLF (the output always ends in a line end). The output is never
  *   longer than hlen + SF_EXPIRES_GROWTH.
+ * \param h the headers
+ * \param hlen their length
+ * \param left the seconds left, the new Expires value
+ * \param out the output buffer
+ * \param outsize its size
  * \return the length written (NUL-terminated), or -1 when out is too small
  */
 #define SF_EXPIRES_GROWTH 32
@@ -84,6 +117,11 @@ int sf_hdrs_set_expires(
 /*!
  * \brief is `name` in the comma-separated list `list`? (case-insensitive,
  * white space around items ignored, empty items ignored)
+ * \param name the name
+ * \param nlen its length
+ * \param list the list
+ * \param llen its length
+ * \return 1 yes, 0 no
  */
 int sf_name_in_list(
 		const char *name, size_t nlen, const char *list, size_t llen);
@@ -113,8 +151,12 @@ enum sf_outcome
 	SF_OUT_FAILED = 3	  /*!< permanent: 403, 404, 410, 415, 513, 6xx */
 };
 
-/*! \brief classify a final status code (100..699); 1xx and out-of-range
- * codes are SF_OUT_RETRY */
+/*!
+ * \brief classify a final status code (100..699); 1xx and out-of-range
+ * codes are SF_OUT_RETRY
+ * \param code the SIP status code
+ * \return an enum sf_outcome
+ */
 int sf_outcome_of(int code);
 
 #endif

@@ -52,6 +52,7 @@ int sf_aor_of(str *uri, char *out, int outsize);
 /*!
  * \brief has the AoR a contact here that takes MESSAGE and has not
  *   expired?
+ * \param aor the AoR
  * \return 1 yes, 0 no
  */
 int sf_ul_registered(const str *aor);

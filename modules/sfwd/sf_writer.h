@@ -62,19 +62,29 @@ typedef struct sf_writer_ops
  */
 int sf_writer_mod_init(const sf_writer_ops_t *ops);
 
-/*! \brief fork the writer (child_init, PROC_MAIN) */
+/*!
+ * \brief fork the writer (child_init, PROC_MAIN)
+ * \return 0 ok, -1 the fork failed
+ */
 int sf_writer_fork(void);
 
+/*! \brief free the shared queue and what waits in it (mod_destroy) */
 void sf_writer_destroy(void);
 
 /*!
  * \brief queue the current request for the writer
+ * \param msg the request
+ * \param r the message to store (copied)
+ * \param rt where the result goes (copied)
  * \return 0 queued, -1 queue full or no memory (nothing queued)
  */
 int sf_writer_push(
 		sip_msg_t *msg, const sf_store_req_t *r, const sf_writer_route_t *rt);
 
-/*! \brief requests waiting for the writer (RPC, statistics) */
+/*!
+ * \brief requests waiting for the writer (RPC, statistics)
+ * \return how many
+ */
 int sf_writer_depth(void);
 
 #endif
