@@ -110,9 +110,11 @@ int sf_rfc3339_valid(const char *s, size_t len);
  * \param outsize its size
  * \return the length written (NUL-terminated), or -1 when out is too small
  */
-#define SF_EXPIRES_GROWTH 32
 int sf_hdrs_set_expires(
 		const char *h, size_t hlen, long long left, char *out, size_t outsize);
+
+/*! \brief the most sf_hdrs_set_expires() adds to its input */
+#define SF_EXPIRES_GROWTH 32
 
 /*!
  * \brief is `name` in the comma-separated list `list`? (case-insensitive,
