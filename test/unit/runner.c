@@ -10,8 +10,7 @@
  * \file
  * \brief sfwd unit tests :: one runner for every suite (make check)
  *
- * Each test_*.c also builds alone (its own main) for a quick look at one
- * suite: make test_msrp && ./test_msrp.
+ * One suite alone: CK_RUN_SUITE=sf_msrp ./test_all (Check's own switch).
  */
 
 #include <check.h>

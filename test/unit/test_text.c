@@ -837,17 +837,3 @@ Suite *text_suite(void)
 
 	return s;
 }
-
-#ifndef SF_UNIT_ONE_RUNNER
-int main(void)
-{
-	SRunner *sr;
-	int nf;
-
-	sr = srunner_create(text_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
-#endif
