@@ -29,36 +29,6 @@
 #include "sf_text.h"
 #include "unit_util.h"
 
-/* a heap output block of exactly n bytes (NULL for 0), filled with junk */
-static char *out_buf(size_t n)
-{
-	char *p;
-
-	if(n == 0)
-		return NULL;
-	p = malloc(n);
-	if(p == NULL)
-		abort();
-	memset(p, 'Z', n);
-	return p;
-}
-
-/* printable form of a byte range for failure messages */
-static const char *show(const char *s, size_t len, char *buf, size_t size)
-{
-	size_t i, n = 0;
-
-	for(i = 0; i < len && n + 5 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if(c >= 0x20 && c < 0x7f && c != '\\')
-			buf[n++] = (char)c;
-		else
-			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 /* ---- sf_aor_build ------------------------------------------------------ */
 
 #define BIG 64 /* an out buffer with room to spare */

@@ -18,6 +18,7 @@
 #ifndef _SF_UNIT_UTIL_H_
 #define _SF_UNIT_UTIL_H_
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,37 @@ static inline void free_buf(sf_buf_t *b)
 	free((void *)b->s);
 	b->s = NULL;
 	b->len = 0;
+}
+
+/* a heap output block of exactly n bytes (NULL for 0), filled with junk */
+static inline char *out_buf(size_t n)
+{
+	char *p;
+
+	if(n == 0)
+		return NULL;
+	p = malloc(n);
+	if(p == NULL)
+		abort();
+	memset(p, 'Z', n);
+	return p;
+}
+
+/* printable form of a byte range for failure messages */
+static inline const char *show(
+		const char *s, size_t len, char *buf, size_t size)
+{
+	size_t i, n = 0;
+
+	for(i = 0; s != NULL && i < len && n + 5 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if(c >= 0x20 && c < 0x7f && c != '\\')
+			buf[n++] = (char)c;
+		else
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 #endif
