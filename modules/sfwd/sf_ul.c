@@ -119,6 +119,17 @@ void sf_ul_contacts_free(sf_contact_t *c, int n)
 	}
 }
 
+/* copy src to *pos, NUL-terminated, and point d at the copy */
+static void sf_ul_copy(str *d, const str *src, char **pos)
+{
+	d->s = *pos;
+	d->len = src->len;
+	if(src->len > 0)
+		memcpy(*pos, src->s, src->len);
+	(*pos)[src->len] = '\0';
+	*pos += src->len + 1;
+}
+
 int sf_ul_contacts(const str *aor, sf_contact_t *out, int max)
 {
 	urecord_t *r = NULL;
@@ -142,22 +153,9 @@ int sf_ul_contacts(const str *aor, sf_contact_t *out, int max)
 				break;
 			}
 			d = &out[n++];
-			d->uri.s = p;
-			d->uri.len = c->c.len;
-			memcpy(p, c->c.s, c->c.len);
-			p[c->c.len] = '\0';
-			p += c->c.len + 1;
-			d->received.s = p;
-			d->received.len = c->received.len;
-			if(c->received.len)
-				memcpy(p, c->received.s, c->received.len);
-			p[c->received.len] = '\0';
-			p += c->received.len + 1;
-			d->path.s = p;
-			d->path.len = c->path.len;
-			if(c->path.len)
-				memcpy(p, c->path.s, c->path.len);
-			p[c->path.len] = '\0';
+			sf_ul_copy(&d->uri, &c->c, &p);
+			sf_ul_copy(&d->received, &c->received, &p);
+			sf_ul_copy(&d->path, &c->path, &p);
 			d->sock = c->sock;
 		}
 	}
