@@ -53,9 +53,11 @@
 	X(mwi, 0, 0, 2147483647)                               \
 	X(msrp_chunk_size, 2048, 64, 1048576)                  \
 	X(msrp_idle_timeout, 60, 1, 86400)                     \
-	X(msrp_max_sessions, 64, 1, 10000)                     \
+	X(msrp_max_sessions, 256, 1, 10000)                    \
 	X(msrp_user_sessions, 2, 1, 10000)                     \
 	X(msrp_bind_timeout, 5, 1, 3600)                       \
+	X(session_messages, 1000, 1, 1000000)                  \
+	X(session_sender_max, 16, 1, 10000)                    \
 	X(profile_cache_ttl, 60, 0, 86400)                      \
 	X(profile_cache_size, 10000, 0, 10000000)
 

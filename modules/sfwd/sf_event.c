@@ -32,12 +32,15 @@ enum
 	SF_EV_STORED = 0,
 	SF_EV_DELIVERED,
 	SF_EV_FAILED,
+	SF_EV_SESSION_ACCEPTED,
+	SF_EV_SESSION_ENDED,
 	SF_EV_N
 };
 
 static str _sf_ev_names[SF_EV_N] = {str_init("sfwd:stored"),
-		str_init("sfwd:delivered"), str_init("sfwd:failed")};
-static int _sf_ev_rt[SF_EV_N] = {-1, -1, -1};
+		str_init("sfwd:delivered"), str_init("sfwd:failed"),
+		str_init("sfwd:session-accepted"), str_init("sfwd:session-ended")};
+static int _sf_ev_rt[SF_EV_N] = {-1, -1, -1, -1, -1};
 
 int sf_event_mod_init(void)
 {
@@ -163,4 +166,32 @@ void sf_event_outcome(int delivered, long long id, const str *aor,
 	xavp_rm_by_name(&root, 1, NULL);
 	free_sip_msg(&tmsg);
 	ksr_msg_env_reset();
+}
+
+void sf_event_session(int accepted, sip_msg_t *msg, const str *aor,
+		const str *from, const str *call_id, const char *state, int messages)
+{
+	int ev = accepted ? SF_EV_SESSION_ACCEPTED : SF_EV_SESSION_ENDED;
+	str root = str_init("sfev"), k = str_init("call_id");
+	sip_msg_t tmsg;
+
+	if(!sf_event_wanted(ev))
+		return;
+	if(msg == NULL) {
+		if(faked_msg_get_new(&tmsg) < 0) {
+			LM_ERR("cannot make a message for event_route[%.*s]\n",
+					_sf_ev_names[ev].len, _sf_ev_names[ev].s);
+			return;
+		}
+	}
+	/* id 0 (a session, not a message); code: messages stored */
+	sf_event_xavp(0, aor, from, state, messages);
+	if(call_id && call_id->len)
+		xavp_set_child_sval(&root, &k, (str *)call_id);
+	sf_event_run(ev, msg ? msg : &tmsg);
+	xavp_rm_by_name(&root, 1, NULL);
+	if(msg == NULL) {
+		free_sip_msg(&tmsg);
+		ksr_msg_env_reset();
+	}
 }

@@ -70,4 +70,20 @@ void sf_event_stored(
 void sf_event_outcome(int delivered, long long id, const str *aor,
 		const str *from, const char *state, int code);
 
+/*!
+ * \brief event_route[sfwd:session-accepted] (sfwd answered an MSRP session
+ *   for an offline recipient) or [sfwd:session-ended]: $xavp(sfev=>aor),
+ *   =>from, =>call_id, =>state (accepted; bye, closed by the client, idle,
+ *   database unavailable, ...), =>code (messages stored)
+ * \param accepted 1 accepted, 0 ended
+ * \param msg the INVITE, or NULL (a faked message is used)
+ * \param aor the recipient
+ * \param from the sender
+ * \param call_id the session's Call-ID
+ * \param state what happened
+ * \param messages messages stored in the session
+ */
+void sf_event_session(int accepted, sip_msg_t *msg, const str *aor,
+		const str *from, const str *call_id, const char *state, int messages);
+
 #endif

@@ -895,6 +895,9 @@ static void sf_sweep(void)
 	n = sf_store_purge(&_sf_fdb, _sf_cfg.retention, SF_SWEEP_LIMIT);
 	if(n > 0)
 		LM_DBG("purged %d terminal messages\n", n);
+	n = sf_store_session_purge(&_sf_fdb, SF_SWEEP_LIMIT);
+	if(n > 0)
+		LM_DBG("purged %d sessions without messages\n", n);
 	res = sf_store_run(&_sf_fdb, SF_SQL_QUEUED, 0, NULL);
 	if(res != NULL) {
 		sf_stats_set_queued(atol(PQgetvalue(res, 0, 0)));

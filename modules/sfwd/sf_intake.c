@@ -29,6 +29,7 @@
 #include "sf_cfg.h"
 #include "sf_event.h"
 #include "sf_intake.h"
+#include "sf_msrp_server.h"
 #include "sf_notify.h"
 #include "sf_profile_json.h"
 #include "sf_profile.h"
@@ -442,4 +443,91 @@ long long sf_intake_last_id(void)
 const char *sf_intake_last_reason(void)
 {
 	return _sf_last_reason;
+}
+
+int sf_intake_session(sip_msg_t *msg)
+{
+	sf_session_req_t r;
+	sf_profile_t pol;
+	struct to_body *from, *to;
+	struct timeval tv;
+	char aor[512], acc[4200];
+	const char *what = NULL;
+	str types = STR_NULL;
+	int has_pol, n, i, ret;
+
+	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE)
+		return SF_SESSION_ENOOFFER;
+	if(_sf_cfg.db_url == NULL) {
+		LM_ERR("sf_session_accept() needs modparam db_url\n");
+		return SF_SESSION_EINTERNAL;
+	}
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
+			|| parse_from_header(msg) < 0 || msg->to == NULL)
+		return SF_SESSION_EBAD;
+	memset(&r, 0, sizeof(r));
+	r.m.cls = sf_msg_class(&_sf_wdb, msg, &r.m.notify);
+	if(r.m.cls == SF_CLASS_INSTANT)
+		return SF_SESSION_EINSTANT;
+	if(r.m.cls != SF_CLASS_STORE && r.m.cls != SF_CLASS_NOTIFY)
+		return r.m.cls == SF_CLS_ERR_PARSE ? SF_SESSION_EBAD
+										   : SF_SESSION_ENOTSTORED;
+	r.m.ruri = msg->first_line.u.request.uri;
+	n = sf_aor_of(&r.m.ruri, aor, sizeof(aor));
+	if(n <= 0)
+		return SF_SESSION_EBAD;
+	r.m.aor.s = aor;
+	r.m.aor.len = n;
+	has_pol = sf_profile_get(&_sf_wdb, &r.m.aor, &pol) == 1;
+	from = get_from(msg);
+	to = get_to(msg);
+	r.m.from_uri = from->uri;
+	r.m.from_name = from->display;
+	r.m.from_tag = from->tag_value;
+	r.m.to_uri = to->uri;
+	r.m.to_name = to->display;
+	r.m.call_id = msg->callid->body;
+	trim(&r.m.call_id);
+	if(r.m.from_tag.len <= 0 || !sf_store_req_valid(&r.m, &what)) {
+		LM_INFO("not accepting a session whose %s is not UTF-8 (call-id "
+				"%.*s)\n",
+				what ? what : "From tag", r.m.call_id.len, r.m.call_id.s);
+		return SF_SESSION_EBAD;
+	}
+	r.m.lifetime = sf_lifetime(0, 0, has_pol ? pol.lifetime : 0,
+			_sf_cfg.default_lifetime, _sf_cfg.max_lifetime);
+	r.m.max_messages = (has_pol && pol.max_messages >= 0)
+							   ? pol.max_messages
+							   : _sf_cfg.max_messages;
+	gettimeofday(&tv, NULL);
+	r.started = tv.tv_sec + tv.tv_usec / 1e6;
+	/* what the recipient's profile accepts is what we take (SDP
+	 * accept-types: one space between types) */
+	if(has_pol) {
+		n = sf_profile_accept_header(&pol, acc, sizeof(acc));
+		if(n > 0) {
+			int k = 0;
+			for(i = 0; i < n; i++) {
+				if(acc[i] == ',')
+					acc[k++] = ' ';
+				else if(acc[i] != ' ')
+					acc[k++] = acc[i];
+			}
+			types.s = acc;
+			types.len = k;
+		}
+	}
+	ret = sf_msrp_server_accept(msg, &r, &types);
+	switch(ret) {
+		case 1:
+			sf_event_session(1, msg, &r.m.aor, &r.m.from_uri, &r.m.call_id,
+					"accepted", 0);
+			return 1;
+		case -1:
+			return SF_SESSION_ENOOFFER;
+		case -3:
+			return SF_SESSION_EBUSY;
+		default:
+			return SF_SESSION_EINTERNAL;
+	}
 }

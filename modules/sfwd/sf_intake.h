@@ -88,4 +88,22 @@ long long sf_intake_last_id(void);
  */
 const char *sf_intake_last_reason(void);
 
+/*! \brief what sf_session_accept() returns besides 1 (answered) */
+#define SF_SESSION_ENOOFFER -1	 /*!< no usable MSRP offer: 488 */
+#define SF_SESSION_EINSTANT -2	 /*!< the sender asked for instant: 480 */
+#define SF_SESSION_ENOTSTORED -3 /*!< the recipient's profile refuses: 480 */
+#define SF_SESSION_EBUSY -4		 /*!< the sender holds too many: 486 */
+#define SF_SESSION_EINTERNAL -5	 /*!< no session slot, no database: 500 */
+#define SF_SESSION_EBAD -6		 /*!< a bad request (store flag, UTF-8): 400 */
+
+/*!
+ * \brief an INVITE with an MSRP offer for a recipient who cannot be
+ *   reached: classify it (the SDP's store flag, the recipient's profile);
+ *   for store or notify, answer 200 OK on the recipient's behalf and store
+ *   every message of the session (sf_msrp_server_accept())
+ * \param msg the INVITE
+ * \return 1 answered (the script ends), or one of SF_SESSION_E*
+ */
+int sf_intake_session(sip_msg_t *msg);
+
 #endif

@@ -433,6 +433,8 @@ static int parse_header(
 		dst = &f->content_type;
 	else if(eq_ci(s + from, nend - from, "Failure-Report"))
 		dst = &f->failure_report;
+	else if(eq_ci(s + from, nend - from, "Success-Report"))
+		dst = &f->success_report;
 	else if(eq_ci(s + from, nend - from, "Byte-Range")) {
 		long long a, b, t;
 		/* every instance must be well formed; the first one counts */
@@ -833,7 +835,13 @@ int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
 			return fail(out, outsize);
 	}
 
-	puts_(&w, "MESSAGE ");
+	if(m->method.len > 0 && !line_ok(m->method))
+		return fail(out, outsize);
+	if(m->method.len > 0)
+		putb(&w, m->method);
+	else
+		puts_(&w, "MESSAGE");
+	putc_(&w, ' ');
 	putb(&w, m->ruri);
 	puts_(&w, " SIP/2.0\r\nFrom: ");
 	putb(&w, m->from);
@@ -843,7 +851,12 @@ int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
 	putb(&w, m->call_id);
 	puts_(&w, "\r\nCSeq: ");
 	putnum(&w, m->cseq);
-	puts_(&w, " MESSAGE\r\n");
+	putc_(&w, ' ');
+	if(m->method.len > 0)
+		putb(&w, m->method);
+	else
+		puts_(&w, "MESSAGE");
+	puts_(&w, "\r\n");
 	if(date[0] != '\0') {
 		puts_(&w, "Date: ");
 		puts_(&w, date);
@@ -859,5 +872,195 @@ int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
 	putnum(&w, body.len);
 	puts_(&w, "\r\n\r\n");
 	putb(&w, body);
+	return sf_wr_end_exact(&w);
+}
+
+/* ---- receiving a message in chunks (RFC 4975 7.1, 7.3) ----------------- */
+
+void sf_msrp_reasm_reset(sf_msrp_reasm_t *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void sf_msrp_reasm_refuse(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f)
+{
+	/* the rest of a refused message is refused too, until it ends */
+	if(f->flag == '+' && f->message_id.len <= SF_MSRP_MID_MAX) {
+		sf_msrp_reasm_reset(r);
+		memcpy(r->mid, f->message_id.s, f->message_id.len);
+		r->mid_len = f->message_id.len;
+		r->refused = 1;
+	} else {
+		sf_msrp_reasm_reset(r);
+	}
+}
+
+static int chunk_refuse(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f,
+		sf_msrp_verdict_t *v, int code, const char *reason)
+{
+	sf_msrp_reasm_refuse(r, f);
+	verdict(v, f, SF_MSRP_ACT_RESPOND, code, reason);
+	v->act = SF_MSRP_CHUNK_REFUSE;
+	return v->act;
+}
+
+int sf_msrp_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f, size_t max,
+		sf_msrp_verdict_t *v)
+{
+	long long start, end;
+	int same;
+
+	if(r == NULL || f == NULL || v == NULL)
+		return SF_MSRP_CHUNK_REFUSE;
+	same = r->mid_len > 0 && f->message_id.len == r->mid_len
+		   && memcmp(f->message_id.s, r->mid, r->mid_len) == 0;
+	if(f->message_id.len == 0 || f->message_id.len > SF_MSRP_MID_MAX
+			|| !hval_ok(f->message_id))
+		return chunk_refuse(r, f, v, 400, "Bad Message-ID");
+	if(r->refused) {
+		if(same) {
+			if(f->flag != '+')
+				sf_msrp_reasm_reset(r);
+			verdict(v, f, SF_MSRP_ACT_RESPOND, 413, "Message Refused");
+			v->act = SF_MSRP_CHUNK_REFUSE;
+			return v->act;
+		}
+		sf_msrp_reasm_reset(r); /* a new message: the old one gave up */
+		same = 0;
+	}
+	if(r->mid_len > 0 && !same) {
+		/* one message at a time: the one begun goes on, untouched */
+		verdict(v, f, SF_MSRP_ACT_RESPOND, 413, "Another Message In Progress");
+		v->act = SF_MSRP_CHUNK_REFUSE;
+		return v->act;
+	}
+	start = f->range_start < 0 ? 1 : f->range_start;
+	end = f->range_end;
+	if(start != (long long)r->have + 1
+			|| (end >= 0 && end != start + (long long)f->body.len - 1)
+			|| (f->range_total >= 0 && end >= 0 && end > f->range_total)
+			|| (r->mid_len > 0 && f->range_total >= 0 && r->total >= 0
+					&& f->range_total != r->total))
+		return chunk_refuse(r, f, v, 400, "Bad Byte-Range");
+	if(f->flag == '#') {
+		sf_msrp_reasm_reset(r);
+		verdict(v, f, SF_MSRP_ACT_RESPOND, 200, "OK");
+		v->act = SF_MSRP_CHUNK_ABORT;
+		return v->act;
+	}
+	/* what it says it is, and what came: no more than max */
+	if((f->range_total >= 0 && (unsigned long long)f->range_total > max)
+			|| r->have + f->body.len > max)
+		return chunk_refuse(r, f, v, 413, "Message Too Large");
+	if(r->mid_len == 0) {
+		if(f->flag == '$' && f->body.len == 0) {
+			/* an empty SEND: a keep-alive, or the one binding a session */
+			verdict(v, f, SF_MSRP_ACT_RESPOND, 200, "OK");
+			v->act = SF_MSRP_CHUNK_EMPTY;
+			return v->act;
+		}
+		if(f->content_type.len == 0)
+			return chunk_refuse(r, f, v, 400, "Content-Type Missing");
+		memcpy(r->mid, f->message_id.s, f->message_id.len);
+		r->mid_len = f->message_id.len;
+		r->total = f->range_total;
+	}
+	r->have += f->body.len;
+	if(f->flag == '$') {
+		if(r->total >= 0 && (unsigned long long)r->total != r->have)
+			return chunk_refuse(r, f, v, 400, "Bad Byte-Range");
+		verdict(v, f, SF_MSRP_ACT_RESPOND, 200, "OK");
+		v->act = SF_MSRP_CHUNK_DONE;
+		return v->act;
+	}
+	verdict(v, f, SF_MSRP_ACT_RESPOND, 200, "OK");
+	v->act = SF_MSRP_CHUNK_MORE;
+	return v->act;
+}
+
+int sf_msrp_build_report(
+		const sf_msrp_send_t *f, int code, char *out, size_t outsize)
+{
+	sf_wr_t w;
+
+	sf_wr_init(&w, out, outsize);
+	if(f == NULL || out == NULL || !tid_valid(f->tid) || !hval_ok(f->to_path)
+			|| !hval_ok(f->from_path) || !hval_ok(f->message_id) || code < 100
+			|| code > 999 || f->total > NUM_MAX)
+		return fail(out, outsize);
+	puts_(&w, "MSRP ");
+	putb(&w, f->tid);
+	puts_(&w, " REPORT\r\nTo-Path: ");
+	putb(&w, f->to_path);
+	puts_(&w, "\r\nFrom-Path: ");
+	putb(&w, f->from_path);
+	puts_(&w, "\r\nMessage-ID: ");
+	putb(&w, f->message_id);
+	puts_(&w, "\r\nByte-Range: 1-");
+	putnum(&w, f->total);
+	putc_(&w, '/');
+	putnum(&w, f->total);
+	puts_(&w, "\r\nStatus: 000 ");
+	putnum(&w, (unsigned long long)code);
+	puts_(&w, code == 200 ? " OK" : "");
+	puts_(&w, "\r\n" DASHES);
+	putb(&w, f->tid);
+	puts_(&w, "$\r\n");
+	return sf_wr_end_exact(&w);
+}
+
+/* ---- multipart/mixed (RFC 2046 5.1) ------------------------------------ */
+
+int sf_multipart_boundary_ok(sf_buf_t boundary, const sf_buf_t *parts, int n)
+{
+	size_t i, k;
+	int j;
+
+	if(boundary.s == NULL || boundary.len < 1 || boundary.len > 70)
+		return 0;
+	for(i = 0; i < boundary.len; i++) {
+		if(!is_alnum((unsigned char)boundary.s[i]) && boundary.s[i] != '-'
+				&& boundary.s[i] != '_' && boundary.s[i] != '.')
+			return 0;
+	}
+	/* no part may hold "--" boundary */
+	for(j = 0; j < n; j++) {
+		const char *p = parts[j].s;
+		size_t len = parts[j].len;
+		if(p == NULL && len > 0)
+			return 0;
+		for(k = 0; k + 2 + boundary.len <= len; k++) {
+			if(p[k] == '-' && p[k + 1] == '-'
+					&& memcmp(p + k + 2, boundary.s, boundary.len) == 0)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+int sf_multipart_build(sf_buf_t boundary, const sf_buf_t *types,
+		const sf_buf_t *parts, int n, char *out, size_t outsize)
+{
+	sf_wr_t w;
+	int i;
+
+	sf_wr_init(&w, out, outsize);
+	if(out == NULL || n < 1 || types == NULL || parts == NULL
+			|| !sf_multipart_boundary_ok(boundary, parts, n))
+		return fail(out, outsize);
+	for(i = 0; i < n; i++) {
+		if(!line_ok(types[i]))
+			return fail(out, outsize);
+		puts_(&w, "--");
+		putb(&w, boundary);
+		puts_(&w, "\r\nContent-Type: ");
+		putb(&w, types[i]);
+		puts_(&w, "\r\n\r\n");
+		putb(&w, parts[i]);
+		puts_(&w, "\r\n");
+	}
+	puts_(&w, "--");
+	putb(&w, boundary);
+	puts_(&w, "--\r\n");
 	return sf_wr_end_exact(&w);
 }

@@ -148,6 +148,7 @@ typedef struct sf_msrp_frame
 	sf_buf_t message_id;
 	sf_buf_t content_type;
 	sf_buf_t failure_report; /*!< "yes", "no", "partial" or empty */
+	sf_buf_t success_report; /*!< "yes", "no" or empty */
 	sf_buf_t byte_range;	 /*!< raw value */
 	long long range_start;	 /*!< parsed Byte-Range; -1 when absent */
 	long long range_end;	 /*!< -1 for '*' */
@@ -230,9 +231,10 @@ int sf_msrp_serve(const sf_msrp_frame_t *f, int bound, sf_buf_t our_path,
 /*! \brief the inner SIP request of a message/sip (or sipfrag) payload */
 typedef struct sf_sipmsg
 {
-	sf_buf_t ruri; /*!< Request-URI */
-	sf_buf_t from; /*!< From header value: name-addr and params */
-	sf_buf_t to;   /*!< To header value */
+	sf_buf_t method; /*!< empty: MESSAGE */
+	sf_buf_t ruri;	 /*!< Request-URI */
+	sf_buf_t from;	 /*!< From header value: name-addr and params */
+	sf_buf_t to;	 /*!< To header value */
 	sf_buf_t call_id;
 	unsigned int cseq;
 	sf_buf_t headers;	   /*!< further "Name: value\r\n" lines, may be empty */
@@ -255,5 +257,94 @@ typedef struct sf_sipmsg
  *   or -1
  */
 int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize);
+
+/*! \brief the longest Message-ID a receiver keeps (RFC 4975: 4..32) */
+#define SF_MSRP_MID_MAX 64
+
+/*! \brief a message being received in chunks, on one connection */
+typedef struct sf_msrp_reasm
+{
+	char mid[SF_MSRP_MID_MAX]; /*!< its Message-ID; mid_len 0: none */
+	size_t mid_len;
+	unsigned long long have; /*!< bytes received, in order */
+	long long total;		 /*!< as the first chunk said; -1: '*' */
+	int refused;			 /*!< refused: its further chunks are too */
+} sf_msrp_reasm_t;
+
+/*! \brief what sf_msrp_chunk() says to do with a SEND chunk */
+enum sf_msrp_chunk_act
+{
+	SF_MSRP_CHUNK_REFUSE = -1, /*!< answer v->code (400, 413), keep nothing */
+	SF_MSRP_CHUNK_MORE = 1,	   /*!< keep its body; answer v->code (200) */
+	SF_MSRP_CHUNK_DONE = 2,	   /*!< keep its body: the message is complete;
+								*   answer 200 only once it is stored */
+	SF_MSRP_CHUNK_EMPTY = 3,   /*!< an empty SEND: nothing to keep; 200 */
+	SF_MSRP_CHUNK_ABORT = 4	   /*!< '#': drop what came; 200 */
+};
+
+/*! \brief forget any message in progress (a new connection) */
+void sf_msrp_reasm_reset(sf_msrp_reasm_t *r);
+
+/*!
+ * \brief refuse the message f begins or continues: its further chunks
+ *   are refused too (f's flag '+'), or it is over
+ * \param r what came so far (reset)
+ * \param f the refused chunk
+ */
+void sf_msrp_reasm_refuse(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f);
+
+/*!
+ * \brief judge one SEND chunk of a session that receives messages: one
+ *   message at a time, its chunks in order (each Byte-Range starts where
+ *   the last ended), the message's length known or not ('*') but never
+ *   over max; a refused message's further chunks are refused too
+ * \param r what came so far (updated)
+ * \param f the chunk (a SEND for this session)
+ * \param max the largest message kept, bytes
+ * \param v the verdict: v->act one of enum sf_msrp_chunk_act, v->code the
+ *   response (0: the sender wants none, RFC 4975 Failure-Report)
+ * \return v->act
+ */
+int sf_msrp_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f, size_t max,
+		sf_msrp_verdict_t *v);
+
+/*!
+ * \brief a REPORT for a whole message (RFC 4975 7.1.2): Byte-Range
+ *   1-total/total, "Status: 000 <code>"
+ * \param f tid, paths (To-Path: the sender's), Message-ID and total of
+ *   the message reported on
+ * \param code 200 for a Success-Report
+ * \param out where the frame goes
+ * \param outsize its size
+ * \return the frame's length, -1 when a field is unusable or it does not
+ *   fit
+ */
+int sf_msrp_build_report(
+		const sf_msrp_send_t *f, int code, char *out, size_t outsize);
+
+/*!
+ * \brief may boundary delimit these parts (RFC 2046 5.1.1: 1..70
+ *   characters, none of the parts holds "--" boundary)?
+ * \param boundary the boundary
+ * \param parts the parts
+ * \param n how many
+ * \return 1 yes, 0 no
+ */
+int sf_multipart_boundary_ok(sf_buf_t boundary, const sf_buf_t *parts, int n);
+
+/*!
+ * \brief a multipart body: each part with its Content-Type, then the close
+ *   delimiter
+ * \param boundary checked with sf_multipart_boundary_ok()
+ * \param types each part's Content-Type
+ * \param parts the parts
+ * \param n how many (>= 1)
+ * \param out where the body goes
+ * \param outsize its size
+ * \return the body's length, -1 when it does not fit or an input is
+ *   unusable
+ */
+int sf_multipart_build(sf_buf_t boundary, const sf_buf_t *types,
+		const sf_buf_t *parts, int n, char *out, size_t outsize);
 
 #endif

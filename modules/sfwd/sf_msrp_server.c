@@ -41,36 +41,62 @@
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
 #include "core/data_lump_rpl.h"
+#include "modules/tm/dlg.h"
 
 #include "sf_buf.h"
 #include "sf_db.h"
 #include "sf_msrp.h"
 #include "sf_msrp_server.h"
+#include "sf_imdn.h"
+#include "sf_profile.h"
 #include "sf_queue.h"
 #include "sf_stats.h"
 #include "sf_store.h"
 #include "sf_text.h"
 #include "sf_cfg.h"
+#include "sf_classify.h"
+#include "sf_cpim.h"
+#include "sf_event.h"
 #include "sf_tm.h"
 
 #define SF_MS_ID_LEN 24 /* base32: 120 bits from getrandom() */
 #define SF_MS_TAG_MAX 128
 #define SF_MS_PATH_MAX 512
-#define SF_MS_MAX_CONNS 64
+#define SF_MS_MAX_CONNS 256
 #define SF_MS_INBUF_MAX (SF_MSRP_MAX_HEADERS + 65536 + 128)
 #define SF_MS_BATCH 50
+#define SF_MS_SESSION_ROWS 200 /* session messages sent as one SEND */
 
 /* session states */
 #define SF_MS_FREE 0
 #define SF_MS_WAITING 1 /* answered; the client has not connected yet */
 #define SF_MS_BOUND 2	/* a connection serves it */
 #define SF_MS_ENDED 3	/* BYE came: close it */
+#define SF_MS_DONE \
+	4					/* an ingest session ended before it was bound (BYE,
+						 * never connected): the MSRP process ends it */
+#define SF_MS_CLOSING 5 /* the MSRP process is ending it */
 
-/* one retrieval session, in shared memory */
+#define SF_MS_RETRIEVE 0 /* the owner fetches the mailbox */
+#define SF_MS_INGEST 1	 /* a sender's session for an offline recipient */
+
+/* what an accepted session stores with each message: the INVITE's
+ * parties, class and limits; every str points into the same shm block */
+typedef struct sf_ms_ingest
+{
+	sf_session_req_t req; /* req.m: the fields every message shares */
+	dlg_t *dlg;			  /* tm's dialog, to send our BYE */
+	int end_with_bye;	  /* the MSRP side failed: sfwd ends the dialog */
+	int stored;			  /* messages stored so far (the next cseq - 1) */
+	char data[];
+} sf_ms_ingest_t;
+
+/* one MSRP session (retrieval or ingest), in shared memory */
 typedef struct sf_msess
 {
 	int state;
-	int sipfrag; /* payloads as message/sipfrag */
+	int sipfrag;   /* payloads as message/sipfrag */
+	int multipart; /* a stored session as one multipart/mixed SEND */
 	char id[SF_MS_ID_LEN + 1];
 	char aor[256];
 	int aor_len;
@@ -83,6 +109,8 @@ typedef struct sf_msess
 	char totag[SF_MS_TAG_MAX];
 	int totag_len;
 	time_t created;
+	int kind;			 /* SF_MS_RETRIEVE or SF_MS_INGEST */
+	sf_ms_ingest_t *ing; /* SF_MS_INGEST: one shm block, or NULL */
 } sf_msess_t;
 
 static sf_msess_t *_sf_ms = NULL;
@@ -111,6 +139,14 @@ typedef struct sf_mconn
 	char row_tid[12]; /* the tid prefix of its chunks */
 	int row_chunks;	  /* chunks sent */
 	int row_acks;	  /* 200s received */
+	int row_parts;	  /* rows in flight (a whole session: several) */
+	long long row_ids[SF_MS_SESSION_ROWS];
+	/* ingest: the message being received */
+	sf_msrp_reasm_t ra;
+	char *mbuf; /* its bytes so far (pkg) */
+	size_t msize;
+	char *mct; /* its Content-Type (pkg) */
+	int mct_len;
 } sf_mconn_t;
 
 static sf_mconn_t _sf_mc[SF_MS_MAX_CONNS];
@@ -239,96 +275,113 @@ static int sf_has_word(sf_buf_t v, const char *w)
 	return 0;
 }
 
-int sf_msrp_server_invite(sip_msg_t *msg, const str *aor)
+/* an ingest session's shm block: free it (and tm's dialog) */
+static void sf_ms_ingest_free(sf_msess_t *s)
 {
-	char sdp[1024], hdr[256];
-	sf_buf_t body = {NULL, 0}, mline, path, types, setup;
-	str sdp_s, hdr_s, totag, reason = str_init("OK"), ftag;
-	struct socket_info *si = msg->rcv.bind_address;
-	struct cell *t;
-	char *b;
-	int i, slot = -1, sipfrag, mine = 0;
-	time_t now = time(NULL);
+	if(s->ing == NULL)
+		return;
+	if(s->ing->dlg)
+		_sf_tmb.free_dlg(s->ing->dlg);
+	shm_free(s->ing);
+	s->ing = NULL;
+}
 
-	if(!sf_msrp_server_enabled())
-		return -1;
+/* the MSRP offer of an INVITE: its SDP, the client's path, accept-types
+ * (may be empty) and whether it waits for us to connect; 0 or -1 */
+static int sf_ms_offer(sip_msg_t *msg, sf_buf_t *body, sf_buf_t *path,
+		sf_buf_t *types, int *passive)
+{
+	sf_buf_t mline, setup;
+	char *b;
+
 	b = get_body(msg);
 	if(b == NULL)
 		return -1;
-	body.s = b;
-	body.len = msg->buf + msg->len - b;
-	/* an MSRP media line, a path, accept-types we can serve */
+	body->s = b;
+	body->len = msg->buf + msg->len - b;
 	mline.s = NULL;
-	for(b = (char *)body.s; b && b < body.s + body.len;) {
-		char *eol = memchr(b, '\n', body.s + body.len - b);
-		if(body.s + body.len - b > 10 && strncmp(b, "m=message ", 10) == 0) {
+	for(; b && b < body->s + body->len;) {
+		char *eol = memchr(b, '\n', body->s + body->len - b);
+		if(body->s + body->len - b > 10 && strncmp(b, "m=message ", 10) == 0) {
 			mline.s = b;
-			mline.len = (eol ? eol : body.s + body.len) - b;
+			mline.len = (eol ? eol : body->s + body->len) - b;
 			break;
 		}
 		b = eol ? eol + 1 : NULL;
 	}
 	if(mline.s == NULL || memmem(mline.s, mline.len, "TCP/MSRP", 8) == NULL
-			|| !sf_sdp_attr(body, "path", &path) || path.len == 0
-			|| path.len >= SF_MS_PATH_MAX) {
-		LM_INFO("INVITE for %.*s without a usable MSRP offer\n", aor->len,
-				aor->s);
+			|| !sf_sdp_attr(*body, "path", path) || path->len == 0
+			|| path->len >= SF_MS_PATH_MAX)
 		return -1;
-	}
-	if(!sf_sdp_attr(body, "accept-types", &types)
-			|| sf_has_word(types, "message/sip") || sf_has_word(types, "*"))
-		sipfrag = 0;
-	else if(sf_has_word(types, "message/sipfrag"))
-		sipfrag = 1;
-	else {
-		LM_INFO("MSRP offer of %.*s accepts neither message/sip nor "
-				"message/sipfrag\n",
-				aor->len, aor->s);
-		return -1;
-	}
-	if(sf_sdp_attr(body, "setup", &setup) && setup.len == 7
-			&& strncasecmp(setup.s, "passive", 7) == 0) {
-		LM_INFO("MSRP offer of %.*s wants sfwd to connect (setup:passive); "
-				"not supported\n",
-				aor->len, aor->s);
-		return -1;
-	}
+	if(!sf_sdp_attr(*body, "accept-types", types))
+		types->len = 0;
+	*passive = sf_sdp_attr(*body, "setup", &setup) && setup.len == 7
+			   && strncasecmp(setup.s, "passive", 7) == 0;
+	return 0;
+}
+
+/* a session slot for msg (the dialog's Call-ID and tags, the client's
+ * path); at most `most` WAITING or BOUND sessions whose `key` (mailbox or
+ * sender) is the same. The slot, -3 the key holds `most` already, -2 no
+ * slot or an internal error. ing (shm) goes into the slot or is freed. */
+static int sf_ms_take_slot(sip_msg_t *msg, const str *aor, sf_buf_t path,
+		int kind, sf_ms_ingest_t *ing, const str *key, int most)
+{
+	str totag, ftag;
+	struct cell *t;
+	int i, slot = -1, mine = 0;
+	time_t now = time(NULL);
+
 	if(msg->callid == NULL || msg->callid->body.len >= 128
 			|| aor->len >= (int)sizeof(_sf_ms[0].aor)
 			|| parse_from_header(msg) < 0)
-		return -1;
+		goto refuse;
 	ftag = get_from(msg)->tag_value;
 	if(ftag.len <= 0 || ftag.len >= SF_MS_TAG_MAX)
-		return -1;
-
+		goto refuse;
 	t = _sf_tmb.t_gett();
 	if(t == NULL || t == T_UNDEFINED) {
 		if(_sf_tmb.t_newtran(msg) < 0)
-			return -2;
+			goto refuse;
 	}
 	/* the to-tag tm will put in its reply: the dialog BYE must name */
 	if(_sf_tmb.t_get_reply_totag(msg, &totag) < 0 || totag.len <= 0
 			|| totag.len >= SF_MS_TAG_MAX)
-		return -2;
+		goto refuse;
 
 	lock_get(_sf_ms_lock);
 	for(i = 0; i < _sf_cfg.msrp_max_sessions; i++) {
 		sf_msess_t *s = &_sf_ms[i];
-		/* a session never connected to is reused after its idle time */
-		if(s->state == SF_MS_WAITING
+		/* a session never connected to is reused after its idle time
+		 * (an ingest one is freed by the MSRP process, which ends it) */
+		if(s->state == SF_MS_WAITING && s->kind == SF_MS_RETRIEVE
 				&& now - s->created >= _sf_cfg.msrp_idle_timeout)
 			s->state = SF_MS_FREE;
 		if((s->state == SF_MS_WAITING || s->state == SF_MS_BOUND)
-				&& s->aor_len == aor->len
-				&& memcmp(s->aor, aor->s, aor->len) == 0)
+				&& s->kind == kind
+				&& (kind == SF_MS_RETRIEVE
+								? s->aor_len == key->len
+										  && memcmp(s->aor, key->s, key->len)
+													 == 0
+								: s->ing != NULL
+										  && s->ing->req.m.from_uri.len
+													 == key->len
+										  && memcmp(s->ing->req.m.from_uri.s,
+													 key->s, key->len)
+													 == 0))
 			mine++;
-		if(s->state == SF_MS_FREE && slot < 0)
+		if(s->state == SF_MS_FREE && s->ing == NULL && slot < 0)
 			slot = i;
 	}
-	if(mine >= _sf_cfg.msrp_user_sessions) {
+	if(mine >= most) {
 		lock_release(_sf_ms_lock);
-		LM_INFO("%.*s holds %d MSRP retrieval sessions already\n", aor->len,
-				aor->s, mine);
+		LM_INFO("%.*s holds %d MSRP sessions already\n", key->len, key->s,
+				mine);
+		if(ing) {
+			if(ing->dlg)
+				_sf_tmb.free_dlg(ing->dlg);
+			shm_free(ing);
+		}
 		return -3;
 	}
 	if(slot >= 0) {
@@ -336,7 +389,7 @@ int sf_msrp_server_invite(sip_msg_t *msg, const str *aor)
 		memset(s, 0, sizeof(*s));
 		if(sf_rand_id(s->id, SF_MS_ID_LEN) < 0) {
 			lock_release(_sf_ms_lock);
-			return -2;
+			goto refuse;
 		}
 		memcpy(s->aor, aor->s, aor->len);
 		s->aor_len = aor->len;
@@ -348,15 +401,33 @@ int sf_msrp_server_invite(sip_msg_t *msg, const str *aor)
 		s->ftag_len = ftag.len;
 		memcpy(s->totag, totag.s, totag.len);
 		s->totag_len = totag.len;
-		s->sipfrag = sipfrag;
 		s->created = now;
+		s->kind = kind;
+		s->ing = ing;
 		s->state = SF_MS_WAITING;
 	}
 	lock_release(_sf_ms_lock);
 	if(slot < 0) {
 		LM_WARN("all %d MSRP sessions busy\n", _sf_cfg.msrp_max_sessions);
-		return -2;
+		goto refuse;
 	}
+	return slot;
+
+refuse:
+	if(ing) {
+		if(ing->dlg)
+			_sf_tmb.free_dlg(ing->dlg);
+		shm_free(ing);
+	}
+	return -2;
+}
+
+/* answer msg 200 OK with our half of the session in slot; 1 or -2 */
+static int sf_ms_reply(sip_msg_t *msg, int slot, const char *attrs)
+{
+	char sdp[2048], hdr[256];
+	str sdp_s, hdr_s, reason = str_init("OK");
+	struct socket_info *si = msg->rcv.bind_address;
 
 	sdp_s.s = sdp;
 	sdp_s.len = sf_fmt(sdp, sizeof(sdp),
@@ -366,12 +437,11 @@ int sf_msrp_server_invite(sip_msg_t *msg, const str *aor)
 			"c=IN IP4 %s\r\n"
 			"t=0 0\r\n"
 			"m=message %d TCP/MSRP *\r\n"
-			"a=accept-types:message/sip message/sipfrag\r\n"
+			"%s"
 			"a=path:msrp://%s:%d/%s;tcp\r\n"
-			"a=setup:passive\r\n"
-			"a=sendonly\r\n",
-			(unsigned)now, _sf_ms_host, _sf_ms_host, _sf_ms_port, _sf_ms_host,
-			_sf_ms_port, _sf_ms[slot].id);
+			"a=setup:passive\r\n",
+			(unsigned)_sf_ms[slot].created, _sf_ms_host, _sf_ms_host,
+			_sf_ms_port, attrs, _sf_ms_host, _sf_ms_port, _sf_ms[slot].id);
 	hdr_s.s = hdr;
 	hdr_s.len = sf_fmt(hdr, sizeof(hdr),
 			"Content-Type: application/sdp\r\nContact: <sip:sfwd@%.*s:%d>\r\n",
@@ -382,17 +452,163 @@ int sf_msrp_server_invite(sip_msg_t *msg, const str *aor)
 	if(sdp_s.len < 0 || hdr_s.len < 0
 			|| add_lump_rpl(msg, hdr_s.s, hdr_s.len, LUMP_RPL_HDR) == 0
 			|| add_lump_rpl(msg, sdp_s.s, sdp_s.len, LUMP_RPL_BODY) == 0
-			|| _sf_tmb.t_reply(msg, 200, reason.s) < 0)
-		goto error;
+			|| _sf_tmb.t_reply(msg, 200, reason.s) < 0) {
+		lock_get(_sf_ms_lock);
+		_sf_ms[slot].state = SF_MS_FREE;
+		sf_ms_ingest_free(&_sf_ms[slot]);
+		lock_release(_sf_ms_lock);
+		return -2;
+	}
+	return 1;
+}
+
+int sf_msrp_server_invite(sip_msg_t *msg, const str *aor)
+{
+	sf_buf_t body, path, types;
+	int slot, passive, sipfrag;
+	char attrs[128];
+
+	if(!sf_msrp_server_enabled())
+		return -1;
+	if(sf_ms_offer(msg, &body, &path, &types, &passive) < 0) {
+		LM_INFO("INVITE for %.*s without a usable MSRP offer\n", aor->len,
+				aor->s);
+		return -1;
+	}
+	/* accept-types we can serve */
+	if(types.len == 0 || sf_has_word(types, "message/sip")
+			|| sf_has_word(types, "*"))
+		sipfrag = 0;
+	else if(sf_has_word(types, "message/sipfrag"))
+		sipfrag = 1;
+	else {
+		LM_INFO("MSRP offer of %.*s accepts neither message/sip nor "
+				"message/sipfrag\n",
+				aor->len, aor->s);
+		return -1;
+	}
+	if(passive) {
+		LM_INFO("MSRP offer of %.*s wants sfwd to connect (setup:passive); "
+				"not supported\n",
+				aor->len, aor->s);
+		return -1;
+	}
+	slot = sf_ms_take_slot(msg, aor, path, SF_MS_RETRIEVE, NULL, aor,
+			_sf_cfg.msrp_user_sessions);
+	if(slot < 0)
+		return slot;
+	_sf_ms[slot].sipfrag = sipfrag;
+	/* a whole stored session as one multipart/mixed SEND, when the
+	 * client says it takes that */
+	_sf_ms[slot].multipart =
+			!sipfrag && types.len > 0 && sf_has_word(types, "multipart/mixed");
+	if(sf_fmt(attrs, sizeof(attrs),
+			   "a=accept-types:message/sip message/sipfrag%s\r\n"
+			   "a=sendonly\r\n",
+			   _sf_ms[slot].multipart ? " multipart/mixed" : "")
+			< 0)
+		return -2;
+	if(sf_ms_reply(msg, slot, attrs) < 0)
+		return -2;
 	LM_INFO("MSRP retrieval session for %.*s (call-id %.*s)\n", aor->len,
 			aor->s, msg->callid->body.len, msg->callid->body.s);
 	return 1;
+}
 
-error:
-	lock_get(_sf_ms_lock);
-	_sf_ms[slot].state = SF_MS_FREE;
-	lock_release(_sf_ms_lock);
-	return -2;
+/* the size of s in an ingest block, and its copy there */
+static int sf_ms_room(const str *s)
+{
+	return (s && s->s && s->len > 0) ? s->len + 1 : 1;
+}
+
+static void sf_ms_pack(str *d, const str *s, char **pos)
+{
+	int len = (s && s->s && s->len > 0) ? s->len : 0;
+
+	d->s = *pos;
+	d->len = len;
+	if(len)
+		memcpy(*pos, s->s, len);
+	(*pos)[len] = '\0';
+	*pos += len + 1;
+}
+
+int sf_msrp_server_accept(
+		sip_msg_t *msg, const sf_session_req_t *r, const str *accept_types)
+{
+	sf_buf_t body, path, types;
+	sf_ms_ingest_t *ing;
+	sf_session_req_t *q;
+	str sdp;
+	char attrs[4300], *pos;
+	int slot, passive, size;
+
+	if(!sf_msrp_server_enabled())
+		return -1;
+	if(sf_ms_offer(msg, &body, &path, &types, &passive) < 0) {
+		LM_INFO("INVITE for %.*s without a usable MSRP offer\n", r->m.aor.len,
+				r->m.aor.s);
+		return -1;
+	}
+	if(passive) {
+		LM_INFO("MSRP offer to %.*s wants sfwd to connect (setup:passive); "
+				"not supported\n",
+				r->m.aor.len, r->m.aor.s);
+		return -1;
+	}
+	sdp.s = (char *)body.s;
+	sdp.len = (int)body.len;
+	size = sizeof(*ing) + sf_ms_room(&r->m.aor) + sf_ms_room(&r->m.ruri)
+		   + sf_ms_room(&r->m.from_uri) + sf_ms_room(&r->m.from_name)
+		   + sf_ms_room(&r->m.from_tag) + sf_ms_room(&r->m.to_uri)
+		   + sf_ms_room(&r->m.to_name) + sf_ms_room(&r->m.call_id)
+		   + sf_ms_room(&sdp);
+	ing = shm_malloc(size);
+	if(ing == NULL) {
+		SHM_MEM_ERROR;
+		return -2;
+	}
+	memset(ing, 0, sizeof(*ing));
+	q = &ing->req;
+	q->m = r->m;
+	q->started = r->started;
+	pos = ing->data;
+	sf_ms_pack(&q->m.aor, &r->m.aor, &pos);
+	sf_ms_pack(&q->m.ruri, &r->m.ruri, &pos);
+	sf_ms_pack(&q->m.from_uri, &r->m.from_uri, &pos);
+	sf_ms_pack(&q->m.from_name, &r->m.from_name, &pos);
+	sf_ms_pack(&q->m.from_tag, &r->m.from_tag, &pos);
+	sf_ms_pack(&q->m.to_uri, &r->m.to_uri, &pos);
+	sf_ms_pack(&q->m.to_name, &r->m.to_name, &pos);
+	sf_ms_pack(&q->m.call_id, &r->m.call_id, &pos);
+	sf_ms_pack(&q->sdp, &sdp, &pos);
+	q->m.content_type.s = q->m.body.s = q->m.headers.s = NULL;
+	q->m.content_type.len = q->m.body.len = q->m.headers.len = 0;
+	q->m.imdn_id.len = q->m.imdn_datetime.len = 0;
+	/* our BYE, should the MSRP side fail */
+	if(_sf_tmb.new_dlg_uas(msg, 200, &ing->dlg) < 0)
+		ing->dlg = NULL;
+
+	slot = sf_ms_take_slot(msg, &r->m.aor, path, SF_MS_INGEST, ing,
+			&r->m.from_uri, _sf_cfg.session_sender_max);
+	if(slot < 0)
+		return slot;
+	if(sf_fmt(attrs, sizeof(attrs),
+			   "a=accept-types:%.*s\r\n"
+			   "a=max-size:%d\r\n"
+			   "a=recvonly\r\n",
+			   accept_types && accept_types->len > 0 ? accept_types->len : 1,
+			   accept_types && accept_types->len > 0 ? accept_types->s : "*",
+			   _sf_cfg.max_body_size)
+			< 0)
+		return -2;
+	if(sf_ms_reply(msg, slot, attrs) < 0)
+		return -2;
+	update_stat(_sf_stat_sess_accepted, 1);
+	LM_INFO("MSRP session from %.*s stored for %.*s (call-id %.*s)\n",
+			r->m.from_uri.len, r->m.from_uri.s, r->m.aor.len, r->m.aor.s,
+			r->m.call_id.len, r->m.call_id.s);
+	return 1;
 }
 
 int sf_msrp_server_bye(sip_msg_t *msg)
@@ -420,8 +636,14 @@ int sf_msrp_server_bye(sip_msg_t *msg)
 				&& (s->totag_len != ttag.len
 						|| memcmp(s->totag, ttag.s, ttag.len) != 0))
 			continue;
-		/* the MSRP process frees a bound session when it closes it */
-		s->state = (s->state == SF_MS_BOUND) ? SF_MS_ENDED : SF_MS_FREE;
+		if(s->state == SF_MS_DONE || s->state == SF_MS_CLOSING)
+			continue;
+		/* the MSRP process frees a bound session when it closes it, and
+		 * ends an ingest one (its record, its dialog) */
+		if(s->state == SF_MS_BOUND)
+			s->state = SF_MS_ENDED;
+		else
+			s->state = s->kind == SF_MS_INGEST ? SF_MS_DONE : SF_MS_FREE;
 		found = 1;
 	}
 	lock_release(_sf_ms_lock);
@@ -476,6 +698,43 @@ static void sf_ms_release(sf_mconn_t *c)
 	c->row_id = 0;
 }
 
+/* the end of an ingest session (its slot in SF_MS_CLOSING, or bound to
+ * a connection that closes): its record ends, a failed one gets our BYE,
+ * then the slot is free */
+static void sf_ms_ingest_end(int slot, const char *why)
+{
+	sf_msess_t *s = &_sf_ms[slot];
+	sf_ms_ingest_t *ing = s->ing;
+	uac_req_t uac;
+	str bye = str_init("BYE");
+
+	if(ing != NULL) {
+		if(ing->stored > 0
+				&& sf_store_session_end(&_sf_msdb, &ing->req.m.call_id,
+						   &ing->req.m.from_tag, &ing->req.m.aor)
+						   < 0)
+			LM_INFO("cannot record the end of the session of call-id %.*s "
+					"(the sweep ends it later)\n",
+					ing->req.m.call_id.len, ing->req.m.call_id.s);
+		LM_INFO("MSRP session from %.*s for %.*s ended (%s): %d messages "
+				"stored\n",
+				ing->req.m.from_uri.len, ing->req.m.from_uri.s,
+				ing->req.m.aor.len, ing->req.m.aor.s, why, ing->stored);
+		sf_event_session(0, NULL, &ing->req.m.aor, &ing->req.m.from_uri,
+				&ing->req.m.call_id, why, ing->stored);
+		if(ing->end_with_bye && ing->dlg) {
+			set_uac_req(&uac, &bye, NULL, NULL, ing->dlg, 0, NULL, NULL);
+			if(_sf_tmb.t_request_within(&uac) < 0)
+				LM_INFO("cannot send BYE for call-id %.*s\n",
+						ing->req.m.call_id.len, ing->req.m.call_id.s);
+		}
+	}
+	lock_get(_sf_ms_lock);
+	sf_ms_ingest_free(s);
+	s->state = SF_MS_FREE;
+	lock_release(_sf_ms_lock);
+}
+
 static void sf_ms_close(sf_mconn_t *c, const char *why)
 {
 	LM_INFO("MSRP connection %d closed: %s\n", c->fd, why);
@@ -483,7 +742,13 @@ static void sf_ms_close(sf_mconn_t *c, const char *why)
 	close(c->fd);
 	if(c->in)
 		pkg_free(c->in);
-	if(c->slot >= 0) {
+	if(c->mbuf)
+		pkg_free(c->mbuf);
+	if(c->mct)
+		pkg_free(c->mct);
+	if(c->slot >= 0 && _sf_ms[c->slot].kind == SF_MS_INGEST) {
+		sf_ms_ingest_end(c->slot, why);
+	} else if(c->slot >= 0) {
 		lock_get(_sf_ms_lock);
 		_sf_ms[c->slot].state = SF_MS_FREE;
 		lock_release(_sf_ms_lock);
@@ -751,6 +1016,231 @@ static int sf_ms_bind(sf_mconn_t *c, sf_msrp_frame_t *f)
 	return c->slot >= 0 ? 0 : -1;
 }
 
+/* respond to f when its sender wants it */
+static void sf_ms_answer(
+		sf_mconn_t *c, sf_msrp_frame_t *f, int code, const char *reason)
+{
+	if(code > 0 && sf_msrp_may_respond(f, code))
+		sf_ms_respond(c, f, code, reason);
+}
+
+static void sf_ms_msg_free(sf_mconn_t *c)
+{
+	if(c->mbuf)
+		pkg_free(c->mbuf);
+	if(c->mct)
+		pkg_free(c->mct);
+	c->mbuf = c->mct = NULL;
+	c->msize = 0;
+	c->mct_len = 0;
+}
+
+/* the first chunk of a message: may it be stored? 0, or the refusal */
+static int sf_ms_admit(sf_mconn_t *c, sf_msrp_frame_t *f, const char **why)
+{
+	sf_ms_ingest_t *ing = _sf_ms[c->slot].ing;
+	sf_profile_t pol;
+
+	if(ing->stored >= _sf_cfg.session_messages) {
+		*why = "Too Many Messages In Session";
+		return 403;
+	}
+	if(!sf_utf8_valid(f->content_type.s, f->content_type.len)) {
+		*why = "Content-Type Not UTF-8";
+		return 400;
+	}
+	if(sf_profile_get(&_sf_msdb, &ing->req.m.aor, &pol) == 1
+			&& !sf_profile_accepts(&pol, f->content_type)) {
+		*why = "Type Not Accepted";
+		return 415;
+	}
+	c->mct = pkg_malloc(f->content_type.len + 1);
+	if(c->mct == NULL) {
+		PKG_MEM_ERROR;
+		*why = "No Memory";
+		return 413;
+	}
+	memcpy(c->mct, f->content_type.s, f->content_type.len);
+	c->mct_len = (int)f->content_type.len;
+	return 0;
+}
+
+/* store the complete message of c; 0 stored, or the refusal */
+static int sf_ms_commit(sf_mconn_t *c, const char **why, long long *idp)
+{
+	sf_ms_ingest_t *ing = _sf_ms[c->slot].ing;
+	sf_session_req_t r = ing->req;
+	sf_class_input_t in;
+	sf_class_result_t res;
+	sf_buf_t body, v;
+	struct timeval tv;
+	char date[64];
+	long long id;
+	int n;
+
+	gettimeofday(&tv, NULL);
+	body.s = c->mbuf ? c->mbuf : "";
+	body.len = c->ra.have;
+	r.m.cseq = ing->stored + 1;
+	r.m.received = tv.tv_sec + tv.tv_usec / 1e6;
+	r.m.content_type.s = c->mct;
+	r.m.content_type.len = c->mct_len;
+	r.m.body.s = (char *)body.s;
+	r.m.body.len = (int)body.len;
+	/* what a MESSAGE carrying it would say: a CPIM body's report request,
+	 * its imdn.Message-ID and DateTime */
+	memset(&in, 0, sizeof(in));
+	in.method = SF_METHOD_MESSAGE;
+	in.content_type.s = c->mct;
+	in.content_type.len = c->mct_len;
+	in.body = body;
+	in.default_class = r.m.cls;
+	if(sf_classify_parse(&in, &res) >= 0 && res.cls != SF_CLASS_INSTANT)
+		r.m.notify |= res.notify;
+	if(c->mct_len >= 12 && strncasecmp(c->mct, "message/cpim", 12) == 0) {
+		if(sf_cpim_message_id(body, &v) && sf_utf8_valid(v.s, v.len)) {
+			r.m.imdn_id.s = (char *)v.s;
+			r.m.imdn_id.len = (int)v.len;
+		}
+		if(sf_cpim_datetime(body, &v) && sf_utf8_valid(v.s, v.len)) {
+			r.m.imdn_datetime.s = (char *)v.s;
+			r.m.imdn_datetime.len = (int)v.len;
+		}
+	}
+	n = sf_fmt(date, sizeof(date), "Date: ");
+	if(n > 0) {
+		int k = sf_http_date(tv.tv_sec, date + n, sizeof(date) - n - 2);
+		if(k > 0) {
+			memcpy(date + n + k, "\r\n", 2);
+			r.m.headers.s = date;
+			r.m.headers.len = n + k + 2;
+		}
+	}
+	id = sf_store_session_msg(&_sf_msdb, &r);
+	if(id < 0) {
+		update_stat(_sf_stat_db_errors, 1);
+		*why = "Store Unavailable";
+		return 408;
+	}
+	if(id == 0) {
+		update_stat(_sf_stat_rej_full, 1);
+		*why = "Mailbox Full";
+		return 403;
+	}
+	ing->stored++;
+	*idp = id;
+	update_stat(_sf_stat_stored, 1);
+	update_stat(_sf_stat_sess_msgs, 1);
+	sf_event_stored(NULL, id, &r.m.aor, &r.m.from_uri);
+	if(_sf_cfg.mwi)
+		sf_queue_push_aor(&r.m.aor, SF_WORK_MWI);
+	return 0;
+}
+
+/* the Success-Report of a stored message (RFC 4975 7.1.2) */
+static void sf_ms_success_report(
+		sf_mconn_t *c, sf_msrp_frame_t *f, unsigned long long total)
+{
+	char out[2048], tid[12];
+	sf_msrp_send_t r;
+	int n;
+
+	if(f->success_report.len != 3
+			|| strncasecmp(f->success_report.s, "yes", 3) != 0
+			|| sf_rand_id(tid, 10) < 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.tid = sf_bb(tid, 10);
+	r.to_path = f->from_path;
+	r.from_path = f->to_path;
+	r.message_id = f->message_id;
+	r.total = total;
+	n = sf_msrp_build_report(&r, 200, out, sizeof(out));
+	if(n > 0)
+		sf_ms_write(c->fd, out, n);
+}
+
+/* a SEND for an ingest session: one chunk of a message to keep */
+static void sf_ms_ingest(sf_mconn_t *c, sf_msrp_frame_t *f)
+{
+	sf_msrp_verdict_t v;
+	const char *why = "";
+	unsigned long long total;
+	long long id = 0;
+	char *nb;
+	int code, act;
+
+	/* the first chunk of a message: may it be stored at all? */
+	if(c->ra.mid_len == 0 && f->body.len > 0) {
+		code = sf_ms_admit(c, f, &why);
+		if(code > 0) {
+			sf_msrp_reasm_refuse(&c->ra, f);
+			sf_ms_msg_free(c);
+			sf_ms_answer(c, f, code, why);
+			return;
+		}
+	}
+	act = sf_msrp_chunk(&c->ra, f, _sf_cfg.max_body_size, &v);
+	switch(act) {
+		case SF_MSRP_CHUNK_MORE:
+		case SF_MSRP_CHUNK_DONE:
+			break;
+		case SF_MSRP_CHUNK_REFUSE:
+			if(c->ra.mid_len == 0 || c->ra.refused)
+				sf_ms_msg_free(c);
+			sf_ms_answer(c, f, v.code, v.reason);
+			return;
+		default: /* EMPTY, ABORT */
+			if(act == SF_MSRP_CHUNK_ABORT)
+				sf_ms_msg_free(c);
+			sf_ms_answer(c, f, v.code, v.reason);
+			return;
+	}
+	if(f->body.len > 0) {
+		if(c->ra.have > c->msize) {
+			size_t want = c->ra.have < 4096 ? 4096 : c->ra.have * 2;
+			if(want > (size_t)_sf_cfg.max_body_size)
+				want = _sf_cfg.max_body_size;
+			if(want < c->ra.have)
+				want = c->ra.have;
+			nb = pkg_realloc(c->mbuf, want);
+			if(nb == NULL) {
+				PKG_MEM_ERROR;
+				sf_msrp_reasm_refuse(&c->ra, f);
+				sf_ms_msg_free(c);
+				sf_ms_answer(c, f, 413, "No Memory");
+				return;
+			}
+			c->mbuf = nb;
+			c->msize = want;
+		}
+		memcpy(c->mbuf + c->ra.have - f->body.len, f->body.s, f->body.len);
+	}
+	if(act == SF_MSRP_CHUNK_MORE) {
+		/* a chunk received, not a message stored: what a sender may rely
+		 * on is the 200 of the last chunk (and the Success-Report) */
+		sf_ms_answer(c, f, v.code, v.reason);
+		return;
+	}
+	total = c->ra.have;
+	code = sf_ms_commit(c, &why, &id);
+	sf_msrp_reasm_reset(&c->ra);
+	sf_ms_msg_free(c);
+	if(code > 0) {
+		sf_ms_answer(c, f, code, why);
+		if(code == 408) {
+			/* the store is gone: end the session, the sender tries later */
+			_sf_ms[c->slot].ing->end_with_bye = 1;
+			sf_ms_close(c, "database unavailable");
+		}
+		return;
+	}
+	LM_DBG("session message %lld stored (%llu bytes)\n", id, total);
+	/* committed: now the sender may hear it */
+	sf_ms_answer(c, f, v.code, v.reason);
+	sf_ms_success_report(c, f, total);
+}
+
 static void sf_ms_on_frame(sf_mconn_t *c, sf_msrp_frame_t *f)
 {
 	sf_msrp_verdict_t v;
@@ -774,7 +1264,9 @@ static void sf_ms_on_frame(sf_mconn_t *c, sf_msrp_frame_t *f)
 			}
 			LM_INFO("MSRP session bound for %.*s\n", _sf_ms[c->slot].aor_len,
 					_sf_ms[c->slot].aor);
-			if(sf_msrp_may_respond(f, 200))
+			if(_sf_ms[c->slot].kind == SF_MS_INGEST)
+				sf_ms_ingest(c, f); /* the first SEND may hold a message */
+			else if(sf_msrp_may_respond(f, 200))
 				sf_ms_respond(c, f, 200, "OK");
 			return;
 		case SF_MSRP_ACT_RESULT:
@@ -786,7 +1278,17 @@ static void sf_ms_on_frame(sf_mconn_t *c, sf_msrp_frame_t *f)
 			sf_ms_close(c, "not a SEND to bind a session");
 			return;
 		case SF_MSRP_ACT_RESPOND:
-			sf_ms_respond(c, f, v.code, v.reason);
+		case SF_MSRP_ACT_NONE:
+			/* a SEND for this session: an ingest one keeps it */
+			if(_sf_ms[c->slot].kind == SF_MS_INGEST && f->is_request
+					&& f->method.len == 4 && memcmp(f->method.s, "SEND", 4) == 0
+					&& our_path.s != NULL && f->to_path.len == our_path.len
+					&& memcmp(f->to_path.s, our_path.s, our_path.len) == 0) {
+				sf_ms_ingest(c, f);
+				return;
+			}
+			if(v.act == SF_MSRP_ACT_RESPOND)
+				sf_ms_respond(c, f, v.code, v.reason);
 			return;
 	}
 }
@@ -873,6 +1375,30 @@ static void sf_ms_accept(int lfd)
 	_sf_mc[i].accepted_ms = sf_db_now_ms();
 }
 
+/* ingest sessions no connection will end: ended before one was bound
+ * (BYE), or never connected to within msrp_idle_timeout */
+static void sf_ms_sweep(time_t now)
+{
+	int i, end, bye;
+
+	for(i = 0; i < _sf_cfg.msrp_max_sessions; i++) {
+		sf_msess_t *s = &_sf_ms[i];
+		if(s->kind != SF_MS_INGEST
+				|| (s->state != SF_MS_DONE && s->state != SF_MS_WAITING))
+			continue;
+		lock_get(_sf_ms_lock);
+		bye = s->state == SF_MS_DONE;
+		end = bye
+			  || (s->state == SF_MS_WAITING
+					  && now - s->created >= _sf_cfg.msrp_idle_timeout);
+		if(end)
+			s->state = SF_MS_CLOSING;
+		lock_release(_sf_ms_lock);
+		if(end)
+			sf_ms_ingest_end(i, bye ? "bye" : "idle");
+	}
+}
+
 static void sf_msrp_server_main(void)
 {
 	struct pollfd pfd[SF_MS_MAX_CONNS + 1];
@@ -927,7 +1453,7 @@ static void sf_msrp_server_main(void)
 			if(c->fd < 0)
 				continue;
 			if(c->slot >= 0 && _sf_ms[c->slot].state == SF_MS_ENDED) {
-				sf_ms_close(c, "BYE");
+				sf_ms_close(c, "bye");
 				continue;
 			}
 			if(now - c->last > _sf_cfg.msrp_idle_timeout) {
@@ -941,9 +1467,11 @@ static void sf_msrp_server_main(void)
 				sf_ms_close(c, "no session bound in time");
 				continue;
 			}
-			if(c->slot >= 0 && sf_ms_send_next(c) < 0 && c->stopped)
+			if(c->slot >= 0 && _sf_ms[c->slot].kind == SF_MS_RETRIEVE
+					&& sf_ms_send_next(c) < 0 && c->stopped)
 				sf_ms_release(c);
 		}
+		sf_ms_sweep(now);
 		if(sf_db_now_ms() >= next_renew) {
 			sf_store_renew(&_sf_msdb, &_sf_ms_owner, _sf_cfg.lease_time);
 			next_renew = sf_db_now_ms() + _sf_cfg.lease_time * 1000LL / 3;

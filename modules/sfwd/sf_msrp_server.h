@@ -8,7 +8,8 @@
 
 /*!
  * \file
- * \brief sfwd :: retrieval of stored messages over MSRP (RFC 4975)
+ * \brief sfwd :: MSRP (RFC 4975): retrieval of stored messages, and whole
+ *   sessions stored for offline recipients
  *
  * The mailbox owner sends an INVITE with an MSRP offer; sf_flush() on it
  * answers 200 OK with an SDP answer naming a session on msrp_listen, and
@@ -25,6 +26,9 @@
 #define _SF_MSRP_SERVER_H_
 
 #include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+#include "sf_store.h"
 
 /*!
  * \brief mod_init: session table in shared memory, one more process
@@ -53,6 +57,23 @@ int sf_msrp_server_enabled(void);
  *   -2 no session slot or internal error (the cfg answers 500)
  */
 int sf_msrp_server_invite(sip_msg_t *msg, const str *aor);
+
+/*!
+ * \brief an INVITE with an MSRP offer for a recipient who cannot be
+ *   reached: reply 200 OK on the recipient's behalf with an SDP answer
+ *   (our path on msrp_listen, a=setup:passive, a=recvonly, accept-types,
+ *   a=max-size) and keep each message of the session as it arrives
+ * \param msg the INVITE
+ * \param r what every message of the session shares: r->m.aor (the
+ *   mailbox), parties, Call-ID, class, notify, lifetime, max_messages,
+ *   r->started (the SDP is read from msg)
+ * \param accept_types the a=accept-types value ("*" when NULL or empty)
+ * \return 1 answered, -1 no usable MSRP offer (the cfg answers 488), -2
+ *   no session slot or internal error (500), -3 the sender holds
+ *   session_sender_max sessions already (486)
+ */
+int sf_msrp_server_accept(
+		sip_msg_t *msg, const sf_session_req_t *r, const str *accept_types);
 
 /*!
  * \brief a BYE (or CANCEL) of a retrieval session: end it

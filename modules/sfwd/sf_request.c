@@ -130,7 +130,9 @@ static int sf_msg_profile(sf_db_t *db, sip_msg_t *msg, sf_profile_t *pol)
 	char aor[512];
 	str a;
 
-	if(_sf_cfg.db_url == NULL || msg->REQ_METHOD != METHOD_MESSAGE)
+	if(_sf_cfg.db_url == NULL
+			|| (msg->REQ_METHOD != METHOD_MESSAGE
+					&& msg->REQ_METHOD != METHOD_INVITE))
 		return 0;
 	a.len = sf_aor_of(&msg->first_line.u.request.uri, aor, sizeof(aor));
 	if(a.len <= 0)

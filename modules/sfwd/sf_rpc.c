@@ -284,7 +284,7 @@ static void sf_rpc_show(rpc_t *rpc, void *c)
 	static const char *names[] = {"id", "aor", "ruri", "from", "from_name",
 			"to", "call_id", "cseq", "received", "expires", "class", "notify",
 			"content_type", "size", "headers", "state", "attempts",
-			"next_attempt", "last_code", "claim_owner"};
+			"next_attempt", "last_code", "claim_owner", "session"};
 	enum
 	{
 		NNAMES = sizeof(names) / sizeof(names[0])

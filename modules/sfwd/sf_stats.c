@@ -29,6 +29,9 @@ stat_var *_sf_stat_rej_bad;
 stat_var *_sf_stat_db_errors;
 stat_var *_sf_stat_reports;
 stat_var *_sf_stat_batches;
+stat_var *_sf_stat_sess_accepted;
+stat_var *_sf_stat_sess_msgs;
+stat_var *_sf_stat_sess_delivered;
 
 static atomic_t *_sf_queued = NULL;
 
@@ -51,6 +54,9 @@ static stat_export_t sf_stats[] = {
 	{"db_errors", 0, &_sf_stat_db_errors},
 	{"reports_sent", 0, &_sf_stat_reports},
 	{"store_batches", 0, &_sf_stat_batches},
+	{"sessions_accepted", 0, &_sf_stat_sess_accepted},
+	{"session_messages", 0, &_sf_stat_sess_msgs},
+	{"sessions_delivered", 0, &_sf_stat_sess_delivered},
 	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
 	{0, 0, 0}
 };

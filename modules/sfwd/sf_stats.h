@@ -33,6 +33,9 @@ extern stat_var *_sf_stat_rej_bad;
 extern stat_var *_sf_stat_db_errors;
 extern stat_var *_sf_stat_reports;
 extern stat_var *_sf_stat_batches;
+extern stat_var *_sf_stat_sess_accepted;  /*!< MSRP sessions sfwd answered */
+extern stat_var *_sf_stat_sess_msgs;	  /*!< messages stored from them */
+extern stat_var *_sf_stat_sess_delivered; /*!< sessions fetched whole */
 
 /*! \brief mod_init: register the counters and the queue_depth gauge
  * \return 0 ok, -1 error */

@@ -43,12 +43,50 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"  AND (lease_until IS NULL OR lease_until < now())"
 		"  AND (NOT $4::bool OR next_attempt <= now())"
 		"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"
-		" RETURNING id, from_uri, from_name, from_tag, to_uri, to_name,"
-		" call_id, cseq, content_type, body, headers,"
-		" extract(epoch FROM expires)::int8, attempts, class, notify,"
-		" imdn_id, extract(epoch FROM received)::float8,"
-		" coalesce(imdn_datetime, ''))"
+		" RETURNING " SF_CLAIM_COLS ")"
 		" SELECT * FROM c ORDER BY 1", 6},
+	/* every queued message of one session, also those this owner holds
+	 * already (an MSRP retrieval sends a session as one unit) */
+	[SF_SQL_CLAIM_SESSION] = {"sf_claim_session",
+		"WITH c AS (UPDATE sfwd_message SET claim_owner = $1::text,"
+		" lease_until = now() + make_interval(secs => $3::int4)"
+		" WHERE id IN (SELECT id FROM sfwd_message"
+		"  WHERE session_id = $2::int8 AND state = 'queued'"
+		"  AND expires > now() AND (claim_owner = $1::text"
+		"  OR lease_until IS NULL OR lease_until < now())"
+		"  ORDER BY id FOR UPDATE SKIP LOCKED)"
+		" RETURNING " SF_CLAIM_COLS ")"
+		" SELECT * FROM c ORDER BY 1", 3},
+	[SF_SQL_SESSION_STORE] = {"sf_session_store",
+		"SELECT sfwd_session_store($1::text, $2::text, $3::text, $4::text,"
+		" $5::text, $6::text, $7::text, $8::text, $9::bytea, $10::float8,"
+		" $11::int8, $12::float8, $13::int4, $14::int2, $15::int2,"
+		" $16::text, $17::bytea, $18::text, $19::int4, $20::text,"
+		" $21::text)", 21},
+	[SF_SQL_SESSION_END] = {"sf_session_end",
+		"SELECT sfwd_session_end($1::text, $2::text, $3::text)", 3},
+	[SF_SQL_SESSION_GET] = {"sf_session_get",
+		"SELECT from_uri, from_name, from_tag, to_uri, to_name, call_id, sdp,"
+		" extract(epoch FROM started)::float8,"
+		" coalesce(extract(epoch FROM ended)::float8, 0), messages"
+		" FROM sfwd_session WHERE id = $1::int8", 1},
+	/* sessions none of whose messages waits, ended (or open for a day:
+	 * the node that held it died) */
+	[SF_SQL_SESSION_PURGE] = {"sf_session_purge",
+		"DELETE FROM sfwd_session WHERE id IN (SELECT s.id FROM sfwd_session s"
+		"  WHERE (s.ended IS NOT NULL OR s.started < now() - interval '1 day')"
+		"  AND NOT EXISTS (SELECT 1 FROM sfwd_message m"
+		"   WHERE m.session_id = s.id)"
+		"  LIMIT $1::int4 FOR UPDATE SKIP LOCKED)", 1},
+	[SF_SQL_SESSIONS] = {"sf_sessions",
+		"SELECT s.id, s.aor, s.from_uri, s.call_id,"
+		" to_char(s.started AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+		" coalesce(to_char(s.ended AT TIME ZONE 'UTC',"
+		"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), s.messages,"
+		" (SELECT count(*) FROM sfwd_message m WHERE m.session_id = s.id"
+		"  AND m.state = 'queued')"
+		" FROM sfwd_session s WHERE ($1::text = '' OR s.aor = $1::text)"
+		" ORDER BY s.id LIMIT $2::int4 OFFSET $3::int4", 3},
 	[SF_SQL_DELETE] = {"sf_delete",
 		"DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
 		" AND claim_owner = $1::text", 2},
@@ -120,7 +158,7 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		" coalesce(to_char(next_attempt AT TIME ZONE 'UTC',"
 		"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
 		" coalesce(last_code, 0), coalesce(claim_owner, ''),"
-		" encode(substring(body FROM 1 FOR 200), 'hex'),"
+		" coalesce(session_id, 0), encode(substring(body FROM 1 FOR 200), 'hex'),"
 		" content_type ~* '^(text/|message/cpim)'"
 		" FROM sfwd_message WHERE id = $1::int8", 1},
 	[SF_SQL_DELETE_ID] = {"sf_delete_id",
@@ -603,4 +641,94 @@ int sf_store_park(sf_db_t *db, const str *aor)
 PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params)
 {
 	return sf_db_exec(db, st, params, NULL, NULL, 0);
+}
+
+long long sf_store_session_msg(sf_db_t *db, const sf_session_req_t *sr)
+{
+	const sf_store_req_t *r = &sr->m;
+	sf_params_t p;
+	PGresult *res;
+	long long id;
+
+	p.n = 0;
+	p_str(&p, &r->aor);
+	p_str(&p, &r->ruri);
+	p_str(&p, &r->from_uri);
+	p_str(&p, &r->from_name);
+	p_str(&p, &r->from_tag);
+	p_str(&p, &r->to_uri);
+	p_str(&p, &r->to_name);
+	p_str(&p, &r->call_id);
+	p_str(&p, &sr->sdp);
+	p_f8(&p, sr->started);
+	p_i8(&p, r->cseq);
+	p_f8(&p, r->received);
+	p_i4(&p, r->lifetime);
+	p_i2(&p, r->cls);
+	p_i2(&p, r->notify);
+	p_str(&p, &r->content_type);
+	p_str(&p, &r->body);
+	p_str(&p, &r->headers);
+	p_i4(&p, r->max_messages);
+	p_str(&p, &r->imdn_id);
+	p_str(&p, &r->imdn_datetime);
+	res = sf_run(db, SF_SQL_SESSION_STORE, &p, 1);
+	if(res == NULL)
+		return -1;
+	if(PQntuples(res) != 1) {
+		PQclear(res);
+		db->last_err = SF_DB_EQUERY;
+		return -1;
+	}
+	id = sf_db_int(res, 0, 0);
+	PQclear(res);
+	return id > 0 ? id : 0;
+}
+
+int sf_store_session_end(
+		sf_db_t *db, const str *call_id, const str *from_tag, const str *aor)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, call_id);
+	p_str(&p, from_tag);
+	p_str(&p, aor);
+	return sf_run_count(db, SF_SQL_SESSION_END, &p) < 0 ? -1 : 0;
+}
+
+PGresult *sf_store_session_get(sf_db_t *db, long long id)
+{
+	sf_params_t p;
+	PGresult *res;
+
+	p.n = 0;
+	p_i8(&p, id);
+	res = sf_run(db, SF_SQL_SESSION_GET, &p, 1);
+	if(res != NULL && PQntuples(res) != 1) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+PGresult *sf_store_claim_session(
+		sf_db_t *db, const str *owner, long long session_id, int lease)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_str(&p, owner);
+	p_i8(&p, session_id);
+	p_i4(&p, lease);
+	return sf_run(db, SF_SQL_CLAIM_SESSION, &p, 1);
+}
+
+int sf_store_session_purge(sf_db_t *db, int limit)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_i4(&p, limit);
+	return sf_run_count(db, SF_SQL_SESSION_PURGE, &p);
 }

@@ -33,7 +33,7 @@
 #define SF_STORE_EBAD -6		 /*!< a bad request ($sfwd(reason)) */
 
 /*! \brief the schema version this module works with */
-#define SF_SCHEMA_VERSION 4
+#define SF_SCHEMA_VERSION 5
 
 /*! \brief the prepared statements, indexes into sf_store_stmts; the
  *   RPC and policy ones are run with sf_store_run() */
@@ -63,6 +63,12 @@ enum sf_stmt
 	SF_SQL_PROFILE_DELETE,
 	SF_SQL_QUEUED,
 	SF_SQL_PROFILE_ANY,
+	SF_SQL_CLAIM_SESSION,
+	SF_SQL_SESSION_STORE,
+	SF_SQL_SESSION_END,
+	SF_SQL_SESSION_GET,
+	SF_SQL_SESSION_PURGE,
+	SF_SQL_SESSIONS,
 	SF_SQL_COUNT
 };
 
@@ -136,9 +142,18 @@ enum sf_claim_col
 	SF_CC_CLASS,
 	SF_CC_NOTIFY,
 	SF_CC_IMDN_ID,
-	SF_CC_RECEIVED,		/*!< float8 epoch seconds, microseconds kept */
-	SF_CC_IMDN_DATETIME /*!< text, '' when none */
+	SF_CC_RECEIVED,		 /*!< float8 epoch seconds, microseconds kept */
+	SF_CC_IMDN_DATETIME, /*!< text, '' when none */
+	SF_CC_SESSION		 /*!< int8 sfwd_session id, 0: not a session's */
 };
+
+/*! \brief what a claim returns, in enum sf_claim_col order */
+#define SF_CLAIM_COLS                                                     \
+	"id, from_uri, from_name, from_tag, to_uri, to_name, call_id, cseq,"  \
+	" content_type, body, headers, extract(epoch FROM expires)::int8,"    \
+	" attempts, class, notify, imdn_id,"                                  \
+	" extract(epoch FROM received)::float8, coalesce(imdn_datetime, '')," \
+	" coalesce(session_id, 0)"
 
 /*! \brief what a report needs of a row (SF_SQL_EXPIRE's RETURNING) */
 #define SF_EXPIRED_COLS                              \
@@ -293,6 +308,83 @@ int sf_store_park(sf_db_t *db, const str *aor);
  * \param params the parameters
  * \return the result (caller PQclear()s) or NULL on error
  */
+/*! \brief one message of an MSRP session to store */
+typedef struct sf_session_req
+{
+	sf_store_req_t m; /*!< the message; m.cseq: its order in the session
+					   *   (1, 2, ...); m.retry unused */
+	str sdp;		  /*!< the sender's SDP offer, as sent */
+	double started;	  /*!< when the session was accepted, epoch seconds */
+} sf_session_req_t;
+
+/*!
+ * \brief store one message of a session, and the session with its first
+ *   (one round trip, committed when it returns)
+ * \param db the connection
+ * \param r the message and its session
+ * \return the row id (> 0; the existing one for the same message), 0 when
+ *   the mailbox is full, -1 on a database error
+ */
+long long sf_store_session_msg(sf_db_t *db, const sf_session_req_t *r);
+
+/*!
+ * \brief the end of a session: its end time, and the row goes when none
+ *   of its messages waits
+ * \param db the connection
+ * \param call_id the session's Call-ID
+ * \param from_tag the sender's From tag
+ * \param aor the recipient
+ * \return 0 ok, -1 database error
+ */
+int sf_store_session_end(
+		sf_db_t *db, const str *call_id, const str *from_tag, const str *aor);
+
+/*! \brief columns of sf_store_session_get() */
+enum sf_session_col
+{
+	SF_SC_FROM_URI = 0,
+	SF_SC_FROM_NAME,
+	SF_SC_FROM_TAG,
+	SF_SC_TO_URI,
+	SF_SC_TO_NAME,
+	SF_SC_CALL_ID,
+	SF_SC_SDP,
+	SF_SC_STARTED, /*!< float8 epoch seconds */
+	SF_SC_ENDED,   /*!< float8 epoch seconds, 0: still open */
+	SF_SC_MESSAGES
+};
+
+/*!
+ * \brief one session's record
+ * \param db the connection
+ * \param id its id (sfwd_message.session_id)
+ * \return one row (columns enum sf_session_col; PQclear it), NULL when
+ *   there is none or on a database error
+ */
+PGresult *sf_store_session_get(sf_db_t *db, long long id);
+
+/*!
+ * \brief claim every queued message of one session, also those owner
+ *   holds already
+ * \param db the connection
+ * \param owner the claiming process
+ * \param session_id the session
+ * \param lease seconds
+ * \return the rows in id order (columns as sf_store_claim()), NULL on
+ *   error
+ */
+PGresult *sf_store_claim_session(
+		sf_db_t *db, const str *owner, long long session_id, int lease);
+
+/*!
+ * \brief delete up to limit sessions none of whose messages waits any
+ *   more (ended, or open for a day)
+ * \param db the connection
+ * \param limit the most to delete
+ * \return how many went, -1 on error
+ */
+int sf_store_session_purge(sf_db_t *db, int limit);
+
 PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params);
 
 #endif

@@ -78,6 +78,7 @@ static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res);
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_session_accept(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp1(sip_msg_t *msg, char *p1, char *p2);
 static int fixup_sf_encap(void **param, int param_no);
@@ -102,6 +103,8 @@ static cmd_export_t cmds[] = {
 	{"sf_mwi_update", (cmd_function)w_sf_mwi_update, 0, 0, 0, ANY_ROUTE},
 	{"sf_mwi_subscribe", (cmd_function)w_sf_mwi_subscribe, 0, 0, 0,
 		REQUEST_ROUTE},
+	{"sf_session_accept", (cmd_function)w_sf_session_accept, 0, 0, 0,
+		REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp1, 1,
 		fixup_sf_encap, fixup_free_sf_encap, REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp, 2,
@@ -556,6 +559,16 @@ static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sf_mwi_subscribe(msg);
 }
 
+static int ki_sf_session_accept(sip_msg_t *msg)
+{
+	return sf_intake_session(msg);
+}
+
+static int w_sf_session_accept(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_sf_session_accept(msg);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	{ str_init("sfwd"), str_init("sf_classify"),
@@ -605,6 +618,11 @@ static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	},
 	{ str_init("sfwd"), str_init("sf_mwi_update"),
 		SR_KEMIP_INT, ki_sf_mwi_update,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_session_accept"),
+		SR_KEMIP_INT, ki_sf_session_accept,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
