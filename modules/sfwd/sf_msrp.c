@@ -965,6 +965,11 @@ int sf_msrp_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f, size_t max,
 		r->mid_len = f->message_id.len;
 		r->total = f->range_total;
 	}
+	if(r->total < 0 && f->range_total >= 0) {
+		if((unsigned long long)f->range_total < r->have + f->body.len)
+			return chunk_refuse(r, f, v, 400, "Bad Byte-Range");
+		r->total = f->range_total; /* '*' first, the length later */
+	}
 	r->have += f->body.len;
 	if(f->flag == '$') {
 		if(r->total >= 0 && (unsigned long long)r->total != r->have)

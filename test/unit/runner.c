@@ -21,6 +21,7 @@ Suite *text_suite(void);
 Suite *imdn_suite(void);
 Suite *msrp_suite(void);
 Suite *profile_json_suite(void);
+Suite *session_suite(void);
 
 int main(void)
 {
@@ -32,6 +33,7 @@ int main(void)
 	srunner_add_suite(sr, imdn_suite());
 	srunner_add_suite(sr, msrp_suite());
 	srunner_add_suite(sr, profile_json_suite());
+	srunner_add_suite(sr, session_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
