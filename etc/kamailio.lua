@@ -296,13 +296,66 @@ local function route_message()
 	route_relay()
 end
 
--- route[LOCATION]
-local function route_location()
-	if KSR.registrar.lookup("location") < 0 then
+-- what sf_session_accept() said, as route[SESSION_REPLY] answers it
+local function session_reply(rc)
+	if rc == 1 then
+		KSR.x.exit()
+	elseif rc == -1 then
+		KSR.tm.t_reply(488, "Not Acceptable Here (MSRP Offer Wanted)")
+	elseif rc == -2 then
+		KSR.tm.t_reply(480, "Temporarily Unavailable (Instant Only)")
+	elseif rc == -3 then
+		KSR.tm.t_reply(480, "Temporarily Unavailable (Not Stored)")
+	elseif rc == -4 then
+		KSR.tm.t_reply(486, "Busy Here (Too Many Sessions)")
+	elseif rc == -6 then
+		KSR.tm.t_reply(400, "Bad Request (Not Storable)")
+	else
+		KSR.tm.t_reply(500, "Server Error (No MSRP Session)")
+	end
+	KSR.x.exit()
+end
+
+local function msrp_invite()
+	return KSR.is_INVITE() and KSR.textops.search_body("TCP/MSRP") > 0
+end
+
+-- route[SESSION]: an MSRP session for a local subscriber who cannot be
+-- reached; unless the sender asked for instant delivery, sfwd answers it
+-- and stores each message of the session
+local function route_session()
+	if route_subscriber() == -2 then
 		KSR.sl.sl_send_reply(404, "Not Found")
 		KSR.x.exit()
 	end
+	newtran()
+	session_reply(KSR.sfwd.sf_session_accept())
+end
+
+-- route[LOCATION]
+local function route_location()
+	if KSR.registrar.lookup("location") < 0 then
+		if msrp_invite() then
+			route_session()
+		end
+		KSR.sl.sl_send_reply(404, "Not Found")
+		KSR.x.exit()
+	end
+	-- registered but perhaps not reachable: sfwd takes the session on
+	-- 408/480/503 from every branch
+	if msrp_invite() then
+		KSR.tm.t_on_failure("ksr_failure_session")
+	end
 	route_relay()
+end
+
+function ksr_failure_session()
+	if KSR.tm.t_is_canceled() > 0 then
+		KSR.x.exit()
+	end
+	if KSR.tm.t_check_status("408|480|503") > 0 then
+		session_reply(KSR.sfwd.sf_session_accept())
+	end
 end
 
 -- request_route

@@ -458,8 +458,9 @@ int sf_intake_session(sip_msg_t *msg)
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE)
 		return SF_SESSION_ENOOFFER;
-	if(_sf_cfg.db_url == NULL) {
-		LM_ERR("sf_session_accept() needs modparam db_url\n");
+	if(_sf_cfg.db_url == NULL || !sf_msrp_server_enabled()) {
+		LM_ERR("sf_session_accept() needs modparams db_url and "
+			   "msrp_listen\n");
 		return SF_SESSION_EINTERNAL;
 	}
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
