@@ -28,8 +28,9 @@ E2E_MSRP_PORT=${SFWD_TEST_MSRP_PORT:-$((E2E_SIP_PORT + 30))}
 E2E_SIPP_TIMEOUT=${SFWD_TEST_SIPP_TIMEOUT:-30}
 E2E_SIPP_DIR=$SF_TOP/test/sipp
 
-_e2e_checks=0
-_e2e_failed=0
+# the checks made so far and how many of them failed (read only)
+E2E_CHECKS=0
+E2E_FAILED=0
 _e2e_own_pg=0
 _e2e_kams=()
 
@@ -107,6 +108,7 @@ _e2e_cleanup() {
 	for r in "${_e2e_at_exit[@]}"; do
 		eval "$r" >/dev/null 2>&1
 	done
+	e2e_uas_stop
 	for r in "${_e2e_kams[@]}"; do
 		sf_kam_stop "$r"
 	done
@@ -124,6 +126,13 @@ e2e_kam() {
 		-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$E2E_SIP_PORT" \
 		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\"" \
 		-A "SFWD_MSRP_LISTEN=\"$E2E_ADDR:$E2E_MSRP_PORT\"" "$@"
+}
+
+# e2e_kam_example [-A DEFINE ...]: Kamailio "kam" with etc/kamailio.cfg and
+# SFWD_TEST, then an empty store; the test ends (failed) when it does not start
+e2e_kam_example() {
+	e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST "$@" || e2e_fatal "Kamailio started"
+	e2e_q "DELETE FROM sfwd_message" >/dev/null
 }
 
 e2e_kam_stop() {
@@ -152,14 +161,21 @@ e2e_sipp() {
 }
 
 e2e_ok() {
-	_e2e_checks=$((_e2e_checks + 1))
+	E2E_CHECKS=$((E2E_CHECKS + 1))
 	echo "  ok   $*"
 }
 
 e2e_fail() {
-	_e2e_checks=$((_e2e_checks + 1))
-	_e2e_failed=$((_e2e_failed + 1))
+	E2E_CHECKS=$((E2E_CHECKS + 1))
+	E2E_FAILED=$((E2E_FAILED + 1))
 	echo "  FAIL $*"
+}
+
+# e2e_fatal WHAT: a failed check after which the others cannot run: the
+# test ends here
+e2e_fatal() {
+	e2e_fail "$*"
+	e2e_end
 }
 
 # e2e_eq WHAT EXPECTED GOT
@@ -183,15 +199,15 @@ e2e_check() {
 }
 
 e2e_end() {
-	if [ "$_e2e_checks" -eq 0 ]; then
+	if [ "$E2E_CHECKS" -eq 0 ]; then
 		echo "FAIL $T_NAME: no checks ran"
 		exit 1
 	fi
-	if [ "$_e2e_failed" -gt 0 ]; then
-		echo "FAIL $T_NAME: $_e2e_failed of $_e2e_checks checks failed (logs: $T_DIR)"
+	if [ "$E2E_FAILED" -gt 0 ]; then
+		echo "FAIL $T_NAME: $E2E_FAILED of $E2E_CHECKS checks failed (logs: $T_DIR)"
 		exit 1
 	fi
-	echo "PASS $T_NAME: $_e2e_checks checks"
+	echo "PASS $T_NAME: $E2E_CHECKS checks"
 	exit 0
 }
 
@@ -295,6 +311,111 @@ e2e_replies() {
 }
 
 
+# e2e_register LOGNAME USER CONTACT-PORT [sipp args...]: USER registers for
+# an hour with the contact CONTACT-PORT (from the test port + 13); SIPp's status
+e2e_register() {
+	local log=$1 user=$2 port=$3
+	shift 3
+	e2e_sipp "$log" "$E2E_SIPP_DIR/register_contact.xml" -s "$user" "$@" \
+		-key contact_port "$port" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
+}
+
+# e2e_messages LOGNAME: the MESSAGE requests (no replies) of the SIPp
+# -trace_msg log $T_DIR/LOGNAME.msg, without CRs
+e2e_messages() {
+	tr -d '\r' <"$T_DIR/$1.msg" | awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r'
+}
+
+# e2e_drained WHAT SECONDS CMD...: the check that the count CMD prints gets
+# to 0 within SECONDS (polled every 0.1 s)
+e2e_drained() {
+	local what=$1 secs=$2 left t0
+	shift 2
+	t0=$(e2e_ms_now)
+	while :; do
+		left=$("$@")
+		[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge $((secs * 1000)) ] && break
+		sleep 0.1
+	done
+	e2e_eq "$what within $secs s (took $(($(e2e_ms_now) - t0)) ms)" 0 "$left"
+}
+
+# e2e_rows USER [CONDITION]: how many rows USER@ the test address has in
+# the store (CONDITION: more SQL, "AND ...")
+e2e_rows() {
+	e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"
+}
+
+# e2e_accepted_rows LOGNAME AOR N: in $T_DIR/accepted the Call-IDs that got
+# a 202 in the SIPp log LOGNAME, in $T_DIR/rows those of AOR's queued rows
+# (both sorted); the check that there are N 202s
+e2e_accepted_rows() {
+	e2e_sipp_log "$T_DIR/$1.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
+		sort -u >"$T_DIR/accepted"
+	e2e_q "SELECT call_id FROM sfwd_message WHERE aor = '$2' AND state = 'queued'" |
+		sort >"$T_DIR/rows"
+	e2e_eq "202s received" "$3" "$(wc -l <"$T_DIR/accepted")"
+}
+
+# e2e_replies_within WHAT CODES BOUND-MS: the check that every reply in
+# CODES (e2e_replies' output) came within BOUND-MS; E2E_MAX_MS: the slowest
+e2e_replies_within() {
+	local what=$1 codes=$2 bound=$3
+	E2E_MAX_MS=$(awk 'BEGIN { m = -1 } $3 + 0 > m { m = $3 + 0 } END { print m }' "$codes")
+	if awk -v m="$E2E_MAX_MS" -v b="$bound" 'BEGIN { exit !(m >= 0 && m <= b) }'; then
+		e2e_ok "$what: every reply within $bound ms (slowest $E2E_MAX_MS ms)"
+	else
+		e2e_fail "$what: slowest reply $E2E_MAX_MS ms, over $bound ms"
+	fi
+}
+
+# e2e_until_202 LOGPREFIX TRIES MS SCENARIO [sipp args...]: one MESSAGE
+# (SCENARIO, -m 1) every ~0.5 s until one gets a 202, at most TRIES of them
+# (0: no limit) and for MS milliseconds (0: no limit); SIPp logs
+# LOGPREFIX_1, _2, ...; E2E_PROBES: how many were sent; status 0 on a 202
+e2e_until_202() {
+	local pfx=$1 tries=$2 ms=$3 scen=$4 t0
+	shift 4
+	t0=$(e2e_ms_now)
+	E2E_PROBES=0
+	while [ "$tries" = 0 ] || [ "$E2E_PROBES" -lt "$tries" ]; do
+		[ "$ms" = 0 ] || [ $(($(e2e_ms_now) - t0)) -lt "$ms" ] || break
+		E2E_PROBES=$((E2E_PROBES + 1))
+		e2e_sipp "${pfx}_$E2E_PROBES" "$scen" -m 1 "$@"
+		[ "$(e2e_replies "$T_DIR/${pfx}_$E2E_PROBES.msg" | awk '{ print $2 }')" = 202 ] &&
+			return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# e2e_capture_msrp: tshark captures the MSRP port into $T_DIR/msrp.pcapng
+# until e2e_capture_stop or the end of the test; waits (bounded) until it
+# writes
+E2E_CAP_PID=
+e2e_capture_msrp() {
+	tshark -i lo -f "tcp port $E2E_MSRP_PORT" -w "$T_DIR/msrp.pcapng" -q \
+		>"$T_DIR/tshark.log" 2>&1 &
+	E2E_CAP_PID=$!
+	e2e_on_exit "kill $E2E_CAP_PID"
+	# shellcheck disable=SC2016 # expanded by eval
+	e2e_until 50 eval 'grep -q "Capturing on" "$T_DIR/tshark.log" 2>/dev/null &&
+		[ -s "$T_DIR/msrp.pcapng" ]'
+	sleep 0.5
+}
+
+# e2e_capture_stop: tshark ends (SIGINT: the capture file complete); waits
+# for it (bounded, then it is waited for anyway)
+e2e_capture_stop() {
+	local i
+	kill -INT "$E2E_CAP_PID" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$E2E_CAP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$E2E_CAP_PID" 2>/dev/null
+}
+
 # e2e_uas_start LOGNAME SCENARIO PORT: a recipient in the background, until
 # e2e_uas_stop (waits, bounded, until it listens)
 E2E_UAS_PID=
@@ -321,6 +442,41 @@ e2e_uas_stop() {
 	kill -KILL "$E2E_UAS_PID" 2>/dev/null
 	wait "$E2E_UAS_PID" 2>/dev/null
 	E2E_UAS_PID=
+}
+
+# e2e_recipient LOGNAME PORT N SECONDS: uas_message.xml in the background on
+# PORT for N MESSAGEs, SECONDS at most (SIPp's -timeout); waits (bounded)
+# until it listens; e2e_uas_wait is its exit status, e2e_uas_stop stops it
+e2e_recipient() {
+	local log=$1 port=$2 n=$3 secs=$4
+	timeout $((secs + 10)) sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" \
+		-p "$port" -m "$n" -nostdin -timeout "${secs}s" -trace_msg \
+		-message_file "$T_DIR/$log.msg" >"$T_DIR/$log.out" 2>&1 &
+	E2E_UAS_PID=$!
+	e2e_wait_port "$port"
+}
+
+# e2e_delivery USER PORT N SECONDS [sipp args...]: USER's recipient
+# (e2e_recipient, log USER) on PORT, USER registers it (a check; the sipp
+# args go to the REGISTER), then the check that it got N MESSAGEs and
+# ended; the MESSAGEs it got in $T_DIR/USER.txt
+e2e_delivery() {
+	local user=$1 port=$2 n=$3 secs=$4
+	shift 4
+	e2e_recipient "$user" "$port" "$n" "$secs"
+	e2e_check "$user registers -> 200" e2e_register reg "$user" "$port" "$@"
+	e2e_uas_wait
+	e2e_eq "$user's recipient got $n MESSAGEs and ended cleanly" 0 $?
+	e2e_messages "$user" >"$T_DIR/$user.txt"
+}
+
+# e2e_uas_wait: wait until the recipient ends; its exit status
+e2e_uas_wait() {
+	local rc
+	wait "$E2E_UAS_PID"
+	rc=$?
+	E2E_UAS_PID=
+	return $rc
 }
 
 # milliseconds since the epoch

@@ -70,7 +70,7 @@ Content-Type: text/plain
 hello")
 text=$(body text <<<"hello bob")
 
-e2e_kam kam "$T_SRC/kamailio.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$T_SRC/kamailio.cfg" || e2e_fatal "Kamailio started"
 
 check "no flag -> default store" MESSAGE "" text/plain "$text" "2;notify=0;source=default"
 check "Request-Disposition: do-not-store" MESSAGE "Request-Disposition: do-not-store" text/plain "$text" "1;notify=0;source=request-disposition"
@@ -96,13 +96,13 @@ e2e_kam_stop kam
 
 # the module default applies only when the sender says nothing
 e2e_kam kam2 "$T_SRC/kamailio.cfg" -A 'SFWD_DEFAULT_CLASS="instant"' ||
-	{ e2e_fail "Kamailio (default_class instant) started"; e2e_end; }
+	e2e_fatal "Kamailio (default_class instant) started"
 check "default_class instant, no flag" MESSAGE "" text/plain "$text" "1;notify=0;source=default"
 check "default_class instant, explicit store" MESSAGE "Request-Disposition: store" text/plain "$text" "2;notify=0;source=request-disposition"
 e2e_kam_stop kam2
 
 e2e_kam kam3 "$T_SRC/kamailio.cfg" -A 'SFWD_DEFAULT_CLASS="notify"' ||
-	{ e2e_fail "Kamailio (default_class notify) started"; e2e_end; }
+	e2e_fatal "Kamailio (default_class notify) started"
 check "default_class notify, no flag" MESSAGE "" text/plain "$text" "3;notify=3;source=default"
 check "TCP: Content-Disposition: instant" MESSAGE "Content-Disposition: instant" text/plain "$text" "1;notify=0;source=content-disposition" -t t1
 check "TCP: INVITE SDP IMTP/instant" INVITE "" application/sdp "$sdp_instant" "1;notify=0;source=sdp" -t t1

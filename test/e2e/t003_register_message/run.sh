@@ -7,7 +7,7 @@ ALICE_PORT=$((E2E_SIP_PORT + 12))
 text=$T_DIR/text
 echo "hello bob, from t003" >"$text"
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" || e2e_fatal "Kamailio started"
 ctl() { sf_kamcmd "$T_DIR/kam" "$@"; }
 
 e2e_check "REGISTER bob over UDP -> 200" \

@@ -4,22 +4,20 @@ e2e_begin
 
 N=200
 BOB_PORT=$((E2E_SIP_PORT + 11))
-rows() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'"; }
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 
 # instant to an offline user: 480, nothing stored
 e2e_request_xml "$T_DIR/instant.xml" MESSAGE "Request-Disposition: do-not-store" \
 	text/plain "$T_SRC/README" 480
 e2e_check "instant MESSAGE to offline bob -> 480" \
 	e2e_sipp instant "$T_DIR/instant.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
-e2e_eq "instant MESSAGE stored nothing" 0 "$(rows)"
+e2e_eq "instant MESSAGE stored nothing" 0 "$(e2e_rows bob)"
 
 # N messages, each 202
 e2e_check "$N MESSAGEs to offline bob -> $N x 202" \
 	e2e_sipp alice "$T_SRC/alice.xml" -s bob -m $N -r 200 -l 50 -p $((E2E_SIP_PORT + 12))
-e2e_eq "$N rows stored" $N "$(rows)"
+e2e_eq "$N rows stored" $N "$(e2e_rows bob)"
 e2e_eq "no credentials stored" 0 \
 	"$(e2e_q "SELECT count(*) FROM sfwd_message WHERE headers ILIKE '%authorization%' OR headers LIKE '%secret-%'")"
 e2e_eq "Subject and Date kept" $N \
@@ -30,19 +28,8 @@ e2e_q "SELECT call_id || ' ' || substring(headers from 'Date: ([^\r]*)') FROM sf
 	>"$T_DIR/stored_dates"
 
 # bob's recipient, then his registration
-timeout 60 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT" \
-	-m $N -nostdin -timeout 50s -trace_msg -message_file "$T_DIR/bob.msg" \
-	>"$T_DIR/bob.out" 2>&1 &
-bob=$!
-e2e_wait_port "$BOB_PORT"
-e2e_check "bob registers -> 200" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
-	-s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
-wait "$bob"
-e2e_eq "bob's recipient got $N MESSAGEs and ended cleanly" 0 $?
-
-# the MESSAGEs bob received (his log also holds the 200s he sent)
-tr -d '\r' <"$T_DIR/bob.msg" |
-	awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r' >"$T_DIR/bob.txt"
+# (bob.txt: the MESSAGEs bob received; his log also holds the 200s he sent)
+e2e_delivery bob "$BOB_PORT" $N 50
 sed -n 's/^Call-ID: //p' "$T_DIR/bob.txt" >"$T_DIR/delivered_order"
 e2e_eq "delivered $N" $N "$(wc -l <"$T_DIR/delivered_order")"
 e2e_check "delivered in arrival order (flush_window 1)" \
@@ -61,9 +48,5 @@ awk '/^Call-ID: /{c=$2} /^Date: /{sub(/^Date: /,""); print c " " $0}' "$T_DIR/bo
 e2e_eq "every replay carries a Date" $N "$(wc -l <"$T_DIR/delivered_dates")"
 e2e_check "each replay's Date is the time it was received" \
 	cmp -s "$T_DIR/stored_dates" "$T_DIR/delivered_dates"
-for ((i = 0; i < 50; i++)); do
-	[ "$(rows)" = 0 ] && break
-	sleep 0.1
-done
-e2e_eq "table empty after delivery" 0 "$(rows)"
+e2e_drained "table empty after delivery" 5 e2e_rows bob
 e2e_end

@@ -6,7 +6,7 @@ N=30
 BOB_PORT=$((E2E_SIP_PORT + 11))
 
 # default timers: no timed retry fires between the two passes
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" || e2e_fatal "Kamailio started"
 e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 # every third message asks bob's first recipient to refuse it (480); the

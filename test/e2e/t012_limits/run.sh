@@ -7,7 +7,7 @@ count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${
 peer() { timeout 30 python3 "$T_SRC/tcp_peer.py" "$@"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST -A SFWD_MAX_MESSAGES=3 ||
-	{ e2e_fail "Kamailio started"; e2e_end; }
+	e2e_fatal "Kamailio started"
 e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 # --- 100 KB binary over TCP, 60-character Content-Type

@@ -23,7 +23,7 @@ SEND=$T_SRC/send.xml
 e2e_on_exit 'e2e_uas_stop'
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST ||
-	{ e2e_fail "Kamailio started"; e2e_end; }
+	e2e_fatal "Kamailio started"
 kam_pid=$(cat "$T_DIR/kam/kamailio.launcher")
 
 # 1. PostgreSQL up: stored
@@ -41,28 +41,18 @@ e2e_eq "PostgreSQL down: every MESSAGE -> 503" "$N_DOWN" \
 	"$(awk '$2 == 503' "$T_DIR/down.codes" | wc -l)"
 e2e_eq "PostgreSQL down: every 503 carries Retry-After (> 0)" "$N_DOWN" \
 	"$(awk '$2 == 503 && $4 == 1' "$T_DIR/down.codes" | wc -l)"
-max_ms=$(awk 'BEGIN { m = -1 } $3 + 0 > m { m = $3 + 0 } END { print m }' "$T_DIR/down.codes")
-if awk -v m="$max_ms" -v b=$((DB_TIMEOUT_MS + MARGIN_MS)) 'BEGIN { exit !(m >= 0 && m <= b) }'; then
-	e2e_ok "PostgreSQL down: every reply within $((DB_TIMEOUT_MS + MARGIN_MS)) ms (slowest $max_ms ms)"
-else
-	e2e_fail "PostgreSQL down: slowest reply $max_ms ms, over db_timeout_ms $DB_TIMEOUT_MS + $MARGIN_MS ms"
-fi
+# (db_timeout_ms + a margin)
+e2e_replies_within "PostgreSQL down" "$T_DIR/down.codes" $((DB_TIMEOUT_MS + MARGIN_MS))
+max_ms=$E2E_MAX_MS
 
 # 3. PostgreSQL back: 202 again, same Kamailio
 sf_pg_start "$E2E_PGDIR" "$E2E_PG_PORT" || e2e_fail "PostgreSQL started again"
 t0=$(e2e_ms_now)
-probes=0
 back=0
-while [ $(($(e2e_ms_now) - t0)) -lt 30000 ]; do # one probe every ~0.5 s, 30 s at most
-	probes=$((probes + 1))
-	E2E_SIPP_TIMEOUT=5 e2e_sipp "probe_$probes" "$SEND" -s "$USER_NAME" -m 1 \
-		-p "$SEND_PORT"
-	if [ "$(e2e_replies "$T_DIR/probe_$probes.msg" | awk '{ print $2 }')" = 202 ]; then
-		back=1
-		break
-	fi
-	sleep 0.5
-done
+# one probe every ~0.5 s, 30 s at most
+E2E_SIPP_TIMEOUT=5 e2e_until_202 probe 0 30000 "$SEND" -s "$USER_NAME" -p "$SEND_PORT" &&
+	back=1
+probes=$E2E_PROBES
 e2e_eq "PostgreSQL back: a MESSAGE -> 202 again within 30 s (probe $probes, after $(($(e2e_ms_now) - t0)) ms)" 1 "$back"
 e2e_check "the same Kamailio (pid $kam_pid) still runs" kill -0 "$kam_pid"
 e2e_sipp after "$SEND" -s "$USER_NAME" -m "$N_AFTER" -r 20 -p "$SEND_PORT"
@@ -88,14 +78,8 @@ e2e_uas_start bob "$E2E_SIPP_DIR/uas_message.xml" "$CONTACT_PORT" ||
 e2e_check "REGISTER $USER_NAME with the recipient as contact -> 200" \
 	e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" -s "$USER_NAME" \
 	-key contact_port "$CONTACT_PORT" -key expires 3600 -m 1 -p "$REG_PORT"
-left=-1
-t0=$(e2e_ms_now)
-while :; do # 30 s at most
-	left=$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
-	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
-	sleep 0.1
-done
-e2e_eq "no row left for $AOR (any state) within 30 s (took $(($(e2e_ms_now) - t0)) ms)" 0 "$left"
+e2e_drained "no row left for $AOR (any state)" 30 \
+	e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'"
 sleep 0.5 # a late duplicate would show up in the recipient's log now
 e2e_uas_stop
 e2e_sipp_log "$T_DIR/bob.msg" | awk '$1 == "in" && $7 == "MESSAGE" { print $3 }' |

@@ -24,7 +24,7 @@ e2e_on_exit 'e2e_uas_stop'
 # SFWD_SIP_PORT"), so the harness's -A SFWD_SIP_PORT cannot be overridden
 # small batches: the two nodes' claims interleave
 e2e_kam a "$CFG" -A SFWD_TEST -A 'SFWD_NODE_ID="a"' -A SFWD_FLUSH_BATCH=10 ||
-	{ e2e_fail "Kamailio a started"; e2e_end; }
+	e2e_fatal "Kamailio a started"
 e2e_on_exit 'sf_kam_stop "$T_DIR/b"'
 sf_kam_start "$T_DIR/b" "$CFG" \
 	-A "SFWD_SIP_ADDR=$E2E_ADDR" -A "SFWD_SIP_PORT=$PORT_B" \
@@ -32,18 +32,14 @@ sf_kam_start "$T_DIR/b" "$CFG" \
 	-A "SFWD_MSRP_LISTEN=\"$E2E_ADDR:$((E2E_MSRP_PORT + 1))\"" -A SFWD_TEST \
 	-A SFWD_NO_AUTH -A 'SFWD_NODE_ID="b"' \
 	-A SFWD_FLUSH_BATCH=10 ||
-	{ e2e_fail "Kamailio b started"; e2e_end; }
+	e2e_fatal "Kamailio b started"
 e2e_ok "two nodes up: a on $PORT_A, b on $PORT_B, one database"
 
 # N messages stored through node a
 e2e_check "$N MESSAGEs to offline $USER_NAME via node a -> 202 each" \
 	e2e_sipp store "$T_SRC/store.xml" -s "$USER_NAME" -m "$N" -r 100 -l 20 \
 	-p "$SEND_PORT"
-e2e_sipp_log "$T_DIR/store.msg" | awk '$1 == "in" && $8 == 202 { print $3 }' |
-	sort -u >"$T_DIR/accepted"
-e2e_q "SELECT call_id FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'" |
-	sort >"$T_DIR/rows"
-e2e_eq "202s received" "$N" "$(wc -l <"$T_DIR/accepted")"
+e2e_accepted_rows store "$AOR" "$N"
 e2e_eq "queued rows for $AOR" "$N" "$(wc -l <"$T_DIR/rows")"
 e2e_check "the rows are the 202'd Call-IDs" cmp -s "$T_DIR/accepted" "$T_DIR/rows"
 
@@ -62,14 +58,8 @@ e2e_eq "REGISTER at node a -> 200" 0 $?
 wait "$pb"
 e2e_eq "REGISTER at node b -> 200" 0 $?
 
-left=-1
-t0=$(e2e_ms_now)
-while :; do # 30 s at most
-	left=$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")
-	[ "$left" = 0 ] || [ $(($(e2e_ms_now) - t0)) -ge 30000 ] && break
-	sleep 0.1
-done
-e2e_eq "no row left for $AOR (any state) within 30 s (took $(($(e2e_ms_now) - t0)) ms)" 0 "$left"
+e2e_drained "no row left for $AOR (any state)" 30 \
+	e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'"
 sleep 1 # a late duplicate would show up in the recipient's log now
 e2e_uas_stop
 

@@ -7,8 +7,7 @@ CAROL_PORT=$((E2E_SIP_PORT + 14))
 count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
 
 # retry_interval 2 s (SFWD_TEST)
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 echo "hello bob, are you there?" >"$T_DIR/text"
 
 phone() { # phone NAME PORT SCENARIO: a registered phone; waits in background

@@ -7,7 +7,7 @@ BOB_PORT=$((E2E_SIP_PORT + 11))
 count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST -A SFWD_STORED_NOTICE ||
-	{ e2e_fail "Kamailio started"; e2e_end; }
+	e2e_fatal "Kamailio started"
 e2e_q "DELETE FROM sfwd_message" >/dev/null
 
 phone() { # phone NAME PORT COUNT LOG: a registered recipient for COUNT MESSAGEs

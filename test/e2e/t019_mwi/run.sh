@@ -5,8 +5,7 @@ e2e_begin
 BOB_PORT=$((E2E_SIP_PORT + 11))
 SUB_PORT=$((E2E_SIP_PORT + 15))
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 e2e_user bob bobs-secret
 e2e_user carol carols-secret
 
@@ -55,13 +54,9 @@ e2e_request_xml "$T_DIR/m.xml" MESSAGE "" text/plain "$T_DIR/text" 202
 e2e_check "3 MESSAGEs stored for bob" e2e_sipp m "$T_DIR/m.xml" -s bob -m 3 -p $((E2E_SIP_PORT + 12))
 e2e_check "NOTIFY yes, 3/0" wait_notify '^Messages-Waiting: yes Text-Message: 3/0$'
 
-timeout 40 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT" \
-	-m 3 -nostdin -timeout 30s >"$T_DIR/phone.out" 2>&1 &
-phone=$!
-e2e_wait_port "$BOB_PORT"
-e2e_check "bob registers his phone" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
-	-s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
-wait "$phone"
+e2e_recipient phone "$BOB_PORT" 3 30
+e2e_check "bob registers his phone" e2e_register reg bob "$BOB_PORT"
+e2e_uas_wait
 e2e_eq "the phone got the 3 messages" 0 $?
 wait "$sub"
 e2e_eq "the subscriber saw yes then no, and ended" 0 $?

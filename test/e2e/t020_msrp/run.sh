@@ -14,16 +14,12 @@ client() { # client OUT [args]: one retrieval session
 }
 jq_py() { python3 -c "import json,sys; d=json.load(open('$T_DIR/$1.json')); print($2)"; }
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 e2e_user bob bobs-secret
 e2e_user carol carols-secret
 
 # capture the MSRP port for an independent dissector
-tshark -i lo -f "tcp port $E2E_MSRP_PORT" -w "$T_DIR/msrp.pcapng" -q >"$T_DIR/tshark.log" 2>&1 &
-cap=$!
-e2e_on_exit "kill $cap"
-sleep 1
+e2e_capture_msrp
 
 printf 'line one\r\nline two, caf\xc3\xa9\r\n' >"$T_DIR/body"
 e2e_request_xml "$T_DIR/m.xml" MESSAGE "Subject: t020" "text/plain;charset=utf-8" "$T_DIR/body" 202
@@ -77,8 +73,7 @@ e2e_check "in several chunks (Byte-Range 1-2048/..., then more)" \
 e2e_check "the first chunk is 1-2048" grep -q "^SEND 1-2048/" <(jq_py big '"\n".join(d["frames"])')
 
 sleep 1
-kill -INT $cap 2>/dev/null
-wait $cap 2>/dev/null
+e2e_capture_stop
 tshark -r "$T_DIR/msrp.pcapng" -d "tcp.port==$E2E_MSRP_PORT,msrp" -Y msrp \
 	-T fields -e msrp.request.line -e msrp.response.line >"$T_DIR/msrp.txt" 2>&1
 e2e_check "tshark decodes MSRP SENDs" grep -q 'SEND' "$T_DIR/msrp.txt"

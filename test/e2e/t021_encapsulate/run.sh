@@ -2,7 +2,7 @@
 . "$(dirname "$0")/../lib.sh"
 e2e_begin
 
-e2e_kam kam "$T_SRC/kamailio.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$T_SRC/kamailio.cfg" || e2e_fatal "Kamailio started"
 
 printf 'hello bob,\nthis is t021\n' >"$T_DIR/small"
 head -c 2400 /dev/urandom | base64 -w 64 >"$T_DIR/big"

@@ -27,7 +27,7 @@ ids_of() {
 		END { if (ok) print cid, id }'
 }
 
-e2e_kam kam "$SF_TOP/etc/kamailio-minimal.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio-minimal.cfg" || e2e_fatal "Kamailio started"
 e2e_q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 echo "stored by the writer" >"$T_DIR/text"
 e2e_request_xml "$T_DIR/ok.xml" MESSAGE "" text/plain "$T_DIR/text" 202

@@ -8,7 +8,7 @@ stat() { rpc stats.get_statistics all | sed -n "s/^sfwd:$1 = //p"; }
 # the fault code of an RPC: kamcmd prints "error: <code> - <text>"
 fault() { rpc "$@" | sed -n 's/^error: \([0-9]*\) - .*/\1/p'; }
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || e2e_fatal "Kamailio started"
 e2e_q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 
 echo "hello from the rpc test" >"$T_DIR/text"

@@ -6,7 +6,7 @@ GW_PORT=$((E2E_SIP_PORT + 19))
 rpc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1; }
 count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || e2e_fatal "Kamailio started"
 e2e_q "DELETE FROM sfwd_message; DELETE FROM sfwd_profile" >/dev/null
 echo "a picture, they say" >"$T_DIR/pic"
 echo "just text" >"$T_DIR/text"

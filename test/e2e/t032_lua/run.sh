@@ -8,20 +8,9 @@ N=5
 BOB_PORT=$((E2E_SIP_PORT + 11))
 CAROL_PORT=$((E2E_SIP_PORT + 14))
 SUB_PORT=$((E2E_SIP_PORT + 15))
-rows() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR'"; }
 klog() { tr -d '\r' <"$T_DIR/kam/kamailio.log"; }
 # the JSON of the event lines the Lua callback logged, one a line
 events() { klog | grep -o '{"sfwd":.*}$'; }
-# wait_for SECONDS COMMAND...: until the command succeeds
-wait_for() {
-	local n=$(($1 * 10)) i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ---- the config: kamailio -c, with and without SFWD_NO_AUTH
 for extra in "" "-A SFWD_NO_AUTH"; do
@@ -36,7 +25,7 @@ for extra in "" "-A SFWD_NO_AUTH"; do
 done
 
 e2e_kam kam "$CFG" -A SFWD_TEST -A "SFWD_LUA=\"$LUA\"" ||
-	{ e2e_fail "Kamailio started with the Lua config"; e2e_end; }
+	e2e_fatal "Kamailio started with the Lua config"
 e2e_ok "Kamailio started with the Lua config"
 e2e_check "KEMI engine is Lua and ran etc/kamailio.lua" \
 	grep -q "$LUA" <(sf_kamcmd "$T_DIR/kam" app_lua.list 2>&1)
@@ -49,35 +38,24 @@ e2e_check "instant MESSAGE to offline bob -> 480" \
 	e2e_sipp instant "$T_DIR/instant.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_check "... (Instant Only)" \
 	grep -q '^SIP/2.0 480 Temporarily Unavailable (Instant Only)' "$T_DIR/instant.msg"
-e2e_eq "instant MESSAGE stored nothing" 0 "$(rows bob)"
+e2e_eq "instant MESSAGE stored nothing" 0 "$(e2e_rows bob)"
 
 # ---- N messages, one at a time, each 202 with X-Sfwd-Message-ID
 e2e_check "$N MESSAGEs to offline bob -> $N x 202 (with X-Sfwd-Message-ID)" \
 	e2e_sipp alice "$T_SRC/alice.xml" -s bob -m $N -l 1 -r 10 -p $((E2E_SIP_PORT + 12))
-e2e_eq "$N rows stored" $N "$(rows bob)"
+e2e_eq "$N rows stored" $N "$(e2e_rows bob)"
 e2e_q "SELECT id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/bob_ids"
 e2e_q "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" \
 	>"$T_DIR/stored_order"
 # what alice sent, in order (her log also holds the replies)
-tr -d '\r' <"$T_DIR/alice.msg" | awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r' |
-	sed -n 's/^Call-ID: //p' | awk '!seen[$0]++' >"$T_DIR/sent_order"
+e2e_messages alice | sed -n 's/^Call-ID: //p' | awk '!seen[$0]++' >"$T_DIR/sent_order"
 e2e_check "stored in the order sent" cmp -s "$T_DIR/sent_order" "$T_DIR/stored_order"
 e2e_eq "each 202 names its row (X-Sfwd-Message-ID: sfwd-<id>)" \
 	"$(sed 's/^/sfwd-/' "$T_DIR/bob_ids" | tr '\n' ' ')" \
 	"$(tr -d '\r' <"$T_DIR/alice.msg" | sed -n 's/^X-Sfwd-Message-ID: //p' | tr '\n' ' ')"
 
 # ---- bob's recipient, then his registration: all N, in order, unchanged
-timeout 40 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT" \
-	-m $N -nostdin -timeout 30s -trace_msg -message_file "$T_DIR/bob.msg" \
-	>"$T_DIR/bob.out" 2>&1 &
-bob=$!
-e2e_wait_port "$BOB_PORT"
-e2e_check "bob registers -> 200" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
-	-s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
-wait "$bob"
-e2e_eq "bob's recipient got $N MESSAGEs and ended cleanly" 0 $?
-tr -d '\r' <"$T_DIR/bob.msg" |
-	awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r' >"$T_DIR/bob.txt"
+e2e_delivery bob "$BOB_PORT" $N 30
 sed -n 's/^Call-ID: //p' "$T_DIR/bob.txt" >"$T_DIR/delivered_order"
 e2e_eq "delivered $N" $N "$(wc -l <"$T_DIR/delivered_order")"
 e2e_check "delivered in the order sent, with the original Call-IDs" \
@@ -88,7 +66,7 @@ e2e_eq "original From (display name, URI, tag), in order" \
 e2e_eq "original bodies byte for byte, in order" \
 	"$(seq 1 $N | sed "s/.*/t032 message &: caf$(printf '\xc3\xa9')?/")" \
 	"$(grep '^t032 message ' "$T_DIR/bob.txt")"
-e2e_check "table empty after delivery" wait_for 5 test "$(rows bob)" = 0
+e2e_drained "table empty after delivery" 5 e2e_rows bob
 
 # ---- a registered phone answering 480: the Lua failure route stores it
 echo "hello carol, are you there?" >"$T_DIR/text"
@@ -97,8 +75,7 @@ timeout 30 sipp -sf "$T_SRC/phone.xml" -i "$E2E_ADDR" -p "$CAROL_PORT" -m 1 \
 	>"$T_DIR/carol.out" 2>&1 &
 carol=$!
 e2e_wait_port "$CAROL_PORT"
-e2e_check "carol registers -> 200" e2e_sipp reg_carol "$E2E_SIPP_DIR/register_contact.xml" \
-	-s carol -key contact_port "$CAROL_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
+e2e_check "carol registers -> 200" e2e_register reg_carol carol "$CAROL_PORT"
 e2e_request_xml "$T_DIR/m202.xml" MESSAGE "" text/plain "$T_DIR/text" 202
 e2e_check "MESSAGE to registered carol whose phone says 480 -> 202 (failure route)" \
 	e2e_sipp m202 "$T_DIR/m202.xml" -s carol -m 1 -p $((E2E_SIP_PORT + 12))
@@ -108,7 +85,7 @@ e2e_eq "the failure route's 202 names the row" "X-Sfwd-Message-ID: sfwd-$carol_i
 	"$(tr -d '\r' <"$T_DIR/m202.msg" | grep '^X-Sfwd-Message-ID: ')"
 wait "$carol"
 e2e_eq "carol's phone got it twice (480, then the retry: 200)" 0 $?
-e2e_check "delivered by the timed retry: row deleted" wait_for 10 test "$(rows carol)" = 0
+e2e_drained "delivered by the timed retry: row deleted" 10 e2e_rows carol
 
 # ---- the event callback (ksr_sfwd_event) logged JSON lines
 # ev_ids EVENT TO-PREFIX: the ids of the events of one kind whose "to"
@@ -119,7 +96,8 @@ ev_ids() {
 		'select(.sfwd == $e and (.to | startswith($t))) | .id' 2>/dev/null | sort -n
 }
 events_json() { [ "$(events | wc -l)" -gt 0 ] && events | jq -e . >/dev/null; }
-wait_for 5 test "$(events | grep -c '"delivered"')" -ge $((N + 1))
+delivered_all() { [ "$(events | grep -c '"delivered"')" -ge $((N + 1)) ]; }
+e2e_until 50 delivered_all
 e2e_check "every event line is valid JSON" events_json
 e2e_eq "a \"stored\" line for each of bob's rows (none for the instant one)" \
 	"$(tr '\n' ' ' <"$T_DIR/bob_ids")" \
@@ -158,7 +136,7 @@ e2e_kam_stop kam
 
 # ---- with authentication (no SFWD_NO_AUTH): the Lua AUTH route
 E2E_AUTH=1 e2e_kam kam_auth "$CFG" -A SFWD_TEST -A "SFWD_LUA=\"$LUA\"" ||
-	{ e2e_fail "Kamailio started with the Lua config and authentication"; e2e_end; }
+	e2e_fatal "Kamailio started with the Lua config and authentication"
 e2e_user alice alices-secret
 e2e_check "REGISTER -> 401, with credentials 200" \
 	e2e_sipp auth_reg "$E2E_SIPP_DIR/register_contact.xml" -s bob -au bob -ap bobs-secret \
@@ -167,7 +145,7 @@ e2e_check "... the 401 came first" grep -q '^SIP/2.0 401 ' "$T_DIR/auth_reg.msg"
 e2e_request_xml "$T_DIR/m407.xml" MESSAGE "" text/plain "$T_DIR/text" 407
 e2e_check "MESSAGE from alice without credentials -> 407" \
 	e2e_sipp m407 "$T_DIR/m407.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
-e2e_eq "nothing stored without credentials" 0 "$(rows bob)"
+e2e_eq "nothing stored without credentials" 0 "$(e2e_rows bob)"
 e2e_eq "no errors in the Kamailio log (authentication)" 0 \
 	"$(tr -d '\r' <"$T_DIR/kam_auth/kamailio.log" | grep -cE ' (ERROR|CRITICAL):')"
 e2e_end

@@ -4,10 +4,8 @@ e2e_begin
 
 E2E_AUTH=1
 BOB_PORT=$((E2E_SIP_PORT + 11))
-count() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$1@$E2E_ADDR' ${2:-}"; }
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 e2e_user alice alices-secret
 e2e_user bob bobs-secret
 
@@ -20,7 +18,7 @@ printf 'From: <sip:alice@127.0.0.1>\n' >/dev/null
 e2e_sipp m "$E2E_SIPP_DIR/message.xml" -s bob -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_check "MESSAGE from alice -> 407" grep -q '^SIP/2.0 407' "$T_DIR/m.msg"
 e2e_check "... then 202 with her credentials" grep -q '^SIP/2.0 202' "$T_DIR/m.msg"
-e2e_eq "stored once" 1 "$(count bob)"
+e2e_eq "stored once" 1 "$(e2e_rows bob)"
 
 echo "to elsewhere" >"$T_DIR/text"
 e2e_request_xml "$T_DIR/foreign.xml" MESSAGE "" text/plain "$T_DIR/text" 403
@@ -45,9 +43,9 @@ sed -e 's|      Content-Type: text/plain|      Request-Disposition: notify\n    
 e2e_sipp n "$T_DIR/notify.xml" -s dave -au alice -ap alices-secret -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_check "alice's notify MESSAGE to dave -> 202" grep -q '^SIP/2.0 202' "$T_DIR/n.msg"
 for ((i = 0; i < 100; i++)); do
-	[ "$(count alice "AND content_type = 'message/cpim'")" = 1 ] && break
+	[ "$(e2e_rows alice "AND content_type = 'message/cpim'")" = 1 ] && break
 	sleep 0.1
 done
 e2e_eq "sfwd's own failure report passed authentication and is stored for alice" 1 \
-	"$(count alice "AND content_type = 'message/cpim'")"
+	"$(e2e_rows alice "AND content_type = 'message/cpim'")"
 e2e_end

@@ -3,7 +3,7 @@
 e2e_begin
 
 BOB_PORT=$((E2E_SIP_PORT + 11))
-e2e_kam kam "$SF_TOP/etc/kamailio-minimal.cfg" || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio-minimal.cfg" || e2e_fatal "Kamailio started"
 e2e_q "DELETE FROM sfwd_message" >/dev/null
 echo "minimal" >"$T_DIR/text"
 e2e_request_xml "$T_DIR/m.xml" MESSAGE "" text/plain "$T_DIR/text" 202

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2317 # the helpers below are called through until_ok
+# shellcheck disable=SC2317 # the helpers below are called through e2e_until
 # alice is a real linphonec; see README
 . "$(dirname "$0")/../lib.sh"
 e2e_begin
@@ -13,27 +13,15 @@ LIN_DB=$H/linphone.db
 lin_sql() { sqlite3 -readonly -cmd '.timeout 2000' "$LIN_DB" "$1" 2>/dev/null; }
 # the state of alice's one outgoing chat message (LinphoneChatMessageState)
 lin_state() { lin_sql "SELECT state FROM conference_chat_message_event WHERE direction = 1"; }
-# until TENTHS CMD...: CMD every 0.1 s until it succeeds, at most TENTHS times
-until_ok() {
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 in_log() { grep -q -- "$1" "$H/log" 2>/dev/null; }
 in_log_f() { grep -qF -- "$1" "$H/log" 2>/dev/null; }
 state_is() { [ "$(lin_state)" = "$1" ]; }
-listens() { [ -n "$(ss -Hlun "sport = :$1")" ]; }
 
 for c in linphonec sqlite3 sipp; do
 	command -v "$c" >/dev/null ||
-		{ e2e_fail "$c is installed (Debian: linphone-cli, sqlite3, sip-tester)"; e2e_end; }
+		e2e_fatal "$c is installed (Debian: linphone-cli, sqlite3, sip-tester)"
 done
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 
 # alice: linphonec with its own config, HOME and database, commands on
 # stdin through a fifo (fd 3), its log at level 6 (the SIP messages too)
@@ -49,7 +37,7 @@ lin=$!
 exec 3>"$H/in"
 e2e_on_exit "exec 3>&-; kill $lin; wait $lin"
 
-if until_ok 100 in_log 'to \[LinphoneRegistrationOk\]'; then
+if e2e_until 100 in_log 'to \[LinphoneRegistrationOk\]'; then
 	e2e_ok "linphonec (alice) registers"
 else
 	e2e_fail "linphonec (alice) registers (log: $H/log)"
@@ -58,7 +46,7 @@ fi
 
 # bob is offline: sfwd stores the message (202)
 echo "chat sip:bob@$E2E_ADDR $TEXT" >&3
-until_ok 100 in_log '^SIP/2.0 202 '
+e2e_until 100 in_log '^SIP/2.0 202 '
 e2e_check "sfwd answers linphonec's MESSAGE 202" in_log '^SIP/2.0 202 Accepted'
 e2e_check "and no error reply (linphonec's log)" \
 	bash -c "! grep -E '^SIP/2.0 [3-6][0-9][0-9] ' '$H/log'"
@@ -67,34 +55,24 @@ e2e_check "linphonec keeps it under an imdn.Message-ID ($mid)" test -n "$mid"
 e2e_eq "stored for bob as message/cpim asking for delivery reports, with that id" \
 	"message/cpim 3 $mid" \
 	"$(e2e_q "SELECT content_type || ' ' || notify || ' ' || imdn_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR'")"
-until_ok 30 state_is 2
+e2e_until 30 state_is 2
 e2e_eq "linphonec marks it Delivered (2: the server took it)" 2 "$(lin_state)"
 
 # bob registers and gets it
-timeout 15 sipp -sf "$E2E_SIPP_DIR/uas_message.xml" -i "$E2E_ADDR" -p "$BOB_PORT" \
-	-m 1 -nostdin -timeout 10s -trace_msg -message_file "$T_DIR/bob.msg" \
-	>"$T_DIR/bob.out" 2>&1 &
-bob=$!
-e2e_on_exit "kill $bob"
-until_ok 50 listens "$BOB_PORT"
-e2e_check "bob registers -> 200" e2e_sipp reg "$E2E_SIPP_DIR/register_contact.xml" \
-	-s bob -key contact_port "$BOB_PORT" -key expires 3600 -m 1 -p $((E2E_SIP_PORT + 13))
-wait "$bob"
-e2e_eq "bob's recipient got one MESSAGE and ended cleanly" 0 $?
-tr -d '\r' <"$T_DIR/bob.msg" 2>/dev/null | awk '/^MESSAGE /{r=1} /^SIP\/2\.0 /{r=0} r' >"$T_DIR/bob.txt"
+e2e_delivery bob "$BOB_PORT" 1 10 2>/dev/null
 e2e_check "... alice's text" grep -qxF "$TEXT" "$T_DIR/bob.txt"
 e2e_check "... in linphonec's CPIM, with its imdn.Message-ID" \
 	grep -qxF "imdn.Message-ID: $mid" "$T_DIR/bob.txt"
 
 # the report reaches linphonec, which marks the message DeliveredToUser
 e2e_check "linphonec receives a report on $mid" \
-	until_ok 50 in_log_f "<message-id>$mid</message-id>"
+	e2e_until 50 in_log_f "<message-id>$mid</message-id>"
 e2e_check "... <delivered/>" in_log_f '<delivered/>'
-until_ok 50 state_is 6
+e2e_until 50 state_is 6
 e2e_eq "linphonec marks its message DeliveredToUser (6) in its database" 6 "$(lin_state)"
 e2e_eq "the report is no chat message shown to alice" 0 \
 	"$(lin_sql "SELECT count(*) FROM conference_chat_message_event WHERE direction = 0")"
 
 echo quit >&3
-until_ok 30 bash -c "! kill -0 $lin 2>/dev/null"
+e2e_until 30 bash -c "! kill -0 $lin 2>/dev/null"
 e2e_end

@@ -16,8 +16,7 @@ kam_procs() {
 e2e_user bob bobs-secret
 e2e_user carol carols-secret
 e2e_user alice alices-secret
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 kam_procs >"$T_DIR/procs.before"
 kc core.psx >"$T_DIR/psx.before" 2>&1
 

@@ -49,8 +49,7 @@ e2e_user bob bobs-secret
 e2e_user alice alices-secret
 
 # --- Case A: bob's recipient on UDP and TCP
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 send A
 e2e_check "A: recipient listens on UDP and TCP" rcpt_start rcpt_A $((E2E_SIP_PORT + 11))
 register A $((E2E_SIP_PORT + 11))
@@ -65,7 +64,7 @@ e2e_eq "A: table empty" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message")"
 
 # --- Case B: a fresh Kamailio (no registrations), bob on UDP only
 e2e_kam_stop kam
-e2e_kam kam2 "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio (B) started"; e2e_end; }
+e2e_kam kam2 "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || e2e_fatal "Kamailio (B) started"
 e2e_q "DELETE FROM sfwd_message" >/dev/null
 send B
 big_cid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["call_id"])' \

@@ -7,7 +7,7 @@ kc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1 | tee -a "$T_DIR/rpc.txt"; }
 final() { tr -d '\r' <"$T_DIR/$1.msg" | awk '/^SIP\/2\.0 [2-6][0-9][0-9]/ && $2 != 407 {c=$2} END{print c}'; }
 
 E2E_AUTH=1 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST ||
-	{ e2e_fail "Kamailio started"; e2e_end; }
+	e2e_fatal "Kamailio started"
 
 # alice's MESSAGE scenario (digest on 407), to sip:[service]@<address> with
 # no port, optionally asking for reports

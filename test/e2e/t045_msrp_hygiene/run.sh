@@ -7,20 +7,12 @@ e2e_begin
 
 UA_PORT=$((E2E_SIP_PORT + 21)) # +21 bob/alice, +23 carol, +25 SUBSCRIBE (MSRP paths: +1)
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
-e2e_q "DELETE FROM sfwd_message" >/dev/null
+e2e_kam_example
 e2e_user bob bobs-secret
 e2e_user carol carols-secret
 
 # capture the MSRP port (bounded wait until tshark writes)
-tshark -i lo -f "tcp port $E2E_MSRP_PORT" -w "$T_DIR/msrp.pcapng" -q >"$T_DIR/tshark.log" 2>&1 &
-cap=$!
-e2e_on_exit "kill $cap"
-for ((i = 0; i < 50; i++)); do
-	grep -q "Capturing on" "$T_DIR/tshark.log" 2>/dev/null && [ -s "$T_DIR/msrp.pcapng" ] && break
-	sleep 0.1
-done
-sleep 0.5
+e2e_capture_msrp
 
 # every named check the client must report (a check it never reached fails)
 expected=(
@@ -105,12 +97,7 @@ e2e_eq "the client reported exactly the expected checks" "" \
 
 # 9: the capture
 sleep 0.5
-kill -INT $cap 2>/dev/null
-for ((i = 0; i < 50; i++)); do
-	kill -0 $cap 2>/dev/null || break
-	sleep 0.1
-done
-wait $cap 2>/dev/null
+e2e_capture_stop
 python3 "$T_SRC/msrp_frames.py" "$T_DIR/msrp.pcapng" --port "$E2E_MSRP_PORT" \
 	>"$T_DIR/frames.txt" 2>"$T_DIR/frames.err"
 e2e_eq "9a the frame checker ran" 0 $?

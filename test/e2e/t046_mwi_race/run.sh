@@ -24,7 +24,7 @@ race() { # race LOGNAME [race.py args]: the rounds against the running Kamailio
 summary() { sed -n 's/^SUMMARY //p' "$T_DIR/$1.out"; }
 field() { summary "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || e2e_fatal "Kamailio started"
 e2e_check "$ROUNDS rounds of SUBSCRIBE racing REGISTER ran (race.py)" race new
 echo "  .... $(summary new)"
 e2e_eq "rounds run" "$ROUNDS" "$(field new rounds)"

@@ -4,7 +4,7 @@ e2e_begin
 
 BOB_PORT=$((E2E_SIP_PORT + 11))
 
-e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || { e2e_fail "Kamailio started"; e2e_end; }
+e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST || e2e_fatal "Kamailio started"
 kpid=$(cat "$T_DIR/kam/kamailio.pid")
 
 # ins CALL-ID CSEQ FROM-NAME TO-NAME HEADERS: a queued row for bob, as a
