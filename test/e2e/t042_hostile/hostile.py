@@ -14,7 +14,6 @@
       delivered; prints one "NAME<TAB>EXPECTED<TAB>GOT" line per check.
 """
 
-import argparse
 import base64
 import json
 import os
@@ -24,6 +23,9 @@ import sys
 import threading
 import time
 import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import sfwdtest  # noqa: E402
 
 UDP_MAX = 1300
 COMPACT = {"f": "from", "t": "to", "i": "call-id", "c": "content-type",
@@ -559,19 +561,10 @@ def cmd_check(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    sp = ap.add_subparsers(dest="cmd", required=True)
-    s = sp.add_parser("send")
-    s.add_argument("--kam", required=True)
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--only", default="",
-                   help="comma-separated items (a,b,...): only these")
-    c = sp.add_parser("check")
-    c.add_argument("--sent", required=True)
-    c.add_argument("--db", required=True)
-    c.add_argument("--recv", required=True)
-    a = ap.parse_args()
+    a = sfwdtest.send_check_args(
+        send=[("--only", dict(default="",
+                              help="comma-separated items (a,b,...): only these"))],
+        check=[("--db", dict(required=True))])
     return cmd_send(a) if a.cmd == "send" else cmd_check(a)
 
 

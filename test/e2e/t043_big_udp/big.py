@@ -12,15 +12,15 @@ t042_hostile/hostile.py).
       when bob registered)
 """
 
-import argparse
 import base64
 import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "t042_hostile"))
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(_here, ".."), os.path.join(_here, "..", "t042_hostile")]
 import hostile  # noqa: E402
+import sfwdtest  # noqa: E402
 
 BIG = 100 * 1024
 
@@ -100,19 +100,10 @@ def cmd_check(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    sp = ap.add_subparsers(dest="cmd", required=True)
-    s = sp.add_parser("send")
-    s.add_argument("--kam", required=True)
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--tag", required=True)
-    c = sp.add_parser("check")
-    c.add_argument("--sent", required=True)
-    c.add_argument("--recv", required=True)
-    c.add_argument("--t0", type=float, required=True)
-    c.add_argument("--case", choices=["A", "B"], required=True)
-    a = ap.parse_args()
+    a = sfwdtest.send_check_args(
+        send=[("--tag", dict(required=True))],
+        check=[("--t0", dict(type=float, required=True)),
+               ("--case", dict(choices=["A", "B"], required=True))])
     return cmd_send(a) if a.cmd == "send" else cmd_check(a)
 
 

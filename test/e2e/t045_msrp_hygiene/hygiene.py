@@ -42,6 +42,20 @@ def check(name, ok, detail=""):
     return ok
 
 
+def pump_socket(sock, timeout, read, stop=lambda: False):
+    """read() whenever sock is readable, for timeout s at most; returns
+    earlier when nothing arrives in the time left or once stop() is true."""
+    end = time.time() + timeout
+    while not stop():
+        left = end - time.time()
+        if left <= 0:
+            return
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            return
+        read()
+
+
 def utf8_name(n):
     """n bytes of valid UTF-8 (no quote, no backslash) for a display name"""
     base = "Ünïcödé Nâme 名前 Ωμέγα ß "
@@ -108,16 +122,7 @@ class UA:
         self.send(resp)
 
     def pump(self, timeout):
-        end = time.time() + timeout
-        while True:
-            left = end - time.time()
-            if left <= 0:
-                return
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
-                return
-            data, _ = self.sock.recvfrom(65535)
-            self._handle(data)
+        pump_socket(self.sock, timeout, lambda: self._handle(self.sock.recvfrom(65535)[0]))
 
     def final(self, callid, method, timeout=5.0):
         """the next final response for callid/method (bounded)"""
@@ -323,24 +328,19 @@ class Msrp:
             log(f"MSRP message {h.get('message-id')} ({len(payload)} bytes)")
 
     def pump(self, timeout):
-        end = time.time() + timeout
-        while not self.closed:
-            left = end - time.time()
-            if left <= 0:
-                return
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
-                return
-            try:
-                data = self.sock.recv(65536)
-            except (ConnectionResetError, OSError):
-                data = b""
-            if not data:
-                self.closed = True
-                self.closed_at = time.time()
-                return
-            self.buf += data
-            self._frames()
+        pump_socket(self.sock, timeout, self._read, lambda: self.closed)
+
+    def _read(self):
+        try:
+            data = self.sock.recv(65536)
+        except (ConnectionResetError, OSError):
+            data = b""
+        if not data:
+            self.closed = True
+            self.closed_at = time.time()
+            return
+        self.buf += data
+        self._frames()
 
     def wait(self, cond, timeout):
         end = time.time() + timeout
@@ -358,6 +358,22 @@ class Msrp:
             self.sock.close()
         except OSError:
             pass
+
+
+def send_silent(m, name, **send):
+    """The check that a SEND (Msrp.send's arguments) gets no response within
+    1 s and the connection stays open."""
+    t = m.send(**send)
+    m.pump(1.0)
+    check(name, t not in m.responses and not m.closed,
+          f"got {m.responses.get(t, (None,))[0]} closed={m.closed}")
+
+
+def send_code(m, name, want, **send):
+    """The check that a SEND (Msrp.send's arguments) gets the response code
+    WANT within 3 s."""
+    code = m.response(m.send(**send), 3)
+    check(name, code == want, f"got {code}")
 
 
 def made_up_path(port):
@@ -509,31 +525,17 @@ def main():
         check("1f long To: payload body byte-exact", body == body2, f"{body!r}")
 
     # ---- 7: Failure-Report
-    t = m.send(extra=b"Failure-Report: no\r\n", body=b"fr-no")
-    m.pump(1.0)
-    check("7a SEND with Failure-Report: no -> no MSRP response within 1 s",
-          t not in m.responses and not m.closed,
-          f"got {m.responses.get(t, (None,))[0]} closed={m.closed}")
-    t = m.send(body=b"after fr-no")
-    code = m.response(t, 3)
-    check("7b ... the connection still works: a normal SEND -> 200", code == 200, f"got {code}")
-    t = m.send(extra=b"Failure-Report: partial\r\n", body=b"fr-partial")
-    m.pump(1.0)
-    check("7c good SEND with Failure-Report: partial -> no 200 within 1 s",
-          t not in m.responses and not m.closed,
-          f"got {m.responses.get(t, (None,))[0]} closed={m.closed}")
-    t = m.send(to_path=made_up_path(a.msrp_port), extra=b"Failure-Report: partial\r\n")
-    code = m.response(t, 3)
-    check("7d SEND to another session with Failure-Report: partial -> 481", code == 481,
-          f"got {code}")
-    t = m.send(to_path=made_up_path(a.msrp_port), extra=b"Failure-Report: no\r\n")
-    m.pump(1.0)
-    check("7e SEND to another session with Failure-Report: no -> no response",
-          t not in m.responses and not m.closed,
-          f"got {m.responses.get(t, (None,))[0]} closed={m.closed}")
-    t = m.send(body=b"after fr-partial")
-    code = m.response(t, 3)
-    check("7f ... a normal SEND afterwards -> 200", code == 200, f"got {code}")
+    send_silent(m, "7a SEND with Failure-Report: no -> no MSRP response within 1 s",
+                extra=b"Failure-Report: no\r\n", body=b"fr-no")
+    send_code(m, "7b ... the connection still works: a normal SEND -> 200", 200,
+              body=b"after fr-no")
+    send_silent(m, "7c good SEND with Failure-Report: partial -> no 200 within 1 s",
+                extra=b"Failure-Report: partial\r\n", body=b"fr-partial")
+    send_code(m, "7d SEND to another session with Failure-Report: partial -> 481", 481,
+              to_path=made_up_path(a.msrp_port), extra=b"Failure-Report: partial\r\n")
+    send_silent(m, "7e SEND to another session with Failure-Report: no -> no response",
+                to_path=made_up_path(a.msrp_port), extra=b"Failure-Report: no\r\n")
+    send_code(m, "7f ... a normal SEND afterwards -> 200", 200, body=b"after fr-partial")
 
     # ---- 5: BYE tags
     code = sa.bye(totag="wrong" + uuid.uuid4().hex[:6])
