@@ -167,20 +167,20 @@ static void sf_rpc_stats(rpc_t *rpc, void *c)
 static const char *sf_rpc_list_doc[] = {
 		"Stored messages: [aor] [limit=20] [offset=0], oldest first.", 0};
 
-static void sf_rpc_list(rpc_t *rpc, void *c)
+/* [aor [limit [offset]]] of a listing, and its statement run; the rows
+ * (PQclear them) or NULL (the fault is sent) */
+static PGresult *sf_rpc_paged(rpc_t *rpc, void *c, int st)
 {
 	str aor_in = STR_NULL, aor = STR_NULL;
 	char abuf[512], lbuf[16], obuf[16];
 	const char *p[3];
-	int limit = 20, offset = 0, i;
-	PGresult *res;
-	void *ah, *sh;
+	int limit = 20, offset = 0;
 
 	if(sf_rpc_db(rpc, c) < 0)
-		return;
+		return NULL;
 	if(rpc->scan(c, "*S", &aor_in) == 1 && aor_in.len > 0) {
 		if(sf_rpc_aor(rpc, c, &aor_in, abuf, sizeof(abuf), &aor) < 0)
-			return;
+			return NULL;
 		if(rpc->scan(c, "*d", &limit) == 1)
 			rpc->scan(c, "*d", &offset);
 	} else {
@@ -188,14 +188,23 @@ static void sf_rpc_list(rpc_t *rpc, void *c)
 	}
 	if(limit < 1 || limit > 1000 || offset < 0) {
 		rpc->fault(c, 400, "limit is 1..1000, offset >= 0");
-		return;
+		return NULL;
 	}
 	sf_fmt(lbuf, sizeof(lbuf), "%d", limit);
 	sf_fmt(obuf, sizeof(obuf), "%d", offset);
 	p[0] = aor.len ? abuf : "";
 	p[1] = lbuf;
 	p[2] = obuf;
-	if((res = sf_rpc_run(rpc, c, SF_SQL_LIST, 3, p)) == NULL)
+	return sf_rpc_run(rpc, c, st, 3, p);
+}
+
+static void sf_rpc_list(rpc_t *rpc, void *c)
+{
+	PGresult *res;
+	void *ah, *sh;
+	int i;
+
+	if((res = sf_rpc_paged(rpc, c, SF_SQL_LIST)) == NULL)
 		return;
 	if(rpc->add(c, "[", &ah) < 0) {
 		PQclear(res);
@@ -236,6 +245,36 @@ static int sf_rpc_id(rpc_t *rpc, void *c, char *buf, int size)
 	}
 	sf_cstr(&id, buf, size);
 	return 0;
+}
+
+static const char *sf_rpc_sessions_doc[] = {
+		"MSRP sessions stored for offline users, oldest first: [aor [limit "
+		"[offset]]] (limit 20 by default, at most 1000)",
+		0};
+
+static void sf_rpc_sessions(rpc_t *rpc, void *c)
+{
+	PGresult *res;
+	void *ah, *sh;
+	int i;
+
+	if((res = sf_rpc_paged(rpc, c, SF_SQL_SESSIONS)) == NULL)
+		return;
+	if(rpc->add(c, "[", &ah) < 0) {
+		PQclear(res);
+		return;
+	}
+	for(i = 0; i < PQntuples(res); i++) {
+		if(rpc->array_add(ah, "{", &sh) < 0)
+			break;
+		rpc->struct_add(sh, "ssssssdd", "id", PQgetvalue(res, i, 0), "aor",
+				PQgetvalue(res, i, 1), "from", PQgetvalue(res, i, 2), "call_id",
+				PQgetvalue(res, i, 3), "started", PQgetvalue(res, i, 4),
+				"ended", PQgetvalue(res, i, 5), "messages",
+				atoi(PQgetvalue(res, i, 6)), "queued",
+				atoi(PQgetvalue(res, i, 7)));
+	}
+	PQclear(res);
 }
 
 static const char *sf_rpc_show_doc[] = {
@@ -470,6 +509,7 @@ static void sf_rpc_profile_delete(rpc_t *rpc, void *c)
 static rpc_export_t sf_rpc_cmds[] = {
 	{"sfwd.stats", sf_rpc_stats, sf_rpc_stats_doc, 0},
 	{"sfwd.list", sf_rpc_list, sf_rpc_list_doc, RET_ARRAY},
+	{"sfwd.sessions", sf_rpc_sessions, sf_rpc_sessions_doc, RET_ARRAY},
 	{"sfwd.show", sf_rpc_show, sf_rpc_show_doc, 0},
 	{"sfwd.flush", sf_rpc_flush, sf_rpc_flush_doc, 0},
 	{"sfwd.delete", sf_rpc_delete, sf_rpc_delete_doc, 0},
