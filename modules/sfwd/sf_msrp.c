@@ -885,7 +885,8 @@ void sf_msrp_reasm_reset(sf_msrp_reasm_t *r)
 void sf_msrp_reasm_refuse(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f)
 {
 	/* the rest of a refused message is refused too, until it ends */
-	if(f->flag == '+' && f->message_id.len <= SF_MSRP_MID_MAX) {
+	if(f->flag == '+' && f->message_id.len > 0
+			&& f->message_id.len <= SF_MSRP_MID_MAX) {
 		sf_msrp_reasm_reset(r);
 		memcpy(r->mid, f->message_id.s, f->message_id.len);
 		r->mid_len = f->message_id.len;

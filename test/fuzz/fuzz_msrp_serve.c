@@ -27,6 +27,14 @@
  *  - the response the server would send builds (sf_msrp_build_response
  *    from the request's tid and paths, when the builder accepts them) and
  *    parses back as a complete frame with the same tid and code.
+ * Every SEND of a bound connection also goes through sf_msrp_chunk(), as
+ * a session stored for an offline user receives its messages (max 4096
+ * bytes a message), and it checks that:
+ *  - the verdict is one of the chunk actions and its code 200, 400 or 413
+ *    (or none, by the Failure-Report), 200 only for a kept chunk, an empty
+ *    SEND or an abandoned message;
+ *  - what is kept grows by exactly the chunk's body, never past the limit,
+ *    and a complete message is as long as its Byte-Range total said.
  * Any mismatch calls abort().
  */
 
@@ -102,8 +110,54 @@ static void check_verdict(const sf_msrp_frame_t *f, int bound,
 	}
 }
 
+#define CHUNK_MAX 4096
+
+static void check_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f)
+{
+	sf_msrp_verdict_t v;
+	unsigned long long before = r->have;
+	int act = sf_msrp_chunk(r, f, CHUNK_MAX, &v);
+
+	if(act != v.act)
+		abort();
+	if(v.code != 0 && v.code != 200 && v.code != 400 && v.code != 413)
+		abort();
+	if(v.code != 0 && ieq(f->failure_report, "no"))
+		abort();
+	if(v.code == 200 && ieq(f->failure_report, "partial"))
+		abort();
+	switch(act) {
+		case SF_MSRP_CHUNK_MORE:
+		case SF_MSRP_CHUNK_DONE:
+			if(r->have != before + f->body.len || r->have > CHUNK_MAX
+					|| r->mid_len == 0 || r->refused)
+				abort();
+			if(act == SF_MSRP_CHUNK_DONE) {
+				if(r->total >= 0 && (unsigned long long)r->total != r->have)
+					abort();
+				sf_msrp_reasm_reset(r); /* stored */
+			}
+			break;
+		case SF_MSRP_CHUNK_EMPTY:
+			if(f->body.len != 0 || r->have != before)
+				abort();
+			break;
+		case SF_MSRP_CHUNK_ABORT:
+			if(r->have != 0 || r->mid_len != 0)
+				abort();
+			break;
+		case SF_MSRP_CHUNK_REFUSE:
+			if(v.code == 200 || r->have > CHUNK_MAX)
+				abort();
+			break;
+		default:
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	sf_msrp_reasm_t ra;
 	static char buf[BUF_MAX];
 	sf_buf_t ours = {OURS, sizeof(OURS) - 1};
 	size_t len = 0, pos = 0, piece;
@@ -116,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	seed = data[0];
 	pos = 1;
+	sf_msrp_reasm_reset(&ra);
 	while(pos < size && !closed) {
 		/* the next piece the kernel hands over: 1..256 bytes */
 		piece = 1 + ((seed = seed * 1103515245u + 12345u) >> 16) % 256;
@@ -150,6 +205,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			act = sf_msrp_serve(
 					&f, bound, bound ? ours : (sf_buf_t){NULL, 0}, &v);
 			check_verdict(&f, bound, &v, act);
+			if(bound && f.is_request && eq(f.method, "SEND")
+					&& eq(f.to_path, OURS))
+				check_chunk(&ra, &f);
 			if(act == SF_MSRP_ACT_BIND) {
 				/* the session table: only the server's own path binds */
 				if(eq(f.to_path, OURS))

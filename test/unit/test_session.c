@@ -145,6 +145,13 @@ static const struct chunk_case chunk_cases[] = {
 						{"m3", "1-1/1", '$', "a/b", "z", "", SF_MSRP_CHUNK_DONE,
 								200, 1},
 						END}},
+		/* no Message-ID header at all (the fuzzer found a NULL memcpy here) */
+		{"no Message-ID, more to come: 400, nothing kept", 100,
+				{{"", "1-2/4", '+', "a/b", "ab", "", SF_MSRP_CHUNK_REFUSE, 400,
+						 0},
+						{"m1", "1-1/1", '$', "a/b", "x", "", SF_MSRP_CHUNK_DONE,
+								200, 1},
+						END}},
 		{"Failure-Report: no: no response, still kept", 100,
 				{{"m1", "1-2/2", '$', "a/b", "ab", "no", SF_MSRP_CHUNK_DONE, 0,
 						 2},
@@ -163,9 +170,10 @@ static int chunk_frame(
 {
 	int n = snprintf(buf, size,
 			"MSRP tid77 SEND\r\nTo-Path: msrp://a:1/s;tcp\r\n"
-			"From-Path: msrp://b:2/c;tcp\r\nMessage-ID: %s\r\n%s%s%s"
+			"From-Path: msrp://b:2/c;tcp\r\n%s%s%s%s%s%s"
 			"%s%s%s%s%s%s%s-------tid77%c\r\n",
-			c->mid, c->range[0] ? "Byte-Range: " : "", c->range,
+			c->mid[0] ? "Message-ID: " : "", c->mid, c->mid[0] ? "\r\n" : "",
+			c->range[0] ? "Byte-Range: " : "", c->range,
 			c->range[0] ? "\r\n" : "", c->failure[0] ? "Failure-Report: " : "",
 			c->failure, c->failure[0] ? "\r\n" : "",
 			c->ct[0] ? "Content-Type: " : "", c->ct, c->ct[0] ? "\r\n\r\n" : "",
