@@ -1,0 +1,1460 @@
+#!/usr/bin/env python3
+"""t048: whole MSRP sessions stored for an offline user (issue 14).
+
+One raw SIP/MSRP client, run once per phase (--phase a|b|c1|c2|d|e), that
+plays alice (the sender: INVITE with an MSRP offer to an offline user, the
+SENDs, the BYE), the recipients' phones (UAs that register and answer every
+request 200) and bob fetching over MSRP retrieval. It prints one line per
+named check, "ok<TAB>name<TAB>detail" or "FAIL<TAB>name<TAB>detail"; run.sh
+knows every name a phase must report, so a check never reached fails too.
+State that a later phase needs (bodies, Call-IDs, counters) goes to a JSON
+file (--state). Every wait is bounded; everything is on 127.0.0.1.
+
+  a   alice -> offline bob: 5 SENDs (text, CPIM asking a delivery report,
+      60 KB binary in 3 chunks, 2,000 bytes of MSRP-looking text, binary
+      with invalid UTF-8); each last-chunk 200 only once its row is in the
+      table; an empty SEND stores nothing; BYE; bob registers and gets 5
+      MESSAGEs (order, From, Call-ID, Date, Content-Type, bytes); alice's
+      registered phone gets the IMDN "delivered"
+  b   a second session fetched by bob over MSRP retrieval as one
+      multipart/mixed of message/sip (INVITE, the MESSAGEs, BYE), parsed
+      back; a third fetched with message/sip only (one per message)
+  c1  3 SENDs answered 200, the first chunk of a 4th, then Kamailio is
+      killed (--kill, SIGKILL of its process group)
+  c2  after the restart: exactly the 3 are stored; a new session works
+  d   bad input: a wrong To-Path (481, closed), 413 (declared and
+      accumulated), 400 (Byte-Range gap, end < start), 415 and 403 from a
+      profile, 100 sessions never connected closed on idle, instant (480),
+      no such user (404), a profile that refuses storing (4xx)
+  e   PostgreSQL stopped (--pg-stop) in the middle of a session: the next
+      SEND gets an MSRP error, never 200
+"""
+import argparse
+import base64
+import email.utils
+import hashlib
+import json
+import os
+import random
+import re
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+sys.dont_write_bytecode = True  # leave t020's folder as it is
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "t020_msrp"))
+from msrp_client import digest  # noqa: E402  (t020's digest answer)
+
+HOST = "127.0.0.1"
+A = None  # the arguments
+LOG = None
+RESULTS = []
+RLOCK = threading.RLock()
+FRAMES = {"sent": 0, "received": 0}
+STATE = {}
+
+
+def log(*a):
+    with RLOCK:
+        print(time.strftime("%H:%M:%S"), f"{time.time() % 1:.3f}"[1:], *a,
+              file=LOG, flush=True)
+
+
+def check(name, ok, detail=""):
+    ok = bool(ok)
+    detail = str(detail).replace("\t", " ").replace("\n", " | ")[:600]
+    with RLOCK:
+        RESULTS.append(name)
+        print(f"{'ok' if ok else 'FAIL'}\t{name}\t{detail}", flush=True)
+    log("ok  " if ok else "FAIL", name, "|", detail)
+    return ok
+
+
+def sql(q):
+    """one query through run.sh's helper: its output, stripped"""
+    try:
+        r = subprocess.run(["bash", A.sql, q], capture_output=True, timeout=15)
+    except subprocess.TimeoutExpired:
+        log("SQL timeout:", q)
+        return ""
+    if r.returncode != 0 or r.stderr:
+        log("SQL:", q, "->", r.returncode, r.stderr.decode("utf-8", "replace").strip())
+    return r.stdout.decode("utf-8", "replace").strip()
+
+
+def sql_int(q):
+    v = sql(q)
+    try:
+        return int(v.split("\n")[0])
+    except ValueError:
+        return None
+
+
+def rpc(*args):
+    try:
+        r = subprocess.run(["bash", A.rpc] + list(args), capture_output=True, timeout=15)
+    except subprocess.TimeoutExpired:
+        return ""
+    return (r.stdout + r.stderr).decode("utf-8", "replace")
+
+
+def md5(b):
+    return hashlib.md5(b).hexdigest()
+
+
+def rows_of(callid):
+    return sql_int(f"SELECT count(*) FROM sfwd_message WHERE call_id = '{callid}'")
+
+
+def poll(cond, timeout, step=0.1):
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() >= end:
+            return v
+        time.sleep(step)
+
+
+# ---------------------------------------------------------------- SIP ----
+
+def sip_split(data):
+    """(first line, [(name lower, raw value bytes)], body) of raw bytes"""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    hdrs = []
+    for line in lines[1:]:
+        n, _, v = line.partition(b":")
+        hdrs.append((n.strip().lower().decode("latin-1"), v.strip()))
+    return lines[0].decode("latin-1"), hdrs, body
+
+
+COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact",
+           "c": "content-type", "l": "content-length"}
+
+
+def hget(hdrs, name):
+    for n, v in hdrs:
+        if COMPACT.get(n, n) == name:
+            return v
+    return None
+
+
+def uri_of(v):
+    """the URI of a From/To/Contact value (bytes or str)"""
+    if isinstance(v, bytes):
+        v = v.decode("latin-1")
+    m = re.search(r"<([^>]*)>", v or "")
+    if m:
+        return m.group(1)
+    return (v or "").split(";")[0].strip()
+
+
+def tag_of(v):
+    if isinstance(v, bytes):
+        v = v.decode("latin-1")
+    m = re.search(r";\s*tag=([^;>\s]+)", v or "")
+    return m.group(1) if m else ""
+
+
+class UA:
+    """a SIP UA: UDP (and TCP with tcp=True) on one port, read by a thread;
+    every request but ACK gets 200 OK (with a To tag of its own) and is
+    recorded once per transaction; responses wait for final()"""
+
+    def __init__(self, port, tcp=False, name="ua"):
+        self.port = port
+        self.name = name
+        self.kam = (HOST, A.sip_port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.sock.bind((HOST, port))
+        self.cv = threading.Condition()
+        self.responses = []
+        self.requests = []  # dicts: t, proto, first, hdrs, body, raw
+        self.seen = set()
+        threading.Thread(target=self._udp, daemon=True).start()
+        if tcp:
+            self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.lsock.bind((HOST, port))
+            self.lsock.listen(16)
+            threading.Thread(target=self._tcp_accept, daemon=True).start()
+
+    def send(self, data):
+        self.sock.sendto(data, self.kam)
+
+    def _udp(self):
+        while True:
+            try:
+                raw, addr = self.sock.recvfrom(262144)
+            except OSError:
+                return
+            if raw.strip():
+                self._handle(raw, "udp", lambda d, a=addr: self.sock.sendto(d, a))
+
+    def _tcp_accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tcp_conn, args=(c,), daemon=True).start()
+
+    def _tcp_conn(self, c):
+        buf = b""
+        try:
+            while True:
+                while buf.startswith(b"\r\n"):
+                    buf = buf[2:]
+                end = buf.find(b"\r\n\r\n")
+                if end >= 0:
+                    _, hdrs, _ = sip_split(buf[:end + 4])
+                    n = int((hget(hdrs, "content-length") or b"0").strip() or 0)
+                    if len(buf) >= end + 4 + n:
+                        raw, buf = buf[:end + 4 + n], buf[end + 4 + n:]
+                        self._handle(raw, "tcp", c.sendall)
+                        continue
+                d = c.recv(262144)
+                if not d:
+                    return
+                buf += d
+        except OSError:
+            return
+        finally:
+            c.close()
+
+    def _handle(self, raw, proto, reply):
+        first, hdrs, body = sip_split(raw)
+        if first.startswith("SIP/2.0 "):
+            with self.cv:
+                self.responses.append((first, hdrs, body, raw))
+                self.cv.notify_all()
+            return
+        method = first.split(" ", 1)[0]
+        if method == "ACK":
+            return
+        via = hget(hdrs, "via") or b""
+        m = re.search(rb"branch=([^;,\s]+)", via)
+        key = (m.group(1) if m else b"") + b" " + (hget(hdrs, "cseq") or b"")
+        resp = b"SIP/2.0 200 OK\r\n"
+        for n, v in hdrs:
+            n = COMPACT.get(n, n)
+            if n in ("via", "from", "call-id", "cseq"):
+                resp += n.encode() + b": " + v + b"\r\n"
+            elif n == "to":
+                if not tag_of(v):
+                    v += b";tag=" + self.name.encode() + hashlib.md5(key).hexdigest()[:8].encode()
+                resp += b"to: " + v + b"\r\n"
+        resp += b"Content-Length: 0\r\n\r\n"
+        try:
+            reply(resp)
+        except OSError:
+            pass
+        with self.cv:
+            if key not in self.seen:
+                self.seen.add(key)
+                self.requests.append({"t": time.time(), "proto": proto, "first": first,
+                                      "hdrs": hdrs, "body": body, "raw": raw})
+                log(f"{self.name} got {first} ({len(body)} bytes body, {proto})")
+            self.cv.notify_all()
+
+    def final(self, callid, method, timeout=5.0):
+        """the next final response for callid/method (bounded)"""
+        end = time.time() + timeout
+        with self.cv:
+            while True:
+                for i, (first, hdrs, body, raw) in enumerate(self.responses):
+                    cs = hget(hdrs, "cseq") or b""
+                    if (hget(hdrs, "call-id") == callid.encode()
+                            and cs.split()[-1:] == [method.encode()]
+                            and int(first.split()[1]) >= 200):
+                        del self.responses[i]
+                        return int(first.split()[1]), hdrs, body
+                left = end - time.time()
+                if left <= 0:
+                    return None, [], b""
+                self.cv.wait(left)
+
+    def got(self, method, callid=None):
+        with self.cv:
+            return [r for r in self.requests if r["first"].startswith(method + " ")
+                    and (callid is None or hget(r["hdrs"], "call-id") == callid.encode())]
+
+    def close(self):
+        for s in (self.sock, getattr(self, "lsock", None)):
+            if s:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+
+def sip_request(ua, method, ruri, frm, to, callid, cseq, extra=b"", body=b"",
+                ctype=None, branch=None, contact=True):
+    branch = branch or "z9hG4bK" + uuid.uuid4().hex[:16]
+    h = (f"{method} {ruri} SIP/2.0\r\n"
+         f"Via: SIP/2.0/UDP {HOST}:{ua.port};branch={branch};rport\r\n").encode()
+    h += b"From: " + frm + b"\r\nTo: " + to + b"\r\n"
+    h += f"Call-ID: {callid}\r\nCSeq: {cseq} {method}\r\n".encode()
+    if contact:
+        h += f"Contact: <sip:t048@{HOST}:{ua.port}>\r\n".encode()
+    h += b"Max-Forwards: 70\r\n" + extra
+    if ctype:
+        h += f"Content-Type: {ctype}\r\n".encode()
+    h += f"Content-Length: {len(body)}\r\n\r\n".encode()
+    return h + body, branch
+
+
+def ack_non2xx(ua, ruri, frm, to, callid, cseq, branch, hdrs):
+    """ACK of a non-2xx final response: the INVITE's branch, its To tag"""
+    t = hget(hdrs, "to") or to
+    data = (f"ACK {ruri} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {HOST}:{ua.port};branch={branch};rport\r\n").encode()
+    data += b"From: " + frm + b"\r\nTo: " + t + b"\r\n"
+    data += (f"Call-ID: {callid}\r\nCSeq: {cseq} ACK\r\n"
+             "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
+    ua.send(data)
+
+
+def authed(ua, method, ruri, frm, to, callid, cseq, user, password, extra=b"",
+           body=b"", ctype=None, timeout=5.0):
+    """a request, and once more with digest credentials on 401/407;
+    returns (code, hdrs, body, cseq used)"""
+    auth = b""
+    for _ in range(2):
+        data, branch = sip_request(ua, method, ruri, frm, to, callid, cseq,
+                                   extra=extra + auth, body=body, ctype=ctype)
+        ua.send(data)
+        code, hdrs, rbody = ua.final(callid, method, timeout)
+        if code is None:
+            return None, [], b"", cseq
+        if method == "INVITE" and code >= 300:
+            ack_non2xx(ua, ruri, frm, to, callid, cseq, branch, hdrs)
+        if code in (401, 407) and not auth:
+            name = "www-authenticate" if code == 401 else "proxy-authenticate"
+            chal = (hget(hdrs, name) or b"").decode()
+            hn = "Authorization" if code == 401 else "Proxy-Authorization"
+            auth = f"{hn}: {digest(method, ruri, user, password, chal)}\r\n".encode()
+            cseq += 1
+            continue
+        return code, hdrs, rbody, cseq
+    return code, hdrs, rbody, cseq
+
+
+def register(ua, user, contact_port, expires):
+    callid = uuid.uuid4().hex + "@t048reg"
+    frm = f"<sip:{user}@{HOST}>;tag={uuid.uuid4().hex[:10]}".encode()
+    to = f"<sip:{user}@{HOST}>".encode()
+    extra = f"Expires: {expires}\r\n".encode()
+    data_contact = f"Contact: <sip:{user}@{HOST}:{contact_port}>\r\n".encode()
+    code, _, _, _ = authed_reg(ua, f"sip:{HOST}:{A.sip_port}", frm, to, callid,
+                               user, extra + data_contact)
+    return code
+
+
+def authed_reg(ua, ruri, frm, to, callid, user, extra):
+    """REGISTER with its own Contact header (not the UA's)"""
+    auth = b""
+    cseq = 1
+    for _ in range(2):
+        data, _ = sip_request(ua, "REGISTER", ruri, frm, to, callid, cseq,
+                              extra=extra + auth, contact=False)
+        ua.send(data)
+        code, hdrs, body = ua.final(callid, "REGISTER")
+        if code in (401, 407) and not auth:
+            name = "www-authenticate" if code == 401 else "proxy-authenticate"
+            chal = (hget(hdrs, name) or b"").decode()
+            hn = "Authorization" if code == 401 else "Proxy-Authorization"
+            auth = f"{hn}: {digest('REGISTER', ruri, user, user + 's-secret', chal)}\r\n".encode()
+            cseq += 1
+            continue
+        return code, hdrs, body, cseq
+    return code, hdrs, body, cseq
+
+
+def sdp_offer(path_port, path, accept_types, extra_m=""):
+    return ("v=0\r\n"
+            f"o=t048 {random.randint(1, 1 << 30)} 1 IN IP4 {HOST}\r\n"
+            "s=-\r\n"
+            f"c=IN IP4 {HOST}\r\n"
+            "t=0 0\r\n"
+            f"m=message {path_port} TCP/MSRP *\r\n"
+            f"a=accept-types:{accept_types}\r\n"
+            f"a=path:{path}\r\n"
+            "a=setup:active\r\n" + extra_m).encode()
+
+
+class Session:
+    """alice's side of an MSRP session to an (offline) user: INVITE with an
+    MSRP offer (digest on 407), ACK, BYE"""
+
+    ACCEPT = "text/plain message/cpim application/octet-stream image/png text/html"
+
+    def __init__(self, ua, to_user, frm_user="alice", extra=b"", accept=None,
+                 extra_m="", path_port=None):
+        self.ua = ua
+        self.user = frm_user
+        self.to_user = to_user
+        self.extra = extra
+        self.callid = "t048-" + uuid.uuid4().hex + "@" + HOST
+        self.ftag = "t048" + uuid.uuid4().hex[:10]
+        self.cseq = 1
+        self.path_port = path_port or ua.port + 1
+        self.our_path = f"msrp://{HOST}:{self.path_port}/{uuid.uuid4().hex[:20]};tcp"
+        self.sdp = sdp_offer(self.path_port, self.our_path, accept or self.ACCEPT, extra_m)
+        self.ruri = f"sip:{to_user}@{HOST}:{A.sip_port}"
+        self.code = None
+        self.answer = b""
+        self.hdrs = []
+        self.path = None
+        self.totag = None
+        self.contact = None
+
+    def frm(self):
+        return f"<sip:{self.user}@{HOST}>;tag={self.ftag}".encode()
+
+    def to(self, tagged=False):
+        t = f"<sip:{self.to_user}@{HOST}>".encode()
+        return t + (f";tag={self.totag}".encode() if tagged and self.totag else b"")
+
+    def invite(self, timeout=8.0):
+        code, hdrs, body, self.cseq = authed(
+            self.ua, "INVITE", self.ruri, self.frm(), self.to(), self.callid, self.cseq,
+            self.user, self.user + "s-secret", extra=self.extra, body=self.sdp,
+            ctype="application/sdp", timeout=timeout)
+        self.code, self.hdrs, self.answer = code, hdrs, body
+        if code != 200:
+            log(f"INVITE {self.to_user} {self.callid}: {code}")
+            return code
+        self.totag = tag_of(hget(hdrs, "to") or b"")
+        c = hget(hdrs, "contact")
+        self.contact = uri_of(c) if c else self.ruri
+        m = re.search(rb"a=path:(\S+)", body)
+        self.path = m.group(1).decode() if m else ""
+        data, _ = sip_request(self.ua, "ACK", self.contact, self.frm(), self.to(True),
+                              self.callid, self.cseq)
+        self.ua.send(data)
+        log(f"session {self.user}->{self.to_user} {self.callid}: path {self.path}")
+        return code
+
+    def bye(self, timeout=5.0):
+        self.cseq += 1
+        data, _ = sip_request(self.ua, "BYE", self.contact or self.ruri, self.frm(),
+                              self.to(True), self.callid, self.cseq)
+        self.ua.send(data)
+        code, _, _ = self.ua.final(self.callid, "BYE", timeout)
+        return code
+
+
+class Retrieval:
+    """bob's MSRP retrieval dialog: INVITE (401 digest) to his own address"""
+
+    def __init__(self, ua, mailbox, accept):
+        self.ua = ua
+        self.mailbox = mailbox
+        self.callid = uuid.uuid4().hex + "@t048r"
+        self.ftag = uuid.uuid4().hex[:12]
+        self.cseq = 1
+        self.our_path = f"msrp://{HOST}:{ua.port + 1}/{uuid.uuid4().hex[:16]};tcp"
+        self.sdp = sdp_offer(ua.port + 1, self.our_path, accept)
+        self.ruri = f"sip:{mailbox}@{HOST}:{A.sip_port}"
+        self.answer = b""
+        self.path = None
+        self.totag = None
+        self.contact = None
+
+    def frm(self):
+        return f"<sip:{self.mailbox}@{HOST}>;tag={self.ftag}".encode()
+
+    def to(self, tagged=False):
+        t = f"<sip:{self.mailbox}@{HOST}>".encode()
+        return t + (f";tag={self.totag}".encode() if tagged else b"")
+
+    def invite(self):
+        code, hdrs, body, self.cseq = authed(
+            self.ua, "INVITE", self.ruri, self.frm(), self.to(), self.callid, self.cseq,
+            self.mailbox, self.mailbox + "s-secret", body=self.sdp, ctype="application/sdp")
+        if code != 200:
+            return code
+        self.answer = body
+        self.totag = tag_of(hget(hdrs, "to") or b"")
+        c = hget(hdrs, "contact")
+        self.contact = uri_of(c) if c else self.ruri
+        m = re.search(rb"a=path:(\S+)", body)
+        self.path = m.group(1).decode() if m else ""
+        data, _ = sip_request(self.ua, "ACK", self.contact, self.frm(), self.to(True),
+                              self.callid, self.cseq)
+        self.ua.send(data)
+        return code
+
+    def bye(self):
+        self.cseq += 1
+        data, _ = sip_request(self.ua, "BYE", self.contact, self.frm(), self.to(True),
+                              self.callid, self.cseq)
+        self.ua.send(data)
+        code, _, _ = self.ua.final(self.callid, "BYE")
+        return code
+
+
+# --------------------------------------------------------------- MSRP ----
+
+FRAME_RE = re.compile(rb"MSRP ([A-Za-z0-9][A-Za-z0-9.+%=-]{3,31}) ")
+
+
+def new_tid():
+    return uuid.uuid4().hex[:14]
+
+
+class Msrp:
+    """one TCP connection to sfwd's MSRP port. Sends (chunked) SENDs, keeps
+    every response by tid, answers sfwd's SENDs with 200 and reassembles
+    them by Message-ID (retrieval)."""
+
+    def __init__(self, path, our_path, timeout=3.0):
+        m = re.match(r"msrp://([^:/]+):(\d+)/", path or "")
+        if not m:
+            raise ValueError(f"no MSRP path: {path!r}")
+        self.path = path
+        self.our_path = our_path
+        self.sock = socket.create_connection((m.group(1), int(m.group(2))), timeout=timeout)
+        self.buf = b""
+        self.closed = False
+        self.closed_at = None
+        self.responses = {}  # tid -> (code, time, frame)
+        self.reports = []  # (time, headers)
+        self.parts = {}
+        self.messages = []  # (message-id, content-type, payload, time)
+
+    def send_raw(self, data, frames=1):
+        try:
+            self.sock.sendall(data)
+        except OSError as e:
+            log("MSRP send failed:", e)
+            self.closed = True
+            return False
+        with RLOCK:
+            FRAMES["sent"] += frames
+        return True
+
+    def frame(self, tid, body, ctype, rng, flag, mid, to_path=None, extra=b""):
+        f = (f"MSRP {tid} SEND\r\nTo-Path: {to_path or self.path}\r\n"
+             f"From-Path: {self.our_path}\r\nMessage-ID: {mid}\r\n"
+             f"Byte-Range: {rng}\r\n").encode() + extra
+        if body:
+            assert f"-------{tid}".encode() not in body
+            f += f"Content-Type: {ctype}\r\n\r\n".encode() + body + b"\r\n"
+        return f + f"-------{tid}{flag}\r\n".encode()
+
+    def send_message(self, body, ctype, chunks=1, star=False, to_path=None,
+                     extra=b"", upto=None, mid=None):
+        """one message in `chunks` chunks (or the sizes in a list); star: the
+        total is '*' but in the last chunk; upto: send only that many chunks.
+        Returns the tids sent, in order."""
+        mid = mid or "t048-" + uuid.uuid4().hex[:16]
+        if isinstance(chunks, list):
+            sizes = chunks
+        else:
+            n = max(1, chunks)
+            step = -(-len(body) // n) if body else 0
+            sizes = [step] * (n - 1) + [len(body) - step * (n - 1)]
+        tids, pos = [], 0
+        for k, size in enumerate(sizes):
+            last = k == len(sizes) - 1
+            if upto is not None and k >= upto:
+                break
+            part = body[pos:pos + size]
+            total = "*" if star and not last else str(len(body))
+            rng = f"{pos + 1}-{pos + len(part)}/{total}" if body else "1-0/0"
+            tid = new_tid()
+            tids.append(tid)
+            if not self.send_raw(self.frame(tid, part, ctype, rng, "$" if last else "+",
+                                            mid, to_path, extra)):
+                break
+            pos += size
+        return tids
+
+    def _frames(self):
+        while True:
+            m = FRAME_RE.match(self.buf)
+            if not m:
+                return
+            tid = m.group(1)
+            end = re.search(rb"-------" + re.escape(tid) + rb"([$+#])\r\n", self.buf)
+            if not end:
+                return
+            frame, self.buf = self.buf[:end.end()], self.buf[end.end():]
+            with RLOCK:
+                FRAMES["received"] += 1
+            self._frame(tid.decode(), frame, end.group(1))
+
+    def _frame(self, tid, frame, flag):
+        head, sep, rest = frame.partition(b"\r\n\r\n")
+        if not sep:
+            head = frame[:frame.rfind(b"-------")]
+        lines = head.split(b"\r\n")
+        start = lines[0].split(b" ", 3)
+        h = {}
+        for line in lines[1:]:
+            n, _, v = line.partition(b":")
+            if n:
+                h.setdefault(n.strip().lower().decode(), v.strip().decode("latin-1"))
+        if start[2].isdigit():
+            self.responses[tid] = (int(start[2]), time.time(), frame)
+            log(f"MSRP response {tid}: {lines[0].decode('latin-1')}")
+            return
+        if start[2] == b"REPORT":
+            self.reports.append((time.time(), h))
+            log(f"MSRP REPORT {h.get('message-id')} {h.get('status')}")
+            return
+        if start[2] != b"SEND":
+            return
+        self.send_raw((f"MSRP {tid} 200 OK\r\nTo-Path: {h.get('from-path')}\r\n"
+                       f"From-Path: {self.our_path}\r\n-------{tid}$\r\n").encode())
+        chunk = rest[:rest.rfind(b"\r\n-------")] if sep else b""
+        self.parts.setdefault(h.get("message-id"), []).append(chunk)
+        if flag == b"$":
+            payload = b"".join(self.parts.pop(h.get("message-id")))
+            self.messages.append((h.get("message-id"), h.get("content-type"), payload,
+                                  time.time()))
+            log(f"MSRP message {h.get('message-id')} {h.get('content-type')} "
+                f"({len(payload)} bytes)")
+
+    def pump(self, timeout):
+        end = time.time() + timeout
+        while not self.closed:
+            left = end - time.time()
+            if left <= 0:
+                return
+            r, _, _ = select.select([self.sock], [], [], left)
+            if not r:
+                return
+            try:
+                data = self.sock.recv(262144)
+            except (ConnectionResetError, OSError):
+                data = b""
+            if not data:
+                self.closed = True
+                self.closed_at = time.time()
+                log("MSRP connection closed by sfwd")
+                return
+            self.buf += data
+            self._frames()
+
+    def wait(self, cond, timeout):
+        end = time.time() + timeout
+        while not cond() and time.time() < end and not self.closed:
+            self.pump(min(0.05, max(0.0, end - time.time())))
+        return cond()
+
+    def response(self, tid, timeout=5.0):
+        self.wait(lambda: tid in self.responses, timeout)
+        r = self.responses.get(tid)
+        return r[0] if r else None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def made_up_path():
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    return (f"msrp://{HOST}:{A.msrp_port}/"
+            + "".join(random.choice(alphabet) for _ in range(24)) + ";tcp")
+
+
+def send_and_wait(m, body, ctype, chunks=1, timeout=5.0, **kw):
+    """a whole message; the code of the last chunk's response"""
+    tids = m.send_message(body, ctype, chunks, **kw)
+    return m.response(tids[-1], timeout) if tids else None
+
+
+# ---------------------------------------------------------- contents ----
+
+def cpim_body(mid):
+    return ("From: <sip:alice@127.0.0.1>\r\n"
+            "To: <sip:bob@127.0.0.1>\r\n"
+            "NS: imdn <urn:ietf:params:imdn>\r\n"
+            f"imdn.Message-ID: {mid}\r\n"
+            "DateTime: 2026-11-22T10:00:00Z\r\n"
+            "imdn.Disposition-Notification: positive-delivery\r\n"
+            "\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "\r\n"
+            "Bob, sag mir, wann du das bekommst \u2709\r\n").encode()
+
+
+def mixed_text(n):
+    """n bytes of UTF-8 text that looks like MSRP, MIME and SIP framing
+    (legal in a body: no end line with the frame's own tid)"""
+    base = ("-------abcdef0123$\r\nMSRP 1234abcd SEND\r\nTo-Path: msrp://x/y;tcp\r\n"
+            "\r\n--boundary\r\nContent-Type: message/sip\r\n\r\nINVITE sip:x SIP/2.0\r\n"
+            "Grüße \u00e9\u00e8 \u65e5\u672c ")
+    out, i = b"", 0
+    while True:
+        c = base[i % len(base)].encode()
+        if len(out) + len(c) > n:
+            return out + b"x" * (n - len(out))
+        out += c
+        i += 1
+
+
+def binary(n, seed):
+    r = random.Random(seed)
+    b = bytes(r.getrandbits(8) for _ in range(n))
+    # certainly not UTF-8, with NULs and CR/LF in the middle
+    return b"\x89PNG\r\n\x1a\n\x00\xff\xfe\xc3\x28\xa0\xa1\r\n\x00" + b[16:]
+
+
+def session_a_messages(mid):
+    """the 5 SENDs of session A: (label, content-type, body, chunks)"""
+    big = binary(61440, 48)
+    return [
+        ("utf-8 text", "text/plain;charset=utf-8",
+         "Hallo Bob! Grüße aus Köln \u2713 \u65e5\u672c\u8a9e\r\nzweite Zeile\r\n".encode(), 1),
+        ("CPIM asking positive-delivery", "message/cpim", cpim_body(mid), 1),
+        ("60 KB binary in 3 chunks", "application/octet-stream", big, 3),
+        ("2,000 bytes of MSRP-looking text", "text/plain;charset=utf-8", mixed_text(2000), 1),
+        ("binary with invalid UTF-8", "image/png", binary(333, 4848), 1),
+    ]
+
+
+# ------------------------------------------------------------ phases ----
+
+def db_rows(callid):
+    """[(cseq, content_type, md5, from_uri, from_tag, aor, session_id)]"""
+    out = sql("SELECT cseq, content_type, md5(body), from_uri, from_tag, aor, "
+              "coalesce(session_id::text, '-') FROM sfwd_message "
+              f"WHERE call_id = '{callid}' ORDER BY id")
+    return [tuple(line.split("|")) for line in out.splitlines() if line]
+
+
+def db_session(callid):
+    """{id, aor, from_uri, call_id, from_tag, sdp_md5, started, ended} or None"""
+    out = sql("SELECT id, aor, from_uri, call_id, from_tag, md5(sdp), "
+              "started IS NOT NULL, ended IS NOT NULL FROM sfwd_session "
+              f"WHERE call_id = '{callid}'")
+    if not out:
+        return None
+    f = out.splitlines()[0].split("|")
+    if len(f) < 8:
+        return None
+    return dict(zip(["id", "aor", "from_uri", "call_id", "from_tag", "sdp_md5",
+                     "started", "ended"], f))
+
+
+def answer_checks(s, prefix):
+    ans = s.answer.decode("latin-1")
+    lines = ans.split("\r\n")
+    mline = [x for x in lines if x.startswith("m=")]
+    check(f"{prefix} answer m=message <msrp port> TCP/MSRP *",
+          mline == [f"m=message {A.msrp_port} TCP/MSRP *"], mline)
+    check(f"{prefix} answer a=path:msrp://<addr>:<msrp port>/<24 base32>;tcp",
+          re.fullmatch(rf"msrp://{re.escape(HOST)}:{A.msrp_port}/[a-z2-7]{{24}};tcp",
+                       s.path or "") is not None, s.path)
+    check(f"{prefix} answer a=setup:passive", "a=setup:passive" in lines,
+          [x for x in lines if x.startswith("a=setup")])
+    check(f"{prefix} answer a=recvonly", "a=recvonly" in lines,
+          [x for x in lines if x in ("a=sendonly", "a=recvonly", "a=sendrecv", "a=inactive")])
+    at = [x for x in lines if x.startswith("a=accept-types:")]
+    types = at[0].split(":", 1)[1].split() if at else []
+    sent = ["text/plain", "message/cpim", "application/octet-stream", "image/png"]
+    cover = all(any(t == "*" or t.lower() == w or
+                    (t.endswith("/*") and w.startswith(t[:-1].lower())) for t in types)
+                for w in sent)
+    check(f"{prefix} answer a=accept-types covers what alice sends", cover, at)
+    check(f"{prefix} answer a=max-size:<max_body_size>",
+          f"a=max-size:{A.max_body}" in lines, [x for x in lines if x.startswith("a=max-size")])
+
+
+def phase_a():
+    alice = UA(A.base, name="alice")
+    aphone = UA(A.base + 2, tcp=True, name="alicephone")
+    bphone = UA(A.base + 3, tcp=True, name="bobphone")
+    code = register(alice, "alice", A.base + 2, 120)
+    check("a0 alice's phone registers (so that the report reaches her) -> 200", code == 200,
+          f"got {code}")
+    imdn_id = "t048-imdn-" + uuid.uuid4().hex[:12]
+    msgs = session_a_messages(imdn_id)
+    s = Session(alice, "bob")
+    code = s.invite()
+    check("a1 alice INVITEs offline bob with an MSRP offer -> 200 from sfwd", code == 200,
+          f"got {code}")
+    if code != 200:
+        return
+    answer_checks(s, "a2")
+    STATE["accepted"] = STATE.get("accepted", 0) + 1
+    try:
+        m = Msrp(s.path, s.our_path)
+    except (OSError, ValueError) as e:
+        check("a3 alice connects to the answer's path", False, e)
+        return
+    codes, counts, times, sent_at, early = [], [], [], [], []
+    keep = None
+    for i, (label, ctype, body, chunks) in enumerate(msgs, 1):
+        t_send = time.time()
+        sent_at.append(t_send)
+        tids = m.send_message(body, ctype, chunks)
+        if len(tids) > 1:
+            # the '+' chunks are in: nothing of this message may be stored yet
+            m.pump(0.3)
+            early.append((i, rows_of(s.callid), i - 1,
+                          [m.responses.get(t, (None,))[0] for t in tids[:-1]]))
+        code = m.response(tids[-1], 5.0)
+        # at once, before anything else: the row must already be there
+        n = rows_of(s.callid)
+        codes.append(code)
+        counts.append(n)
+        times.append(time.time())
+        log(f"SEND {i} ({label}): {code}, rows then {n}")
+        if i == 3:
+            t = m.send_message(b"", None)[0]
+            kcode = m.response(t, 5.0)
+            keep = (kcode, rows_of(s.callid))
+    check("a3 every SEND's last chunk -> 200", codes == [200] * 5, f"got {codes}")
+    check("a4 at each last-chunk 200 the table already holds that many rows "
+          "(rows = 200s so far)", counts == [1, 2, 3, 4, 5], f"rows at each 200: {counts}")
+    check("a5 a chunked message is not stored before its last chunk",
+          early and all(n == want for _, n, want, _ in early),
+          f"(message, rows, expected, '+' responses): {early}")
+    check("a6 the empty SEND (keep-alive) -> 200 and stores nothing",
+          keep == (200, 3), f"(code, rows after): {keep}")
+    sess = db_session(s.callid)
+    check("a7 while open: a sfwd_session row, started set, ended not",
+          sess is not None and sess["started"] == "t" and sess["ended"] == "f", sess)
+    code = s.bye()
+    check("a8 alice's BYE -> 200", code == 200, f"got {code}")
+    sess = poll(lambda: (lambda x: x if x and x["ended"] == "t" else None)(db_session(s.callid)), 3)
+    check("a9 after the BYE sfwd_session.ended is set", sess is not None, db_session(s.callid))
+    m.pump(0.2)
+    log(f"MSRP connection closed after BYE: {m.closed}")
+    m.close()
+    sess = db_session(s.callid) or {}
+    rows = db_rows(s.callid)
+    check("a10 5 rows for bob, all pointing to the session's sfwd_session row",
+          len(rows) == 5 and all(r[5] == f"bob@{HOST}" and r[6] == sess.get("id")
+                                 for r in rows),
+          f"session id {sess.get('id')}, rows (aor, session_id): {[(r[5], r[6]) for r in rows]}")
+    check("a11 cseq 1..5 in the order sent", [r[0] for r in rows] == ["1", "2", "3", "4", "5"],
+          [r[0] for r in rows])
+    check("a12 from_uri, from_tag: the INVITE's",
+          rows and all(r[3] == f"sip:alice@{HOST}" and r[4] == s.ftag for r in rows),
+          [(r[3], r[4]) for r in rows][:2])
+    check("a13 content types as sent", [r[1] for r in rows] == [x[1] for x in msgs],
+          [r[1] for r in rows])
+    check("a14 bodies byte-exact (md5)", [r[2] for r in rows] == [md5(x[2]) for x in msgs],
+          [(r[2], md5(x[2])) for r, x in zip(rows, msgs) if r[2] != md5(x[2])])
+    check("a15 the session row: aor bob, from_uri alice, Call-ID, From tag",
+          (sess.get("aor"), sess.get("from_uri"), sess.get("call_id"), sess.get("from_tag"))
+          == (f"bob@{HOST}", f"sip:alice@{HOST}", s.callid, s.ftag), sess)
+    check("a16 the session row keeps the INVITE's SDP byte-exact",
+          sess.get("sdp_md5") == md5(s.sdp), f"{sess.get('sdp_md5')} vs {md5(s.sdp)}")
+    imdn = sql(f"SELECT coalesce(imdn_id, '-') FROM sfwd_message WHERE call_id = '{s.callid}'"
+               " AND content_type = 'message/cpim'")
+    check("a17 the CPIM SEND's imdn.Message-ID is kept", imdn == imdn_id, imdn)
+
+    # bob comes back: original times must show, so not at once
+    time.sleep(2.2)
+    code = register(alice, "bob", A.base + 3, 120)
+    check("a18 bob's phone registers -> 200", code == 200, f"got {code}")
+    registered = code == 200
+    try:
+        got = poll(lambda: len(bphone.got("MESSAGE", s.callid)) >= 5, 10)
+        time.sleep(1.0)  # a duplicate would come now
+        got = bphone.got("MESSAGE", s.callid)
+        allm = bphone.got("MESSAGE")
+        check("a19 bob gets exactly 5 MESSAGEs (no duplicate)", len(got) == 5 and len(allm) == 5,
+              f"{len(got)} with the session's Call-ID, {len(allm)} MESSAGEs in all")
+        if not allm:
+            got = []
+        else:
+            got = allm
+        bodies = [r["body"] for r in got]
+        check("a20 in order, bodies byte-exact", bodies == [x[2] for x in msgs],
+              [(len(b), md5(b)[:8]) for b in bodies])
+        froms = [uri_of(hget(r["hdrs"], "from") or b"") for r in got]
+        check("a21 From alice's URI", got and all(f == f"sip:alice@{HOST}" for f in froms), froms)
+        cids = [(hget(r["hdrs"], "call-id") or b"").decode() for r in got]
+        check("a22 Call-ID the session's", got and all(c == s.callid for c in cids), cids)
+        dates = []
+        for r, t0, t1 in zip(got, sent_at, times):
+            d = hget(r["hdrs"], "date")
+            try:
+                dt = email.utils.parsedate_to_datetime(d.decode()).timestamp()
+            except (AttributeError, TypeError, ValueError):
+                dt = None
+            dates.append((d, dt is not None and int(t0) - 1 <= dt <= t1 + 1,
+                          round(dt - t0, 2) if dt else None))
+        check("a23 each has a Date: the time alice sent it (not the delivery time)",
+              len(dates) == 5 and all(ok for _, ok, _ in dates),
+              [(d.decode() if d else None, off) for d, _, off in dates])
+        cts = [(hget(r["hdrs"], "content-type") or b"").decode() for r in got]
+        check("a24 Content-Type as sent", cts == [x[1] for x in msgs], cts)
+        left = poll(lambda: rows_of(s.callid) == 0, 3)
+        check("a25 the delivered rows leave the table", left, f"{rows_of(s.callid)} left")
+
+        def report():
+            for r in aphone.got("MESSAGE"):
+                b = r["body"]
+                ct = (hget(r["hdrs"], "content-type") or b"").lower()
+                if (b"<delivered/>" in b and imdn_id.encode() in b
+                        and (ct.startswith(b"message/imdn+xml")
+                             or (ct.startswith(b"message/cpim")
+                                 and re.search(rb"(?im)^content-type:\s*message/imdn\+xml", b)))):
+                    return r
+            return None
+        rep = poll(report, 5)
+        check("a26 alice's phone gets the IMDN 'delivered' for the CPIM message", rep is not None,
+              f"{len(aphone.got('MESSAGE'))} MESSAGEs to alice; reports stored for her: "
+              + sql(f"SELECT count(*) FROM sfwd_message WHERE aor = 'alice@{HOST}'"))
+    finally:
+        if registered:
+            code = register(alice, "bob", A.base + 3, 0)
+            check("a27 bob unregisters (offline again) -> 200", code == 200, f"got {code}")
+        register(alice, "alice", A.base + 2, 0)
+        for u in (alice, aphone, bphone):
+            u.close()
+
+
+def parse_multipart(ctype, body):
+    """the parts (bytes) of a multipart body, and whether it closed properly"""
+    m = re.search(r'boundary\s*=\s*"?([^";\s]+)"?', ctype or "", re.I)
+    if not m:
+        return None, False
+    delim = b"--" + m.group(1).encode()
+    idx = []
+    i = body.find(delim)
+    while i >= 0:
+        if i == 0 or body[i - 2:i] == b"\r\n":
+            idx.append(i)
+        i = body.find(delim, i + 1)
+    parts, closed = [], False
+    for k, i in enumerate(idx):
+        after = body[i + len(delim):i + len(delim) + 2]
+        if after == b"--":
+            closed = True
+            break
+        eol = body.find(b"\r\n", i)
+        if k + 1 >= len(idx) or eol < 0:
+            break
+        parts.append(body[eol + 2:idx[k + 1] - 2])
+    return parts, closed
+
+
+def part_split(part):
+    """(MIME headers dict, content) of one body part"""
+    head, _, content = part.partition(b"\r\n\r\n")
+    h = {}
+    for line in head.split(b"\r\n"):
+        n, _, v = line.partition(b":")
+        if n:
+            h[n.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
+    return h, content
+
+
+def store_session(ua, to_user, msgs, prefix):
+    """a whole session: INVITE, each message, BYE; the Session (or None)"""
+    s = Session(ua, to_user)
+    code = s.invite()
+    name = f"{prefix} INVITE, {len(msgs)} SENDs, BYE -> 200 each, {len(msgs)} rows"
+    if code != 200:
+        check(name, False, f"INVITE {code}")
+        return None
+    STATE["accepted"] = STATE.get("accepted", 0) + 1
+    codes = []
+    try:
+        m = Msrp(s.path, s.our_path)
+        for ctype, body, chunks, star in msgs:
+            codes.append(send_and_wait(m, body, ctype, chunks, star=star))
+        m.close()
+    except (OSError, ValueError) as e:
+        codes.append(str(e))
+    bye = s.bye()
+    n = rows_of(s.callid)
+    check(name, codes == [200] * len(msgs) and bye == 200 and n == len(msgs),
+          f"SENDs {codes}, BYE {bye}, rows {n}")
+    STATE["stored"] = STATE.get("stored", 0) + codes.count(200)
+    return s
+
+
+def retrieve(ua, accept, want, quiet=1.5, limit=10.0):
+    """bob's retrieval: (INVITE code, Msrp or None, Retrieval)"""
+    r = Retrieval(ua, "bob", accept)
+    code = r.invite()
+    if code != 200:
+        return code, None, r
+    try:
+        m = Msrp(r.path, r.our_path)
+    except (OSError, ValueError) as e:
+        log("retrieval connect:", e)
+        return code, None, r
+    t = m.send_message(b"", None)[0]  # bind
+    m.response(t, 3.0)
+    end = time.time() + limit
+    while time.time() < end and not m.closed:
+        m.pump(0.1)
+        if len(m.messages) >= want and time.time() - m.messages[-1][3] >= quiet:
+            break
+    return code, m, r
+
+
+def phase_b():
+    alice = UA(A.base, name="alice")
+    bobr = UA(A.base + 4, name="bobr")
+    msgs = [("text/plain;charset=utf-8", "zweite Sitzung, erste Nachricht \u00fc\r\n".encode(), 1,
+             False),
+            ("application/octet-stream", binary(5000, 4849), 2, True),
+            ("text/html", b"<p>third &amp; last</p>\r\n", 1, False)]
+    s = store_session(alice, "bob", msgs, "b1 session B:")
+    if s is None:
+        return
+    code, m, r = retrieve(bobr, "message/sip multipart/mixed", 1)
+    check("b2 bob's retrieval INVITE accepting message/sip multipart/mixed -> 200", code == 200,
+          f"got {code}")
+    if m is None:
+        return
+    got = list(m.messages)
+    check("b3 the whole session arrives as ONE MSRP message", len(got) == 1,
+          f"{len(got)} messages: {[(x[1], len(x[2])) for x in got]}")
+    mp = [x for x in got if (x[1] or "").lower().startswith("multipart/mixed")]
+    check("b4 ... Content-Type multipart/mixed; boundary=...",
+          mp and re.search(r"boundary=", mp[0][1] or "", re.I) is not None,
+          [x[1] for x in got])
+    parts, closed = parse_multipart(mp[0][1], mp[0][2]) if mp else ([], False)
+    parts = parts or []
+    heads = [part_split(p) for p in parts]
+    check(f"b5 ... {len(msgs) + 2} message/sip parts (INVITE, {len(msgs)} MESSAGEs, BYE),"
+          " closing delimiter",
+          len(parts) == len(msgs) + 2 and closed
+          and all(h.get("content-type", "").lower().startswith("message/sip") for h, _ in heads),
+          f"{len(parts)} parts, closed {closed}, types {[h.get('content-type') for h, _ in heads]}")
+    sips = [sip_split(c) for _, c in heads]
+    starts = [x[0] for x in sips]
+    inv = sips[0] if sips else ("", [], b"")
+    check("b6 part 1: the INVITE alice -> bob with the session's Call-ID",
+          inv[0].startswith("INVITE sip:bob@")
+          and uri_of(hget(inv[1], "from") or b"") == f"sip:alice@{HOST}"
+          and uri_of(hget(inv[1], "to") or b"").startswith("sip:bob@")
+          and hget(inv[1], "call-id") == s.callid.encode(),
+          f"{inv[0]!r} From {hget(inv[1], 'from')} Call-ID {hget(inv[1], 'call-id')}")
+    check("b7 ... its body is the SDP offer, byte-exact (Content-Length right)",
+          inv[2] == s.sdp and (hget(inv[1], "content-length") or b"").strip()
+          == str(len(inv[2])).encode(), f"{inv[2][:80]!r}")
+    mids = sips[1:-1]
+    check("b8 parts 2..: one MESSAGE per SEND, in order, bodies byte-exact",
+          [x[0].split(" ")[0] for x in mids] == ["MESSAGE"] * len(msgs)
+          and [x[2] for x in mids] == [x[1] for x in msgs],
+          f"{starts} bodies {[(len(x[2]), md5(x[2])[:8]) for x in mids]}")
+    check("b9 ... Content-Type as sent, From alice, the session's Call-ID",
+          [(hget(x[1], "content-type") or b"").decode() for x in mids] == [x[0] for x in msgs]
+          and all(uri_of(hget(x[1], "from") or b"") == f"sip:alice@{HOST}"
+                  and hget(x[1], "call-id") == s.callid.encode() for x in mids) and mids,
+          [((hget(x[1], "content-type") or b"").decode(), uri_of(hget(x[1], "from") or b""))
+           for x in mids])
+    check("b10 the last part is the BYE (the session's Call-ID)",
+          len(sips) >= 2 and sips[-1][0].startswith("BYE ")
+          and hget(sips[-1][1], "call-id") == s.callid.encode(), starts[-1:])
+    gone = poll(lambda: rows_of(s.callid) == 0, 3)
+    check("b11 after the 200s the session's rows leave the table", gone,
+          f"{rows_of(s.callid)} left")
+    code = r.bye()
+    check("b12 the retrieval BYE -> 200", code == 200, f"got {code}")
+    m.wait(lambda: m.closed, 2)
+    m.close()
+
+    # without multipart/mixed: one message/sip per stored SEND
+    msgs2 = [("text/plain", b"C1 plain\r\n", 1, False),
+             ("application/octet-stream", binary(3000, 4850), 2, False)]
+    s2 = store_session(alice, "bob", msgs2, "b13 session C:")
+    if s2 is None:
+        return
+    code, m, r = retrieve(bobr, "message/sip", 2)
+    check("b14 bob's retrieval INVITE accepting message/sip only -> 200", code == 200,
+          f"got {code}")
+    if m is None:
+        return
+    got = list(m.messages)
+    sips = [sip_split(x[2]) for x in got]
+    check("b15 ... one message/sip per stored SEND (2), each a MESSAGE",
+          len(got) == 2 and all((x[1] or "").lower().startswith("message/sip") for x in got)
+          and all(x[0].startswith("MESSAGE ") for x in sips),
+          [(x[1], y[0][:30]) for x, y in zip(got, sips)])
+    check("b16 ... in order, bodies byte-exact, Content-Type as sent",
+          [x[2] for x in sips] == [x[1] for x in msgs2]
+          and [(hget(x[1], "content-type") or b"").decode() for x in sips]
+          == [x[0] for x in msgs2], [(len(x[2]), md5(x[2])[:8]) for x in sips])
+    gone = poll(lambda: rows_of(s2.callid) == 0, 3)
+    check("b17 ... and leave the table", gone, f"{rows_of(s2.callid)} left")
+    r.bye()
+    m.wait(lambda: m.closed, 2)
+    m.close()
+
+
+def phase_c1():
+    alice = UA(A.base, name="alice")
+    s = Session(alice, "frank")
+    code = s.invite()
+    check("c1 alice INVITEs offline frank -> 200", code == 200, f"got {code}")
+    if code != 200:
+        return
+    m = Msrp(s.path, s.our_path)
+    bodies = [f"before the kill {i} \u2620\r\n".encode() for i in (1, 2, 3)]
+    res = []
+    for b in bodies:
+        c = send_and_wait(m, b, "text/plain;charset=utf-8")
+        res.append((c, rows_of(s.callid)))
+    check("c2 3 SENDs -> 200 each, each row there at its 200", res == [(200, 1), (200, 2), (200, 3)],
+          res)
+    fourth = binary(3000, 4851)
+    m.send_message(fourth, "application/octet-stream", 3, upto=1)
+    m.pump(0.4)
+    check("c3 the first chunk ('+') of a 4th sent: still 3 rows", rows_of(s.callid) == 3,
+          rows_of(s.callid))
+    STATE["c"] = {"callid": s.callid, "ftag": s.ftag,
+                  "bodies": [base64.b64encode(b).decode() for b in bodies]}
+    r = subprocess.run(["bash", A.kill], capture_output=True, timeout=20)
+    check("c4 Kamailio killed (SIGKILL of its process group), nothing of it left",
+          r.returncode == 0, (r.stdout + r.stderr).decode("utf-8", "replace"))
+    m.wait(lambda: m.closed, 3)
+    check("c5 ... the MSRP connection dropped with it", m.closed, "")
+    m.close()
+    check("c6 after the kill: exactly the 3 acknowledged rows", rows_of(s.callid) == 3,
+          rows_of(s.callid))
+
+
+def phase_c2():
+    c = STATE.get("c", {})
+    callid = c.get("callid", "none")
+    bodies = [base64.b64decode(b) for b in c.get("bodies", [])]
+    rows = db_rows(callid)
+    check("c7 after the restart: exactly 3 rows for the killed session, cseq 1..3",
+          [r[0] for r in rows] == ["1", "2", "3"], [r[0] for r in rows])
+    check("c8 ... bodies byte-exact, none of the 4th message",
+          len(bodies) == 3 and [r[2] for r in rows] == [md5(b) for b in bodies],
+          [r[2] for r in rows])
+    sess = db_session(callid)
+    log(f"the killed session's row after the restart: {sess}")
+    alice = UA(A.base, name="alice")
+    s = Session(alice, "frank")
+    code = s.invite()
+    ok = code == 200
+    res = None
+    if ok:
+        STATE["accepted_after_restart"] = STATE.get("accepted_after_restart", 0) + 1
+        m = Msrp(s.path, s.our_path)
+        res = send_and_wait(m, b"after the restart\r\n", "text/plain")
+        if res == 200:
+            STATE["stored_after_restart"] = STATE.get("stored_after_restart", 0) + 1
+        bye = s.bye()
+        m.close()
+        ok = res == 200 and bye == 200 and rows_of(s.callid) == 1
+        res = (res, bye, rows_of(s.callid))
+    check("c9 a new session from alice works: INVITE, SEND, BYE -> 200, stored", ok,
+          f"INVITE {code}, (SEND, BYE, rows) {res}")
+
+
+def count_after_restart(accepted=0, stored=0):
+    STATE["accepted_after_restart"] = STATE.get("accepted_after_restart", 0) + accepted
+    STATE["stored_after_restart"] = STATE.get("stored_after_restart", 0) + stored
+
+
+def stats_sessions():
+    """{name: value} of every statistic/RPC field naming sessions"""
+    out = rpc("sfwd.stats") + "\n" + rpc("stats.get_statistics", "all")
+    vals = {}
+    for mm in re.finditer(r"([A-Za-z_:.]*session[A-Za-z_:.]*)\s*[:=]\s*(-?\d+)", out):
+        vals[mm.group(1)] = int(mm.group(2))
+    return vals
+
+
+def active_gauge(vals):
+    return {k: v for k, v in vals.items()
+            if re.search(r"active|open|current|live", k, re.I) and "retriev" not in k.lower()}
+
+
+def phase_d():
+    alice = UA(A.base, name="alice")
+    # --- wrong path, then the right one
+    s = Session(alice, "dave")
+    code = s.invite()
+    if code == 200:
+        count_after_restart(1)
+    check("d1 alice INVITEs offline dave -> 200", code == 200, f"got {code}")
+    if code == 200:
+        x = Msrp(s.path, s.our_path)
+        t = x.send_message(b"to nowhere", "text/plain", to_path=made_up_path())[0]
+        c = x.response(t, 3.0)
+        t0 = time.time()
+        x.wait(lambda: x.closed, 3)
+        check("d2 a first SEND to a wrong To-Path -> 481 and the connection closed",
+              c == 481 and x.closed and time.time() - t0 <= 2.5,
+              f"got {c}, closed {x.closed} after {time.time() - t0:.2f} s")
+        x.close()
+        m = Msrp(s.path, s.our_path)
+        c = send_and_wait(m, b"the right path\r\n", "text/plain")
+        check("d3 ... the real sender, on the right path, still gets 200", c == 200, f"got {c}")
+        if c == 200:
+            count_after_restart(0, 1)
+        bye = s.bye()
+        check("d4 ... BYE -> 200; exactly 1 row for that session",
+              bye == 200 and rows_of(s.callid) == 1, f"BYE {bye}, rows {rows_of(s.callid)}")
+        m.close()
+
+    # --- 413, declared and accumulated
+    s = Session(alice, "dave")
+    code = s.invite()
+    if code == 200:
+        count_after_restart(1)
+        m = Msrp(s.path, s.our_path)
+        big = binary(A.max_body + 100, 4852)
+        tids = m.send_message(big, "application/octet-stream", [8192] * 40, upto=1)
+        c = m.response(tids[0], 3.0)
+        check("d5 a chunk whose Byte-Range total exceeds max_body_size -> 413", c == 413,
+              f"got {c} (Byte-Range 1-8192/{len(big)})")
+        # accumulated: total '*', 8 KB chunks, each answered before the next
+        # (0.3 s at most), until one is refused
+        mid = "t048-acc-" + uuid.uuid4().hex[:8]
+        big = binary(A.max_body + 3 * 8192, 4854)
+        n_chunks = -(-len(big) // 8192)
+        crossing = A.max_body // 8192 + 1  # the chunk that passes the limit
+        pos, acc = 0, []
+        for k in range(n_chunks):
+            last = k == n_chunks - 1
+            part = big[pos:pos + 8192]
+            tid = new_tid()
+            rng = f"{pos + 1}-{pos + len(part)}/{len(big) if last else '*'}"
+            if not m.send_raw(m.frame(tid, part, "application/octet-stream", rng,
+                                      "$" if last else "+", mid)):
+                break
+            pos += len(part)
+            acc.append(tid)
+            m.wait(lambda: tid in m.responses, 3.0 if last else 0.3)
+            if any(m.responses.get(t, (0,))[0] == 413 for t in acc) or m.closed:
+                break
+        if not any(m.responses.get(t, (0,))[0] == 413 for t in acc):
+            m.wait(lambda: any(m.responses.get(t, (0,))[0] == 413 for t in acc), 3.0)
+        got = [(i + 1, m.responses[t][0]) for i, t in enumerate(acc) if t in m.responses]
+        at = [i for i, c in got if c == 413]
+        check("d6 chunks with total '*' accumulating past max_body_size -> 413",
+              bool(at), f"{len(acc)} chunks of 8 KB sent, limit {A.max_body}, "
+              f"(chunk, code): {[g for g in got if g[1] != 200]}, closed {m.closed}")
+        check(f"d7 ... refused no later than the chunk that crossed the limit (chunk {crossing})",
+              bool(at) and at[0] <= crossing, f"413 for chunk {at[:1]} of {n_chunks}")
+        c = send_and_wait(m, b"small enough\r\n", "text/plain") if not m.closed else "closed"
+        check("d8 ... the session goes on: a small SEND -> 200, only it is stored",
+              c == 200 and rows_of(s.callid) == 1, f"got {c}, rows {rows_of(s.callid)}")
+        if c == 200:
+            count_after_restart(0, 1)
+        s.bye()
+        m.close()
+    else:
+        check("d5 a chunk whose Byte-Range total exceeds max_body_size -> 413", False,
+              f"INVITE {code}")
+
+    # --- 400: Byte-Range gaps and end < start
+    s = Session(alice, "dave")
+    code = s.invite()
+    if code == 200:
+        count_after_restart(1)
+        m = Msrp(s.path, s.our_path)
+        body = b"g" * 300
+        mid = "t048-gap-" + uuid.uuid4().hex[:8]
+        t1, t2 = new_tid(), new_tid()
+        m.send_raw(m.frame(t1, body[:100], "text/plain", "1-100/300", "+", mid))
+        m.send_raw(m.frame(t2, body[150:], "text/plain", "151-300/300", "$", mid))
+        c = m.response(t2, 3.0)
+        check("d9 a chunk that does not start where the last ended (gap) -> 400", c == 400,
+              f"got {c} (first chunk: {m.responses.get(t1, (None,))[0]})")
+        mid = "t048-rev-" + uuid.uuid4().hex[:8]
+        t1, t2 = new_tid(), new_tid()
+        m.send_raw(m.frame(t1, body[:100], "text/plain", "1-100/300", "+", mid))
+        m.send_raw(m.frame(t2, body[100:150], "text/plain", "101-50/300", "$", mid))
+        c = m.response(t2, 3.0)
+        check("d10 a chunk with Byte-Range end < start -> 400", c == 400,
+              f"got {c} (first chunk: {m.responses.get(t1, (None,))[0]})")
+        c = send_and_wait(m, b"well formed\r\n", "text/plain") if not m.closed else "closed"
+        check("d11 ... then a good SEND -> 200, only it is stored",
+              c == 200 and rows_of(s.callid) == 1, f"got {c}, rows {rows_of(s.callid)}")
+        if c == 200:
+            count_after_restart(0, 1)
+        s.bye()
+        m.close()
+    else:
+        check("d9 a chunk that does not start where the last ended (gap) -> 400", False,
+              f"INVITE {code}")
+
+    # --- 100 sessions opened and never used
+    idle = []
+    t_idle = time.time()
+    for i in range(A.idle_sessions):
+        x = Session(alice, "erin")
+        code = x.invite(timeout=4.0)
+        idle.append(x)
+    codes = [x.code for x in idle]
+    ok200 = [x for x in idle if x.code == 200]
+    count_after_restart(len(ok200))
+    t_idle = time.time()
+    refused = [c for c in codes if c != 200]
+    check(f"d12 {A.idle_sessions} INVITEs to offline erin, never connected -> 200 "
+          "(or a clean 486/503 past a session cap)",
+          ok200 and all(c in (486, 503) for c in refused)
+          and codes == sorted(codes, key=lambda c: c != 200),
+          f"{len(ok200)} x 200, others {sorted(set(refused))}")
+    g0 = active_gauge(stats_sessions())
+    check("d13 the active-session gauge counts them while they are open",
+          g0 and max(g0.values()) >= len(ok200), g0)
+
+    # meanwhile: refusals at INVITE time
+    x = Session(alice, "bob", extra=b"Request-Disposition: do-not-store\r\n")
+    code = x.invite()
+    check("d14 INVITE with Request-Disposition: do-not-store (class instant) -> 480",
+          code == 480, f"got {code}")
+    x = Session(alice, "dave",
+                extra_m="m=messaging 3456 IMTP/instant MESSAGE/instant html\r\n")
+    code = x.invite()
+    check("d15 INVITE whose SDP says IMTP/instant -> 480", code == 480, f"got {code}")
+    x = Session(alice, "mallory")
+    code = x.invite()
+    check("d16 INVITE to mallory (no such subscriber) -> 404", code == 404, f"got {code}")
+    x = Session(alice, "bob")
+    code = x.invite()
+    check("d17 INVITE to bob, whose profile says store: no -> 4xx (not 200)",
+          code is not None and 400 <= code < 500, f"got {code}")
+    if code == 200:
+        x.bye()
+    # carol: accept text/*, max_messages 2 (set by run.sh)
+    x = Session(alice, "carol", accept="text/plain image/png")
+    code = x.invite()
+    if code == 200:
+        count_after_restart(1)
+        m = Msrp(x.path, x.our_path)
+        c415 = send_and_wait(m, binary(200, 4853), "image/png")
+        c1 = send_and_wait(m, b"carol 1\r\n", "text/plain")
+        c2 = send_and_wait(m, b"carol 2\r\n", "text/plain")
+        c3 = send_and_wait(m, b"carol 3\r\n", "text/plain")
+        count_after_restart(0, [c1, c2].count(200))
+        check("d18 carol accepts text/* only: an image/png SEND -> 415", c415 == 415,
+              f"got {c415}")
+        check("d19 carol's mailbox holds 2: the 3rd text SEND -> 403, 2 rows",
+              (c1, c2, c3) == (200, 200, 403) and rows_of(x.callid) == 2,
+              f"got {(c1, c2, c3)}, rows {rows_of(x.callid)}")
+        x.bye()
+        m.close()
+    else:
+        check("d18 carol accepts text/* only: an image/png SEND -> 415", False,
+              f"INVITE {code}")
+
+    # the idle sessions end
+    ids = ",".join(f"'{x.callid}'" for x in ok200) or "''"
+    limit = A.idle_timeout + 4
+    open_left = poll(lambda: sql_int(
+        f"SELECT count(*) FROM sfwd_session WHERE call_id IN ({ids}) AND ended IS NULL") == 0,
+        max(0.0, t_idle + limit - time.time()), 0.25)
+    n_rows = sql_int(f"SELECT count(*) FROM sfwd_session WHERE call_id IN ({ids})")
+    n_open = sql_int(f"SELECT count(*) FROM sfwd_session WHERE call_id IN ({ids}) "
+                     "AND ended IS NULL")
+    check(f"d20 every idle session ended within msrp_idle_timeout + 4 s "
+          f"({A.idle_timeout} + 4 s)",
+          open_left and n_rows == len(ok200),
+          f"{n_rows} session rows for {len(ok200)} accepted, {n_open} not ended after "
+          f"{time.time() - t_idle:.1f} s")
+    g1 = active_gauge(stats_sessions())
+    check("d21 the active-session gauge is back to 0", g1 and all(v == 0 for v in g1.values()),
+          f"{g1}; all session statistics: {stats_sessions()}")
+    if ok200:
+        try:
+            y = Msrp(ok200[0].path, ok200[0].our_path)
+            t = y.send_message(b"too late", "text/plain")[0]
+            c = y.response(t, 3.0)
+            y.wait(lambda: y.closed, 2.5)
+            check("d22 a SEND to an idle-closed session's path -> 481, connection closed",
+                  c == 481 and y.closed, f"got {c}, closed {y.closed}")
+            y.close()
+        except OSError as e:
+            check("d22 a SEND to an idle-closed session's path -> 481, connection closed",
+                  False, e)
+    byes = sum(1 for r in alice.got("BYE"))
+    log(f"BYEs from sfwd to alice for idle sessions: {byes}")
+    x = Session(alice, "erin")
+    code = x.invite()
+    res = None
+    if code == 200:
+        count_after_restart(1)
+        m = Msrp(x.path, x.our_path)
+        c = send_and_wait(m, b"erin, after the idle ones\r\n", "text/plain")
+        if c == 200:
+            count_after_restart(0, 1)
+        res = (c, x.bye(), rows_of(x.callid))
+        m.close()
+    check("d23 a new session to erin still works: INVITE, SEND, BYE -> 200, 1 row",
+          code == 200 and res == (200, 200, 1), f"INVITE {code}, (SEND, BYE, rows) {res}")
+
+
+def phase_e():
+    alice = UA(A.base, name="alice")
+    s = Session(alice, "dave")
+    code = s.invite()
+    if code != 200:
+        check("e1 alice INVITEs offline dave -> 200, a SEND -> 200", False, f"INVITE {code}")
+        return
+    m = Msrp(s.path, s.our_path)
+    c = send_and_wait(m, b"before the outage\r\n", "text/plain")
+    check("e1 alice INVITEs offline dave -> 200, a SEND -> 200", c == 200, f"SEND {c}")
+    r = subprocess.run(["bash", A.pg_stop], capture_output=True, timeout=30)
+    log("pg stop:", r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")[-300:])
+    tids = m.send_message(b"during the outage\r\n", "text/plain")
+    code = m.response(tids[0], 8.0)
+    m.pump(1.0)  # a late 200 would show now
+    final = m.responses.get(tids[0], (None,))[0]
+    check("e2 PostgreSQL down: the SEND gets an MSRP error (>= 400), never 200",
+          code is not None and code >= 400 and final == code,
+          f"got {code} (then {final}), connection closed {m.closed}")
+    bye = poll(lambda: alice.got("BYE", s.callid), 3)
+    log(f"BYE from sfwd after the database error: {bool(bye)}")
+    m.close()
+
+
+def main():
+    global A, LOG, STATE
+    p = argparse.ArgumentParser()
+    p.add_argument("--phase", required=True, choices=["a", "b", "c1", "c2", "d", "e"])
+    p.add_argument("--sip-port", type=int, required=True)
+    p.add_argument("--msrp-port", type=int, required=True)
+    p.add_argument("--base", type=int, required=True, help="first of 7 ports of our own")
+    p.add_argument("--sql", required=True, help="script: runs SQL $1, prints rows")
+    p.add_argument("--rpc", required=True, help="script: kamcmd $@")
+    p.add_argument("--kill", default="", help="script: SIGKILL of Kamailio (phase c1)")
+    p.add_argument("--pg-stop", default="", help="script: stops PostgreSQL (phase e)")
+    p.add_argument("--state", required=True)
+    p.add_argument("--log", required=True)
+    p.add_argument("--max-body", type=int, default=131072)
+    p.add_argument("--idle-timeout", type=int, default=5)
+    p.add_argument("--idle-sessions", type=int, default=100)
+    A = p.parse_args()
+    LOG = open(A.log, "a")
+    log(f"==== phase {A.phase}")
+    if A.msrp_port in range(A.base, A.base + 7):
+        print(f"FAIL\tports\tthe MSRP port {A.msrp_port} is among ours", flush=True)
+        return 1
+    try:
+        STATE = json.load(open(A.state))
+    except (OSError, ValueError):
+        STATE = {}
+    STATE.setdefault("frames", {})
+    try:
+        {"a": phase_a, "b": phase_b, "c1": phase_c1, "c2": phase_c2, "d": phase_d,
+         "e": phase_e}[A.phase]()
+    finally:
+        STATE["frames"][A.phase] = dict(FRAMES)
+        json.dump(STATE, open(A.state, "w"), indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
