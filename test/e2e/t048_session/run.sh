@@ -149,6 +149,7 @@ verify a \
 	"a25 the delivered rows leave the table" \
 	"a26 alice's phone gets the IMDN 'delivered' for the CPIM message" \
 	"a27 bob unregisters (offline again) -> 200" \
+	"a29 CSeq: the order in the session (1..5 MESSAGE)" \
 	"a28 the SEND asking Success-Report: yes gets REPORT 000 200 1-2000/2000, not before its 200, its row there"
 
 # b: sessions fetched over MSRP retrieval

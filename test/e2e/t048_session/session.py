@@ -936,6 +936,9 @@ def phase_a():
         check("a23 each has a Date: the time alice sent it (not the delivery time)",
               len(dates) == 5 and all(ok for _, ok, _ in dates),
               [(d.decode() if d else None, off) for d, _, off in dates])
+        cseqs = [(hget(r["hdrs"], "cseq") or b"").decode() for r in got]
+        check("a29 CSeq: the order in the session (1..5 MESSAGE)",
+              cseqs == [f"{k} MESSAGE" for k in range(1, 6)], cseqs)
         cts = [(hget(r["hdrs"], "content-type") or b"").decode() for r in got]
         check("a24 Content-Type as sent", cts == [x[1] for x in msgs], cts)
         left = poll(lambda: rows_of(s.callid) == 0, 3)
