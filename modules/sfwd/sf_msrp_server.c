@@ -188,11 +188,30 @@ static int sf_msrp_server_parse_listen(void)
 	return 0;
 }
 
+/* the sessions_open gauge: stored sessions answered and not yet ended */
+static unsigned long sf_ms_sessions_open(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	if(_sf_ms == NULL)
+		return 0;
+	lock_get(_sf_ms_lock);
+	for(i = 0; i < _sf_cfg.msrp_max_sessions; i++) {
+		if(_sf_ms[i].kind == SF_MS_INGEST && _sf_ms[i].state != SF_MS_FREE)
+			n++;
+	}
+	lock_release(_sf_ms_lock);
+	return n;
+}
+
 int sf_msrp_server_mod_init(void)
 {
 	if(_sf_cfg.msrp_listen.len == 0)
 		return 0;
 	if(sf_msrp_server_parse_listen() < 0)
+		return -1;
+	if(sf_stats_gauge("sessions_open", sf_ms_sessions_open) < 0)
 		return -1;
 	_sf_ms = shm_malloc(_sf_cfg.msrp_max_sessions * sizeof(sf_msess_t));
 	_sf_ms_lock = lock_alloc();
@@ -712,6 +731,10 @@ static void sf_ms_ingest_end(int slot, const char *why)
 	str bye = str_init("BYE");
 
 	if(ing != NULL) {
+		/* sfwd ended it (idle, a bad frame, the store gone): the sender's
+		 * dialog ends too; after its own BYE or close it has no need */
+		if(strcmp(why, "bye") != 0 && strcmp(why, "closed by the client") != 0)
+			ing->end_with_bye = 1;
 		if(ing->stored > 0
 				&& sf_store_session_end(&_sf_msdb, &ing->req.m.call_id,
 						   &ing->req.m.from_tag, &ing->req.m.aor)
