@@ -3,6 +3,8 @@
 # machine, in one run, with the same PostgreSQL (fsync and synchronous_commit
 # on) and the same Kamailio settings; SIPp drives both. Prints one table and
 # writes it, with every raw figure, as JSON to var/bench/bench.json.
+# sfwd alone also takes SESS_N concurrent MSRP sessions of SESS_SENDS SENDs
+# each for offline users (sf_session_accept(); msilo has no sessions).
 #
 #   scripts/bench.sh [quick]
 # Environment: SFWD_BENCH_PORT (35060), SFWD_BENCH_PG_PORT (55533),
@@ -33,6 +35,13 @@ else
 	MEM_USERS=100
 fi
 MEM_RATE=4000 # stores per second in the memory run (both sustain it)
+# MSRP sessions stored for offline users (sfwd only), quick and full alike:
+# 1000 SENDs take a few seconds, and the same size keeps the figures of
+# both comparable. sfwd's MSRP listener: PORT+4; the senders' own paths
+# name PORT+5 (sfwd never connects to them)
+SESS_N=50
+SESS_SENDS=20
+SESS_TIMEOUT=120 # seconds for one session, all waits inside it bounded
 # SIPp's socket buffers (default 64 KB): one SIPp stands for thousands of
 # phones and gets their answers in bursts; the kernel caps this at
 # net.core.rmem_max
@@ -285,6 +294,41 @@ memory_step() {
 		"$(table_bytes "$sys")"
 }
 
+# MSRP sessions (sfwd only): N senders at once, each an INVITE with an MSRP
+# offer to its own offline user, S SENDs of 100 bytes (each waits for its
+# 200, which sfwd sends after the COMMIT), a BYE; prints "ok|lost acked
+# rows cpu_ms_per_1000 kam pg seconds sessions_ok sessions_ended errors
+# send_p50_ms send_p99_ms" (CPU of everything from the first INVITE to the
+# last BYE, per stored SEND)
+sessions_step() {
+	local n=$1 sends=$2 tag=$3 k0 g0 k1 g1 rc rows ended line ok d f v
+	local -A c
+	q bench_sfwd "TRUNCATE sfwd_message, sfwd_session" >/dev/null
+	read -r k0 g0 <<<"$(cpu_ns)"
+	timeout $((SESS_TIMEOUT + 60)) python3 "$SF_TOP/test/bench/msrp_sessions.py" \
+		--port "$PORT" --msrp-port $((PORT + 5)) --sessions "$n" --sends "$sends" \
+		--size 100 --prefix sess --session-timeout "$SESS_TIMEOUT" \
+		>"$OUT/$tag.log" 2>&1
+	rc=$?
+	sleep 1
+	read -r k1 g1 <<<"$(cpu_ns)"
+	rows=$(q bench_sfwd "SELECT count(*) FROM sfwd_message WHERE session_id IS NOT NULL")
+	ended=$(q bench_sfwd "SELECT count(*) FROM sfwd_session WHERE ended IS NOT NULL")
+	line=$(grep '^sessions_ok=' "$OUT/$tag.log" | tail -n 1)
+	# key=value: sessions_ok=S/N sends_acked=A/T errors=E seconds=W ...
+	for f in sessions_ok sends_acked errors seconds send_p50_ms send_p99_ms; do
+		v=$(echo "$line" | tr ' ' '\n' | sed -n "s/^$f=//p" | cut -d/ -f1)
+		c[$f]=${v:-?}
+	done
+	ok=lost
+	[ "$rc" = 0 ] && [ "${c[sends_acked]}" = $((n * sends)) ] && [ "$rows" = $((n * sends)) ] &&
+		ok=ok
+	d=$((rows > 0 ? rows : 1))
+	echo "$ok ${c[sends_acked]} $rows $(((k1 - k0 + g1 - g0) / 1000 / d))" \
+		"$(((k1 - k0) / 1000 / d)) $(((g1 - g0) / 1000 / d)) ${c[seconds]}" \
+		"${c[sessions_ok]} $ended ${c[errors]} ${c[send_p50_ms]} ${c[send_p99_ms]}"
+}
+
 declare -A R
 for sys in msilo sfwd; do
 	log "== $sys"
@@ -317,6 +361,14 @@ for sys in msilo sfwd; do
 	sf_kam_stop "$OUT/run"
 	cp "$OUT/run/kamailio.log" "$OUT/$sys.kamailio.log"
 done
+# sfwd with its MSRP listener: sessions stored for offline users (a fresh
+# Kamailio, so that the MESSAGE steps above ran as before, without it)
+start_kam sfwd -A "SFWD_MSRP_LISTEN=\"127.0.0.1:$((PORT + 4))\"" || exit 1
+res=$(sessions_step "$SESS_N" "$SESS_SENDS" sfwd.sessions)
+log "sfwd sessions $SESS_N x $SESS_SENDS: $res (ok acked rows cpu kam pg seconds sessions_ok ended errors p50 p99)"
+R[sfwd.sessions]=$res
+sf_kam_stop "$OUT/run"
+cp "$OUT/run/kamailio.log" "$OUT/sfwd.sessions.kamailio.log"
 # sfwd with flush_window 1: strict order
 start_kam sfwd -A BENCH_WINDOW=1 || exit 1
 res=$(replay_step sfwd "$ORDER_N" "sfwd.order" "ordered")
@@ -342,6 +394,10 @@ common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
 			"$(field "sfwd.store.$rate" 7) / $(field "sfwd.store.$rate" 8)"
 		[ "$rate" = "$common" ] && break
 	done
+	row "CPU ms per 1000 SENDs stored, $SESS_N sessions" "-" "$(field sfwd.sessions 4)" "-"
+	row "  of which Kamailio / PostgreSQL" "-" "$(field sfwd.sessions 5) / $(field sfwd.sessions 6)"
+	row "  ${SESS_N}x$SESS_SENDS SENDs: 200s / rows / seconds" "-" \
+		"$(field sfwd.sessions 2) / $(field sfwd.sessions 3) / $(field sfwd.sessions 7)"
 	row "response p50 / p99 at 2000/s (ms)" "$(field msilo.store.2000 5) / $(field msilo.store.2000 6)" \
 		"$(field sfwd.store.2000 5) / $(field sfwd.store.2000 6)"
 	for n in $REPLAY_NS; do
@@ -371,6 +427,7 @@ common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
 	echo "{"
 	echo "  \"machine\": \"$(nproc) cores, $(uname -r)\", \"date\": \"$(date -u +%FT%TZ)\", \"quick\": $QUICK,"
 	echo "  \"postgresql\": \"$PG_SETTINGS\", \"store_n\": $STORE_N, \"memory_n\": $MEM_N,"
+	echo "  \"sessions\": $SESS_N, \"session_sends\": $SESS_SENDS,"
 	echo "  \"kamailio_args\": \"-m 512 -M 16 $KAM_ARGS\","
 	first=1
 	for k in $(printf '%s\n' "${!R[@]}" | sort); do
