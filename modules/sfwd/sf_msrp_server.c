@@ -1578,7 +1578,8 @@ static int sf_ms_listen(void)
 	sa.sin_port = htons(_sf_ms_port);
 	if(inet_pton(AF_INET, _sf_ms_host, &sa.sin_addr) != 1
 			|| bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0
-			|| listen(fd, 16) < 0) {
+			|| listen(fd, SOMAXCONN) < 0
+			|| fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		LM_ERR("cannot listen for MSRP on %s:%d: %s\n", _sf_ms_host,
 				_sf_ms_port, strerror(errno));
 		close(fd);
@@ -1587,14 +1588,11 @@ static int sf_ms_listen(void)
 	return fd;
 }
 
-static void sf_ms_accept(int lfd)
+static void sf_ms_accept_one(int fd, struct timeval *tvp)
 {
-	struct timeval tv = {5, 0};
-	int fd, i;
+	struct timeval tv = *tvp;
+	int i;
 
-	fd = accept(lfd, NULL, NULL);
-	if(fd < 0)
-		return;
 	for(i = 0; i < SF_MS_MAX_CONNS; i++) {
 		if(_sf_mc[i].fd < 0)
 			break;
@@ -1612,6 +1610,22 @@ static void sf_ms_accept(int lfd)
 	_sf_mc[i].last = time(NULL);
 	_sf_mc[i].accepted_ms = sf_db_now_ms();
 }
+
+/* take every connection waiting (the listening socket does not block):
+ * many senders connect at once */
+static void sf_ms_accept(int lfd)
+{
+	struct timeval tv = {5, 0};
+	int fd, n;
+
+	for(n = 0; n < SF_MS_MAX_CONNS; n++) {
+		fd = accept(lfd, NULL, NULL);
+		if(fd < 0)
+			return;
+		sf_ms_accept_one(fd, &tv);
+	}
+}
+
 
 /* ingest sessions no connection will end: ended before one was bound
  * (BYE), or never connected to within msrp_idle_timeout */
@@ -1660,7 +1674,7 @@ static void sf_msrp_server_main(void)
 	lfd = sf_ms_listen();
 	if(lfd < 0)
 		return;
-	LM_INFO("MSRP retrieval listening on %s:%d\n", _sf_ms_host, _sf_ms_port);
+	LM_INFO("MSRP listening on %s:%d\n", _sf_ms_host, _sf_ms_port);
 
 	for(;;) {
 		cfg_update();
