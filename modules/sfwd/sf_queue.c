@@ -11,34 +11,31 @@
  * \brief sfwd :: shared-memory work queues between SIP workers and flushers
  */
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/dprint.h"
 #include "core/hashes.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
 
+#include "sf_fifo.h"
 #include "sf_queue.h"
 #include "sf_stats.h"
-#include "sf_wake.h"
 
+/* the results keep a lock of their own: they are fixed-size records copied
+ * into a ring (no allocation, no list), and an AoR push, which walks the
+ * waiting AoRs to merge, does not hold up a tm callback posting a reply */
 typedef struct sf_queue
 {
-	gen_lock_t lock;
-	sf_aor_item_t *head;
-	sf_aor_item_t *tail;
-	int naors;
+	sf_fifo_t aors;	   /* the flusher polls its pipe, everyone else signals */
+	gen_lock_t rlock;  /* the result ring */
 	sf_result_t *ring; /* max_results entries */
 	int rhead;		   /* oldest result */
 	int rcount;
-	sf_wake_t wake; /* the flusher polls it, everyone else signals */
 } sf_queue_t;
 
 static sf_queue_t *_sf_queues = NULL;
 static int _sf_nqueues = 0;
-static int _sf_max_aors = 0;
 static int _sf_max_results = 0;
 
 /* the flush_waiting gauge: AoRs waiting for a flusher, all queues */
@@ -68,18 +65,17 @@ int sf_queue_init(int nqueues, int max_aors, int max_results)
 	}
 	memset(_sf_queues, 0, nqueues * sizeof(sf_queue_t));
 	_sf_nqueues = nqueues;
-	_sf_max_aors = max_aors;
 	_sf_max_results = max_results;
 	for(i = 0; i < nqueues; i++) {
 		sf_queue_t *q = &_sf_queues[i];
-		if(lock_init(&q->lock) == NULL)
+		if(lock_init(&q->rlock) == NULL)
 			return -1;
 		q->ring = shm_malloc(max_results * sizeof(sf_result_t));
 		if(q->ring == NULL) {
 			SHM_MEM_ERROR;
 			return -1;
 		}
-		if(sf_wake_init(&q->wake) < 0)
+		if(sf_fifo_init(&q->aors, max_aors) < 0)
 			return -1;
 	}
 	return 0;
@@ -88,15 +84,11 @@ int sf_queue_init(int nqueues, int max_aors, int max_results)
 void sf_queue_destroy(void)
 {
 	int i;
-	sf_aor_item_t *it;
 
 	if(_sf_queues == NULL)
 		return;
 	for(i = 0; i < _sf_nqueues; i++) {
-		while((it = _sf_queues[i].head) != NULL) {
-			_sf_queues[i].head = it->next;
-			shm_free(it);
-		}
+		sf_fifo_destroy(&_sf_queues[i].aors);
 		if(_sf_queues[i].ring)
 			shm_free(_sf_queues[i].ring);
 	}
@@ -123,10 +115,23 @@ static int sf_work_merge(int a, int b)
 	return ((a | b) & ~SF_WORK_DUE) | due;
 }
 
+/* sf_fifo_merge_f: work for an AoR already waiting joins its item */
+static int sf_aor_merge(sf_fifo_item_t *waiting, const sf_fifo_item_t *item)
+{
+	sf_aor_item_t *w = (sf_aor_item_t *)waiting;
+	const sf_aor_item_t *n = (const sf_aor_item_t *)item;
+
+	if(w->aor.len != n->aor.len || memcmp(w->aor.s, n->aor.s, n->aor.len) != 0)
+		return 0;
+	w->work = sf_work_merge(w->work, n->work);
+	return 1;
+}
+
 int sf_queue_push_aor(const str *aor, int work)
 {
 	sf_queue_t *q;
-	sf_aor_item_t *it, *n;
+	sf_aor_item_t *n;
+	int rc;
 
 	if(_sf_queues == NULL || aor == NULL || aor->len <= 0)
 		return -1;
@@ -137,54 +142,26 @@ int sf_queue_push_aor(const str *aor, int work)
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	n->next = NULL;
 	n->work = work;
 	n->aor.s = (char *)(n + 1);
 	n->aor.len = aor->len;
 	memcpy(n->aor.s, aor->s, aor->len);
 	n->aor.s[aor->len] = '\0';
 
-	lock_get(&q->lock);
-	for(it = q->head; it != NULL; it = it->next) {
-		if(it->aor.len == aor->len
-				&& memcmp(it->aor.s, aor->s, aor->len) == 0) {
-			it->work = sf_work_merge(it->work, work);
-			lock_release(&q->lock);
-			shm_free(n);
-			return 2;
-		}
-	}
-	if(q->naors >= _sf_max_aors) {
-		lock_release(&q->lock);
-		shm_free(n);
+	rc = sf_fifo_push(&q->aors, &n->link, sf_aor_merge);
+	if(rc == SF_FIFO_MERGED)
+		return 2;
+	if(rc < 0)
 		return -1;
-	}
-	if(q->tail)
-		q->tail->next = n;
-	else
-		q->head = n;
-	q->tail = n;
-	q->naors++;
-	lock_release(&q->lock);
-	sf_wake_signal(&q->wake);
+	sf_fifo_signal(&q->aors);
 	return 1;
 }
 
 sf_aor_item_t *sf_queue_pop_aor(int qi)
 {
-	sf_queue_t *q = &_sf_queues[qi];
-	sf_aor_item_t *it;
+	int n;
 
-	lock_get(&q->lock);
-	it = q->head;
-	if(it) {
-		q->head = it->next;
-		if(q->head == NULL)
-			q->tail = NULL;
-		q->naors--;
-	}
-	lock_release(&q->lock);
-	return it;
+	return (sf_aor_item_t *)sf_fifo_take(&_sf_queues[qi].aors, 1, &n);
 }
 
 void sf_queue_free_aor(sf_aor_item_t *it)
@@ -200,17 +177,17 @@ int sf_queue_push_result(uint64_t token, int code, int local)
 	if(_sf_queues == NULL || qi < 0 || qi >= _sf_nqueues)
 		return -1;
 	q = &_sf_queues[qi];
-	lock_get(&q->lock);
+	lock_get(&q->rlock);
 	if(q->rcount >= _sf_max_results) {
-		lock_release(&q->lock);
+		lock_release(&q->rlock);
 		return -1;
 	}
 	q->ring[(q->rhead + q->rcount) % _sf_max_results].token = token;
 	q->ring[(q->rhead + q->rcount) % _sf_max_results].code = code;
 	q->ring[(q->rhead + q->rcount) % _sf_max_results].local = local;
 	q->rcount++;
-	lock_release(&q->lock);
-	sf_wake_signal(&q->wake);
+	lock_release(&q->rlock);
+	sf_fifo_signal(&q->aors);
 	return 0;
 }
 
@@ -219,32 +196,32 @@ int sf_queue_pop_results(int qi, sf_result_t *out, int max)
 	sf_queue_t *q = &_sf_queues[qi];
 	int n = 0;
 
-	lock_get(&q->lock);
+	lock_get(&q->rlock);
 	while(n < max && q->rcount > 0) {
 		out[n++] = q->ring[q->rhead];
 		q->rhead = (q->rhead + 1) % _sf_max_results;
 		q->rcount--;
 	}
-	lock_release(&q->lock);
+	lock_release(&q->rlock);
 	return n;
 }
 
 int sf_queue_wake_fd(int qi)
 {
-	return _sf_queues[qi].wake.r;
+	return sf_fifo_wake_fd(&_sf_queues[qi].aors);
 }
 
 void sf_queue_drain_wake(int qi)
 {
-	sf_wake_drain(&_sf_queues[qi].wake);
+	sf_fifo_drain(&_sf_queues[qi].aors);
 }
 
 void sf_queue_depth(int qi, int *aors, int *results)
 {
 	sf_queue_t *q = &_sf_queues[qi];
 
-	lock_get(&q->lock);
-	*aors = q->naors;
+	*aors = sf_fifo_depth(&q->aors);
+	lock_get(&q->rlock);
 	*results = q->rcount;
-	lock_release(&q->lock);
+	lock_release(&q->rlock);
 }

@@ -14,9 +14,10 @@
  * node never flushes one AoR twice at once): the AoRs waiting to be
  * flushed, and the final replies (results) of the MESSAGEs it sent. Both
  * are filled by other processes (usrloc callbacks and script functions in
- * SIP workers, tm callbacks in SIP workers or the timer) under the queue's
- * lock, which is held only to link or unlink an item; a byte written to the
- * flusher's pipe wakes it.
+ * SIP workers, tm callbacks in SIP workers or the timer): the AoRs through
+ * an sf_fifo_t, whose lock is held only to link or unlink an item, the
+ * results through a small ring under a lock of its own; either wakes the
+ * flusher through the FIFO's pipe.
  */
 
 #ifndef _SF_QUEUE_H_
@@ -26,6 +27,8 @@
 
 #include "core/str.h"
 
+#include "sf_fifo.h"
+
 /*! \brief what an AoR waits for (bits) */
 #define SF_WORK_FLUSH 1 /*!< deliver what waits */
 #define SF_WORK_DUE 2	/*!< with FLUSH: only rows whose timed retry is due */
@@ -34,9 +37,9 @@
 /*! \brief an AoR waiting for its flusher */
 typedef struct sf_aor_item
 {
-	struct sf_aor_item *next;
-	int work; /*!< SF_WORK_* bits */
-	str aor;  /*!< points just after the struct */
+	sf_fifo_item_t link; /*!< first: the queue's FIFO links it */
+	int work;			 /*!< SF_WORK_* bits */
+	str aor;			 /*!< points just after the struct */
 } sf_aor_item_t;
 
 /*! \brief the final reply of one sent MESSAGE */

@@ -26,7 +26,6 @@
 #include "core/tags.h"
 #include "core/parser/parse_to.h"
 #include "core/kemi.h"
-#include "core/locking.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 #include "core/msg_translator.h"
@@ -40,8 +39,8 @@
 #include "sf_db.h"
 #include "sf_event.h"
 #include "sf_stats.h"
+#include "sf_fifo.h"
 #include "sf_store.h"
-#include "sf_wake.h"
 #include "sf_writer.h"
 #include "sf_cfg.h"
 
@@ -50,7 +49,7 @@
  *   of r points into data */
 typedef struct sf_wjob
 {
-	struct sf_wjob *next;
+	sf_fifo_item_t link; /*!< first: the writer's FIFO links it */
 	sf_store_req_t r;
 	struct receive_info rcv;
 	struct dest_info dst; /*!< SF_WRITER_REPLY: where the reply goes */
@@ -60,16 +59,11 @@ typedef struct sf_wjob
 	char data[];
 } sf_wjob_t;
 
-typedef struct sf_wqueue
-{
-	gen_lock_t lock;
-	sf_wjob_t *head;
-	sf_wjob_t *tail;
-	int n;
-	sf_wake_t wake; /* the writer polls it, the SIP workers signal */
-} sf_wqueue_t;
+/* the job after j in a chain sf_fifo_take() returned */
+#define SF_WJOB_NEXT(j) ((sf_wjob_t *)(j)->link.next)
 
-static sf_wqueue_t *_sf_wq = NULL;
+/* the writer polls its pipe, the SIP workers signal */
+static sf_fifo_t *_sf_wq = NULL;
 static const sf_writer_ops_t *_sf_wops = NULL;
 static sf_db_t _sf_wrdb;
 
@@ -93,10 +87,7 @@ int sf_writer_mod_init(const sf_writer_ops_t *ops)
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	memset(_sf_wq, 0, sizeof(*_sf_wq));
-	if(lock_init(&_sf_wq->lock) == NULL)
-		return -1;
-	if(sf_wake_init(&_sf_wq->wake) < 0)
+	if(sf_fifo_init(_sf_wq, _sf_cfg.store_queue) < 0)
 		return -1;
 	init_tags(_sf_tag_buf, &_sf_tag_suffix, "sfwd-stateless", '-');
 	if(sf_stats_gauge("store_waiting", sf_writer_waiting) < 0)
@@ -108,28 +99,16 @@ int sf_writer_mod_init(const sf_writer_ops_t *ops)
 
 void sf_writer_destroy(void)
 {
-	sf_wjob_t *j;
-
 	if(_sf_wq == NULL)
 		return;
-	while((j = _sf_wq->head) != NULL) {
-		_sf_wq->head = j->next;
-		shm_free(j);
-	}
+	sf_fifo_destroy(_sf_wq);
 	shm_free(_sf_wq);
 	_sf_wq = NULL;
 }
 
 int sf_writer_depth(void)
 {
-	int n;
-
-	if(_sf_wq == NULL)
-		return 0;
-	lock_get(&_sf_wq->lock);
-	n = _sf_wq->n;
-	lock_release(&_sf_wq->lock);
-	return n;
+	return _sf_wq ? sf_fifo_depth(_sf_wq) : 0;
 }
 
 /* copy s to *pos and point d at the copy */
@@ -204,8 +183,8 @@ int sf_writer_push(
 
 	if(_sf_wq == NULL)
 		return -1;
-	/* a cheap look first: no copy when the queue is full */
-	if(_sf_wq->n >= _sf_cfg.store_queue)
+	/* a look first: no copy when the queue is full */
+	if(sf_fifo_depth(_sf_wq) >= _sf_cfg.store_queue)
 		return -1;
 	if(rt->rt == SF_WRITER_REPLY) {
 		if(sf_writer_prepare_reply(msg, &b, &dst) < 0)
@@ -230,7 +209,6 @@ int sf_writer_push(
 			pkg_free(b.s);
 		return -1;
 	}
-	j->next = NULL;
 	j->r = *r;
 	j->rcv = msg->rcv;
 	j->rt.rt = rt->rt;
@@ -256,49 +234,15 @@ int sf_writer_push(
 		pkg_free(b.s);
 	}
 
-	lock_get(&_sf_wq->lock);
-	if(_sf_wq->n >= _sf_cfg.store_queue) {
-		lock_release(&_sf_wq->lock);
-		shm_free(j);
+	n = sf_fifo_push(_sf_wq, &j->link, NULL);
+	if(n < 0)
 		return -1;
-	}
-	if(_sf_wq->tail)
-		_sf_wq->tail->next = j;
-	else
-		_sf_wq->head = j;
-	_sf_wq->tail = j;
-	n = ++_sf_wq->n;
-	lock_release(&_sf_wq->lock);
 	/* the writer sleeps until the oldest request has waited
 	 * store_delay_ms: wake it for the first of a batch and for a full one
 	 * only */
 	if(n == 1 || n == _sf_cfg.store_batch)
-		sf_wake_signal(&_sf_wq->wake);
+		sf_fifo_signal(_sf_wq);
 	return 0;
-}
-
-/* take up to max jobs, oldest first */
-static sf_wjob_t *sf_writer_take(int max, int *n)
-{
-	sf_wjob_t *first, *j, *last = NULL;
-	int k = 0;
-
-	lock_get(&_sf_wq->lock);
-	first = _sf_wq->head;
-	for(j = first; j != NULL && k < max; j = j->next) {
-		last = j;
-		k++;
-	}
-	if(last) {
-		_sf_wq->head = last->next;
-		if(_sf_wq->head == NULL)
-			_sf_wq->tail = NULL;
-		last->next = NULL;
-		_sf_wq->n -= k;
-	}
-	lock_release(&_sf_wq->lock);
-	*n = k;
-	return last ? first : NULL;
 }
 
 /* the writer's copy of a request (parsing writes into it) */
@@ -410,7 +354,7 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 		PKG_MEM_ERROR;
 	rs = rsbuf;
 	/* those whose sender was already told 503 by now are not stored */
-	for(j = jobs; rs && j; j = j->next) {
+	for(j = jobs; rs && j; j = SF_WJOB_NEXT(j)) {
 		if(j->deadline_ms <= now)
 			continue;
 		if(deadline == 0 || j->deadline_ms < deadline)
@@ -438,7 +382,7 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 				"messages one by one\n",
 				_sf_wrdb.last_state, k);
 		for(j = jobs; j; j = jn) {
-			jn = j->next;
+			jn = SF_WJOB_NEXT(j);
 			if(j->deadline_ms <= now) {
 				sf_writer_answer(j, SF_STORE_EDB, 0);
 			} else {
@@ -462,7 +406,7 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 	}
 	row = 0;
 	for(j = jobs; j; j = jn) {
-		jn = j->next;
+		jn = SF_WJOB_NEXT(j);
 		if(rs == NULL || j->deadline_ms <= now || res == NULL) {
 			sf_writer_answer(j, SF_STORE_EDB, 0);
 		} else {
@@ -483,14 +427,13 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
  * now), so that a batch gathers what arrives meanwhile */
 static int sf_writer_wait_ms(void)
 {
+	const sf_wjob_t *oldest;
 	long long first;
 	int n, left;
 
-	lock_get(&_sf_wq->lock);
-	n = _sf_wq->n;
-	first = _sf_wq->head ? _sf_wq->head->deadline_ms - _sf_cfg.db_timeout_ms
-						 : 0;
-	lock_release(&_sf_wq->lock);
+	/* the writer alone takes jobs: the oldest stays while it looks */
+	oldest = (const sf_wjob_t *)sf_fifo_peek(_sf_wq, &n);
+	first = oldest ? oldest->deadline_ms - _sf_cfg.db_timeout_ms : 0;
 	if(n == 0)
 		return 1000;
 	if(n >= _sf_cfg.store_batch || _sf_cfg.store_delay_ms <= 0)
@@ -512,17 +455,19 @@ static void sf_writer_main(void)
 	LM_INFO("store writer started\n");
 	for(;;) {
 		cfg_update();
-		pfd.fd = _sf_wq->wake.r;
+		pfd.fd = sf_fifo_wake_fd(_sf_wq);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		wait_ms = sf_writer_wait_ms();
 		if(wait_ms > 0)
 			poll(&pfd, 1, wait_ms);
-		sf_wake_drain(&_sf_wq->wake);
+		sf_fifo_drain(_sf_wq);
 		if(sf_writer_wait_ms() > 0)
 			continue;
 		/* what waited long enough, and everything behind it */
-		while((jobs = sf_writer_take(_sf_cfg.store_batch, &n)) != NULL) {
+		while((jobs = (sf_wjob_t *)sf_fifo_take(
+					   _sf_wq, _sf_cfg.store_batch, &n))
+				!= NULL) {
 			sf_writer_batch(jobs, n);
 			if(n < _sf_cfg.store_batch)
 				break;
