@@ -585,6 +585,34 @@ int sf_store_release_node(sf_db_t *db, const str *node)
 	return sf_run_count(db, SF_SQL_RELEASE_NODE, &p);
 }
 
+int sf_store_startup_check(const char *url, int timeout_ms, const str *node)
+{
+	sf_db_t db;
+	int n, ret = 0;
+
+	sf_db_init(&db, url, timeout_ms, sf_store_stmts, SF_SQL_COUNT,
+			SF_SCHEMA_VERSION);
+	if(sf_db_connect(&db) < 0) {
+		if(db.last_err == SF_DB_ESCHEMA || db.last_err == SF_DB_EQUERY) {
+			LM_ERR("the database at db_url does not hold the schema of "
+				   "this sfwd (etc/sql/sfwd-create.sql, version %d)\n",
+					SF_SCHEMA_VERSION);
+			return -1;
+		}
+		LM_WARN("database not reachable at start-up; sfwd answers "
+				"sf_store() with -2 until it is\n");
+		return 0;
+	}
+	n = sf_store_release_node(&db, node);
+	if(n > 0)
+		LM_INFO("released %d messages claimed by the last run of %.*s\n", n,
+				node->len, node->s);
+	else if(n < 0)
+		ret = -1;
+	sf_db_close(&db);
+	return ret;
+}
+
 PGresult *sf_store_expire(sf_db_t *db, int limit)
 {
 	sf_params_t p;

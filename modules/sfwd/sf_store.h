@@ -252,6 +252,18 @@ int sf_store_renew(sf_db_t *db, const str *owner, int lease);
 int sf_store_release_node(sf_db_t *db, const str *node);
 
 /*!
+ * \brief the start-up check (mod_init): the database at url must hold this
+ *   sfwd's schema; the claims of this node's last run are freed (its
+ *   flushers are gone). A database that cannot be reached is no error: it
+ *   is logged, and sfwd answers sf_store() with -2 until it is there.
+ * \param url the libpq URI (modparam db_url)
+ * \param timeout_ms the most any wait may take
+ * \param node this node's node_id
+ * \return 0 ok (or unreachable), -1 another schema, or the release failed
+ */
+int sf_store_startup_check(const char *url, int timeout_ms, const str *node);
+
+/*!
  * \brief queued rows past their expiry become 'expired' (at most
  *   `limit`); returns them (SF_EXPIRED_COLS, binary; caller PQclear()s) or
  *   NULL on error

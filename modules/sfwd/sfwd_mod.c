@@ -134,36 +134,6 @@ struct module_exports exports = {
 };
 /* clang-format on */
 
-/* the schema version must match; claims of this node's last run are
- * freed (its flushers are gone) */
-static int sf_db_startup_check(void)
-{
-	sf_db_t db;
-	int n, ret = 0;
-
-	sf_db_init(&db, _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms, sf_store_stmts,
-			SF_SQL_COUNT, SF_SCHEMA_VERSION);
-	if(sf_db_connect(&db) < 0) {
-		if(db.last_err == SF_DB_ESCHEMA || db.last_err == SF_DB_EQUERY) {
-			LM_ERR("the database at db_url does not hold the schema of "
-				   "this sfwd (etc/sql/sfwd-create.sql, version %d)\n",
-					SF_SCHEMA_VERSION);
-			return -1;
-		}
-		LM_WARN("database not reachable at start-up; sfwd answers "
-				"sf_store() with -2 until it is\n");
-		return 0;
-	}
-	n = sf_store_release_node(&db, &_sf_cfg.node_id);
-	if(n > 0)
-		LM_INFO("released %d messages claimed by the last run of %.*s\n", n,
-				_sf_cfg.node_id.len, _sf_cfg.node_id.s);
-	else if(n < 0)
-		ret = -1;
-	sf_db_close(&db);
-	return ret;
-}
-
 static int mod_init(void)
 {
 	if(sf_cfg_check() < 0)
@@ -187,7 +157,9 @@ static int mod_init(void)
 		return -1;
 	if(sf_msrp_server_mod_init() < 0 || sf_profile_mod_init() < 0)
 		return -1;
-	if(sf_db_startup_check() < 0)
+	if(sf_store_startup_check(
+			   _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms, &_sf_cfg.node_id)
+			< 0)
 		return -1;
 	if(sf_intake_mod_init() < 0)
 		return -1;
