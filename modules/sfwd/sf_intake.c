@@ -430,19 +430,49 @@ sf_db_t *sf_intake_db(void)
 	return &_sf_wdb;
 }
 
-int sf_intake_last_rc(void)
+/* $sfwd(rc), $sfwd(id), $sfwd(reason) */
+int sf_intake_pv_parse(pv_spec_t *sp, str *in)
 {
-	return _sf_last_rc;
+	static const char *names[] = {"rc", "id", "reason"};
+	unsigned int i;
+
+	for(i = 0; in != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+		if(in->len == (int)strlen(names[i])
+				&& strncmp(in->s, names[i], in->len) == 0) {
+			sp->pvp.pvn.u.isname.name.n = (int)i;
+			sp->pvp.pvn.type = PV_NAME_INTSTR;
+			sp->pvp.pvn.u.isname.type = 0;
+			return 0;
+		}
+	}
+	LM_ERR("unknown $sfwd(%.*s): use $sfwd(rc), $sfwd(id) or "
+		   "$sfwd(reason)\n",
+			in ? in->len : 0, in ? in->s : "");
+	return -1;
 }
 
-long long sf_intake_last_id(void)
+int sf_intake_pv_get(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 {
-	return _sf_last_id;
-}
+	static char buf[24];
+	str s;
 
-const char *sf_intake_last_reason(void)
-{
-	return _sf_last_reason;
+	switch(param->pvn.u.isname.name.n) {
+		case 0:
+			return pv_get_sintval(msg, param, res, _sf_last_rc);
+		case 2:
+			s.s = (char *)_sf_last_reason;
+			if(s.s[0] == '\0')
+				return pv_get_null(msg, param, res);
+			s.len = strlen(s.s);
+			return pv_get_strval(msg, param, res, &s);
+	}
+	if(_sf_last_id <= 0)
+		return pv_get_null(msg, param, res);
+	s.s = buf;
+	s.len = sf_fmt(buf, sizeof(buf), "%lld", _sf_last_id);
+	if(s.len < 0)
+		return pv_get_null(msg, param, res);
+	return pv_get_strval(msg, param, res, &s);
 }
 
 int sf_intake_session(sip_msg_t *msg)

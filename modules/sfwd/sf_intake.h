@@ -22,6 +22,7 @@
 #define _SF_INTAKE_H_
 
 #include "core/parser/msg_parser.h"
+#include "core/pvar.h"
 #include "core/str.h"
 
 #include "sf_db.h"
@@ -69,24 +70,25 @@ int sf_intake_store(sip_msg_t *msg, str *owner);
 int sf_intake_store_async(sip_msg_t *msg, int rt, str *name, str *owner);
 
 /*!
- * \brief $sfwd(rc), $sfwd(id), $sfwd(reason): the last store of this
- *   process (reason: why a request was bad, "" otherwise)
- * \return $sfwd(rc): SF_STORE_OK, SF_STORE_E*, or 0 (none yet, or
- *   queued by sf_intake_store_async())
+ * \brief parse the name of $sfwd(rc), $sfwd(id) or $sfwd(reason): the
+ *   last store of this process (pv_export_t parse function)
+ * \param sp the variable's spec (its name is set)
+ * \param in the name in the parentheses
+ * \return 0 ok, -1 an unknown name (logged)
  */
-int sf_intake_last_rc(void);
+int sf_intake_pv_parse(pv_spec_t *sp, str *in);
 
 /*!
- * \brief $sfwd(id): see sf_intake_last_rc()
- * \return the row id of the last store, 0 when none
+ * \brief the value of $sfwd(...) (pv_export_t get function): rc is
+ *   SF_STORE_OK, SF_STORE_E*, or 0 (none yet, or queued by
+ *   sf_intake_store_async()); id the row id of the last store (null when
+ *   none); reason why the last request was bad (null otherwise)
+ * \param msg the request
+ * \param param the variable's parameter (its parsed name)
+ * \param res the value
+ * \return 0 ok, -1 error (as pv_get_*())
  */
-long long sf_intake_last_id(void);
-
-/*!
- * \brief $sfwd(reason): see sf_intake_last_rc()
- * \return why the last request was bad, "" otherwise (never NULL)
- */
-const char *sf_intake_last_reason(void);
+int sf_intake_pv_get(sip_msg_t *msg, pv_param_t *param, pv_value_t *res);
 
 /*! \brief what sf_session_accept() returns besides 1 (answered) */
 #define SF_SESSION_ENOOFFER -1	 /*!< no usable MSRP offer: 488 */

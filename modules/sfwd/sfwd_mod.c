@@ -73,8 +73,6 @@ static int w_sf_store_async(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_store_async0(sip_msg_t *msg, char *p1, char *p2);
 static int fixup_sf_store_async(void **param, int param_no);
 static int fixup_free_sf_store_async(void **param, int param_no);
-static int pv_parse_sfwd_name(pv_spec_p sp, str *in);
-static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res);
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2);
@@ -115,8 +113,8 @@ static cmd_export_t cmds[] = {
 };
 
 static pv_export_t mod_pvs[] = {
-	{{"sfwd", sizeof("sfwd") - 1}, PVT_OTHER, pv_get_sfwd, 0,
-		pv_parse_sfwd_name, 0, 0, 0},
+	{{"sfwd", sizeof("sfwd") - 1}, PVT_OTHER, sf_intake_pv_get, 0,
+		sf_intake_pv_parse, 0, 0, 0},
 	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
 };
 
@@ -291,51 +289,6 @@ static int w_sf_store_async(sip_msg_t *msg, char *p1, char *p2)
 		return SF_STORE_ENOTSTORABLE;
 	}
 	return sf_intake_store_async(msg, rt, &name, &owner);
-}
-
-/* $sfwd(rc), $sfwd(id), $sfwd(reason) */
-static int pv_parse_sfwd_name(pv_spec_p sp, str *in)
-{
-	static const char *names[] = {"rc", "id", "reason"};
-	unsigned int i;
-
-	for(i = 0; in != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
-		if(in->len == (int)strlen(names[i])
-				&& strncmp(in->s, names[i], in->len) == 0) {
-			sp->pvp.pvn.u.isname.name.n = (int)i;
-			sp->pvp.pvn.type = PV_NAME_INTSTR;
-			sp->pvp.pvn.u.isname.type = 0;
-			return 0;
-		}
-	}
-	LM_ERR("unknown $sfwd(%.*s): use $sfwd(rc), $sfwd(id) or "
-		   "$sfwd(reason)\n",
-			in ? in->len : 0, in ? in->s : "");
-	return -1;
-}
-
-static int pv_get_sfwd(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
-{
-	static char buf[24];
-	str s;
-
-	switch(param->pvn.u.isname.name.n) {
-		case 0:
-			return pv_get_sintval(msg, param, res, sf_intake_last_rc());
-		case 2:
-			s.s = (char *)sf_intake_last_reason();
-			if(s.s[0] == '\0')
-				return pv_get_null(msg, param, res);
-			s.len = strlen(s.s);
-			return pv_get_strval(msg, param, res, &s);
-	}
-	if(sf_intake_last_id() <= 0)
-		return pv_get_null(msg, param, res);
-	s.s = buf;
-	s.len = sf_fmt(buf, sizeof(buf), "%lld", sf_intake_last_id());
-	if(s.len < 0)
-		return pv_get_null(msg, param, res);
-	return pv_get_strval(msg, param, res, &s);
 }
 
 /* ------------------------------------------------------------------ */
