@@ -27,7 +27,9 @@
 #include "core/mem/mem.h"
 #include "core/mem/shm.h"
 #include "core/parser/msg_parser.h"
+#include "core/parser/parse_from.h"
 #include "core/parser/parse_rr.h"
+#include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/socket_info.h"
 #include "core/pt.h"
@@ -41,6 +43,7 @@
 #include "sf_db.h"
 #include "sf_flush.h"
 #include "sf_event.h"
+#include "sf_msrp_server.h"
 #include "sf_stats.h"
 #include "sf_notify.h"
 #include "sf_queue.h"
@@ -1007,4 +1010,46 @@ int sf_flush_fork(void)
 		}
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the script function sf_flush() */
+
+int sf_flush_aor(str *uri)
+{
+	char buf[512];
+	str aor;
+
+	if(_sf_cfg.db_url == NULL) {
+		LM_ERR("sf_flush() needs modparam db_url\n");
+		return -1;
+	}
+	if(sf_aor_str(uri, buf, sizeof(buf), &aor) < 0) {
+		LM_INFO("sf_flush: bad AoR %.*s\n", uri->len, uri->s);
+		return -1;
+	}
+	return sf_queue_push_aor(&aor, SF_WORK_FLUSH) < 0 ? -1 : 1;
+}
+
+int sf_flush_request(sip_msg_t *msg)
+{
+	char buf[512];
+	str aor;
+
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	if(msg->REQ_METHOD == METHOD_INVITE) {
+		if(_sf_cfg.db_url == NULL || parse_from_header(msg) < 0
+				|| sf_aor_str(&get_from(msg)->uri, buf, sizeof(buf), &aor) < 0)
+			return -1;
+		return sf_msrp_server_invite(msg, &aor);
+	}
+	if(msg->REQ_METHOD == METHOD_BYE || msg->REQ_METHOD == METHOD_CANCEL)
+		return sf_msrp_server_bye(msg);
+	if(msg->REQ_METHOD == METHOD_REGISTER) {
+		if(parse_headers(msg, HDR_TO_F, 0) < 0 || msg->to == NULL)
+			return -1;
+		return sf_flush_aor(&get_to(msg)->uri);
+	}
+	return sf_flush_aor(&msg->first_line.u.request.uri);
 }

@@ -23,6 +23,7 @@
 #ifndef _SF_FLUSH_H_
 #define _SF_FLUSH_H_
 
+#include "core/parser/msg_parser.h"
 #include "core/str.h"
 
 /*!
@@ -36,5 +37,23 @@ int sf_flush_mod_init(void);
  * \return 0 ok, -1 a fork failed
  */
 int sf_flush_fork(void);
+
+/*!
+ * \brief sf_flush(aor): queue the delivery of what waits for an AoR
+ * \param uri the AoR, a SIP URI or user@host
+ * \return 1 queued (or already waiting), -1 no db_url, a bad AoR or the
+ *   queue is full
+ */
+int sf_flush_aor(str *uri);
+
+/*!
+ * \brief sf_flush() without an AoR: the To of a REGISTER, else the
+ *   Request-URI as received; on an INVITE with an MSRP offer, the caller's
+ *   own mailbox over MSRP; on a BYE (or CANCEL) of such a session, its end
+ * \param msg the request
+ * \return as sf_flush_aor(), sf_msrp_server_invite() or
+ *   sf_msrp_server_bye(); -1 not a request, or no AoR
+ */
+int sf_flush_request(sip_msg_t *msg);
 
 #endif

@@ -34,6 +34,7 @@
 #include "sf_store.h"
 #include "sf_cfg.h"
 #include "sf_tm.h"
+#include "sf_ul.h"
 
 #define SF_NOTICE_SLOTS 1024
 #define SF_REPORT_MAX 8192
@@ -155,11 +156,38 @@ int sf_mwi_publish_held(sf_db_t *db, const str *aor)
 	return ret;
 }
 
-int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor)
+int sf_mwi_update(sf_db_t *db, str *uri)
 {
-	sf_mwi_gate_t *g = sf_mwi_gate_of(aor);
+	char buf[512];
+	str aor;
+
+	if(!_sf_cfg.mwi || _sf_cfg.db_url == NULL) {
+		LM_ERR("sf_mwi_update() needs modparams db_url and mwi\n");
+		return -1;
+	}
+	if(sf_aor_str(uri, buf, sizeof(buf), &aor) < 0)
+		return -1;
+	return sf_mwi_publish(db, &aor) == 0 ? 1 : -1;
+}
+
+int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db)
+{
+	char buf[512];
+	str aor;
+	sf_mwi_gate_t *g;
 	int ret, i;
 
+	if(!_sf_cfg.mwi || _sf_cfg.db_url == NULL) {
+		LM_ERR("sf_mwi_subscribe() needs modparams db_url and mwi\n");
+		return -1;
+	}
+	if(msg->first_line.type != SIP_REQUEST
+			|| msg->REQ_METHOD != METHOD_SUBSCRIBE
+			|| sf_aor_str(
+					   &msg->first_line.u.request.uri, buf, sizeof(buf), &aor)
+					   < 0)
+		return -1;
+	g = sf_mwi_gate_of(&aor);
 	if(!_sf_pres_bound || g == NULL)
 		return -1;
 	g->since = time(NULL);
@@ -168,7 +196,7 @@ int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor)
 	 * a publish is one query and one presence update) */
 	for(i = 0; i < 500 && atomic_get(&g->publishing) > 0; i++)
 		usleep(1000);
-	sf_mwi_publish(db, aor);
+	sf_mwi_publish(db, &aor);
 	ret = _sf_pres.handle_subscribe0(msg);
 	atomic_dec(&g->busy);
 	return ret;

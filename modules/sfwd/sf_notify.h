@@ -78,16 +78,27 @@ void sf_stored_notice(const str *sender_uri, const str *aor);
 int sf_mwi_publish(sf_db_t *db, const str *aor);
 
 /*!
- * \brief a SUBSCRIBE message-summary for aor: publish the current counts,
- *   then presence's handle_subscribe() (which answers it and sends the
- *   NOTIFY), while the AoR's flusher holds its own summaries back
- *   (sf_mwi_held): the subscription's NOTIFYs go out in CSeq order
+ * \brief sf_mwi_update(): publish now the message summary of an AoR
+ *   (before handle_subscribe(), so that the first NOTIFY carries the
+ *   current counts)
+ * \param db the connection for the count
+ * \param uri the AoR, a SIP URI or user@host
+ * \return 1 published, -1 error (or modparam mwi off, or no db_url)
+ */
+int sf_mwi_update(sf_db_t *db, str *uri);
+
+/*!
+ * \brief sf_mwi_subscribe(): a SUBSCRIBE message-summary for the
+ *   Request-URI's mailbox: publish the current counts, then presence's
+ *   handle_subscribe() (which answers it and sends the NOTIFY), while the
+ *   AoR's flusher holds its own summaries back (sf_mwi_held): the
+ *   subscription's NOTIFYs go out in CSeq order
  * \param msg the SUBSCRIBE
  * \param db the connection for the count
- * \param aor the AoR
- * \return handle_subscribe()'s result, -1 when mwi is off
+ * \return handle_subscribe()'s result, -1 when mwi is off, there is no
+ *   db_url, or msg is no SUBSCRIBE for an AoR
  */
-int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db, const str *aor);
+int sf_mwi_subscribe(sip_msg_t *msg, sf_db_t *db);
 
 /*!
  * \brief is a SIP worker handling a SUBSCRIBE for aor's summary now?

@@ -44,6 +44,15 @@ int sf_aor_of(str *uri, char *out, int outsize)
 	return n;
 }
 
+int sf_aor_str(str *uri, char *buf, int size, str *aor)
+{
+	aor->len = sf_aor_of(uri, buf, size);
+	if(aor->len <= 0)
+		return -1;
+	aor->s = buf;
+	return 0;
+}
+
 static int sf_aor_of_raw(str *uri, char *out, int outsize)
 {
 	sip_uri_t pu;

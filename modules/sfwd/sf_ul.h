@@ -50,6 +50,16 @@ int sf_ul_mod_init(void);
 int sf_aor_of(str *uri, char *out, int outsize);
 
 /*!
+ * \brief sf_aor_of() as a str
+ * \param uri the URI or user@host
+ * \param buf where the AoR is written, NUL-terminated
+ * \param size its size
+ * \param aor set to the AoR in buf
+ * \return 0 ok, -1 there is none
+ */
+int sf_aor_str(str *uri, char *buf, int size, str *aor);
+
+/*!
  * \brief has the AoR a contact here that takes MESSAGE and has not
  *   expired?
  * \param aor the AoR

@@ -11,56 +11,31 @@
  * \brief sfwd :: module glue (exports, init, script and KEMI wrappers)
  */
 
-#include <stdio.h>
-#include <string.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include "core/sr_module.h"
 #include "core/dprint.h"
 #include "core/mod_fix.h"
-#include "core/xavp.h"
-#include "core/data_lump.h"
-#include "core/flags.h"
 #include "core/kemi.h"
 #include "core/pvar.h"
 #include "core/route.h"
-#include "core/lvalue.h"
-#include "core/rand/kam_rand.h"
-#include "core/ut.h"
-#include "core/trim.h"
 #include "core/socket_info.h"
 #include "core/parser/msg_parser.h"
-#include "core/parser/parse_content.h"
-#include "core/parser/parse_cseq.h"
-#include "core/parser/parse_expires.h"
-#include "core/parser/parse_from.h"
-#include "core/parser/parse_to.h"
-#include "core/parser/parse_uri.h"
 
-#include "sf_buf.h"
-#include "sf_classify.h"
-#include "sf_db.h"
+#include "sf_cfg.h"
+#include "sf_encap.h"
+#include "sf_event.h"
 #include "sf_flush.h"
+#include "sf_intake.h"
+#include "sf_msrp_server.h"
 #include "sf_notify.h"
-#include "sf_profile_json.h"
 #include "sf_profile.h"
+#include "sf_queue.h"
+#include "sf_request.h"
 #include "sf_rpc.h"
 #include "sf_stats.h"
-#include "sf_event.h"
-#include "sf_msrp.h"
-#include "sf_msrp_server.h"
-#include "sf_queue.h"
-#include "sf_imdn.h"
 #include "sf_store.h"
-#include "sf_text.h"
+#include "sf_tm.h"
 #include "sf_ul.h"
 #include "sf_writer.h"
-#include "sf_intake.h"
-#include "sf_encap.h"
-#include "sf_request.h"
-#include "sf_cfg.h"
-#include "sf_tm.h"
 
 MODULE_VERSION
 
@@ -186,6 +161,22 @@ static void mod_destroy(void)
 	sf_writer_destroy();
 }
 
+/* a script function's optional string parameter: ki0 without it, ki1
+ * with its value, err when it has none */
+static int sf_w_opt_str(sip_msg_t *msg, char *p1, int (*ki0)(sip_msg_t *),
+		int (*ki1)(sip_msg_t *, str *), const char *what, int err)
+{
+	str s;
+
+	if(p1 == NULL)
+		return ki0(msg);
+	if(fixup_get_svalue(msg, (gparam_t *)p1, &s) < 0) {
+		LM_ERR("cannot get the %s parameter\n", what);
+		return err;
+	}
+	return ki1(msg, &s);
+}
+
 static int ki_sf_classify(sip_msg_t *msg)
 {
 	return sf_classify_msg(sf_intake_db(), msg, 1, NULL);
@@ -219,15 +210,8 @@ static int ki_sf_store(sip_msg_t *msg)
 
 static int w_sf_store(sip_msg_t *msg, char *p1, char *p2)
 {
-	str owner;
-
-	if(p1 == NULL)
-		return ki_sf_store(msg);
-	if(fixup_get_svalue(msg, (gparam_t *)p1, &owner) < 0) {
-		LM_ERR("cannot get the owner parameter\n");
-		return SF_STORE_ENOTSTORABLE;
-	}
-	return ki_sf_store_owner(msg, &owner);
+	return sf_w_opt_str(msg, p1, ki_sf_store, ki_sf_store_owner, "owner",
+			SF_STORE_ENOTSTORABLE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -294,69 +278,21 @@ static int w_sf_store_async(sip_msg_t *msg, char *p1, char *p2)
 /* ------------------------------------------------------------------ */
 /* sf_flush() */
 
-/*!
- * \brief queue the delivery of what waits for an AoR (a SIP URI or
- *   user@host)
- * \return 1 queued (or already waiting), -1 bad AoR or queue full
- */
+/*! \brief sf_flush(aor): see sf_flush_aor() */
 static int ki_sf_flush_aor(sip_msg_t *msg, str *uri)
 {
-	char aor[512];
-	str a;
-
-	if(_sf_cfg.db_url == NULL) {
-		LM_ERR("sf_flush() needs modparam db_url\n");
-		return -1;
-	}
-	a.len = sf_aor_of(uri, aor, sizeof(aor));
-	if(a.len <= 0) {
-		LM_INFO("sf_flush: bad AoR %.*s\n", uri->len, uri->s);
-		return -1;
-	}
-	a.s = aor;
-	return sf_queue_push_aor(&a, SF_WORK_FLUSH) < 0 ? -1 : 1;
+	return sf_flush_aor(uri);
 }
 
-/*! \brief sf_flush() without an AoR: the To of a REGISTER, else the
- *   Request-URI as received; on an INVITE with an MSRP offer, the caller's
- *   own mailbox over MSRP; on a BYE of such a session, its end */
+/*! \brief sf_flush(): see sf_flush_request() */
 static int ki_sf_flush(sip_msg_t *msg)
 {
-	char aor[512];
-	str a;
-
-	if(msg->first_line.type != SIP_REQUEST)
-		return -1;
-	if(msg->REQ_METHOD == METHOD_INVITE) {
-		if(_sf_cfg.db_url == NULL || parse_from_header(msg) < 0)
-			return -1;
-		a.len = sf_aor_of(&get_from(msg)->uri, aor, sizeof(aor));
-		if(a.len <= 0)
-			return -1;
-		a.s = aor;
-		return sf_msrp_server_invite(msg, &a);
-	}
-	if(msg->REQ_METHOD == METHOD_BYE || msg->REQ_METHOD == METHOD_CANCEL)
-		return sf_msrp_server_bye(msg);
-	if(msg->REQ_METHOD == METHOD_REGISTER) {
-		if(parse_headers(msg, HDR_TO_F, 0) < 0 || msg->to == NULL)
-			return -1;
-		return ki_sf_flush_aor(msg, &get_to(msg)->uri);
-	}
-	return ki_sf_flush_aor(msg, &msg->first_line.u.request.uri);
+	return sf_flush_request(msg);
 }
 
 static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2)
 {
-	str uri;
-
-	if(p1 == NULL)
-		return ki_sf_flush(msg);
-	if(fixup_get_svalue(msg, (gparam_t *)p1, &uri) < 0) {
-		LM_ERR("cannot get the AoR parameter\n");
-		return -1;
-	}
-	return ki_sf_flush_aor(msg, &uri);
+	return sf_w_opt_str(msg, p1, ki_sf_flush, ki_sf_flush_aor, "AoR", -1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -414,28 +350,13 @@ static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2)
 /* ------------------------------------------------------------------ */
 /* sf_mwi_update() */
 
-/*!
- * \brief publish now the message summary of an AoR (a SIP URI or
- *   user@host; default the Request-URI): call it before handle_subscribe()
- *   so that the first NOTIFY carries the current counts
- * \return 1 published, -1 error (or modparam mwi off)
- */
+/*! \brief sf_mwi_update(aor): see sf_mwi_update() */
 static int ki_sf_mwi_update_aor(sip_msg_t *msg, str *uri)
 {
-	char aor[512];
-	str a;
-
-	if(!_sf_cfg.mwi || _sf_cfg.db_url == NULL) {
-		LM_ERR("sf_mwi_update() needs modparams db_url and mwi\n");
-		return -1;
-	}
-	a.len = sf_aor_of(uri, aor, sizeof(aor));
-	if(a.len <= 0)
-		return -1;
-	a.s = aor;
-	return sf_mwi_publish(sf_intake_db(), &a) == 0 ? 1 : -1;
+	return sf_mwi_update(sf_intake_db(), uri);
 }
 
+/*! \brief sf_mwi_update(): the Request-URI's summary */
 static int ki_sf_mwi_update(sip_msg_t *msg)
 {
 	if(msg->first_line.type != SIP_REQUEST)
@@ -445,38 +366,14 @@ static int ki_sf_mwi_update(sip_msg_t *msg)
 
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2)
 {
-	str uri;
-
-	if(p1 == NULL)
-		return ki_sf_mwi_update(msg);
-	if(fixup_get_svalue(msg, (gparam_t *)p1, &uri) < 0)
-		return -1;
-	return ki_sf_mwi_update_aor(msg, &uri);
+	return sf_w_opt_str(
+			msg, p1, ki_sf_mwi_update, ki_sf_mwi_update_aor, "AoR", -1);
 }
 
-/*!
- * \brief a SUBSCRIBE message-summary for the Request-URI's mailbox: the
- *   current counts published, then presence's handle_subscribe(), so that
- *   the subscription's NOTIFYs go out in CSeq order with current counts
- * \return handle_subscribe()'s result; -1 error (or modparam mwi off)
- */
+/*! \brief sf_mwi_subscribe(): see sf_mwi_subscribe() */
 static int ki_sf_mwi_subscribe(sip_msg_t *msg)
 {
-	char aor[512];
-	str a;
-
-	if(!_sf_cfg.mwi || _sf_cfg.db_url == NULL) {
-		LM_ERR("sf_mwi_subscribe() needs modparams db_url and mwi\n");
-		return -1;
-	}
-	if(msg->first_line.type != SIP_REQUEST
-			|| msg->REQ_METHOD != METHOD_SUBSCRIBE)
-		return -1;
-	a.len = sf_aor_of(&msg->first_line.u.request.uri, aor, sizeof(aor));
-	if(a.len <= 0)
-		return -1;
-	a.s = aor;
-	return sf_mwi_subscribe(msg, sf_intake_db(), &a);
+	return sf_mwi_subscribe(msg, sf_intake_db());
 }
 
 static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2)
