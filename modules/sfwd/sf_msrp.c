@@ -163,6 +163,15 @@ static int has_delim(sf_buf_t payload, sf_buf_t tid)
 #define putc_(w, c) sf_putch((w), (c))
 #define putnum(w, v) sf_put_uint((w), (unsigned long)(v))
 
+/* one header line: "name: value" CRLF */
+static void puthdr(sf_wr_t *w, const char *name, sf_buf_t value)
+{
+	puts_(w, name);
+	puts_(w, ": ");
+	putb(w, value);
+	puts_(w, "\r\n");
+}
+
 static int fail(char *out, size_t outsize)
 {
 	if(out != NULL && outsize > 0)
@@ -202,13 +211,10 @@ int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 
 	puts_(&w, "MSRP ");
 	putb(&w, f->tid);
-	puts_(&w, " SEND\r\nTo-Path: ");
-	putb(&w, f->to_path);
-	puts_(&w, "\r\nFrom-Path: ");
-	putb(&w, f->from_path);
-	puts_(&w, "\r\nMessage-ID: ");
-	putb(&w, f->message_id);
-	puts_(&w, "\r\n");
+	puts_(&w, " SEND\r\n");
+	puthdr(&w, "To-Path", f->to_path);
+	puthdr(&w, "From-Path", f->from_path);
+	puthdr(&w, "Message-ID", f->message_id);
 	if(f->success_report)
 		puts_(&w, "Success-Report: yes\r\n");
 	puts_(&w, "Byte-Range: ");
@@ -218,11 +224,8 @@ int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 	putc_(&w, '/');
 	putnum(&w, f->total);
 	puts_(&w, "\r\n");
-	if(with_ct) {
-		puts_(&w, "Content-Type: ");
-		putb(&w, f->content_type);
-		puts_(&w, "\r\n");
-	}
+	if(with_ct)
+		puthdr(&w, "Content-Type", f->content_type);
 	if(len > 0) {
 		puts_(&w, "\r\n");
 		putb(&w, f->chunk);
@@ -298,11 +301,10 @@ int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
 		putc_(&w, ' ');
 		putb(&w, reason);
 	}
-	puts_(&w, "\r\nTo-Path: ");
-	putb(&w, to_path);
-	puts_(&w, "\r\nFrom-Path: ");
-	putb(&w, from_path);
-	puts_(&w, "\r\n" DASHES);
+	puts_(&w, "\r\n");
+	puthdr(&w, "To-Path", to_path);
+	puthdr(&w, "From-Path", from_path);
+	puts_(&w, DASHES);
 	putb(&w, tid);
 	puts_(&w, "$\r\n");
 	return sf_wr_end_exact(&w);
@@ -843,13 +845,11 @@ int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
 		puts_(&w, "MESSAGE");
 	putc_(&w, ' ');
 	putb(&w, m->ruri);
-	puts_(&w, " SIP/2.0\r\nFrom: ");
-	putb(&w, m->from);
-	puts_(&w, "\r\nTo: ");
-	putb(&w, m->to);
-	puts_(&w, "\r\nCall-ID: ");
-	putb(&w, m->call_id);
-	puts_(&w, "\r\nCSeq: ");
+	puts_(&w, " SIP/2.0\r\n");
+	puthdr(&w, "From", m->from);
+	puthdr(&w, "To", m->to);
+	puthdr(&w, "Call-ID", m->call_id);
+	puts_(&w, "CSeq: ");
 	putnum(&w, m->cseq);
 	putc_(&w, ' ');
 	if(m->method.len > 0)
@@ -863,11 +863,8 @@ int sf_sipmsg_build(const sf_sipmsg_t *m, char *out, size_t outsize)
 		puts_(&w, "\r\n");
 	}
 	putb(&w, hdrs);
-	if(ct.len > 0) {
-		puts_(&w, "Content-Type: ");
-		putb(&w, ct);
-		puts_(&w, "\r\n");
-	}
+	if(ct.len > 0)
+		puthdr(&w, "Content-Type", ct);
 	puts_(&w, "Content-Length: ");
 	putnum(&w, body.len);
 	puts_(&w, "\r\n\r\n");
