@@ -44,15 +44,13 @@ static int sf_rpc_db(rpc_t *rpc, void *c);
 static int sf_rpc_aor(
 		rpc_t *rpc, void *c, str *in, char *buf, int size, str *out)
 {
-	out->len = sf_aor_of(in, buf, size);
-	if(out->len <= 0) {
+	if(sf_aor_str(in, buf, size, out) < 0) {
 		rpc->fault(c, 400,
 				"Bad AoR (not a SIP URI or user@host, or not "
 				"UTF-8): %.*s%s",
 				SF_ECHO(in->len), in->s, in->len > SF_ECHO_MAX ? "..." : "");
 		return -1;
 	}
-	out->s = buf;
 	return 0;
 }
 
@@ -101,6 +99,24 @@ static PGresult *sf_rpc_aor_run(
 		return NULL;
 	p[0] = abuf;
 	return sf_rpc_run(rpc, c, st, 1, p);
+}
+
+/* what a command on an AoR answers, from its statement's result */
+typedef void (*sf_rpc_aor_reply_f)(
+		rpc_t *rpc, void *c, PGresult *res, str *aor);
+
+/* a command on an AoR: the AoR argument, statement st with it, reply */
+static void sf_rpc_aor_cmd(
+		rpc_t *rpc, void *c, int st, sf_rpc_aor_reply_f reply)
+{
+	char abuf[512];
+	str aor;
+	PGresult *res;
+
+	if((res = sf_rpc_aor_run(rpc, c, st, abuf, sizeof(abuf), &aor)) == NULL)
+		return;
+	reply(rpc, c, res, &aor);
+	PQclear(res);
 }
 
 /* a NUL-terminated copy of a str, for text parameters */
@@ -275,6 +291,25 @@ static void sf_rpc_sessions(rpc_t *rpc, void *c)
 				atoi(PQgetvalue(res, i, 7)));
 	}
 	PQclear(res);
+/* the id argument, then statement st with it: its one row (of nfields
+ * columns; 0: any number), or NULL and a fault */
+static PGresult *sf_rpc_id_run(
+		rpc_t *rpc, void *c, int st, char *id, int size, int nfields)
+{
+	const char *p[1];
+	PGresult *res;
+
+	if(sf_rpc_db(rpc, c) < 0 || sf_rpc_id(rpc, c, id, size) < 0)
+		return NULL;
+	p[0] = id;
+	if((res = sf_rpc_run(rpc, c, st, 1, p)) == NULL)
+		return NULL;
+	if(PQntuples(res) != 1 || (nfields > 0 && PQnfields(res) != nfields)) {
+		PQclear(res);
+		rpc->fault(c, 404, "No message %s", id);
+		return NULL;
+	}
+	return res;
 }
 
 static const char *sf_rpc_show_doc[] = {
@@ -329,21 +364,13 @@ static void sf_rpc_show(rpc_t *rpc, void *c)
 		NNAMES = sizeof(names) / sizeof(names[0])
 	};
 	char id[24];
-	const char *p[1];
 	PGresult *res;
 	void *th;
 	int i;
 
-	if(sf_rpc_db(rpc, c) < 0 || sf_rpc_id(rpc, c, id, sizeof(id)) < 0)
+	res = sf_rpc_id_run(rpc, c, SF_SQL_SHOW, id, sizeof(id), NNAMES + 2);
+	if(res == NULL)
 		return;
-	p[0] = id;
-	if((res = sf_rpc_run(rpc, c, SF_SQL_SHOW, 1, p)) == NULL)
-		return;
-	if(PQntuples(res) != 1 || PQnfields(res) != NNAMES + 2) {
-		PQclear(res);
-		rpc->fault(c, 404, "No message %s", id);
-		return;
-	}
 	if(rpc->add(c, "{", &th) == 0) {
 		for(i = 0; i < NNAMES; i++) {
 			if(PQgetisnull(res, 0, i))
@@ -378,20 +405,12 @@ static const char *sf_rpc_delete_doc[] = {"Delete stored message <id>.", 0};
 static void sf_rpc_delete(rpc_t *rpc, void *c)
 {
 	char id[24];
-	const char *p[1];
 	PGresult *res;
 	str aor;
 
-	if(sf_rpc_db(rpc, c) < 0 || sf_rpc_id(rpc, c, id, sizeof(id)) < 0)
+	res = sf_rpc_id_run(rpc, c, SF_SQL_DELETE_ID, id, sizeof(id), 0);
+	if(res == NULL)
 		return;
-	p[0] = id;
-	if((res = sf_rpc_run(rpc, c, SF_SQL_DELETE_ID, 1, p)) == NULL)
-		return;
-	if(PQntuples(res) != 1) {
-		PQclear(res);
-		rpc->fault(c, 404, "No message %s", id);
-		return;
-	}
 	aor.s = PQgetvalue(res, 0, 0);
 	aor.len = PQgetlength(res, 0, 0);
 	if(_sf_cfg.mwi)
@@ -403,40 +422,32 @@ static void sf_rpc_delete(rpc_t *rpc, void *c)
 static const char *sf_rpc_purge_doc[] = {
 		"Delete every message (all states) of <aor>.", 0};
 
+static void sf_rpc_purge_reply(rpc_t *rpc, void *c, PGresult *res, str *aor)
+{
+	if(_sf_cfg.mwi)
+		sf_queue_push_aor(aor, SF_WORK_MWI);
+	rpc->rpl_printf(c, "deleted %s", PQcmdTuples(res));
+}
+
 static void sf_rpc_purge(rpc_t *rpc, void *c)
 {
-	str aor;
-	char abuf[512];
-	PGresult *res;
-
-	if((res = sf_rpc_aor_run(
-				rpc, c, SF_SQL_PURGE_AOR, abuf, sizeof(abuf), &aor))
-			== NULL)
-		return;
-	if(_sf_cfg.mwi)
-		sf_queue_push_aor(&aor, SF_WORK_MWI);
-	rpc->rpl_printf(c, "deleted %s", PQcmdTuples(res));
-	PQclear(res);
+	sf_rpc_aor_cmd(rpc, c, SF_SQL_PURGE_AOR, sf_rpc_purge_reply);
 }
 
 static const char *sf_rpc_profile_get_doc[] = {"The profile of <aor>.", 0};
 
-static void sf_rpc_profile_get(rpc_t *rpc, void *c)
+static void sf_rpc_profile_get_reply(
+		rpc_t *rpc, void *c, PGresult *res, str *aor)
 {
-	str aor;
-	char abuf[512];
-	PGresult *res;
-
-	if((res = sf_rpc_aor_run(
-				rpc, c, SF_SQL_PROFILE_GET, abuf, sizeof(abuf), &aor))
-			== NULL)
-		return;
 	if(PQntuples(res) != 1)
-		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
-				abuf);
+		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO(aor->len), aor->s);
 	else
 		rpc->rpl_printf(c, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
+}
+
+static void sf_rpc_profile_get(rpc_t *rpc, void *c)
+{
+	sf_rpc_aor_cmd(rpc, c, SF_SQL_PROFILE_GET, sf_rpc_profile_get_reply);
 }
 
 static const char *sf_rpc_profile_set_doc[] = {
@@ -486,23 +497,19 @@ static void sf_rpc_profile_set(rpc_t *rpc, void *c)
 static const char *sf_rpc_profile_delete_doc[] = {
 		"Remove the profile of <aor>.", 0};
 
+static void sf_rpc_profile_delete_reply(
+		rpc_t *rpc, void *c, PGresult *res, str *aor)
+{
+	if(atoi(PQcmdTuples(res)) == 0)
+		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO(aor->len), aor->s);
+	else
+		rpc->rpl_printf(c, "deleted profile of %s", aor->s);
+	sf_profile_invalidate(aor);
+}
+
 static void sf_rpc_profile_delete(rpc_t *rpc, void *c)
 {
-	str aor;
-	char abuf[512];
-	PGresult *res;
-
-	if((res = sf_rpc_aor_run(
-				rpc, c, SF_SQL_PROFILE_DELETE, abuf, sizeof(abuf), &aor))
-			== NULL)
-		return;
-	if(atoi(PQcmdTuples(res)) == 0)
-		rpc->fault(c, 404, "No profile for %.*s", SF_ECHO((int)strlen(abuf)),
-				abuf);
-	else
-		rpc->rpl_printf(c, "deleted profile of %s", abuf);
-	PQclear(res);
-	sf_profile_invalidate(&aor);
+	sf_rpc_aor_cmd(rpc, c, SF_SQL_PROFILE_DELETE, sf_rpc_profile_delete_reply);
 }
 
 /* clang-format off */
