@@ -291,6 +291,8 @@ static void sf_rpc_sessions(rpc_t *rpc, void *c)
 				atoi(PQgetvalue(res, i, 7)));
 	}
 	PQclear(res);
+}
+
 /* the id argument, then statement st with it: its one row (of nfields
  * columns; 0: any number), or NULL and a fault */
 static PGresult *sf_rpc_id_run(
