@@ -390,12 +390,10 @@ static int parse_range(sf_buf_t v, long long *a, long long *b, long long *t)
 			|| parse_num(s, &p, v.len, '/', 1, b) < 0
 			|| parse_num(s, &p, v.len, 0, 1, t) < 0)
 		return -1;
-	if(*a < 1)
-		return -1;
-	if(*b >= 0 && *a > *b + 1)
-		return -1;
-	if(*b >= 0 && *t >= 0 && *b > *t)
-		return -1;
+	/* well formed, but not adding up: the frame is whole, the request
+	 * gets 400 (RFC 4975 7.3.1) */
+	if(*a < 1 || (*b >= 0 && *a > *b + 1) || (*b >= 0 && *t >= 0 && *b > *t))
+		return 1;
 	return 0;
 }
 
@@ -439,8 +437,9 @@ static int parse_header(
 		dst = &f->success_report;
 	else if(eq_ci(s + from, nend - from, "Byte-Range")) {
 		long long a, b, t;
+		int rc = parse_range(val, &a, &b, &t);
 		/* every instance must be well formed; the first one counts */
-		if(parse_range(val, &a, &b, &t) < 0)
+		if(rc < 0)
 			return -1;
 		if(f->byte_range.s == NULL) {
 			f->byte_range = val;
@@ -448,6 +447,7 @@ static int parse_header(
 			f->range_end = b;
 			f->range_total = t;
 		}
+		f->range_bad |= rc; /* any instance that does not add up */
 		return 0;
 	}
 	/* the first instance counts */
@@ -705,8 +705,8 @@ done:
 	if(flag == '$' && f->range_end >= 0 && f->is_request && f->method.len == 4
 			&& memcmp(f->method.s, "SEND", 4) == 0) {
 		want = (unsigned long long)(f->range_end - f->range_start + 1);
-		if((unsigned long long)f->body.len != want)
-			return SF_MSRP_EBAD;
+		if(!f->range_bad && (unsigned long long)f->body.len != want)
+			f->range_bad = 1; /* the frame is whole: 400, not a close */
 	}
 	if(end > INT_MAX)
 		return SF_MSRP_EBAD;
@@ -765,7 +765,9 @@ int sf_msrp_serve(const sf_msrp_frame_t *f, int bound, sf_buf_t our_path,
 		verdict(v, f, SF_MSRP_ACT_RESPOND, 481, "Session Does Not Exist");
 		return v->act;
 	}
-	if(send)
+	if(f->range_bad)
+		verdict(v, f, SF_MSRP_ACT_RESPOND, 400, "Bad Byte-Range");
+	else if(send)
 		verdict(v, f, SF_MSRP_ACT_RESPOND, 200, "OK");
 	else if(f->method.len == 6 && memcmp(f->method.s, "REPORT", 6) == 0)
 		verdict(v, f, SF_MSRP_ACT_NONE, 0, "");
@@ -902,6 +904,15 @@ static int chunk_refuse(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f,
 	return v->act;
 }
 
+/* one message at a time: another one's chunk is refused, the one begun
+ * goes on, untouched */
+static int other_message(const sf_msrp_frame_t *f, sf_msrp_verdict_t *v)
+{
+	verdict(v, f, SF_MSRP_ACT_RESPOND, 413, "Another Message In Progress");
+	v->act = SF_MSRP_CHUNK_REFUSE;
+	return v->act;
+}
+
 int sf_msrp_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f, size_t max,
 		sf_msrp_verdict_t *v)
 {
@@ -915,6 +926,10 @@ int sf_msrp_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f, size_t max,
 	if(f->message_id.len == 0 || f->message_id.len > SF_MSRP_MID_MAX
 			|| !hval_ok(f->message_id))
 		return chunk_refuse(r, f, v, 400, "Bad Message-ID");
+	if(f->range_bad)
+		return same || r->mid_len == 0
+					   ? chunk_refuse(r, f, v, 400, "Bad Byte-Range")
+					   : other_message(f, v);
 	if(r->refused) {
 		if(same) {
 			if(f->flag != '+')
@@ -926,12 +941,8 @@ int sf_msrp_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f, size_t max,
 		sf_msrp_reasm_reset(r); /* a new message: the old one gave up */
 		same = 0;
 	}
-	if(r->mid_len > 0 && !same) {
-		/* one message at a time: the one begun goes on, untouched */
-		verdict(v, f, SF_MSRP_ACT_RESPOND, 413, "Another Message In Progress");
-		v->act = SF_MSRP_CHUNK_REFUSE;
-		return v->act;
-	}
+	if(r->mid_len > 0 && !same)
+		return other_message(f, v);
 	start = f->range_start < 0 ? 1 : f->range_start;
 	end = f->range_end;
 	if(start != (long long)r->have + 1

@@ -153,6 +153,11 @@ typedef struct sf_msrp_frame
 	long long range_start;	 /*!< parsed Byte-Range; -1 when absent */
 	long long range_end;	 /*!< -1 for '*' */
 	long long range_total;	 /*!< -1 for '*' */
+	int range_bad;			 /*!< a well-formed Byte-Range that does not
+							  *   add up (start 0, end before start, end
+							  *   past the total, a last chunk not as long
+							  *   as it says): the frame is whole, a
+							  *   request gets 400 */
 	sf_buf_t body;			 /*!< without the CRLF before the end line */
 	char flag;				 /*!< '$', '+' or '#' */
 } sf_msrp_frame_t;

@@ -18,7 +18,7 @@
  * connection is closed on a malformed frame, a full buffer or a CLOSE
  * verdict. The first SEND to the server's own path binds the connection.
  * For every verdict it checks that:
- *  - a response code is only ever 200, 481 or 501, never for a response
+ *  - a response code is only ever 200, 400, 481 or 501, never for a response
  *    frame, and never against the request's Failure-Report (no: none;
  *    partial: failures only);
  *  - an unbound connection is bound only by a SEND, a bound one is never
@@ -75,7 +75,11 @@ static void check_verdict(const sf_msrp_frame_t *f, int bound,
 
 	if(act != v->act)
 		abort();
-	if(v->code != 0 && v->code != 200 && v->code != 481 && v->code != 501)
+	if(v->code != 0 && v->code != 200 && v->code != 400 && v->code != 481
+			&& v->code != 501)
+		abort();
+	/* a Byte-Range that does not add up is never answered 200, once bound */
+	if(bound && f->is_request && f->range_bad && v->code == 200)
 		abort();
 	if(!f->is_request && v->code != 0)
 		abort();
@@ -153,6 +157,8 @@ static void check_chunk(sf_msrp_reasm_t *r, const sf_msrp_frame_t *f)
 		default:
 			abort();
 	}
+	if(f->range_bad && act != SF_MSRP_CHUNK_REFUSE)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

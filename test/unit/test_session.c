@@ -361,6 +361,66 @@ START_TEST(test_sipmsg_method)
 }
 END_TEST
 
+
+/* ---- Byte-Ranges that do not add up: a whole frame, answered 400 ------- */
+
+#define SEND_HEAD                                     \
+	"MSRP abcd SEND\r\nTo-Path: msrp://a:1/s;tcp\r\n" \
+	"From-Path: msrp://b:2/c;tcp\r\nMessage-ID: m1\r\n"
+
+static const struct
+{
+	const char *name;
+	const char *s;
+} range_bad_cases[] = {
+		{"start 0", SEND_HEAD "Byte-Range: 0-5/10\r\n-------abcd+\r\n"},
+		{"end before start",
+				SEND_HEAD "Byte-Range: 5-3/10\r\n-------abcd+\r\n"},
+		{"end past total", SEND_HEAD "Byte-Range: 1-20/10\r\n-------abcd+\r\n"},
+		{"a second instance that does not add up",
+				SEND_HEAD "Byte-Range: 1-0/10\r\nByte-Range: 0-0/10\r\n"
+						  "-------abcd+\r\n"},
+		{"last chunk shorter than its range",
+				SEND_HEAD "Byte-Range: 1-5/5\r\nContent-Type: text/plain\r\n"
+						  "\r\nHell\r\n-------abcd$\r\n"},
+		{"last chunk longer than its range",
+				SEND_HEAD "Byte-Range: 1-5/5\r\nContent-Type: text/plain\r\n"
+						  "\r\nHello!\r\n-------abcd$\r\n"},
+		{"no body, range of 5",
+				SEND_HEAD "Byte-Range: 1-5/5\r\n-------abcd$\r\n"},
+		{"a later last chunk of the wrong length",
+				SEND_HEAD "Byte-Range: 3-5/9\r\nContent-Type: text/plain\r\n"
+						  "\r\nabcd\r\n-------abcd$\r\n"},
+};
+
+START_TEST(test_range_bad)
+{
+	const char *in = range_bad_cases[_i].s, *name = range_bad_cases[_i].name;
+	size_t len = strlen(in);
+	char *copy = malloc(len);
+	sf_msrp_frame_t f;
+	sf_msrp_verdict_t v;
+	sf_msrp_reasm_t r;
+	sf_buf_t ours = sf_bufv("msrp://a:1/s;tcp", 16);
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, in, len);
+	/* the frame is whole: the connection goes on */
+	ck_assert_msg(sf_msrp_parse(sf_bufv(copy, len), &f) == (int)len,
+			"%s: parsed whole", name);
+	ck_assert_msg(f.range_bad == 1, "%s: range_bad", name);
+	/* a bound connection answers it 400 */
+	ck_assert_int_eq(sf_msrp_serve(&f, 1, ours, &v), SF_MSRP_ACT_RESPOND);
+	ck_assert_msg(v.code == 400, "%s: serve %d", name, v.code);
+	/* a session receiving messages keeps nothing of it */
+	sf_msrp_reasm_reset(&r);
+	ck_assert_int_eq(sf_msrp_chunk(&r, &f, 100, &v), SF_MSRP_CHUNK_REFUSE);
+	ck_assert_msg(v.code == 400, "%s: chunk %d", name, v.code);
+	ck_assert(r.have == 0);
+	free(copy);
+}
+END_TEST
+
 Suite *session_suite(void)
 {
 	Suite *s = suite_create("sf_session");
@@ -372,6 +432,8 @@ Suite *session_suite(void)
 	tcase_add_test(tc, test_report);
 	tcase_add_test(tc, test_multipart);
 	tcase_add_test(tc, test_sipmsg_method);
+	tcase_add_loop_test(tc, test_range_bad, 0,
+			sizeof(range_bad_cases) / sizeof(range_bad_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
