@@ -76,6 +76,10 @@
 	4					/* an ingest session ended before it was bound (BYE,
 						 * never connected): the MSRP process ends it */
 #define SF_MS_CLOSING 5 /* the MSRP process is ending it */
+#define SF_MS_GONE \
+	6 /* an ingest session whose MSRP side ended first:
+						 * its dialog's BYE still gets 200, until
+						 * msrp_idle_timeout after the end */
 
 #define SF_MS_RETRIEVE 0 /* the owner fetches the mailbox */
 #define SF_MS_INGEST 1	 /* a sender's session for an offline recipient */
@@ -198,7 +202,8 @@ static unsigned long sf_ms_sessions_open(void)
 		return 0;
 	lock_get(_sf_ms_lock);
 	for(i = 0; i < _sf_cfg.msrp_max_sessions; i++) {
-		if(_sf_ms[i].kind == SF_MS_INGEST && _sf_ms[i].state != SF_MS_FREE)
+		if(_sf_ms[i].kind == SF_MS_INGEST && _sf_ms[i].state != SF_MS_FREE
+				&& _sf_ms[i].state != SF_MS_GONE)
 			n++;
 	}
 	lock_release(_sf_ms_lock);
@@ -660,6 +665,11 @@ int sf_msrp_server_bye(sip_msg_t *msg)
 			continue;
 		if(s->state == SF_MS_DONE || s->state == SF_MS_CLOSING)
 			continue;
+		if(s->state == SF_MS_GONE) {
+			s->state = SF_MS_FREE;
+			found = 1;
+			continue;
+		}
 		/* the MSRP process frees a bound session when it closes it, and
 		 * ends an ingest one (its record, its dialog) */
 		if(s->state == SF_MS_BOUND)
@@ -757,7 +767,14 @@ static void sf_ms_ingest_end(int slot, const char *why)
 	}
 	lock_get(_sf_ms_lock);
 	sf_ms_ingest_free(s);
-	s->state = SF_MS_FREE;
+	/* the sender's BYE may still come (after closing the connection) */
+	if(strcmp(why, "bye") != 0 && s->state != SF_MS_ENDED
+			&& s->state != SF_MS_DONE) {
+		s->state = SF_MS_GONE;
+		s->created = time(NULL);
+	} else {
+		s->state = SF_MS_FREE;
+	}
 	lock_release(_sf_ms_lock);
 }
 
@@ -1635,6 +1652,14 @@ static void sf_ms_sweep(time_t now)
 
 	for(i = 0; i < _sf_cfg.msrp_max_sessions; i++) {
 		sf_msess_t *s = &_sf_ms[i];
+		if(s->kind == SF_MS_INGEST && s->state == SF_MS_GONE
+				&& now - s->created >= _sf_cfg.msrp_idle_timeout) {
+			lock_get(_sf_ms_lock);
+			if(s->state == SF_MS_GONE)
+				s->state = SF_MS_FREE;
+			lock_release(_sf_ms_lock);
+			continue;
+		}
 		if(s->kind != SF_MS_INGEST
 				|| (s->state != SF_MS_DONE && s->state != SF_MS_WAITING))
 			continue;
