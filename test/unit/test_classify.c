@@ -1348,22 +1348,15 @@ static void setup_big(void)
 
 Suite *classify_suite(void)
 {
-	Suite *s;
-	TCase *tc;
+	const struct unit_test t[] = {
+			UT_CASE("classify"),
+			UT_LOOP(test_classify_table, N_CASES),
+			UT(test_classify_out_untouched_on_error),
+			UT_CASE("names"),
+			UT(test_class_name),
+			UT(test_source_name),
+			UT_LOOP(test_class_from_name, N_NAME_CASES),
+	};
 
-	s = suite_create("sf_classify");
-
-	tc = tcase_create("classify");
-	tcase_add_unchecked_fixture(tc, setup_big, NULL);
-	tcase_add_loop_test(tc, test_classify_table, 0, N_CASES);
-	tcase_add_test(tc, test_classify_out_untouched_on_error);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("names");
-	tcase_add_test(tc, test_class_name);
-	tcase_add_test(tc, test_source_name);
-	tcase_add_loop_test(tc, test_class_from_name, 0, N_NAME_CASES);
-	suite_add_tcase(s, tc);
-
-	return s;
+	return UNIT_SUITE("sf_classify", t, setup_big, NULL);
 }

@@ -1016,53 +1016,35 @@ END_TEST
 
 Suite *imdn_suite(void)
 {
-	Suite *s;
-	TCase *tc;
+	const struct unit_test t[] = {
+			UT_CASE("xml_escape"),
+			UT_LOOP(test_xml_escape, N_XML),
+			UT(test_xml_escape_every_size),
+			UT_CASE("quote"),
+			UT_LOOP(test_quote, N_QUOTE),
+			UT(test_quote_small),
+			UT_CASE("iso_date"),
+			UT_LOOP(test_iso_date, N_DATE),
+			UT(test_iso_date_size),
+			UT_CASE("imdn_build"),
+			UT_LOOP(test_imdn_status, 4),
+			UT(test_imdn_original_datetime),
+			UT(test_iso_date_us),
+			UT_LOOP(test_cpim_datetime, N_CPIM_DT),
+			UT_LOOP(test_imdn_name, N_NAME),
+			UT_LOOP(test_imdn_too_small, 4),
+			UT_LOOP(test_imdn_unusable, N_BAD),
+			UT(test_imdn_null),
+			UT_CASE("report_text"),
+			UT_LOOP(test_report_text, N_TEXT),
+			UT(test_report_text_leap_day),
+			UT_CASE("mwi_build"),
+			UT_LOOP(test_mwi, N_MWI),
+			UT_CASE("cpim_message_id"),
+			UT_LOOP(test_cpim_message_id, N_CPIM),
+			UT_CASE("is_text_type"),
+			UT_LOOP(test_is_text_type, N_TYPE),
+	};
 
-	s = suite_create("sf_imdn");
-
-	tc = tcase_create("xml_escape");
-	tcase_add_loop_test(tc, test_xml_escape, 0, N_XML);
-	tcase_add_test(tc, test_xml_escape_every_size);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("quote");
-	tcase_add_loop_test(tc, test_quote, 0, N_QUOTE);
-	tcase_add_test(tc, test_quote_small);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("iso_date");
-	tcase_add_loop_test(tc, test_iso_date, 0, N_DATE);
-	tcase_add_test(tc, test_iso_date_size);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("imdn_build");
-	tcase_add_loop_test(tc, test_imdn_status, 0, 4);
-	tcase_add_test(tc, test_imdn_original_datetime);
-	tcase_add_test(tc, test_iso_date_us);
-	tcase_add_loop_test(tc, test_cpim_datetime, 0, N_CPIM_DT);
-	tcase_add_loop_test(tc, test_imdn_name, 0, N_NAME);
-	tcase_add_loop_test(tc, test_imdn_too_small, 0, 4);
-	tcase_add_loop_test(tc, test_imdn_unusable, 0, N_BAD);
-	tcase_add_test(tc, test_imdn_null);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("report_text");
-	tcase_add_loop_test(tc, test_report_text, 0, N_TEXT);
-	tcase_add_test(tc, test_report_text_leap_day);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("mwi_build");
-	tcase_add_loop_test(tc, test_mwi, 0, N_MWI);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("cpim_message_id");
-	tcase_add_loop_test(tc, test_cpim_message_id, 0, N_CPIM);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("is_text_type");
-	tcase_add_loop_test(tc, test_is_text_type, 0, N_TYPE);
-	suite_add_tcase(s, tc);
-
-	return s;
+	return UNIT_SUITE("sf_imdn", t, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sf_msrp.h"
+#include "unit_util.h"
 
 #define SL(lit) (lit), (sizeof(lit) - 1)
 
@@ -1262,63 +1263,43 @@ END_TEST
 
 Suite *msrp_suite(void)
 {
-	Suite *s;
-	TCase *tc;
+	const struct unit_test t[] = {
+			UT_CASE_TIMEOUT("send", 60),
+			UT(test_send_small_exact),
+			UT(test_send_success_report),
+			UT(test_send_one_byte),
+			UT(test_send_exactly_one_chunk),
+			UT(test_send_empty),
+			UT(test_send_empty_first_chunk),
+			UT(test_send_tricky_body),
+			UT_LOOP(test_send_chunked_100k, 2),
+			UT(test_send_chunks_stream),
+			UT(test_send_build_errors),
+			UT(test_tid_ok),
+			UT_CASE("response"),
+			UT_LOOP(test_response_roundtrip, N_RESP),
+			UT(test_response_build_errors),
+			UT_CASE_TIMEOUT("parse", 60),
+			UT_LOOP(test_parse_bad, N_BAD),
+			UT(test_header_limit),
+			UT_LOOP(test_parse_good, N_GOOD),
+			UT_LOOP(test_parse_prefixes, N_GOOD),
+			UT(test_parse_prefixes_built),
+			UT(test_parse_null_empty),
+			UT(test_back_to_back),
+			UT(test_duplicate_headers),
+			UT_CASE("chunks"),
+			UT(test_chunks),
+			UT_CASE("serve"),
+			UT_LOOP(test_serve, N_SERVE),
+			UT(test_failure_report_parsed),
+			UT_CASE("sipmsg"),
+			UT(test_sipmsg_date_added),
+			UT(test_sipmsg_date_present),
+			UT(test_sipmsg_x_date_is_not_date),
+			UT(test_sipmsg_minimal),
+			UT(test_sipmsg_errors),
+	};
 
-	s = suite_create("sf_msrp");
-
-	tc = tcase_create("send");
-	tcase_add_checked_fixture(tc, setup, heap_free);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_send_small_exact);
-	tcase_add_test(tc, test_send_success_report);
-	tcase_add_test(tc, test_send_one_byte);
-	tcase_add_test(tc, test_send_exactly_one_chunk);
-	tcase_add_test(tc, test_send_empty);
-	tcase_add_test(tc, test_send_empty_first_chunk);
-	tcase_add_test(tc, test_send_tricky_body);
-	tcase_add_loop_test(tc, test_send_chunked_100k, 0, 2);
-	tcase_add_test(tc, test_send_chunks_stream);
-	tcase_add_test(tc, test_send_build_errors);
-	tcase_add_test(tc, test_tid_ok);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("response");
-	tcase_add_checked_fixture(tc, setup, heap_free);
-	tcase_add_loop_test(tc, test_response_roundtrip, 0, N_RESP);
-	tcase_add_test(tc, test_response_build_errors);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("parse");
-	tcase_add_checked_fixture(tc, setup, heap_free);
-	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_parse_bad, 0, N_BAD);
-	tcase_add_test(tc, test_header_limit);
-	tcase_add_loop_test(tc, test_parse_good, 0, N_GOOD);
-	tcase_add_loop_test(tc, test_parse_prefixes, 0, N_GOOD);
-	tcase_add_test(tc, test_parse_prefixes_built);
-	tcase_add_test(tc, test_parse_null_empty);
-	tcase_add_test(tc, test_back_to_back);
-	tcase_add_test(tc, test_duplicate_headers);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("chunks");
-	tcase_add_test(tc, test_chunks);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("serve");
-	tcase_add_loop_test(tc, test_serve, 0, N_SERVE);
-	tcase_add_test(tc, test_failure_report_parsed);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("sipmsg");
-	tcase_add_checked_fixture(tc, setup, heap_free);
-	tcase_add_test(tc, test_sipmsg_date_added);
-	tcase_add_test(tc, test_sipmsg_date_present);
-	tcase_add_test(tc, test_sipmsg_x_date_is_not_date);
-	tcase_add_test(tc, test_sipmsg_minimal);
-	tcase_add_test(tc, test_sipmsg_errors);
-	suite_add_tcase(s, tc);
-
-	return s;
+	return UNIT_SUITE("sf_msrp", t, setup, heap_free);
 }

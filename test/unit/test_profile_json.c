@@ -822,31 +822,21 @@ END_TEST
 
 Suite *profile_json_suite(void)
 {
-	Suite *s;
-	TCase *tc;
+	const struct unit_test t[] = {
+			UT_CASE("parse"),
+			UT_LOOP(test_parse_table, N_PCASES),
+			UT_CASE("dump"),
+			UT_LOOP(test_dump_round_trip, N_PCASES),
+			UT_LOOP(test_dump_expected, N_DCASES),
+			UT(test_dump_escaping),
+			UT(test_dump_bad_struct),
+			UT_CASE("accepts"),
+			UT_LOOP(test_accepts_table, N_ACASES),
+			UT(test_accept_header),
+			UT_CASE("errors"),
+			UT(test_errsize_zero_one),
+			UT(test_errsize_truncation),
+	};
 
-	s = suite_create("sf_profile_json");
-
-	tc = tcase_create("parse");
-	tcase_add_loop_test(tc, test_parse_table, 0, N_PCASES);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("dump");
-	tcase_add_loop_test(tc, test_dump_round_trip, 0, N_PCASES);
-	tcase_add_loop_test(tc, test_dump_expected, 0, N_DCASES);
-	tcase_add_test(tc, test_dump_escaping);
-	tcase_add_test(tc, test_dump_bad_struct);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("accepts");
-	tcase_add_loop_test(tc, test_accepts_table, 0, N_ACASES);
-	tcase_add_test(tc, test_accept_header);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_test(tc, test_errsize_zero_one);
-	tcase_add_test(tc, test_errsize_truncation);
-	suite_add_tcase(s, tc);
-
-	return s;
+	return UNIT_SUITE("sf_profile_json", t, NULL, NULL);
 }

@@ -164,6 +164,8 @@ static const struct chunk_case chunk_cases[] = {
 						END}},
 };
 
+#define N_CHUNK_CASES ((int)(sizeof(chunk_cases) / sizeof(chunk_cases[0])))
+
 /* the chunk as a frame on the wire, parsed back */
 static int chunk_frame(
 		const struct chunk *c, char *buf, size_t size, sf_msrp_frame_t *f)
@@ -423,17 +425,16 @@ END_TEST
 
 Suite *session_suite(void)
 {
-	Suite *s = suite_create("sf_session");
-	TCase *tc = tcase_create("core");
+	const struct unit_test t[] = {
+			UT_CASE("core"),
+			UT_LOOP(test_chunk_sequences, N_CHUNK_CASES),
+			UT(test_chunk_null),
+			UT(test_report),
+			UT(test_multipart),
+			UT(test_sipmsg_method),
+			UT_LOOP(test_range_bad, (int)(sizeof(range_bad_cases)
+											/ sizeof(range_bad_cases[0]))),
+	};
 
-	tcase_add_loop_test(tc, test_chunk_sequences, 0,
-			sizeof(chunk_cases) / sizeof(chunk_cases[0]));
-	tcase_add_test(tc, test_chunk_null);
-	tcase_add_test(tc, test_report);
-	tcase_add_test(tc, test_multipart);
-	tcase_add_test(tc, test_sipmsg_method);
-	tcase_add_loop_test(tc, test_range_bad, 0,
-			sizeof(range_bad_cases) / sizeof(range_bad_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
+	return UNIT_SUITE("sf_session", t, NULL, NULL);
 }

@@ -753,57 +753,33 @@ END_TEST
 
 Suite *text_suite(void)
 {
-	Suite *s;
-	TCase *tc;
+	const struct unit_test t[] = {
+			UT_CASE("aor_build"),
+			UT_LOOP(test_aor, N_AOR),
+			UT_CASE("backoff"),
+			UT_LOOP(test_backoff, N_BACKOFF),
+			UT_CASE("http_date"),
+			UT_LOOP(test_http_date, N_DATE),
+			UT(test_http_date_locale),
+			UT(test_http_date_threads),
+			UT_CASE("utf8_valid"),
+			UT_LOOP(test_utf8, N_UTF8),
+			UT_CASE("name_in_list"),
+			UT_LOOP(test_name_in_list, N_LIST),
+			UT_CASE("set_expires"),
+			UT_LOOP(test_set_expires, N_EXPIRES),
+			UT(test_set_expires_sixty),
+			UT_CASE("utf8_preview"),
+			UT_LOOP(test_utf8_preview, N_PREVIEW),
+			UT_CASE("rfc3339"),
+			UT_LOOP(test_rfc3339, N_DT),
+			UT_CASE("fmt"),
+			UT(test_fmt),
+			UT_CASE("lifetime"),
+			UT_LOOP(test_lifetime, N_LIFETIME),
+			UT_CASE("outcome_of"),
+			UT_LOOP(test_outcome, N_OUTCOME),
+	};
 
-	s = suite_create("sf_text");
-
-	tc = tcase_create("aor_build");
-	tcase_add_loop_test(tc, test_aor, 0, N_AOR);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("backoff");
-	tcase_add_loop_test(tc, test_backoff, 0, N_BACKOFF);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("http_date");
-	tcase_add_loop_test(tc, test_http_date, 0, N_DATE);
-	tcase_add_test(tc, test_http_date_locale);
-	tcase_add_test(tc, test_http_date_threads);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("utf8_valid");
-	tcase_add_loop_test(tc, test_utf8, 0, N_UTF8);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("name_in_list");
-	tcase_add_loop_test(tc, test_name_in_list, 0, N_LIST);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("set_expires");
-	tcase_add_loop_test(tc, test_set_expires, 0, N_EXPIRES);
-	tcase_add_test(tc, test_set_expires_sixty);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("utf8_preview");
-	tcase_add_loop_test(tc, test_utf8_preview, 0, N_PREVIEW);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("rfc3339");
-	tcase_add_loop_test(tc, test_rfc3339, 0, N_DT);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("fmt");
-	tcase_add_test(tc, test_fmt);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("lifetime");
-	tcase_add_loop_test(tc, test_lifetime, 0, N_LIFETIME);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("outcome_of");
-	tcase_add_loop_test(tc, test_outcome, 0, N_OUTCOME);
-	suite_add_tcase(s, tc);
-
-	return s;
+	return UNIT_SUITE("sf_text", t, NULL, NULL);
 }
