@@ -17,6 +17,7 @@
  */
 
 #include <check.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,27 +82,21 @@ static void buf_eq(sf_buf_t b, const char *s, size_t n, const char *what)
 #define BUF_EQ(b, lit) buf_eq((b), SL(lit), #b)
 #define BUF_EQB(b, c) buf_eq((b), (c).s, (c).len, #b)
 
-/* a built frame, checked to fit exactly and not to fit one byte short */
+static int send_into(const void *f, char *out, size_t size)
+{
+	return sf_msrp_build_send(f, out, size);
+}
+
+/* a built frame, checked to fit exactly and to be refused by every smaller
+ * buffer */
 static sf_buf_t build_send_exact(const sf_msrp_send_t *f)
 {
 	static char big[300000];
-	int n, m;
-	char *out;
-	sf_buf_t b;
+	int n = sf_msrp_build_send(f, big, sizeof(big));
 
-	n = sf_msrp_build_send(f, big, sizeof(big));
 	ck_assert_msg(n > 0, "build_send failed");
-	out = halloc((size_t)n);
-	m = sf_msrp_build_send(f, out, (size_t)n);
-	ck_assert_int_eq(m, n);
-	ck_assert(memcmp(out, big, (size_t)n) == 0);
-	if(n > 1) {
-		char *s = halloc((size_t)n - 1);
-		ck_assert_int_eq(sf_msrp_build_send(f, s, (size_t)n - 1), -1);
-	}
-	b.s = out;
-	b.len = (size_t)n;
-	return b;
+	check_fit(send_into, f, big, (size_t)n, (size_t)n, "build_send");
+	return H(big, (size_t)n);
 }
 
 static const char TO[] = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
@@ -131,11 +126,14 @@ static int parse_exact(sf_buf_t in, sf_msrp_frame_t *fr)
 	return sf_msrp_parse(c, fr);
 }
 
-/* every field of a frame parsed from what f built */
+/* every field of a frame parsed from what f built; an empty payload has
+ * no Content-Type */
 static void check_send_fields(
-		const sf_msrp_send_t *f, const sf_msrp_frame_t *fr, int with_ct)
+		const sf_msrp_send_t *f, const sf_msrp_frame_t *fr)
 {
 	size_t last = f->start - 1 + f->chunk.len;
+	char br[64];
+	int blen;
 
 	ck_assert_int_eq(fr->is_request, 1);
 	BUF_EQB(fr->tid, f->tid);
@@ -145,15 +143,28 @@ static void check_send_fields(
 	BUF_EQB(fr->to_path, f->to_path);
 	BUF_EQB(fr->from_path, f->from_path);
 	BUF_EQB(fr->message_id, f->message_id);
-	if(with_ct)
+	if(f->total > 0)
 		BUF_EQB(fr->content_type, f->content_type);
 	else
 		ck_assert_uint_eq(fr->content_type.len, 0);
+	blen = snprintf(br, sizeof(br), "%zu-%zu/%zu", f->start, last, f->total);
+	buf_eq(fr->byte_range, br, (size_t)blen, "Byte-Range");
 	ck_assert_int_eq(fr->range_start, (long long)f->start);
 	ck_assert_int_eq(fr->range_end, (long long)last);
 	ck_assert_int_eq(fr->range_total, (long long)f->total);
 	BUF_EQB(fr->body, f->chunk);
 	ck_assert_int_eq(fr->flag, last == f->total ? '$' : '+');
+}
+
+/* f built (build_send_exact), parsed back whole into fr and every field
+ * checked; the frame built */
+static sf_buf_t send_round_trip(const sf_msrp_send_t *f, sf_msrp_frame_t *fr)
+{
+	sf_buf_t out = build_send_exact(f);
+
+	ck_assert_int_eq(parse_exact(out, fr), (int)out.len);
+	check_send_fields(f, fr);
+	return out;
 }
 
 /* ---- build -> parse round trips ---------------------------------------- */
@@ -169,57 +180,69 @@ static void check_send_fields(
 	"Hey Bob, are you there?\r\n"                                      \
 	"-------a786hjs2$\r\n"
 
-START_TEST(test_send_small_exact)
+/* one chunk from the payload's first byte: len bytes of total */
+struct send_case
 {
-	static const char pl[] = "Hey Bob, are you there?";
-	sf_msrp_send_t f = send_of("a786hjs2", pl, 1, 23, 23);
-	sf_msrp_frame_t fr;
-	sf_buf_t out = build_send_exact(&f);
+	const char *name;
+	const char *tid;
+	struct tbuf payload;
+	size_t len, total;
+	int success_report;
+	const char *range; /* the Byte-Range expected */
+	struct tbuf wire;  /* the frame expected; NB: not compared */
+};
 
-	buf_eq(out, SL(SAMPLE_SEND), "built SEND");
-	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-	check_send_fields(&f, &fr, 1);
-	BUF_EQ(fr.byte_range, "1-23/23");
-}
-END_TEST
+/* the whole payload in the one chunk */
+#define WHOLE(lit) B(lit), sizeof(lit) - 1, sizeof(lit) - 1
 
-START_TEST(test_send_success_report)
+static const struct send_case send_cases[] = {
+		{"sample", "a786hjs2", WHOLE("Hey Bob, are you there?"), 0, "1-23/23",
+				B(SAMPLE_SEND)},
+		{"success_report", "Tx.1+%=-", WHOLE("hi"), 1, "1-2/2",
+				B("MSRP Tx.1+%=- SEND\r\n"
+				  "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+				  "From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;"
+				  "tcp\r\n"
+				  "Message-ID: 87652491\r\n"
+				  "Success-Report: yes\r\n"
+				  "Byte-Range: 1-2/2\r\n"
+				  "Content-Type: text/plain\r\n"
+				  "\r\n"
+				  "hi\r\n"
+				  "-------Tx.1+%=-$\r\n")},
+		{"one_byte", "abcd", WHOLE("x"), 0, "1-1/1", NB},
+		{"empty", "empty1", WHOLE(""), 0, "1-0/0",
+				B("MSRP empty1 SEND\r\n"
+				  "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
+				  "From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;"
+				  "tcp\r\n"
+				  "Message-ID: 87652491\r\n"
+				  "Byte-Range: 1-0/0\r\n"
+				  "-------empty1$\r\n")},
+		/* an empty first chunk of a non-empty payload keeps its
+		 * Content-Type */
+		{"empty_first_chunk", "abcd", B("xyz"), 0, 3, 0, "1-0/3", NB},
+		/* a body full of CR, LF, NUL, dashes and near-miss end lines */
+		{"tricky_body", "abcd",
+				WHOLE("\r\n\r\n-------abce$\r\n------abcd$\r\n\0\0-"
+					  "\r\n-------abc\r\n-------\r"),
+				0, "1-56/56", NB},
+};
+
+#define N_SEND ((int)(sizeof(send_cases) / sizeof(send_cases[0])))
+
+START_TEST(test_send)
 {
-	static const char pl[] = "hi";
-	sf_msrp_send_t f = send_of("Tx.1+%=-", pl, 1, 2, 2);
+	const struct send_case *c = &send_cases[_i];
+	sf_msrp_send_t f = send_of(c->tid, c->payload.s, 1, c->len, c->total);
 	sf_msrp_frame_t fr;
 	sf_buf_t out;
 
-	f.success_report = 1;
-	out = build_send_exact(&f);
-	buf_eq(out,
-			SL("MSRP Tx.1+%=- SEND\r\n"
-			   "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
-			   "From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;"
-			   "tcp\r\n"
-			   "Message-ID: 87652491\r\n"
-			   "Success-Report: yes\r\n"
-			   "Byte-Range: 1-2/2\r\n"
-			   "Content-Type: text/plain\r\n"
-			   "\r\n"
-			   "hi\r\n"
-			   "-------Tx.1+%=-$\r\n"),
-			"built SEND");
-	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-	check_send_fields(&f, &fr, 1);
-}
-END_TEST
-
-START_TEST(test_send_one_byte)
-{
-	sf_msrp_send_t f = send_of("abcd", "x", 1, 1, 1);
-	sf_msrp_frame_t fr;
-	sf_buf_t out = build_send_exact(&f);
-
-	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-	check_send_fields(&f, &fr, 1);
-	BUF_EQ(fr.byte_range, "1-1/1");
-	ck_assert_int_eq(fr.flag, '$');
+	f.success_report = c->success_report;
+	out = send_round_trip(&f, &fr);
+	if(c->wire.len > 0)
+		buf_eq(out, c->wire.s, c->wire.len, c->name);
+	buf_eq(fr.byte_range, c->range, strlen(c->range), c->name);
 }
 END_TEST
 
@@ -229,66 +252,13 @@ START_TEST(test_send_exactly_one_chunk)
 	size_t i;
 	sf_msrp_send_t f;
 	sf_msrp_frame_t fr;
-	sf_buf_t out;
 
 	for(i = 0; i < sizeof(pl); i++)
 		pl[i] = (char)('a' + i % 26);
 	f = send_of("chunk1", pl, 1, sizeof(pl), sizeof(pl));
-	out = build_send_exact(&f);
-	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-	check_send_fields(&f, &fr, 1);
+	send_round_trip(&f, &fr);
 	BUF_EQ(fr.byte_range, "1-2048/2048");
 	ck_assert_int_eq(fr.flag, '$');
-}
-END_TEST
-
-START_TEST(test_send_empty)
-{
-	sf_msrp_send_t f = send_of("empty1", "", 1, 0, 0);
-	sf_msrp_frame_t fr;
-	sf_buf_t out = build_send_exact(&f);
-
-	buf_eq(out,
-			SL("MSRP empty1 SEND\r\n"
-			   "To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"
-			   "From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;"
-			   "tcp\r\n"
-			   "Message-ID: 87652491\r\n"
-			   "Byte-Range: 1-0/0\r\n"
-			   "-------empty1$\r\n"),
-			"empty SEND");
-	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-	check_send_fields(&f, &fr, 0);
-	BUF_EQ(fr.byte_range, "1-0/0");
-	ck_assert_uint_eq(fr.body.len, 0);
-}
-END_TEST
-
-/* an empty first chunk of a non-empty payload keeps its Content-Type */
-START_TEST(test_send_empty_first_chunk)
-{
-	sf_msrp_send_t f = send_of("abcd", "xyz", 1, 0, 3);
-	sf_msrp_frame_t fr;
-	sf_buf_t out = build_send_exact(&f);
-
-	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-	check_send_fields(&f, &fr, 1);
-	BUF_EQ(fr.byte_range, "1-0/3");
-	ck_assert_int_eq(fr.flag, '+');
-}
-END_TEST
-
-/* a body full of CR, LF, NUL, dashes and near-miss end lines */
-START_TEST(test_send_tricky_body)
-{
-	static const char pl[] = "\r\n\r\n-------abce$\r\n------abcd$\r\n\0\0-"
-							 "\r\n-------abc\r\n-------\r";
-	sf_msrp_send_t f = send_of("abcd", pl, 1, sizeof(pl) - 1, sizeof(pl) - 1);
-	sf_msrp_frame_t fr;
-	sf_buf_t out = build_send_exact(&f);
-
-	ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-	check_send_fields(&f, &fr, 1);
 }
 END_TEST
 
@@ -323,15 +293,8 @@ START_TEST(test_send_chunked_100k)
 		size_t len = total - (start - 1) < cs ? total - (start - 1) : cs;
 		sf_msrp_send_t f = send_of(tid, (const char *)pl, start, len, total);
 		sf_msrp_frame_t fr;
-		sf_buf_t out = build_send_exact(&f);
-		char br[64];
-		int blen;
 
-		ck_assert_int_eq(parse_exact(out, &fr), (int)out.len);
-		check_send_fields(&f, &fr, 1);
-		blen = snprintf(
-				br, sizeof(br), "%zu-%zu/%zu", start, start + len - 1, total);
-		buf_eq(fr.byte_range, br, (size_t)blen, "Byte-Range");
+		send_round_trip(&f, &fr);
 		ck_assert_int_eq(fr.flag, n + 1 < nchunks ? '+' : '$');
 		ck_assert(fr.range_start >= 1 && (size_t)fr.range_end <= total);
 		memcpy(re + fr.range_start - 1, fr.body.s, fr.body.len);
@@ -412,24 +375,33 @@ static const struct resp_case resp_cases[] = {
 
 #define N_RESP ((int)(sizeof(resp_cases) / sizeof(resp_cases[0])))
 
+/* the inputs of sf_msrp_build_response() */
+struct resp_args
+{
+	sf_buf_t tid;
+	int code;
+	sf_buf_t reason, to, from;
+};
+
+static int response_into(const void *arg, char *out, size_t size)
+{
+	const struct resp_args *a = arg;
+
+	return sf_msrp_build_response(
+			a->tid, a->code, a->reason, a->to, a->from, out, size);
+}
+
 START_TEST(test_response_roundtrip)
 {
 	const struct resp_case *c = &resp_cases[_i];
-	sf_buf_t tid = HL("d93kswow"), reason = H(c->reason, strlen(c->reason));
-	sf_buf_t to = HL(FROM), from = HL(TO);
+	sf_buf_t tid = HL("d93kswow"), to = HL(FROM), from = HL(TO);
+	struct resp_args a = {
+			tid, c->code, H(c->reason, strlen(c->reason)), to, from};
 	size_t wl = strlen(c->wire);
-	char *out = halloc(wl), *shortb = halloc(wl - 1);
-	sf_buf_t b = {out, wl};
 	sf_msrp_frame_t fr;
 
-	ck_assert_int_eq(
-			sf_msrp_build_response(tid, c->code, reason, to, from, out, wl),
-			(int)wl);
-	buf_eq(b, c->wire, wl, "response");
-	ck_assert_int_eq(sf_msrp_build_response(
-							 tid, c->code, reason, to, from, shortb, wl - 1),
-			-1);
-	ck_assert_int_eq(parse_exact(b, &fr), (int)wl);
+	check_fit(response_into, &a, c->wire, wl, wl, "response");
+	ck_assert_int_eq(parse_exact(H(c->wire, wl), &fr), (int)wl);
 	ck_assert_int_eq(fr.is_request, 0);
 	BUF_EQB(fr.tid, tid);
 	ck_assert_uint_eq(fr.method.len, 0);
@@ -511,47 +483,68 @@ END_TEST
 
 /* ---- SEND build errors ------------------------------------------------- */
 
-START_TEST(test_send_build_errors)
+/* an sf_buf_t field of a builder's input set to an unusable value; a NULL
+ * value with a length is set as it is */
+struct bad_field
+{
+	const char *name;
+	size_t off;
+	struct tbuf v;
+};
+
+/* ok (size bytes) with each bad field in turn: refused by build */
+static void check_bad_fields(unit_build_fn build, const void *ok, size_t size,
+		const struct bad_field *b, size_t n)
 {
 	char out[1024];
-	sf_buf_t none = {NULL, 0};
+	size_t i;
+
+	for(i = 0; i < n; i++) {
+		char *m = halloc(size);
+		sf_buf_t v = {NULL, b[i].v.len};
+
+		if(b[i].v.s != NULL)
+			v = H(b[i].v.s, b[i].v.len);
+		memcpy(m, ok, size);
+		memcpy(m + b[i].off, &v, sizeof(v));
+		ck_assert_msg(
+				build(m, out, sizeof(out)) == -1, "%s: not refused", b[i].name);
+	}
+}
+
+#define SEND_FIELD(f) offsetof(sf_msrp_send_t, f)
+
+static const struct bad_field send_bad[] = {
+		{"tid_short", SEND_FIELD(tid), B("abc")},
+		{"tid_slash", SEND_FIELD(tid), B("ab/d")},
+		{"no_to_path", SEND_FIELD(to_path), NB},
+		{"from_path_crlf", SEND_FIELD(from_path), B("msrp://a\r\nX: y")},
+		{"message_id_lf", SEND_FIELD(message_id), B("12\n34")},
+		{"no_content_type", SEND_FIELD(content_type), NB},
+		{"chunk_null", SEND_FIELD(chunk), {NULL, 5}},
+};
+
+START_TEST(test_send_build_errors)
+{
+	/* Byte-Ranges that do not hold the 5-byte chunk: 0-4/5, 1-5/4, 2-6/5 */
+	static const size_t range[3][2] = {{0, 5}, {1, 4}, {2, 5}};
+	char out[1024];
 	sf_msrp_send_t ok = send_of("abcd", "hello", 1, 5, 5), f;
+	int i;
 
 	ck_assert_int_gt(sf_msrp_build_send(&ok, out, sizeof(out)), 0);
 	ck_assert_int_eq(sf_msrp_build_send(NULL, out, sizeof(out)), -1);
 	ck_assert_int_eq(sf_msrp_build_send(&ok, NULL, 0), -1);
 	ck_assert_int_eq(sf_msrp_build_send(&ok, out, 0), -1);
-
-	f = ok;
-	f.tid = HL("abc");
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.tid = HL("ab/d");
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.to_path = none;
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.from_path = HL("msrp://a\r\nX: y");
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.message_id = HL("12\n34");
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.content_type = none;
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.start = 0;
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.total = 4; /* 1-5/4 */
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.start = 2; /* 2-6/5 */
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
-	f = ok;
-	f.chunk.s = NULL;
-	ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	check_bad_fields(send_into, &ok, sizeof(ok), send_bad,
+			sizeof(send_bad) / sizeof(send_bad[0]));
+	for(i = 0; i < 3; i++) {
+		f = ok;
+		f.start = range[i][0];
+		f.total = range[i][1];
+		ck_assert_int_eq(sf_msrp_build_send(&f, out, sizeof(out)), -1);
+	}
+	/* a chunk holding the end line */
 	f = ok;
 	f.chunk = HL("a-------abcd");
 	f.total = f.chunk.len;
@@ -987,15 +980,14 @@ static sf_sipmsg_t sipmsg_sample(void)
 	return m;
 }
 
+static int sipmsg_into(const void *m, char *out, size_t size)
+{
+	return sf_sipmsg_build(m, out, size);
+}
+
 static void sip_expect(const sf_sipmsg_t *m, const char *exp, size_t elen)
 {
-	char *out = halloc(elen), *shortb = halloc(elen - 1);
-	sf_buf_t b = {out, elen};
-	int r = sf_sipmsg_build(m, out, elen);
-
-	ck_assert_int_eq(r, (int)elen);
-	buf_eq(b, exp, elen, "message/sip");
-	ck_assert_int_eq(sf_sipmsg_build(m, shortb, elen - 1), -1);
+	check_fit(sipmsg_into, m, exp, elen, elen, "message/sip");
 }
 
 START_TEST(test_sipmsg_date_added)
@@ -1067,55 +1059,35 @@ START_TEST(test_sipmsg_minimal)
 }
 END_TEST
 
+#define SIP_FIELD(f) offsetof(sf_sipmsg_t, f)
+
+static const struct bad_field sip_bad[] = {
+		{"no_ruri", SIP_FIELD(ruri), NB},
+		{"ruri_crlf", SIP_FIELD(ruri), B("sip:a\r\n@b")},
+		{"no_from", SIP_FIELD(from), NB},
+		{"from_cr", SIP_FIELD(from), B("<sip:a@b>\r")},
+		{"to_lf", SIP_FIELD(to), B("<sip:\nb@c>")},
+		{"no_to", SIP_FIELD(to), NB},
+		{"no_call_id", SIP_FIELD(call_id), NB},
+		{"call_id_crlf", SIP_FIELD(call_id), B("x\r\nBye: 1")},
+		{"headers_no_crlf", SIP_FIELD(headers), B("Subject: hi")},
+		{"headers_lf", SIP_FIELD(headers), B("Subject: hi\n")},
+		{"headers_bare_lf", SIP_FIELD(headers), B("\n")},
+		{"content_type_crlf", SIP_FIELD(content_type), B("text/plain\r\nX: y")},
+		{"body_null", SIP_FIELD(body), {NULL, 12}},
+};
+
 START_TEST(test_sipmsg_errors)
 {
-	sf_sipmsg_t ok = sipmsg_sample(), m;
-	sf_buf_t none = {NULL, 0};
+	sf_sipmsg_t ok = sipmsg_sample();
 	char out[1024];
 
 	ck_assert_int_gt(sf_sipmsg_build(&ok, out, sizeof(out)), 0);
 	ck_assert_int_eq(sf_sipmsg_build(NULL, out, sizeof(out)), -1);
 	ck_assert_int_eq(sf_sipmsg_build(&ok, NULL, 0), -1);
 	ck_assert_int_eq(sf_sipmsg_build(&ok, out, 0), -1);
-	m = ok;
-	m.ruri = none;
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.ruri = HL("sip:a\r\n@b");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.from = none;
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.from = HL("<sip:a@b>\r");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.to = HL("<sip:\nb@c>");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.to = none;
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.call_id = none;
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.call_id = HL("x\r\nBye: 1");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.headers = HL("Subject: hi");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.headers = HL("Subject: hi\n");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.headers = HL("\n");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.content_type = HL("text/plain\r\nX: y");
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
-	m = ok;
-	m.body.s = NULL;
-	ck_assert_int_eq(sf_sipmsg_build(&m, out, sizeof(out)), -1);
+	check_bad_fields(sipmsg_into, &ok, sizeof(ok), sip_bad,
+			sizeof(sip_bad) / sizeof(sip_bad[0]));
 }
 END_TEST
 
@@ -1265,13 +1237,8 @@ Suite *msrp_suite(void)
 {
 	const struct unit_test t[] = {
 			UT_CASE_TIMEOUT("send", 60),
-			UT(test_send_small_exact),
-			UT(test_send_success_report),
-			UT(test_send_one_byte),
+			UT_LOOP(test_send, N_SEND),
 			UT(test_send_exactly_one_chunk),
-			UT(test_send_empty),
-			UT(test_send_empty_first_chunk),
-			UT(test_send_tricky_body),
 			UT_LOOP(test_send_chunked_100k, 2),
 			UT(test_send_chunks_stream),
 			UT(test_send_build_errors),
