@@ -985,77 +985,58 @@ static int sipmsg_into(const void *m, char *out, size_t size)
 	return sf_sipmsg_build(m, out, size);
 }
 
-static void sip_expect(const sf_sipmsg_t *m, const char *exp, size_t elen)
+/* the sample with other headers, or with no headers, Content-Type, body
+ * or date (minimal) */
+struct sip_case
 {
-	check_fit(sipmsg_into, m, exp, elen, elen, "message/sip");
-}
+	const char *name;
+	const char *headers; /* NULL: the sample's */
+	int minimal;
+	struct tbuf exp;
+};
 
-START_TEST(test_sipmsg_date_added)
+#define SIP_TAIL                                 \
+	"Content-Type: application/octet-stream\r\n" \
+	"Content-Length: 12\r\n"                     \
+	"\r\n"                                       \
+	"Hello\0World\0"
+
+static const struct sip_case sip_cases[] = {
+		{"date_added", NULL, 0,
+				B(SIP_HEAD "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+						   "Subject: hi\r\n" SIP_TAIL)},
+		{"date_present",
+				"Subject: hi\r\ndATe : Tue, 15 Nov 1994 08:12:31 GMT\r\n", 0,
+				B(SIP_HEAD
+						"Subject: hi\r\n"
+						"dATe : Tue, 15 Nov 1994 08:12:31 GMT\r\n" SIP_TAIL)},
+		{"x_date_is_not_date", "X-Date: 1\r\nDated: 2\r\n", 0,
+				B(SIP_HEAD "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+						   "X-Date: 1\r\nDated: 2\r\n" SIP_TAIL)},
+		{"minimal", NULL, 1, B(SIP_HEAD "Content-Length: 0\r\n\r\n")},
+};
+
+#define N_SIP ((int)(sizeof(sip_cases) / sizeof(sip_cases[0])))
+
+START_TEST(test_sipmsg)
 {
+	const struct sip_case *c = &sip_cases[_i];
 	sf_sipmsg_t m = sipmsg_sample();
-	static const char exp[] =
-			SIP_HEAD "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-					 "Subject: hi\r\n"
-					 "Content-Type: application/octet-stream\r\n"
-					 "Content-Length: 12\r\n"
-					 "\r\n"
-					 "Hello\0World\0";
-	char big[1024];
+	char *big = halloc(c->exp.len + 1);
 
-	sip_expect(&m, SL(exp));
+	if(c->headers != NULL)
+		m.headers = H(c->headers, strlen(c->headers));
+	if(c->minimal) {
+		m.headers = H(NULL, 0);
+		m.content_type = H(NULL, 0);
+		m.body = H(NULL, 0);
+		m.date = 0;
+	}
+	check_fit(sipmsg_into, &m, c->exp.s, c->exp.len, c->exp.len, c->name);
 	/* NUL-terminated when there is room */
-	memset(big, 'x', sizeof(big));
-	ck_assert_int_eq(
-			sf_sipmsg_build(&m, big, sizeof(exp)), (int)sizeof(exp) - 1);
-	ck_assert_int_eq(big[sizeof(exp) - 1], '\0');
-}
-END_TEST
-
-START_TEST(test_sipmsg_date_present)
-{
-	sf_sipmsg_t m = sipmsg_sample();
-	static const char exp[] =
-			SIP_HEAD "Subject: hi\r\n"
-					 "dATe : Tue, 15 Nov 1994 08:12:31 GMT\r\n"
-					 "Content-Type: application/octet-stream\r\n"
-					 "Content-Length: 12\r\n"
-					 "\r\n"
-					 "Hello\0World\0";
-
-	m.headers = HL("Subject: hi\r\ndATe : Tue, 15 Nov 1994 08:12:31 GMT\r\n");
-	sip_expect(&m, SL(exp));
-}
-END_TEST
-
-START_TEST(test_sipmsg_x_date_is_not_date)
-{
-	sf_sipmsg_t m = sipmsg_sample();
-	static const char exp[] =
-			SIP_HEAD "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-					 "X-Date: 1\r\nDated: 2\r\n"
-					 "Content-Type: application/octet-stream\r\n"
-					 "Content-Length: 12\r\n"
-					 "\r\n"
-					 "Hello\0World\0";
-
-	m.headers = HL("X-Date: 1\r\nDated: 2\r\n");
-	sip_expect(&m, SL(exp));
-}
-END_TEST
-
-START_TEST(test_sipmsg_minimal)
-{
-	sf_sipmsg_t m = sipmsg_sample();
-	static const char exp[] = SIP_HEAD "Content-Length: 0\r\n\r\n";
-
-	m.headers.s = NULL;
-	m.headers.len = 0;
-	m.content_type.s = NULL;
-	m.content_type.len = 0;
-	m.body.s = NULL;
-	m.body.len = 0;
-	m.date = 0;
-	sip_expect(&m, SL(exp));
+	memset(big, 'x', c->exp.len + 1);
+	ck_assert_int_eq(sf_sipmsg_build(&m, big, c->exp.len + 1), (int)c->exp.len);
+	ck_assert_int_eq(big[c->exp.len], '\0');
 }
 END_TEST
 
@@ -1261,10 +1242,7 @@ Suite *msrp_suite(void)
 			UT_LOOP(test_serve, N_SERVE),
 			UT(test_failure_report_parsed),
 			UT_CASE("sipmsg"),
-			UT(test_sipmsg_date_added),
-			UT(test_sipmsg_date_present),
-			UT(test_sipmsg_x_date_is_not_date),
-			UT(test_sipmsg_minimal),
+			UT_LOOP(test_sipmsg, N_SIP),
 			UT(test_sipmsg_errors),
 	};
 
