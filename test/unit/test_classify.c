@@ -104,12 +104,6 @@ struct cls_case
 #define CPIM_NS "NS: imdn <urn:ietf:params:imdn>\r\n"
 #define CPIM_MSGID "imdn.Message-ID: 34jk324j\r\n"
 #define CPIM_DN(v) "imdn.Disposition-Notification: " v "\r\n"
-#define CPIM_TAIL                  \
-	"\r\n"                         \
-	"Content-Type: text/plain\r\n" \
-	"Content-Length: 12\r\n"       \
-	"\r\n"                         \
-	"Hello World!"
 #define CPIM(v) B(CPIM_HDRS CPIM_NS CPIM_MSGID CPIM_DN(v) CPIM_TAIL)
 
 /* an ~8 KB Request-Disposition: "proxy, " x BIG_REPS then "notify" */

@@ -781,12 +781,6 @@ struct cpim_case
 
 #define CPIM_FROM "From: MR SANDERS <im:piglet@100akerwood.com>\r\n"
 #define CPIM_TO "To: Depressed Donkey <im:eeyore@100akerwood.com>\r\n"
-#define CPIM_TAIL                  \
-	"\r\n"                         \
-	"Content-Type: text/plain\r\n" \
-	"Content-Length: 12\r\n"       \
-	"\r\n"                         \
-	"Hello World!"
 
 static const struct cpim_case cpim_cases[] = {
 		{"imdn_prefix",

@@ -604,15 +604,6 @@ struct acase
 	int want;
 };
 
-#define B(lit)                 \
-	{                          \
-		(lit), sizeof(lit) - 1 \
-	}
-#define NB      \
-	{           \
-		NULL, 0 \
-	}
-
 static const struct acase acases[] = {
 		{0, B("application/octet-stream"), 1},
 		{0, NB, 1},

@@ -36,6 +36,15 @@
 		NULL, 0 \
 	}
 
+/* the end of a CPIM message (RFC 3862): the blank line after its headers,
+ * the MIME headers and the body */
+#define CPIM_TAIL                  \
+	"\r\n"                         \
+	"Content-Type: text/plain\r\n" \
+	"Content-Length: 12\r\n"       \
+	"\r\n"                         \
+	"Hello World!"
+
 struct tbuf
 {
 	const char *s;
