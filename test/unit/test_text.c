@@ -598,26 +598,40 @@ START_TEST(test_set_expires)
 }
 END_TEST
 
+/* a header block and the remaining lifetime */
+struct expires_args
+{
+	const char *in;
+	size_t len;
+	long long left;
+};
+
+static int expires_into(const void *arg, char *out, size_t size)
+{
+	const struct expires_args *a = arg;
+
+	return sf_hdrs_set_expires(a->in, a->len, a->left, out, size);
+}
+
 /* one long-lived value and sixty "Expires: 1": the output never outgrows
  * hlen + SF_EXPIRES_GROWTH, and every smaller buffer is refused, never
  * overrun (ASan watches the exact-size heap blocks) */
 START_TEST(test_set_expires_sixty)
 {
+	static const char want[] = "Expires: 2592000\r\n";
 	char in[2048], *out;
-	size_t len = 0, size, want;
-	int i, n;
+	struct expires_args a = {in, 0, 2592000};
+	size_t size;
+	int i;
 
-	len += sprintf(in + len, "Expires: 2592000\r\n");
+	a.len += sprintf(in + a.len, "Expires: 2592000\r\n");
 	for(i = 0; i < 60; i++)
-		len += sprintf(in + len, "Expires: 1\r\n");
-	want = strlen("Expires: 2592000\r\n");
-	for(size = 0; size <= len + SF_EXPIRES_GROWTH; size++) {
-		out = size ? malloc(size) : NULL;
-		n = sf_hdrs_set_expires(in, len, 2592000, out, size);
-		if(size > want)
-			ck_assert_int_eq(n, (int)want);
-		else
-			ck_assert_int_eq(n, -1);
+		a.len += sprintf(in + a.len, "Expires: 1\r\n");
+	check_fit(expires_into, &a, want, sizeof(want) - 1, sizeof(want),
+			"set_expires");
+	for(size = sizeof(want); size <= a.len + SF_EXPIRES_GROWTH; size++) {
+		out = malloc(size);
+		ck_assert_int_eq(expires_into(&a, out, size), (int)sizeof(want) - 1);
 		free(out);
 	}
 }

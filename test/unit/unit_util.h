@@ -122,8 +122,9 @@ static inline const char *show(
 typedef int (*unit_build_fn)(const void *arg, char *out, size_t size);
 
 /* fn into heap blocks of exactly the size passed (out_buf): every size
- * below fit returns -1, and fit returns len with exp written, followed by a
- * NUL when fit > len; what names the case in a failure message */
+ * below fit returns -1, and fit, as a roomy fit + 64, returns len with exp
+ * written, followed by a NUL when fit > len; what names the case in a
+ * failure message */
 static inline void check_fit(unit_build_fn fn, const void *arg, const char *exp,
 		size_t len, size_t fit, const char *what)
 {
@@ -139,15 +140,17 @@ static inline void check_fit(unit_build_fn fn, const void *arg, const char *exp,
 		ck_assert_msg(ret == -1, "%s: outsize %zu of %zu: got %d, expected -1",
 				what, size, fit, ret);
 	}
-	out = out_buf(fit);
-	ret = fn(arg, out, fit);
-	ok = ret == (int)len && (len == 0 || memcmp(out, exp, len) == 0)
-		 && (fit == len || out[len] == '\0');
-	show(out, ret > 0 ? (size_t)ret : 0, got, sizeof(got));
-	show(exp, len, want, sizeof(want));
-	free(out);
-	ck_assert_msg(ok, "%s: outsize %zu: got %d \"%s\", expected %zu \"%s\"",
-			what, fit, ret, got, len, want);
+	for(size = fit; size <= fit + 64; size += 64) {
+		out = out_buf(size);
+		ret = fn(arg, out, size);
+		ok = ret == (int)len && (len == 0 || memcmp(out, exp, len) == 0)
+			 && (fit == len || out[len] == '\0');
+		show(out, ret > 0 ? (size_t)ret : 0, got, sizeof(got));
+		show(exp, len, want, sizeof(want));
+		free(out);
+		ck_assert_msg(ok, "%s: outsize %zu: got %d \"%s\", expected %zu \"%s\"",
+				what, size, ret, got, len, want);
+	}
 }
 
 /* ---- suites from a table ----------------------------------------------- */
