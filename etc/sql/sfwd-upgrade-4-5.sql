@@ -46,11 +46,11 @@ CREATE INDEX sfwd_message_session ON sfwd_message (session_id, id)
 -- mailbox is full.
 CREATE FUNCTION sfwd_session_store(p_aor text, p_ruri text,
 		p_from_uri text, p_from_name text, p_from_tag text, p_to_uri text,
-		p_to_name text, p_call_id text, p_sdp bytea,
-		p_started double precision, p_seq bigint,
+		p_to_name text, p_call_id text, p_seq bigint,
 		p_received double precision, p_lifetime integer, p_class smallint,
 		p_notify smallint, p_content_type text, p_body bytea,
-		p_headers text, p_max integer, p_imdn_id text, p_imdn_datetime text)
+		p_headers text, p_max integer, p_imdn_id text, p_imdn_datetime text,
+		p_sdp bytea, p_started double precision)
 	RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
 	sid bigint;

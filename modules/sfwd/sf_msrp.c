@@ -172,6 +172,45 @@ static void puthdr(sf_wr_t *w, const char *name, sf_buf_t value)
 	puts_(w, "\r\n");
 }
 
+/* a request's start line, To-Path, From-Path and Message-ID; 0, or -1
+ * when one of them cannot be written as parsed */
+static int put_request(sf_wr_t *w, const sf_msrp_send_t *f, const char *method)
+{
+	if(!tid_valid(f->tid) || !hval_ok(f->to_path) || !hval_ok(f->from_path)
+			|| !hval_ok(f->message_id))
+		return -1;
+	puts_(w, "MSRP ");
+	putb(w, f->tid);
+	putc_(w, ' ');
+	puts_(w, method);
+	puts_(w, "\r\n");
+	puthdr(w, "To-Path", f->to_path);
+	puthdr(w, "From-Path", f->from_path);
+	puthdr(w, "Message-ID", f->message_id);
+	return 0;
+}
+
+/* "Byte-Range: start-last/total" */
+static void put_range(sf_wr_t *w, size_t start, size_t last, size_t total)
+{
+	puts_(w, "Byte-Range: ");
+	putnum(w, start);
+	putc_(w, '-');
+	putnum(w, last);
+	putc_(w, '/');
+	putnum(w, total);
+	puts_(w, "\r\n");
+}
+
+/* the end line */
+static void put_end(sf_wr_t *w, sf_buf_t tid, char flag)
+{
+	puts_(w, DASHES);
+	putb(w, tid);
+	putc_(w, flag);
+	puts_(w, "\r\n");
+}
+
 static int fail(char *out, size_t outsize)
 {
 	if(out != NULL && outsize > 0)
@@ -192,10 +231,7 @@ int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 	if(f == NULL || out == NULL)
 		return fail(out, outsize);
 	len = f->chunk.len;
-	if(!tid_valid(f->tid) || !hval_ok(f->to_path) || !hval_ok(f->from_path)
-			|| !hval_ok(f->message_id))
-		return fail(out, outsize);
-	if(f->chunk.s == NULL && len > 0)
+	if(!tid_valid(f->tid) || (f->chunk.s == NULL && len > 0))
 		return fail(out, outsize);
 	/* 1 <= start, start + len - 1 <= total, all printable as parsed */
 	if(f->start < 1 || f->total > NUM_MAX || f->start - 1 > f->total
@@ -209,21 +245,11 @@ int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 	if(has_delim(f->chunk, f->tid))
 		return fail(out, outsize);
 
-	puts_(&w, "MSRP ");
-	putb(&w, f->tid);
-	puts_(&w, " SEND\r\n");
-	puthdr(&w, "To-Path", f->to_path);
-	puthdr(&w, "From-Path", f->from_path);
-	puthdr(&w, "Message-ID", f->message_id);
+	if(put_request(&w, f, "SEND") < 0)
+		return fail(out, outsize);
 	if(f->success_report)
 		puts_(&w, "Success-Report: yes\r\n");
-	puts_(&w, "Byte-Range: ");
-	putnum(&w, f->start);
-	putc_(&w, '-');
-	putnum(&w, last);
-	putc_(&w, '/');
-	putnum(&w, f->total);
-	puts_(&w, "\r\n");
+	put_range(&w, f->start, last, f->total);
 	if(with_ct)
 		puthdr(&w, "Content-Type", f->content_type);
 	if(len > 0) {
@@ -231,10 +257,7 @@ int sf_msrp_build_send(const sf_msrp_send_t *f, char *out, size_t outsize)
 		putb(&w, f->chunk);
 		puts_(&w, "\r\n");
 	}
-	puts_(&w, DASHES);
-	putb(&w, f->tid);
-	putc_(&w, last == f->total ? '$' : '+');
-	puts_(&w, "\r\n");
+	put_end(&w, f->tid, last == f->total ? '$' : '+');
 	return sf_wr_end_exact(&w);
 }
 
@@ -304,9 +327,7 @@ int sf_msrp_build_response(sf_buf_t tid, int code, sf_buf_t reason,
 	puts_(&w, "\r\n");
 	puthdr(&w, "To-Path", to_path);
 	puthdr(&w, "From-Path", from_path);
-	puts_(&w, DASHES);
-	putb(&w, tid);
-	puts_(&w, "$\r\n");
+	put_end(&w, tid, '$');
 	return sf_wr_end_exact(&w);
 }
 
@@ -998,28 +1019,14 @@ int sf_msrp_build_report(
 	sf_wr_t w;
 
 	sf_wr_init(&w, out, outsize);
-	if(f == NULL || out == NULL || !tid_valid(f->tid) || !hval_ok(f->to_path)
-			|| !hval_ok(f->from_path) || !hval_ok(f->message_id) || code < 100
-			|| code > 999 || f->total > NUM_MAX)
+	if(f == NULL || out == NULL || code < 100 || code > 999
+			|| f->total > NUM_MAX || put_request(&w, f, "REPORT") < 0)
 		return fail(out, outsize);
-	puts_(&w, "MSRP ");
-	putb(&w, f->tid);
-	puts_(&w, " REPORT\r\nTo-Path: ");
-	putb(&w, f->to_path);
-	puts_(&w, "\r\nFrom-Path: ");
-	putb(&w, f->from_path);
-	puts_(&w, "\r\nMessage-ID: ");
-	putb(&w, f->message_id);
-	puts_(&w, "\r\nByte-Range: 1-");
-	putnum(&w, f->total);
-	putc_(&w, '/');
-	putnum(&w, f->total);
-	puts_(&w, "\r\nStatus: 000 ");
+	put_range(&w, 1, f->total, f->total);
+	puts_(&w, "Status: 000 ");
 	putnum(&w, (unsigned long long)code);
-	puts_(&w, code == 200 ? " OK" : "");
-	puts_(&w, "\r\n" DASHES);
-	putb(&w, f->tid);
-	puts_(&w, "$\r\n");
+	puts_(&w, code == 200 ? " OK\r\n" : "\r\n");
+	put_end(&w, f->tid, '$');
 	return sf_wr_end_exact(&w);
 }
 

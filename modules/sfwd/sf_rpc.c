@@ -214,29 +214,48 @@ static PGresult *sf_rpc_paged(rpc_t *rpc, void *c, int st)
 	return sf_rpc_run(rpc, c, st, 3, p);
 }
 
-static void sf_rpc_list(rpc_t *rpc, void *c)
+/* a listing's columns, in the statement's order: 's' text, 'd' integer */
+typedef struct sf_rpc_col
+{
+	const char *name;
+	char type;
+} sf_rpc_col_t;
+
+/* [aor [limit [offset]]], statement st, one struct per row */
+static void sf_rpc_listing(
+		rpc_t *rpc, void *c, int st, const sf_rpc_col_t *cols, int ncols)
 {
 	PGresult *res;
 	void *ah, *sh;
-	int i;
+	int i, k;
 
-	if((res = sf_rpc_paged(rpc, c, SF_SQL_LIST)) == NULL)
+	if((res = sf_rpc_paged(rpc, c, st)) == NULL)
 		return;
-	if(rpc->add(c, "[", &ah) < 0) {
+	if(PQnfields(res) != ncols || rpc->add(c, "[", &ah) < 0) {
 		PQclear(res);
 		return;
 	}
 	for(i = 0; i < PQntuples(res); i++) {
 		if(rpc->array_add(ah, "{", &sh) < 0)
 			break;
-		rpc->struct_add(sh, "ssssdsdsd", "id", PQgetvalue(res, i, 0), "aor",
-				PQgetvalue(res, i, 1), "from", PQgetvalue(res, i, 2),
-				"received", PQgetvalue(res, i, 3), "age",
-				atoi(PQgetvalue(res, i, 4)), "state", PQgetvalue(res, i, 5),
-				"attempts", atoi(PQgetvalue(res, i, 6)), "content_type",
-				PQgetvalue(res, i, 7), "size", atoi(PQgetvalue(res, i, 8)));
+		for(k = 0; k < ncols; k++) {
+			if(cols[k].type == 'd')
+				rpc->struct_add(
+						sh, "d", cols[k].name, atoi(PQgetvalue(res, i, k)));
+			else
+				rpc->struct_add(sh, "s", cols[k].name, PQgetvalue(res, i, k));
+		}
 	}
 	PQclear(res);
+}
+
+static void sf_rpc_list(rpc_t *rpc, void *c)
+{
+	static const sf_rpc_col_t cols[] = {{"id", 's'}, {"aor", 's'},
+			{"from", 's'}, {"received", 's'}, {"age", 'd'}, {"state", 's'},
+			{"attempts", 'd'}, {"content_type", 's'}, {"size", 'd'}};
+
+	sf_rpc_listing(rpc, c, SF_SQL_LIST, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 /* an id argument: digits only */
@@ -270,27 +289,12 @@ static const char *sf_rpc_sessions_doc[] = {
 
 static void sf_rpc_sessions(rpc_t *rpc, void *c)
 {
-	PGresult *res;
-	void *ah, *sh;
-	int i;
+	static const sf_rpc_col_t cols[] = {{"id", 's'}, {"aor", 's'},
+			{"from", 's'}, {"call_id", 's'}, {"started", 's'}, {"ended", 's'},
+			{"messages", 'd'}, {"queued", 'd'}};
 
-	if((res = sf_rpc_paged(rpc, c, SF_SQL_SESSIONS)) == NULL)
-		return;
-	if(rpc->add(c, "[", &ah) < 0) {
-		PQclear(res);
-		return;
-	}
-	for(i = 0; i < PQntuples(res); i++) {
-		if(rpc->array_add(ah, "{", &sh) < 0)
-			break;
-		rpc->struct_add(sh, "ssssssdd", "id", PQgetvalue(res, i, 0), "aor",
-				PQgetvalue(res, i, 1), "from", PQgetvalue(res, i, 2), "call_id",
-				PQgetvalue(res, i, 3), "started", PQgetvalue(res, i, 4),
-				"ended", PQgetvalue(res, i, 5), "messages",
-				atoi(PQgetvalue(res, i, 6)), "queued",
-				atoi(PQgetvalue(res, i, 7)));
-	}
-	PQclear(res);
+	sf_rpc_listing(
+			rpc, c, SF_SQL_SESSIONS, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 /* the id argument, then statement st with it: its one row (of nfields

@@ -59,10 +59,9 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		" SELECT * FROM c ORDER BY 1", 3},
 	[SF_SQL_SESSION_STORE] = {"sf_session_store",
 		"SELECT sfwd_session_store($1::text, $2::text, $3::text, $4::text,"
-		" $5::text, $6::text, $7::text, $8::text, $9::bytea, $10::float8,"
-		" $11::int8, $12::float8, $13::int4, $14::int2, $15::int2,"
-		" $16::text, $17::bytea, $18::text, $19::int4, $20::text,"
-		" $21::text)", 21},
+		" $5::text, $6::text, $7::text, $8::text, $9::int8, $10::float8,"
+		" $11::int4, $12::int2, $13::int2, $14::text, $15::bytea, $16::text,"
+		" $17::int4, $18::text, $19::text, $20::bytea, $21::float8)", 21},
 	[SF_SQL_SESSION_END] = {"sf_session_end",
 		"SELECT sfwd_session_end($1::text, $2::text, $3::text)", 3},
 	[SF_SQL_SESSION_GET] = {"sf_session_get",
@@ -277,38 +276,35 @@ static int sf_run_count(sf_db_t *db, int st, sf_params_t *p)
 	return n;
 }
 
-long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
+/* what sfwd_store() and sfwd_session_store() take first, in their order:
+ * the message up to its quota */
+static void p_message(sf_params_t *p, const sf_store_req_t *r)
 {
-	sf_params_t p;
-	PGresult *res;
-	struct timeval tv;
+	p->n = 0;
+	p_str(p, &r->aor);
+	p_str(p, &r->ruri);
+	p_str(p, &r->from_uri);
+	p_str(p, &r->from_name);
+	p_str(p, &r->from_tag);
+	p_str(p, &r->to_uri);
+	p_str(p, &r->to_name);
+	p_str(p, &r->call_id);
+	p_i8(p, r->cseq);
+	p_f8(p, r->received);
+	p_i4(p, r->lifetime);
+	p_i2(p, r->cls);
+	p_i2(p, r->notify);
+	p_str(p, &r->content_type);
+	p_str(p, &r->body);
+	p_str(p, &r->headers);
+	p_i4(p, r->max_messages);
+}
+
+/* the one row id a store function returns: > 0, 0 mailbox full, -1 */
+static long long sf_store_id(sf_db_t *db, PGresult *res)
+{
 	long long id;
 
-	p.n = 0;
-	p_str(&p, &r->aor);
-	p_str(&p, &r->ruri);
-	p_str(&p, &r->from_uri);
-	p_str(&p, &r->from_name);
-	p_str(&p, &r->from_tag);
-	p_str(&p, &r->to_uri);
-	p_str(&p, &r->to_name);
-	p_str(&p, &r->call_id);
-	p_i8(&p, r->cseq);
-	p_f8(&p, r->received);
-	p_i4(&p, r->lifetime);
-	p_i2(&p, r->cls);
-	p_i2(&p, r->notify);
-	p_str(&p, &r->content_type);
-	p_str(&p, &r->body);
-	p_str(&p, &r->headers);
-	p_i4(&p, r->max_messages);
-	p_i4(&p, r->retry);
-	p_str(&p, &r->imdn_id);
-	p_str(&p, &r->imdn_datetime);
-	/* the server rolls back what it could only commit after we gave up */
-	gettimeofday(&tv, NULL);
-	p_f8(&p, tv.tv_sec + tv.tv_usec / 1e6 + db->timeout_ms / 1000.0);
-	res = sf_run(db, SF_SQL_STORE, &p, 1);
 	if(res == NULL)
 		return -1;
 	if(PQntuples(res) != 1) {
@@ -320,6 +316,22 @@ long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
 	PQclear(res);
 	return id > 0 ? id : 0;
 }
+
+long long sf_store_insert(sf_db_t *db, const sf_store_req_t *r)
+{
+	sf_params_t p;
+	struct timeval tv;
+
+	p_message(&p, r);
+	p_i4(&p, r->retry);
+	p_str(&p, &r->imdn_id);
+	p_str(&p, &r->imdn_datetime);
+	/* the server rolls back what it could only commit after we gave up */
+	gettimeofday(&tv, NULL);
+	p_f8(&p, tv.tv_sec + tv.tv_usec / 1e6 + db->timeout_ms / 1000.0);
+	return sf_store_id(db, sf_run(db, SF_SQL_STORE, &p, 1));
+}
+
 
 /* ------------------------------------------------------------------ */
 /* one-dimensional arrays in PostgreSQL's binary format (array_recv):
@@ -673,44 +685,14 @@ PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params)
 
 long long sf_store_session_msg(sf_db_t *db, const sf_session_req_t *sr)
 {
-	const sf_store_req_t *r = &sr->m;
 	sf_params_t p;
-	PGresult *res;
-	long long id;
 
-	p.n = 0;
-	p_str(&p, &r->aor);
-	p_str(&p, &r->ruri);
-	p_str(&p, &r->from_uri);
-	p_str(&p, &r->from_name);
-	p_str(&p, &r->from_tag);
-	p_str(&p, &r->to_uri);
-	p_str(&p, &r->to_name);
-	p_str(&p, &r->call_id);
+	p_message(&p, &sr->m);
+	p_str(&p, &sr->m.imdn_id);
+	p_str(&p, &sr->m.imdn_datetime);
 	p_str(&p, &sr->sdp);
 	p_f8(&p, sr->started);
-	p_i8(&p, r->cseq);
-	p_f8(&p, r->received);
-	p_i4(&p, r->lifetime);
-	p_i2(&p, r->cls);
-	p_i2(&p, r->notify);
-	p_str(&p, &r->content_type);
-	p_str(&p, &r->body);
-	p_str(&p, &r->headers);
-	p_i4(&p, r->max_messages);
-	p_str(&p, &r->imdn_id);
-	p_str(&p, &r->imdn_datetime);
-	res = sf_run(db, SF_SQL_SESSION_STORE, &p, 1);
-	if(res == NULL)
-		return -1;
-	if(PQntuples(res) != 1) {
-		PQclear(res);
-		db->last_err = SF_DB_EQUERY;
-		return -1;
-	}
-	id = sf_db_int(res, 0, 0);
-	PQclear(res);
-	return id > 0 ? id : 0;
+	return sf_store_id(db, sf_run(db, SF_SQL_SESSION_STORE, &p, 1));
 }
 
 int sf_store_session_end(
