@@ -20,6 +20,10 @@
  * row is deleted when the 200 for its last chunk arrives, and given back
  * to the queue on a non-200 or a dropped connection. The session ends at
  * BYE (sf_flush() on the BYE) or after msrp_idle_timeout.
+ *
+ * This file holds the process and the SIP side; what a session carries is
+ * sf_msrp_retrieve.h (retrieval) and sf_msrp_ingest.h (sessions stored for
+ * offline users), both on sf_msrp_conn.h (the session table).
  */
 
 #ifndef _SF_MSRP_SERVER_H_
