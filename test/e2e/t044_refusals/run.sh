@@ -93,6 +93,6 @@ bad=$(ins 'text/plain' 636166ff)
 out=$(kc sfwd.show "$bad" 2>&1)
 e2e_check "sfwd.show: a text body that is not UTF-8 -> shown as binary" \
 	grep -q 'preview_hex: 636166ff' <<<"$out"
-e2e_eq "no RPC answered 500" 0 "$(grep -c '500' "$T_DIR/rpc.txt")"
+e2e_eq "no RPC answered 500" 0 "$(grep -c '^error: 500' "$T_DIR/rpc.txt")"
 e2e_check "Kamailio still answers RPC" eval 'kc core.uptime >/dev/null'
 e2e_end
