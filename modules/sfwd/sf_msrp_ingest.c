@@ -53,24 +53,6 @@ unsigned long sf_ms_sessions_open(void)
 	return n;
 }
 
-/* the size of s in an ingest block, and its copy there */
-static int sf_ms_room(const str *s)
-{
-	return (s && s->s && s->len > 0) ? s->len + 1 : 1;
-}
-
-static void sf_ms_pack(str *d, const str *s, char **pos)
-{
-	int len = (s && s->s && s->len > 0) ? s->len : 0;
-
-	d->s = *pos;
-	d->len = len;
-	if(len)
-		memcpy(*pos, s->s, len);
-	(*pos)[len] = '\0';
-	*pos += len + 1;
-}
-
 sf_ms_ingest_t *sf_ms_ingest_block(
 		sip_msg_t *msg, const sf_session_req_t *r, const str *sdp)
 {
@@ -79,11 +61,7 @@ sf_ms_ingest_t *sf_ms_ingest_block(
 	char *pos;
 	int size;
 
-	size = sizeof(*ing) + sf_ms_room(&r->m.aor) + sf_ms_room(&r->m.ruri)
-		   + sf_ms_room(&r->m.from_uri) + sf_ms_room(&r->m.from_name)
-		   + sf_ms_room(&r->m.from_tag) + sf_ms_room(&r->m.to_uri)
-		   + sf_ms_room(&r->m.to_name) + sf_ms_room(&r->m.call_id)
-		   + sf_ms_room(sdp);
+	size = sizeof(*ing) + sf_store_req_room(&r->m) + sf_str_room(sdp);
 	ing = shm_malloc(size);
 	if(ing == NULL) {
 		SHM_MEM_ERROR;
@@ -91,21 +69,12 @@ sf_ms_ingest_t *sf_ms_ingest_block(
 	}
 	memset(ing, 0, sizeof(*ing));
 	q = &ing->req;
-	q->m = r->m;
 	q->started = r->started;
 	pos = ing->data;
-	sf_ms_pack(&q->m.aor, &r->m.aor, &pos);
-	sf_ms_pack(&q->m.ruri, &r->m.ruri, &pos);
-	sf_ms_pack(&q->m.from_uri, &r->m.from_uri, &pos);
-	sf_ms_pack(&q->m.from_name, &r->m.from_name, &pos);
-	sf_ms_pack(&q->m.from_tag, &r->m.from_tag, &pos);
-	sf_ms_pack(&q->m.to_uri, &r->m.to_uri, &pos);
-	sf_ms_pack(&q->m.to_name, &r->m.to_name, &pos);
-	sf_ms_pack(&q->m.call_id, &r->m.call_id, &pos);
-	sf_ms_pack(&q->sdp, sdp, &pos);
-	q->m.content_type.s = q->m.body.s = q->m.headers.s = NULL;
-	q->m.content_type.len = q->m.body.len = q->m.headers.len = 0;
-	q->m.imdn_id.len = q->m.imdn_datetime.len = 0;
+	/* what every message of the session shares; its own fields come with
+	 * each message */
+	sf_store_req_pack(&q->m, &r->m, &pos);
+	sf_str_pack(&q->sdp, sdp, &pos);
 	/* our BYE, should the MSRP side fail */
 	if(_sf_tmb.new_dlg_uas(msg, 200, &ing->dlg) < 0)
 		ing->dlg = NULL;

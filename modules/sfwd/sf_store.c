@@ -742,3 +742,48 @@ int sf_store_session_purge(sf_db_t *db, int limit)
 	p_i4(&p, limit);
 	return sf_run_count(db, SF_SQL_SESSION_PURGE, &p);
 }
+
+int sf_str_room(const str *s)
+{
+	return ((s && s->s && s->len > 0) ? s->len : 0) + 1;
+}
+
+void sf_str_pack(str *d, const str *s, char **pos)
+{
+	int len = (s && s->s && s->len > 0) ? s->len : 0;
+
+	d->s = *pos;
+	d->len = len;
+	if(len)
+		memcpy(*pos, s->s, len);
+	(*pos)[len] = '\0';
+	*pos += len + 1;
+}
+
+/* the text fields of a request, in one list for sizing and packing */
+#define SF_REQ_STRS(r)                                                      \
+	&(r)->aor, &(r)->ruri, &(r)->from_uri, &(r)->from_name, &(r)->from_tag, \
+			&(r)->to_uri, &(r)->to_name, &(r)->call_id, &(r)->content_type, \
+			&(r)->body, &(r)->headers, &(r)->imdn_id, &(r)->imdn_datetime
+
+int sf_store_req_room(const sf_store_req_t *r)
+{
+	const str *f[] = {SF_REQ_STRS(r)};
+	unsigned int i;
+	int n = 0;
+
+	for(i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		n += sf_str_room(f[i]);
+	return n;
+}
+
+void sf_store_req_pack(sf_store_req_t *d, const sf_store_req_t *r, char **pos)
+{
+	const str *f[] = {SF_REQ_STRS(r)};
+	str *t[] = {SF_REQ_STRS(d)};
+	unsigned int i;
+
+	*d = *r;
+	for(i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		sf_str_pack(t[i], f[i], pos);
+}

@@ -399,4 +399,36 @@ int sf_store_session_purge(sf_db_t *db, int limit);
 
 PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params);
 
+/*!
+ * \brief the bytes sf_str_pack() takes for s (its text and a NUL)
+ * \param s the text (NULL or empty: 1)
+ * \return the size
+ */
+int sf_str_room(const str *s);
+
+/*!
+ * \brief copy s to *pos, NUL-terminated, point d at the copy and move
+ *   *pos past it (building one shared-memory block of several texts)
+ * \param d where the copy is named
+ * \param s the text (NULL or empty: an empty text)
+ * \param pos where the copy goes; moved past it
+ */
+void sf_str_pack(str *d, const str *s, char **pos);
+
+/*!
+ * \brief the bytes sf_store_req_pack() takes for r's texts
+ * \param r the request
+ * \return the size
+ */
+int sf_store_req_room(const sf_store_req_t *r);
+
+/*!
+ * \brief copy r into d with every text of r packed at *pos (one block
+ *   of sf_store_req_room() bytes that outlives r)
+ * \param d the copy
+ * \param r the request
+ * \param pos where the texts go; moved past them
+ */
+void sf_store_req_pack(sf_store_req_t *d, const sf_store_req_t *r, char **pos);
+
 #endif

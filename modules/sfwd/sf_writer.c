@@ -111,24 +111,6 @@ int sf_writer_depth(void)
 	return _sf_wq ? sf_fifo_depth(_sf_wq) : 0;
 }
 
-/* copy s to *pos and point d at the copy */
-static void sf_wcopy(str *d, const str *s, char **pos)
-{
-	int len = (s && s->s && s->len > 0) ? s->len : 0;
-
-	d->s = *pos;
-	d->len = len;
-	if(len)
-		memcpy(*pos, s->s, len);
-	(*pos)[len] = '\0';
-	*pos += len + 1;
-}
-
-static int sf_wlen(const str *s)
-{
-	return ((s && s->s && s->len > 0) ? s->len : 0) + 1;
-}
-
 /* the 202 for msg, as sl_send_reply() would send it, and where to */
 static int sf_writer_prepare_reply(
 		sip_msg_t *msg, str *out, struct dest_info *dst)
@@ -193,12 +175,8 @@ int sf_writer_push(
 		b.s = msg->buf;
 		b.len = msg->len;
 	}
-	size = sizeof(*j) + sf_wlen(&r->aor) + sf_wlen(&r->ruri)
-		   + sf_wlen(&r->from_uri) + sf_wlen(&r->from_name)
-		   + sf_wlen(&r->from_tag) + sf_wlen(&r->to_uri) + sf_wlen(&r->to_name)
-		   + sf_wlen(&r->call_id) + sf_wlen(&r->content_type)
-		   + sf_wlen(&r->body) + sf_wlen(&r->headers) + sf_wlen(&r->imdn_id)
-		   + sf_wlen(&r->imdn_datetime) + sf_wlen(&rt->name) + sf_wlen(&b);
+	size = sizeof(*j) + sf_store_req_room(r) + sf_str_room(&rt->name)
+		   + sf_str_room(&b);
 	/* a few sizes only: Kamailio's allocator finds a freed block of the
 	 * same size at once instead of splitting and searching */
 	size = size <= 1024 ? 1024 : (size + 4095) & ~4095;
@@ -209,26 +187,13 @@ int sf_writer_push(
 			pkg_free(b.s);
 		return -1;
 	}
-	j->r = *r;
 	j->rcv = msg->rcv;
 	j->rt.rt = rt->rt;
 	j->deadline_ms = sf_db_now_ms() + _sf_cfg.db_timeout_ms;
 	pos = j->data;
-	sf_wcopy(&j->r.aor, &r->aor, &pos);
-	sf_wcopy(&j->r.ruri, &r->ruri, &pos);
-	sf_wcopy(&j->r.from_uri, &r->from_uri, &pos);
-	sf_wcopy(&j->r.from_name, &r->from_name, &pos);
-	sf_wcopy(&j->r.from_tag, &r->from_tag, &pos);
-	sf_wcopy(&j->r.to_uri, &r->to_uri, &pos);
-	sf_wcopy(&j->r.to_name, &r->to_name, &pos);
-	sf_wcopy(&j->r.call_id, &r->call_id, &pos);
-	sf_wcopy(&j->r.content_type, &r->content_type, &pos);
-	sf_wcopy(&j->r.body, &r->body, &pos);
-	sf_wcopy(&j->r.headers, &r->headers, &pos);
-	sf_wcopy(&j->r.imdn_id, &r->imdn_id, &pos);
-	sf_wcopy(&j->r.imdn_datetime, &r->imdn_datetime, &pos);
-	sf_wcopy(&j->rt.name, &rt->name, &pos);
-	sf_wcopy(&j->buf, &b, &pos);
+	sf_store_req_pack(&j->r, r, &pos);
+	sf_str_pack(&j->rt.name, &rt->name, &pos);
+	sf_str_pack(&j->buf, &b, &pos);
 	if(rt->rt == SF_WRITER_REPLY) {
 		j->dst = dst;
 		pkg_free(b.s);
