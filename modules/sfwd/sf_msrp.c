@@ -544,10 +544,29 @@ static int end_match(const pin_t *in, size_t q)
  * the start line; on success *p is just past its CRLF. Bytes are checked
  * as they come, so that garbage is refused without waiting for a CRLF.
  */
+/* the rest of the start line from s[*k]: a method (upper-case letters)
+ * or a comment (anything but CR and LF, up to the CR); 1 with *k at the
+ * first byte after it, or INCOMPLETE, or EBAD */
+static int scan_start_line(
+		const unsigned char *s, size_t n, size_t *k, int method)
+{
+	for(;; (*k)++) {
+		if(*k > SF_MSRP_MAX_HEADERS - 2)
+			return SF_MSRP_EBAD;
+		if(*k >= n)
+			return SF_MSRP_INCOMPLETE;
+		if(method ? (s[*k] < 'A' || s[*k] > 'Z') : s[*k] == '\r')
+			return 1;
+		if(!method && s[*k] == '\n')
+			return SF_MSRP_EBAD;
+	}
+}
+
 static int parse_start(pin_t *in, size_t *p, sf_msrp_frame_t *f)
 {
 	const unsigned char *s = in->s;
 	size_t n = in->n, i, k, from;
+	int rc;
 
 	for(k = 0; k < 5; k++) {
 		if(k >= n)
@@ -595,31 +614,17 @@ static int parse_start(pin_t *in, size_t *p, sf_msrp_frame_t *f)
 			return SF_MSRP_EBAD;
 		/* comment: anything but CR and LF */
 		from = k;
-		for(;;) {
-			if(k > SF_MSRP_MAX_HEADERS - 2)
-				return SF_MSRP_EBAD;
-			if(k >= n)
-				return SF_MSRP_INCOMPLETE;
-			if(s[k] == '\r')
-				break;
-			if(s[k] == '\n')
-				return SF_MSRP_EBAD;
-			k++;
-		}
+		rc = scan_start_line(s, n, &k, 0);
+		if(rc != 1)
+			return rc;
 		f->is_request = 0;
 		f->reason = sub(in, from, k);
 	} else {
 		/* method = 1*UPALPHA */
 		from = k;
-		for(;;) {
-			if(k > SF_MSRP_MAX_HEADERS - 2)
-				return SF_MSRP_EBAD;
-			if(k >= n)
-				return SF_MSRP_INCOMPLETE;
-			if(s[k] < 'A' || s[k] > 'Z')
-				break;
-			k++;
-		}
+		rc = scan_start_line(s, n, &k, 1);
+		if(rc != 1)
+			return rc;
 		if(k == from || s[k] != '\r')
 			return SF_MSRP_EBAD;
 		f->is_request = 1;
