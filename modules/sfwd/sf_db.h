@@ -14,6 +14,13 @@
  * connection's timeout; a connection that timed out or broke is closed and
  * opened again on a later call, at most once per SF_DB_RETRY_MS. Only
  * prepared statements are run; no SQL is ever built from message text.
+ *
+ * A URL that lists several hosts (libpq's multi-host URI or conninfo,
+ * e.g. with target_session_attrs=read-write) is tried one host at a time,
+ * each with its own share of the connect budget (at least
+ * SF_DB_HOST_MIN_MS), starting with the host that worked last, so that a
+ * host that hangs (its port accepts, nothing answers) does not use up the
+ * budget of the others.
  */
 
 #ifndef _SF_DB_H_
@@ -23,6 +30,13 @@
 
 /*! \brief after a failed connect, calls fail at once for this long */
 #define SF_DB_RETRY_MS 1000
+
+/*! \brief the least share of the connect budget a host of a multi-host
+ *   URL gets (while the budget lasts) */
+#define SF_DB_HOST_MIN_MS 300
+
+/*! \brief hosts of a multi-host URL tried, at most */
+#define SF_DB_MAX_HOSTS 16
 
 /*! \brief a prepared statement: name, SQL text, parameter count */
 typedef struct sf_db_stmt
@@ -54,7 +68,25 @@ typedef struct sf_db
 	int last_err;			   /*!< enum sf_db_err of the last call */
 	char last_state[6];		   /*!< its SQLSTATE when the server refused
 								* the statement (SF_DB_EQUERY), else "" */
+	int host;				   /*!< multi-host URL: the host (index) tried
+								* first: the one that worked last, or after
+								* a round that failed, the first that
+								* answered (refused, read-only) */
+	int nhosts;				   /*!< hosts in url (0 or 1: one) */
+	int host_ok;			   /*!< 1 + the host last connected to, 0 */
 } sf_db_t;
+
+/*!
+ * \brief the number of items of a libpq comma-separated list (host, port,
+ *   hostaddr), and optionally one of them
+ * \param list the list ("a,b,c"; NULL or "" is one empty item)
+ * \param i the item wanted (< 0: none)
+ * \param out where item i goes, NUL-terminated (may be NULL when i < 0)
+ * \param size out's size
+ * \return the number of items, or -1 when item i does not exist or does
+ *   not fit in out
+ */
+int sf_db_list_item(const char *list, int i, char *out, int size);
 
 /*!
  * \brief did the server refuse the last statement for its data (SQLSTATE
