@@ -284,3 +284,44 @@ sf_kamcmd() {
 	shift
 	kamcmd -s "unixs:$rundir/kamailio_ctl" "$@"
 }
+
+# sf_pg_standby PRIMARY-DIR PRIMARY-PORT DIR PORT: a streaming standby of the
+# (running) cluster in PRIMARY-DIR, in DIR, listening on 127.0.0.1:PORT and
+# on a unix socket in DIR/run: pg_basebackup -R over the primary's socket,
+# then started (bounded waits). It is no synchronous standby's primary
+# itself: synchronous_standby_names is emptied, so that once promoted it
+# commits alone.
+sf_pg_standby() {
+	local pdir ppport=$2 dir port=$4 bin
+	pdir=$(readlink -f "$1")
+	dir=$(sf_pg_real "$3") || return 1
+	bin=$(sf_pg_bindir) || return 1
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	sf_pg_as mkdir -p "$dir/run"
+	sf_pg_as timeout 60 "$bin/pg_basebackup" -h "$pdir/run" \
+		-p "$ppport" -U postgres -D "$dir/data" -R -X stream -c fast \
+		>"$dir/basebackup.log" 2>&1 ||
+		{ sf_log "pg_basebackup failed, see $dir/basebackup.log"; return 1; }
+	sf_pg_as tee -a "$dir/data/postgresql.conf" >/dev/null <<-EOF2
+		# sfwd: streaming standby of $pdir
+		unix_socket_directories = '$dir/run'
+		hot_standby = on
+		synchronous_standby_names = ''
+	EOF2
+	sf_pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
+		-o "-p $port" -w -t 60 start >/dev/null ||
+		{ sf_log "standby did not start, see $dir/postgres.log"; return 1; }
+}
+
+# sf_pg_promote DIR: promote the standby in DIR (waits, 10 s at most)
+sf_pg_promote() {
+	sf_pg_as "$(sf_pg_bindir)/pg_ctl" -D "$(readlink -f "$1")/data" -w -t 10 \
+		promote >/dev/null
+}
+
+# sf_pg_pids DIR: the postmaster's pid and its children's (one line)
+sf_pg_pids() {
+	local pm
+	pm=$(head -n 1 "$(readlink -f "$1")/data/postmaster.pid" 2>/dev/null) || return 1
+	echo "$pm $(pgrep -P "$pm" | tr '\n' ' ')"
+}
