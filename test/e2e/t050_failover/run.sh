@@ -60,6 +60,7 @@ scenario() {
 	e2e_eq "$mode: the standby is read-only" t \
 		"$(q "$b" "$pb" "SELECT pg_is_in_recovery()")"
 
+	# shellcheck disable=SC2034 # e2e_kam's
 	E2E_DB_URL="postgresql://sfwd:$pw@127.0.0.1:$pa,127.0.0.1:$pb/sfwd?target_session_attrs=read-write"
 	# (a mailbox for all of them)
 	e2e_kam "kam-$mode" "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST \
@@ -76,9 +77,11 @@ scenario() {
 	e2e_until 100 test -e "$d/mark" || e2e_fail "$mode: $FAULT_AFTER sent within 10 s"
 	pids=$(sf_pg_pids "$a")
 	if [ "$mode" = kill ]; then
+		# shellcheck disable=SC2086 # a list of pids
 		kill -KILL $pids
 	else
 		e2e_on_exit "kill -KILL $pids"
+		# shellcheck disable=SC2086
 		kill -STOP $pids
 	fi
 	t_fault=$(e2e_ms_now)
@@ -143,6 +146,7 @@ scenario() {
 		"$T_DIR/kam-$mode/kamailio.log" >"$d/db.log"
 	echo "  info $mode: sfwd processes that found the new primary: $(grep -c 'connected to 127.0.0.1:'"$pb" "$d/db.log")"
 	e2e_kam_stop "kam-$mode"
+	# shellcheck disable=SC2086
 	[ "$mode" = stop ] && kill -KILL $pids 2>/dev/null
 	sf_pg_stop "$b"
 	sf_pg_stop "$a"
