@@ -21,6 +21,7 @@ SEND to its 200; connect_max_ms: the slowest TCP connect) and the first
 errors on stderr. Exit status 0 when every session and SEND succeeded.
 """
 import argparse
+import os
 import re
 import socket
 import sys
@@ -28,23 +29,14 @@ import threading
 import time
 import uuid
 
-SDP = ("v=0\r\no=- {sid} 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-       "t=0 0\r\nm=message {port} TCP/MSRP *\r\na=accept-types:text/plain\r\n"
-       "a=path:{path}\r\na=setup:active\r\na=sendonly\r\n")
+sys.dont_write_bytecode = True  # leave the e2e folder as it is
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from sfwdtest import (close_quietly, msrp_parse, msrp_send, msrp_split,  # noqa: E402
+                      parse_sip, sdp_offer, sip_request)
 
 
 class SessionError(Exception):
     pass
-
-
-def parse_sip(data):
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("utf-8", "replace").split("\r\n")
-    hdrs = {}
-    for line in lines[1:]:
-        n, _, v = line.partition(":")
-        hdrs.setdefault(n.strip().lower(), v.strip())
-    return lines[0], hdrs, body
 
 
 class Session:
@@ -62,6 +54,7 @@ class Session:
         self.udp.bind(("127.0.0.1", 0))
         self.lport = self.udp.getsockname()[1]
         self.tcp = None
+        self.buf = b""
 
     def left(self):
         t = self.deadline - time.monotonic()
@@ -76,19 +69,11 @@ class Session:
         if cseq is None:
             self.cseq += 1
             cseq = self.cseq
-        branch = "z9hG4bK" + uuid.uuid4().hex[:16]
         a = self.a
         to = f"<sip:{self.rcpt}@{a.host}>" + (f";tag={totag}" if totag else "")
-        msg = (f"{method} {ruri} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP 127.0.0.1:{self.lport};branch={branch};rport\r\n"
-               f"From: <sip:{self.user}@{a.host}>;tag={self.ftag}\r\n"
-               f"To: {to}\r\n"
-               f"Call-ID: {self.callid}\r\n"
-               f"CSeq: {cseq} {method}\r\n"
-               f"Contact: <sip:{self.user}@127.0.0.1:{self.lport}>\r\n"
-               f"Max-Forwards: 70\r\n"
-               + (f"Content-Type: {ctype}\r\n" if ctype else "")
-               + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        msg, branch = sip_request(method, ruri, f"<sip:{self.user}@{a.host}>;tag={self.ftag}",
+                                  to, self.callid, cseq, self.lport, contact=self.user,
+                                  body=body, ctype=ctype)
         dst = (a.host, a.port)
         self.udp.sendto(msg, dst)
         if not want:
@@ -119,25 +104,19 @@ class Session:
                 continue
             return code, hdrs, rbody
 
-    def frame(self, buf, tid):
+    def frame(self, tid):
         """read until the response to transaction tid; returns its code"""
-        end_re = re.compile(rb"\r\n-------([A-Za-z0-9.+%=-]+)([$+#])\r\n")
         while True:
             # whole frames in buf: skip those that are not our response
             while True:
-                m = re.match(rb"MSRP ([A-Za-z0-9.+%=-]+) (\S+)", buf)
-                if not m:
-                    if len(buf) > 10 and not buf.startswith(b"MSRP "):
-                        raise SessionError(f"not MSRP: {bytes(buf[:40])!r}")
+                f = msrp_split(self.buf)
+                if not f:
+                    if len(self.buf) > 10 and not self.buf.startswith(b"MSRP "):
+                        raise SessionError(f"not MSRP: {self.buf[:40]!r}")
                     break
-                # bytes, before buf changes (a match reads its buffer)
-                ftid, what = bytes(m.group(1)), bytes(m.group(2))
-                end = next((x.end() for x in end_re.finditer(buf)
-                            if x.group(1) == ftid), None)
-                if end is None:
-                    break
-                del buf[:end]
-                if ftid == tid.encode() and what.isdigit():
+                ftid, frame, _, self.buf = f
+                _, what, _, _ = msrp_parse(frame)
+                if ftid == tid and what.isdigit():
                     return int(what)
             self.tcp.settimeout(min(self.a.timeout, self.left()))
             try:
@@ -146,14 +125,15 @@ class Session:
                 raise SessionError("no MSRP response in time")
             if not chunk:
                 raise SessionError("MSRP connection closed by sfwd")
-            buf += chunk
+            self.buf += chunk
 
     def run(self):
         a = self.a
         ruri = f"sip:{self.rcpt}@{a.host}:{a.port}"
         sid = uuid.uuid4().hex[:16]
         path = f"msrp://127.0.0.1:{a.msrp_port}/{sid};tcp"
-        sdp = SDP.format(sid=self.k, port=a.msrp_port, path=path).encode()
+        sdp = sdp_offer(a.msrp_port, path, "text/plain", origin=f"- {self.k}",
+                        extra="a=sendonly\r\n")
         code, hdrs, body = self.sip("INVITE", ruri, body=sdp, ctype="application/sdp")
         if code != 200:
             raise SessionError(f"INVITE got {code}")
@@ -173,18 +153,15 @@ class Session:
         self.tcp = socket.create_connection(
             (mh.group(1).decode(), int(mh.group(2))), timeout=min(a.timeout, self.left()))
         self.connect = time.monotonic() - t0
-        buf = bytearray()
         for j in range(1, a.sends + 1):
             text = f"bench session {self.k} message {j} "
             payload = (text + "x" * max(0, a.size - len(text))).encode()
             tid = uuid.uuid4().hex[:12]
             t0 = time.monotonic()
-            self.tcp.sendall(
-                (f"MSRP {tid} SEND\r\nTo-Path: {srv}\r\nFrom-Path: {path}\r\n"
-                 f"Message-ID: {sid}-{j}\r\nByte-Range: 1-{len(payload)}/{len(payload)}\r\n"
-                 f"Content-Type: text/plain\r\n\r\n").encode()
-                + payload + f"\r\n-------{tid}$\r\n".encode())
-            rc = self.frame(buf, tid)
+            self.tcp.sendall(msrp_send(tid, srv, path, f"{sid}-{j}",
+                                       f"1-{len(payload)}/{len(payload)}", payload,
+                                       "text/plain"))
+            rc = self.frame(tid)
             if rc != 200:
                 raise SessionError(f"SEND {j} got MSRP {rc}")
             self.rtts.append(time.monotonic() - t0)
@@ -194,12 +171,7 @@ class Session:
             raise SessionError(f"BYE got {code}")
 
     def close(self):
-        for s in (self.tcp, self.udp):
-            if s is not None:
-                try:
-                    s.close()
-                except OSError:
-                    pass
+        close_quietly(self.tcp, self.udp)
 
 
 def pct(v, p):

@@ -18,10 +18,12 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 import threading
 import time
+
+sys.dont_write_bytecode = True  # leave the e2e folder as it is
+import sfwdtest  # noqa: E402
 
 _lock = threading.Lock()
 _log = None
@@ -58,70 +60,14 @@ def reply_for(raw):
             + b"\r\nContent-Length: 0\r\n\r\n")
 
 
-def udp_loop(sock):
-    while True:
-        try:
-            raw, addr = sock.recvfrom(262144)
-        except OSError:
-            return
-        if not raw.strip():
-            continue
+def handle(proto):
+    """answers and records each request (sfwdtest.serve_udp/serve_tcp)"""
+    def h(raw, reply):
         rep = reply_for(raw)
-        if rep is None:
-            continue
-        record("udp", raw)
-        # the reply goes to where the request came from (rport)
-        sock.sendto(rep, addr)
-
-
-def content_length(head):
-    for ln in head.split(b"\r\n")[1:]:
-        if b":" not in ln:
-            continue
-        name, val = ln.split(b":", 1)
-        if name.strip().lower() in (b"content-length", b"l"):
-            try:
-                return int(val.strip())
-            except ValueError:
-                return 0
-    return 0
-
-
-def tcp_conn(conn):
-    buf = b""
-    try:
-        while True:
-            # CRLF keepalives between messages
-            while buf.startswith(b"\r\n"):
-                buf = buf[2:]
-            end = buf.find(b"\r\n\r\n")
-            if end >= 0:
-                n = content_length(buf[:end])
-                total = end + 4 + n
-                if len(buf) >= total:
-                    raw, buf = buf[:total], buf[total:]
-                    rep = reply_for(raw)
-                    if rep is not None:
-                        record("tcp", raw)
-                        conn.sendall(rep)
-                    continue
-            data = conn.recv(262144)
-            if not data:
-                return
-            buf += data
-    except OSError:
-        return
-    finally:
-        conn.close()
-
-
-def tcp_loop(sock):
-    while True:
-        try:
-            conn, _ = sock.accept()
-        except OSError:
-            return
-        threading.Thread(target=tcp_conn, args=(conn,), daemon=True).start()
+        if rep is not None:
+            record(proto, raw)
+            reply(rep)
+    return h
 
 
 def main():
@@ -135,16 +81,13 @@ def main():
     a = ap.parse_args()
     _log = open(a.log, "a")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    udp.bind((a.addr, a.port))
-    threading.Thread(target=udp_loop, args=(udp,), daemon=True).start()
-    if not a.udp_only:
-        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        tcp.bind((a.addr, a.port))
-        tcp.listen(16)
-        threading.Thread(target=tcp_loop, args=(tcp,), daemon=True).start()
+    udp, tcp = sfwdtest.sip_sockets(a.addr, a.port, not a.udp_only)
+    # the reply goes to where the request came from (rport)
+    threading.Thread(target=sfwdtest.serve_udp, args=(udp, handle("udp")),
+                     daemon=True).start()
+    if tcp:
+        threading.Thread(target=sfwdtest.serve_tcp, args=(tcp, handle("tcp")),
+                         daemon=True).start()
     print("listening", flush=True)
     try:
         time.sleep(a.timeout)

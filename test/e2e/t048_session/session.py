@@ -37,42 +37,19 @@ import json
 import os
 import random
 import re
-import select
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
-sys.dont_write_bytecode = True  # leave t020's folder as it is
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "t020_msrp"))
-from msrp_client import digest  # noqa: E402  (t020's digest answer)
+sys.dont_write_bytecode = True  # leave the e2e folder as it is
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import sfwdtest  # noqa: E402
+from sfwdtest import (HOST, authed, check, hget, log, new_tid, sip_split,  # noqa: E402
+                      uri_of)
 
-HOST = "127.0.0.1"
 A = None  # the arguments
-LOG = None
-RESULTS = []
-RLOCK = threading.RLock()
-FRAMES = {"sent": 0, "received": 0}
 STATE = {}
-
-
-def log(*a):
-    with RLOCK:
-        print(time.strftime("%H:%M:%S"), f"{time.time() % 1:.3f}"[1:], *a,
-              file=LOG, flush=True)
-
-
-def check(name, ok, detail=""):
-    ok = bool(ok)
-    detail = str(detail).replace("\t", " ").replace("\n", " | ")[:600]
-    with RLOCK:
-        RESULTS.append(name)
-        print(f"{'ok' if ok else 'FAIL'}\t{name}\t{detail}", flush=True)
-    log("ok  " if ok else "FAIL", name, "|", detail)
-    return ok
 
 
 def sql(q):
@@ -122,274 +99,30 @@ def poll(cond, timeout, step=0.1):
 
 # ---------------------------------------------------------------- SIP ----
 
-def sip_split(data):
-    """(first line, [(name lower, raw value bytes)], body) of raw bytes"""
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    hdrs = []
-    for line in lines[1:]:
-        n, _, v = line.partition(b":")
-        hdrs.append((n.strip().lower().decode("latin-1"), v.strip()))
-    return lines[0].decode("latin-1"), hdrs, body
-
-
-COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact",
-           "c": "content-type", "l": "content-length"}
-
-
-def hget(hdrs, name):
-    for n, v in hdrs:
-        if COMPACT.get(n, n) == name:
-            return v
-    return None
-
-
-def uri_of(v):
-    """the URI of a From/To/Contact value (bytes or str)"""
-    if isinstance(v, bytes):
-        v = v.decode("latin-1")
-    m = re.search(r"<([^>]*)>", v or "")
-    if m:
-        return m.group(1)
-    return (v or "").split(";")[0].strip()
-
-
-def tag_of(v):
-    if isinstance(v, bytes):
-        v = v.decode("latin-1")
-    m = re.search(r";\s*tag=([^;>\s]+)", v or "")
-    return m.group(1) if m else ""
-
-
-class UA:
-    """a SIP UA: UDP (and TCP with tcp=True) on one port, read by a thread;
-    every request but ACK gets 200 OK (with a To tag of its own) and is
-    recorded once per transaction; responses wait for final()"""
-
-    def __init__(self, port, tcp=False, name="ua"):
-        self.port = port
-        self.name = name
-        self.kam = (HOST, A.sip_port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.sock.bind((HOST, port))
-        self.cv = threading.Condition()
-        self.responses = []
-        self.requests = []  # dicts: t, proto, first, hdrs, body, raw
-        self.seen = set()
-        threading.Thread(target=self._udp, daemon=True).start()
-        if tcp:
-            self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.lsock.bind((HOST, port))
-            self.lsock.listen(16)
-            threading.Thread(target=self._tcp_accept, daemon=True).start()
-
-    def send(self, data):
-        self.sock.sendto(data, self.kam)
-
-    def _udp(self):
-        while True:
-            try:
-                raw, addr = self.sock.recvfrom(262144)
-            except OSError:
-                return
-            if raw.strip():
-                self._handle(raw, "udp", lambda d, a=addr: self.sock.sendto(d, a))
-
-    def _tcp_accept(self):
-        while True:
-            try:
-                c, _ = self.lsock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tcp_conn, args=(c,), daemon=True).start()
-
-    def _tcp_conn(self, c):
-        buf = b""
-        try:
-            while True:
-                while buf.startswith(b"\r\n"):
-                    buf = buf[2:]
-                end = buf.find(b"\r\n\r\n")
-                if end >= 0:
-                    _, hdrs, _ = sip_split(buf[:end + 4])
-                    n = int((hget(hdrs, "content-length") or b"0").strip() or 0)
-                    if len(buf) >= end + 4 + n:
-                        raw, buf = buf[:end + 4 + n], buf[end + 4 + n:]
-                        self._handle(raw, "tcp", c.sendall)
-                        continue
-                d = c.recv(262144)
-                if not d:
-                    return
-                buf += d
-        except OSError:
-            return
-        finally:
-            c.close()
-
-    def _handle(self, raw, proto, reply):
-        first, hdrs, body = sip_split(raw)
-        if first.startswith("SIP/2.0 "):
-            with self.cv:
-                self.responses.append((first, hdrs, body, raw))
-                self.cv.notify_all()
-            return
-        method = first.split(" ", 1)[0]
-        if method == "ACK":
-            return
-        via = hget(hdrs, "via") or b""
-        m = re.search(rb"branch=([^;,\s]+)", via)
-        key = (m.group(1) if m else b"") + b" " + (hget(hdrs, "cseq") or b"")
-        resp = b"SIP/2.0 200 OK\r\n"
-        for n, v in hdrs:
-            n = COMPACT.get(n, n)
-            if n in ("via", "from", "call-id", "cseq"):
-                resp += n.encode() + b": " + v + b"\r\n"
-            elif n == "to":
-                if not tag_of(v):
-                    v += b";tag=" + self.name.encode() + hashlib.md5(key).hexdigest()[:8].encode()
-                resp += b"to: " + v + b"\r\n"
-        resp += b"Content-Length: 0\r\n\r\n"
-        try:
-            reply(resp)
-        except OSError:
-            pass
-        with self.cv:
-            if key not in self.seen:
-                self.seen.add(key)
-                self.requests.append({"t": time.time(), "proto": proto, "first": first,
-                                      "hdrs": hdrs, "body": body, "raw": raw})
-                log(f"{self.name} got {first} ({len(body)} bytes body, {proto})")
-            self.cv.notify_all()
-
-    def final(self, callid, method, timeout=5.0):
-        """the next final response for callid/method (bounded)"""
-        end = time.time() + timeout
-        with self.cv:
-            while True:
-                for i, (first, hdrs, body, raw) in enumerate(self.responses):
-                    cs = hget(hdrs, "cseq") or b""
-                    if (hget(hdrs, "call-id") == callid.encode()
-                            and cs.split()[-1:] == [method.encode()]
-                            and int(first.split()[1]) >= 200):
-                        del self.responses[i]
-                        return int(first.split()[1]), hdrs, body
-                left = end - time.time()
-                if left <= 0:
-                    return None, [], b""
-                self.cv.wait(left)
-
-    def got(self, method, callid=None):
-        with self.cv:
-            return [r for r in self.requests if r["first"].startswith(method + " ")
-                    and (callid is None or hget(r["hdrs"], "call-id") == callid.encode())]
-
-    def close(self):
-        for s in (self.sock, getattr(self, "lsock", None)):
-            if s:
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-
-def sip_request(ua, method, ruri, frm, to, callid, cseq, extra=b"", body=b"",
-                ctype=None, branch=None, contact=True):
-    branch = branch or "z9hG4bK" + uuid.uuid4().hex[:16]
-    h = (f"{method} {ruri} SIP/2.0\r\n"
-         f"Via: SIP/2.0/UDP {HOST}:{ua.port};branch={branch};rport\r\n").encode()
-    h += b"From: " + frm + b"\r\nTo: " + to + b"\r\n"
-    h += f"Call-ID: {callid}\r\nCSeq: {cseq} {method}\r\n".encode()
-    if contact:
-        h += f"Contact: <sip:t048@{HOST}:{ua.port}>\r\n".encode()
-    h += b"Max-Forwards: 70\r\n" + extra
-    if ctype:
-        h += f"Content-Type: {ctype}\r\n".encode()
-    h += f"Content-Length: {len(body)}\r\n\r\n".encode()
-    return h + body, branch
-
-
-def ack_non2xx(ua, ruri, frm, to, callid, cseq, branch, hdrs):
-    """ACK of a non-2xx final response: the INVITE's branch, its To tag"""
-    t = hget(hdrs, "to") or to
-    data = (f"ACK {ruri} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {HOST}:{ua.port};branch={branch};rport\r\n").encode()
-    data += b"From: " + frm + b"\r\nTo: " + t + b"\r\n"
-    data += (f"Call-ID: {callid}\r\nCSeq: {cseq} ACK\r\n"
-             "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
-    ua.send(data)
-
-
-def authed(ua, method, ruri, frm, to, callid, cseq, user, password, extra=b"",
-           body=b"", ctype=None, timeout=5.0):
-    """a request, and once more with digest credentials on 401/407;
-    returns (code, hdrs, body, cseq used)"""
-    auth = b""
-    for _ in range(2):
-        data, branch = sip_request(ua, method, ruri, frm, to, callid, cseq,
-                                   extra=extra + auth, body=body, ctype=ctype)
-        ua.send(data)
-        code, hdrs, rbody = ua.final(callid, method, timeout)
-        if code is None:
-            return None, [], b"", cseq
-        if method == "INVITE" and code >= 300:
-            ack_non2xx(ua, ruri, frm, to, callid, cseq, branch, hdrs)
-        if code in (401, 407) and not auth:
-            name = "www-authenticate" if code == 401 else "proxy-authenticate"
-            chal = (hget(hdrs, name) or b"").decode()
-            hn = "Authorization" if code == 401 else "Proxy-Authorization"
-            auth = f"{hn}: {digest(method, ruri, user, password, chal)}\r\n".encode()
-            cseq += 1
-            continue
-        return code, hdrs, rbody, cseq
-    return code, hdrs, rbody, cseq
+def UA(port, tcp=False, name="ua"):
+    """a SIP UA (sfwdtest.UA) talking to the test's Kamailio"""
+    return sfwdtest.UA(port, A.sip_port, tcp=tcp, name=name, contact="t048")
 
 
 def register(ua, user, contact_port, expires):
+    """REGISTER (401 digest) of user's contact HOST:contact_port: the code"""
     callid = uuid.uuid4().hex + "@t048reg"
     frm = f"<sip:{user}@{HOST}>;tag={uuid.uuid4().hex[:10]}".encode()
     to = f"<sip:{user}@{HOST}>".encode()
     extra = f"Expires: {expires}\r\n".encode()
     data_contact = f"Contact: <sip:{user}@{HOST}:{contact_port}>\r\n".encode()
-    code, _, _, _ = authed_reg(ua, f"sip:{HOST}:{A.sip_port}", frm, to, callid,
-                               user, extra + data_contact)
+    code, _, _, _ = authed(ua, "REGISTER", f"sip:{HOST}:{A.sip_port}", frm, to, callid, 1,
+                           user, user + "s-secret", extra=extra + data_contact,
+                           contact=False)
     return code
 
 
-def authed_reg(ua, ruri, frm, to, callid, user, extra):
-    """REGISTER with its own Contact header (not the UA's)"""
-    auth = b""
-    cseq = 1
-    for _ in range(2):
-        data, _ = sip_request(ua, "REGISTER", ruri, frm, to, callid, cseq,
-                              extra=extra + auth, contact=False)
-        ua.send(data)
-        code, hdrs, body = ua.final(callid, "REGISTER")
-        if code in (401, 407) and not auth:
-            name = "www-authenticate" if code == 401 else "proxy-authenticate"
-            chal = (hget(hdrs, name) or b"").decode()
-            hn = "Authorization" if code == 401 else "Proxy-Authorization"
-            auth = f"{hn}: {digest('REGISTER', ruri, user, user + 's-secret', chal)}\r\n".encode()
-            cseq += 1
-            continue
-        return code, hdrs, body, cseq
-    return code, hdrs, body, cseq
-
-
 def sdp_offer(path_port, path, accept_types, extra_m=""):
-    return ("v=0\r\n"
-            f"o=t048 {random.randint(1, 1 << 30)} 1 IN IP4 {HOST}\r\n"
-            "s=-\r\n"
-            f"c=IN IP4 {HOST}\r\n"
-            "t=0 0\r\n"
-            f"m=message {path_port} TCP/MSRP *\r\n"
-            f"a=accept-types:{accept_types}\r\n"
-            f"a=path:{path}\r\n"
-            "a=setup:active\r\n" + extra_m).encode()
+    return sfwdtest.sdp_offer(path_port, path, accept_types,
+                              origin=f"t048 {random.randint(1, 1 << 30)}", extra=extra_m)
 
 
-class Session:
+class Session(sfwdtest.Dialog):
     """alice's side of an MSRP session to an (offline) user: INVITE with an
     MSRP offer (digest on 407), ACK, BYE"""
 
@@ -397,274 +130,33 @@ class Session:
 
     def __init__(self, ua, to_user, frm_user="alice", extra=b"", accept=None,
                  extra_m="", path_port=None):
-        self.ua = ua
-        self.user = frm_user
-        self.to_user = to_user
-        self.extra = extra
-        self.callid = "t048-" + uuid.uuid4().hex + "@" + HOST
-        self.ftag = "t048" + uuid.uuid4().hex[:10]
-        self.cseq = 1
         self.path_port = path_port or ua.port + 1
         self.our_path = f"msrp://{HOST}:{self.path_port}/{uuid.uuid4().hex[:20]};tcp"
-        self.sdp = sdp_offer(self.path_port, self.our_path, accept or self.ACCEPT, extra_m)
-        self.ruri = f"sip:{to_user}@{HOST}:{A.sip_port}"
-        self.code = None
-        self.answer = b""
-        self.hdrs = []
-        self.path = None
-        self.totag = None
-        self.contact = None
-
-    def frm(self):
-        return f"<sip:{self.user}@{HOST}>;tag={self.ftag}".encode()
-
-    def to(self, tagged=False):
-        t = f"<sip:{self.to_user}@{HOST}>".encode()
-        return t + (f";tag={self.totag}".encode() if tagged and self.totag else b"")
+        super().__init__(ua, frm_user, to_user, frm_user + "s-secret",
+                         sdp_offer(self.path_port, self.our_path, accept or self.ACCEPT,
+                                   extra_m),
+                         "t048-" + uuid.uuid4().hex + "@" + HOST,
+                         "t048" + uuid.uuid4().hex[:10], extra=extra)
 
     def invite(self, timeout=8.0):
-        code, hdrs, body, self.cseq = authed(
-            self.ua, "INVITE", self.ruri, self.frm(), self.to(), self.callid, self.cseq,
-            self.user, self.user + "s-secret", extra=self.extra, body=self.sdp,
-            ctype="application/sdp", timeout=timeout)
-        self.code, self.hdrs, self.answer = code, hdrs, body
-        if code != 200:
-            log(f"INVITE {self.to_user} {self.callid}: {code}")
-            return code
-        self.totag = tag_of(hget(hdrs, "to") or b"")
-        c = hget(hdrs, "contact")
-        self.contact = uri_of(c) if c else self.ruri
-        m = re.search(rb"a=path:(\S+)", body)
-        self.path = m.group(1).decode() if m else ""
-        data, _ = sip_request(self.ua, "ACK", self.contact, self.frm(), self.to(True),
-                              self.callid, self.cseq)
-        self.ua.send(data)
-        log(f"session {self.user}->{self.to_user} {self.callid}: path {self.path}")
-        return code
-
-    def bye(self, timeout=5.0):
-        self.cseq += 1
-        data, _ = sip_request(self.ua, "BYE", self.contact or self.ruri, self.frm(),
-                              self.to(True), self.callid, self.cseq)
-        self.ua.send(data)
-        code, _, _ = self.ua.final(self.callid, "BYE", timeout)
-        return code
+        return super().invite(timeout)
 
 
-class Retrieval:
+class Retrieval(sfwdtest.Dialog):
     """bob's MSRP retrieval dialog: INVITE (401 digest) to his own address"""
 
     def __init__(self, ua, mailbox, accept):
-        self.ua = ua
-        self.mailbox = mailbox
-        self.callid = uuid.uuid4().hex + "@t048r"
-        self.ftag = uuid.uuid4().hex[:12]
-        self.cseq = 1
         self.our_path = f"msrp://{HOST}:{ua.port + 1}/{uuid.uuid4().hex[:16]};tcp"
-        self.sdp = sdp_offer(ua.port + 1, self.our_path, accept)
-        self.ruri = f"sip:{mailbox}@{HOST}:{A.sip_port}"
-        self.answer = b""
-        self.path = None
-        self.totag = None
-        self.contact = None
-
-    def frm(self):
-        return f"<sip:{self.mailbox}@{HOST}>;tag={self.ftag}".encode()
-
-    def to(self, tagged=False):
-        t = f"<sip:{self.mailbox}@{HOST}>".encode()
-        return t + (f";tag={self.totag}".encode() if tagged else b"")
-
-    def invite(self):
-        code, hdrs, body, self.cseq = authed(
-            self.ua, "INVITE", self.ruri, self.frm(), self.to(), self.callid, self.cseq,
-            self.mailbox, self.mailbox + "s-secret", body=self.sdp, ctype="application/sdp")
-        if code != 200:
-            return code
-        self.answer = body
-        self.totag = tag_of(hget(hdrs, "to") or b"")
-        c = hget(hdrs, "contact")
-        self.contact = uri_of(c) if c else self.ruri
-        m = re.search(rb"a=path:(\S+)", body)
-        self.path = m.group(1).decode() if m else ""
-        data, _ = sip_request(self.ua, "ACK", self.contact, self.frm(), self.to(True),
-                              self.callid, self.cseq)
-        self.ua.send(data)
-        return code
-
-    def bye(self):
-        self.cseq += 1
-        data, _ = sip_request(self.ua, "BYE", self.contact, self.frm(), self.to(True),
-                              self.callid, self.cseq)
-        self.ua.send(data)
-        code, _, _ = self.ua.final(self.callid, "BYE")
-        return code
+        super().__init__(ua, mailbox, mailbox, mailbox + "s-secret",
+                         sdp_offer(ua.port + 1, self.our_path, accept),
+                         uuid.uuid4().hex + "@t048r", uuid.uuid4().hex[:12])
 
 
 # --------------------------------------------------------------- MSRP ----
 
-FRAME_RE = re.compile(rb"MSRP ([A-Za-z0-9][A-Za-z0-9.+%=-]{3,31}) ")
-
-
-def new_tid():
-    return uuid.uuid4().hex[:14]
-
-
-class Msrp:
-    """one TCP connection to sfwd's MSRP port. Sends (chunked) SENDs, keeps
-    every response by tid, answers sfwd's SENDs with 200 and reassembles
-    them by Message-ID (retrieval)."""
-
-    def __init__(self, path, our_path, timeout=3.0):
-        m = re.match(r"msrp://([^:/]+):(\d+)/", path or "")
-        if not m:
-            raise ValueError(f"no MSRP path: {path!r}")
-        self.path = path
-        self.our_path = our_path
-        self.sock = socket.create_connection((m.group(1), int(m.group(2))), timeout=timeout)
-        self.buf = b""
-        self.closed = False
-        self.closed_at = None
-        self.responses = {}  # tid -> (code, time, frame)
-        self.reports = []  # (time, headers)
-        self.parts = {}
-        self.messages = []  # (message-id, content-type, payload, time)
-
-    def send_raw(self, data, frames=1):
-        try:
-            self.sock.sendall(data)
-        except OSError as e:
-            log("MSRP send failed:", e)
-            self.closed = True
-            return False
-        with RLOCK:
-            FRAMES["sent"] += frames
-        return True
-
-    def frame(self, tid, body, ctype, rng, flag, mid, to_path=None, extra=b""):
-        f = (f"MSRP {tid} SEND\r\nTo-Path: {to_path or self.path}\r\n"
-             f"From-Path: {self.our_path}\r\nMessage-ID: {mid}\r\n"
-             f"Byte-Range: {rng}\r\n").encode() + extra
-        if body:
-            assert f"-------{tid}".encode() not in body
-            f += f"Content-Type: {ctype}\r\n\r\n".encode() + body + b"\r\n"
-        return f + f"-------{tid}{flag}\r\n".encode()
-
-    def send_message(self, body, ctype, chunks=1, star=False, to_path=None,
-                     extra=b"", upto=None, mid=None, skip=0):
-        """one message in `chunks` chunks (or the sizes in a list); star: the
-        total is '*' but in the last chunk; upto: send only that many chunks;
-        skip: not the first that many (sent before, same mid). Returns the
-        tids sent, in order."""
-        mid = mid or "t048-" + uuid.uuid4().hex[:16]
-        if isinstance(chunks, list):
-            sizes = chunks
-        else:
-            n = max(1, chunks)
-            step = -(-len(body) // n) if body else 0
-            sizes = [step] * (n - 1) + [len(body) - step * (n - 1)]
-        tids, pos = [], 0
-        for k, size in enumerate(sizes):
-            last = k == len(sizes) - 1
-            if upto is not None and k >= upto:
-                break
-            if k < skip:
-                pos += size
-                continue
-            part = body[pos:pos + size]
-            total = "*" if star and not last else str(len(body))
-            rng = f"{pos + 1}-{pos + len(part)}/{total}" if body else "1-0/0"
-            tid = new_tid()
-            tids.append(tid)
-            if not self.send_raw(self.frame(tid, part, ctype, rng, "$" if last else "+",
-                                            mid, to_path, extra)):
-                break
-            pos += size
-        return tids
-
-    def _frames(self):
-        while True:
-            m = FRAME_RE.match(self.buf)
-            if not m:
-                return
-            tid = m.group(1)
-            end = re.search(rb"-------" + re.escape(tid) + rb"([$+#])\r\n", self.buf)
-            if not end:
-                return
-            frame, self.buf = self.buf[:end.end()], self.buf[end.end():]
-            with RLOCK:
-                FRAMES["received"] += 1
-            self._frame(tid.decode(), frame, end.group(1))
-
-    def _frame(self, tid, frame, flag):
-        head, sep, rest = frame.partition(b"\r\n\r\n")
-        if not sep:
-            head = frame[:frame.rfind(b"-------")]
-        lines = head.split(b"\r\n")
-        start = lines[0].split(b" ", 3)
-        h = {}
-        for line in lines[1:]:
-            n, _, v = line.partition(b":")
-            if n:
-                h.setdefault(n.strip().lower().decode(), v.strip().decode("latin-1"))
-        if start[2].isdigit():
-            self.responses[tid] = (int(start[2]), time.time(), frame)
-            log(f"MSRP response {tid}: {lines[0].decode('latin-1')}")
-            return
-        if start[2] == b"REPORT":
-            self.reports.append((time.time(), h))
-            log(f"MSRP REPORT {h.get('message-id')} {h.get('status')}")
-            return
-        if start[2] != b"SEND":
-            return
-        self.send_raw((f"MSRP {tid} 200 OK\r\nTo-Path: {h.get('from-path')}\r\n"
-                       f"From-Path: {self.our_path}\r\n-------{tid}$\r\n").encode())
-        chunk = rest[:rest.rfind(b"\r\n-------")] if sep else b""
-        self.parts.setdefault(h.get("message-id"), []).append(chunk)
-        if flag == b"$":
-            payload = b"".join(self.parts.pop(h.get("message-id")))
-            self.messages.append((h.get("message-id"), h.get("content-type"), payload,
-                                  time.time()))
-            log(f"MSRP message {h.get('message-id')} {h.get('content-type')} "
-                f"({len(payload)} bytes)")
-
-    def pump(self, timeout):
-        end = time.time() + timeout
-        while not self.closed:
-            left = end - time.time()
-            if left <= 0:
-                return
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
-                return
-            try:
-                data = self.sock.recv(262144)
-            except (ConnectionResetError, OSError):
-                data = b""
-            if not data:
-                self.closed = True
-                self.closed_at = time.time()
-                log("MSRP connection closed by sfwd")
-                return
-            self.buf += data
-            self._frames()
-
-    def wait(self, cond, timeout):
-        end = time.time() + timeout
-        while not cond() and time.time() < end and not self.closed:
-            self.pump(min(0.05, max(0.0, end - time.time())))
-        return cond()
-
-    def response(self, tid, timeout=5.0):
-        self.wait(lambda: tid in self.responses, timeout)
-        r = self.responses.get(tid)
-        return r[0] if r else None
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+def Msrp(path, our_path):
+    """one TCP connection to sfwd's MSRP port (sfwdtest.Msrp)"""
+    return sfwdtest.Msrp(path, our_path, mid_prefix="t048-")
 
 
 def made_up_path():
@@ -1049,6 +541,20 @@ def retrieve(ua, accept, want, quiet=1.5, limit=10.0):
     return code, m, r
 
 
+def stored_retrieved(alice, bobr, msgs, prefix, accept, want, name):
+    """a session of msgs stored (store_session's check named after PREFIX),
+    then bob's retrieval accepting ACCEPT (retrieve; the check NAME:
+    INVITE -> 200): (session, Msrp, Retrieval, messages), or None"""
+    s = store_session(alice, "bob", msgs, prefix)
+    if s is None:
+        return None
+    code, m, r = retrieve(bobr, accept, want)
+    check(name, code == 200, f"got {code}")
+    if m is None:
+        return None
+    return s, m, r, list(m.messages)
+
+
 def phase_b():
     alice = UA(A.base, name="alice")
     bobr = UA(A.base + 4, name="bobr")
@@ -1056,15 +562,11 @@ def phase_b():
              False),
             ("application/octet-stream", binary(5000, 4849), 2, True),
             ("text/html", b"<p>third &amp; last</p>\r\n", 1, False)]
-    s = store_session(alice, "bob", msgs, "b1 session B:")
-    if s is None:
+    x = stored_retrieved(alice, bobr, msgs, "b1 session B:", "message/sip multipart/mixed", 1,
+                         "b2 bob's retrieval INVITE accepting message/sip multipart/mixed -> 200")
+    if x is None:
         return
-    code, m, r = retrieve(bobr, "message/sip multipart/mixed", 1)
-    check("b2 bob's retrieval INVITE accepting message/sip multipart/mixed -> 200", code == 200,
-          f"got {code}")
-    if m is None:
-        return
-    got = list(m.messages)
+    s, m, r, got = x
     check("b3 the whole session arrives as ONE MSRP message", len(got) == 1,
           f"{len(got)} messages: {[(x[1], len(x[2])) for x in got]}")
     mp = [x for x in got if (x[1] or "").lower().startswith("multipart/mixed")]
@@ -1116,15 +618,11 @@ def phase_b():
     # without multipart/mixed: one message/sip per stored SEND
     msgs2 = [("text/plain", b"C1 plain\r\n", 1, False),
              ("application/octet-stream", binary(3000, 4850), 2, False)]
-    s2 = store_session(alice, "bob", msgs2, "b13 session C:")
-    if s2 is None:
+    x = stored_retrieved(alice, bobr, msgs2, "b13 session C:", "message/sip", 2,
+                         "b14 bob's retrieval INVITE accepting message/sip only -> 200")
+    if x is None:
         return
-    code, m, r = retrieve(bobr, "message/sip", 2)
-    check("b14 bob's retrieval INVITE accepting message/sip only -> 200", code == 200,
-          f"got {code}")
-    if m is None:
-        return
-    got = list(m.messages)
+    s2, m, r, got = x
     sips = [sip_split(x[2]) for x in got]
     check("b15 ... one message/sip per stored SEND (2), each a MESSAGE",
           len(got) == 2 and all((x[1] or "").lower().startswith("message/sip") for x in got)
@@ -1187,30 +685,19 @@ def phase_c2():
     log(f"the killed session's row after the restart: {sess}")
     alice = UA(A.base, name="alice")
     s = Session(alice, "frank")
-    code = s.invite()
-    ok = code == 200
-    res = None
-    if ok:
-        STATE["accepted_after_restart"] = STATE.get("accepted_after_restart", 0) + 1
-        m = Msrp(s.path, s.our_path)
-        res = send_and_wait(m, b"after the restart\r\n", "text/plain")
-        if res == 200:
-            STATE["stored_after_restart"] = STATE.get("stored_after_restart", 0) + 1
+    code, m, c = open_send(s, b"after the restart\r\n")
+    ok, res = False, None
+    if m:
         bye = s.bye()
         m.close()
-        ok = res == 200 and bye == 200 and rows_of(s.callid) == 1
-        res = (res, bye, rows_of(s.callid))
+        ok = c == 200 and bye == 200 and rows_of(s.callid) == 1
+        res = (c, bye, rows_of(s.callid))
     check("c9 a new session from alice works: INVITE, SEND, BYE -> 200, stored", ok,
           f"INVITE {code}, (SEND, BYE, rows) {res}")
     s = Session(alice, "frank")
-    code = s.invite()
+    code, m, c = open_send(s, b"and then the line drops\r\n")
     res = None
-    if code == 200:
-        count_after_restart(1)
-        m = Msrp(s.path, s.our_path)
-        c = send_and_wait(m, b"and then the line drops\r\n", "text/plain")
-        if c == 200:
-            count_after_restart(0, 1)
+    if m:
         m.close()
         sess = poll(lambda: (lambda x: x if x and x["ended"] == "t" else None)(
             db_session(s.callid)), 2.0)
@@ -1226,6 +713,21 @@ IDLE_SENDERS = ["bob", "carol", "dave", "frank", "hangbob", "t013bob"]
 def count_after_restart(accepted=0, stored=0):
     STATE["accepted_after_restart"] = STATE.get("accepted_after_restart", 0) + accepted
     STATE["stored_after_restart"] = STATE.get("stored_after_restart", 0) + stored
+
+
+def open_send(s, body):
+    """s.invite(), and on 200 one text/plain SEND of body, both counted
+    since the restart: (INVITE code, Msrp, SEND code); the Msrp and the
+    SEND code None without a 200"""
+    code = s.invite()
+    if code != 200:
+        return code, None, None
+    count_after_restart(1)
+    m = Msrp(s.path, s.our_path)
+    c = send_and_wait(m, body, "text/plain")
+    if c == 200:
+        count_after_restart(0, 1)
+    return code, m, c
 
 
 def stats_sessions():
@@ -1457,14 +959,9 @@ def phase_d():
     byes = sum(1 for r in alice.got("BYE"))
     log(f"BYEs from sfwd to alice for idle sessions: {byes}")
     x = Session(alice, "erin")
-    code = x.invite()
+    code, m, c = open_send(x, b"erin, after the idle ones\r\n")
     res = None
-    if code == 200:
-        count_after_restart(1)
-        m = Msrp(x.path, x.our_path)
-        c = send_and_wait(m, b"erin, after the idle ones\r\n", "text/plain")
-        if c == 200:
-            count_after_restart(0, 1)
+    if m:
         res = (c, x.bye(), rows_of(x.callid))
         m.close()
     check("d22 a new session to erin still works: INVITE, SEND, BYE -> 200, 1 row",
@@ -1497,7 +994,7 @@ def phase_e():
 
 
 def main():
-    global A, LOG, STATE
+    global A, STATE
     p = argparse.ArgumentParser()
     p.add_argument("--phase", required=True, choices=["a", "b", "c1", "c2", "d", "e"])
     p.add_argument("--sip-port", type=int, required=True)
@@ -1513,7 +1010,7 @@ def main():
     p.add_argument("--idle-timeout", type=int, default=5)
     p.add_argument("--idle-sessions", type=int, default=100)
     A = p.parse_args()
-    LOG = open(A.log, "a")
+    sfwdtest.open_log(A.log, "a")
     log(f"==== phase {A.phase}")
     if A.msrp_port in range(A.base, A.base + 7):
         print(f"FAIL\tports\tthe MSRP port {A.msrp_port} is among ours", flush=True)
@@ -1527,7 +1024,7 @@ def main():
         {"a": phase_a, "b": phase_b, "c1": phase_c1, "c2": phase_c2, "d": phase_d,
          "e": phase_e}[A.phase]()
     finally:
-        STATE["frames"][A.phase] = dict(FRAMES)
+        STATE["frames"][A.phase] = dict(sfwdtest.FRAMES)
         json.dump(STATE, open(A.state, "w"), indent=1)
     return 0
 
