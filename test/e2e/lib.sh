@@ -389,6 +389,27 @@ e2e_until_202() {
 	return 1
 }
 
+# e2e_reported FILE NOTE WHAT NAME...: a driver's named checks (FILE: its
+# "ok|FAIL<TAB>name<TAB>detail" lines): for each NAME the check that FILE
+# reports it ok (one never reported fails: "NAME: not reached NOTE"), then
+# the check WHAT that FILE reports no name beyond them
+e2e_reported() {
+	local file=$1 note=$2 what=$3 name line
+	shift 3
+	for name in "$@"; do
+		line=$(awk -F'\t' -v n="$name" '$2 == n' "$file" | head -n 1)
+		if [ -z "$line" ]; then
+			e2e_fail "$name: not reached${note:+ $note}"
+		elif [ "${line%%$'\t'*}" = ok ]; then
+			e2e_ok "$name"
+		else
+			e2e_fail "$name: $(cut -f3- <<<"$line")"
+		fi
+	done
+	e2e_eq "$what" "" "$(comm -23 <(awk -F'\t' '{ print $2 }' "$file" | sort) \
+		<(printf '%s\n' "$@" | sort) | tr '\n' ';')"
+}
+
 # e2e_capture_msrp: tshark captures the MSRP port into $T_DIR/msrp.pcapng
 # until e2e_capture_stop or the end of the test; waits (bounded) until it
 # writes
@@ -414,6 +435,43 @@ e2e_capture_stop() {
 		sleep 0.1
 	done
 	wait "$E2E_CAP_PID" 2>/dev/null
+}
+
+# e2e_capture_frames SENT RECEIVED RAN MALFORMED LEFTOVER GAPS C2S S2C: every
+# frame of the capture ($T_DIR/msrp.pcapng, after e2e_capture_stop) through
+# the strict RFC 4975 parser (t045's msrp_frames.py; its output in
+# $T_DIR/frames.txt, e2e_frames KEY reads it). The checks named RAN (it ran),
+# MALFORMED (no malformed frame), LEFTOVER (no bytes after the last frame),
+# GAPS (no gap in a TCP stream), C2S and S2C (the frames client->sfwd and
+# sfwd->client are the SENT and RECEIVED the client counted)
+e2e_capture_frames() {
+	python3 "$E2E_DIR/t045_msrp_hygiene/msrp_frames.py" "$T_DIR/msrp.pcapng" \
+		--port "$E2E_MSRP_PORT" >"$T_DIR/frames.txt" 2>"$T_DIR/frames.err"
+	e2e_eq "$3" 0 $?
+	e2e_eq "$4" 0 "$(e2e_frames errors)"
+	grep $'^error\t' "$T_DIR/frames.txt" | head -n 10 | sed 's/^/    /'
+	e2e_eq "$5" 0 "$(e2e_frames leftover_bytes)"
+	e2e_eq "$6" 0 "$(e2e_frames gaps)"
+	e2e_eq "$7" "$1" "$(e2e_frames frames_c2s)"
+	e2e_eq "$8" "$2" "$(e2e_frames frames_s2c)"
+	echo "    capture: $(e2e_frames streams) TCP streams, $(e2e_frames frames_c2s) frames" \
+		"client->sfwd, $(e2e_frames frames_s2c) sfwd->client ($(e2e_frames requests)" \
+		"requests, $(e2e_frames responses) responses)"
+}
+e2e_frames() { awk -F'\t' -v k="$1" '$1 == k { print $2; exit }' "$T_DIR/frames.txt"; }
+
+# e2e_msrp_lines: the MSRP start lines tshark decodes in the capture, into
+# $T_DIR/msrp.txt
+e2e_msrp_lines() {
+	tshark -r "$T_DIR/msrp.pcapng" -d "tcp.port==$E2E_MSRP_PORT,msrp" -Y msrp \
+		-T fields -e msrp.request.line -e msrp.response.line >"$T_DIR/msrp.txt" 2>&1
+}
+
+# e2e_msrp_bad [TSHARK-ARGS...]: how many packets of the capture tshark calls
+# malformed or erroneous (decoded as MSRP)
+e2e_msrp_bad() {
+	tshark -r "$T_DIR/msrp.pcapng" "$@" -d "tcp.port==$E2E_MSRP_PORT,msrp" \
+		-Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null | wc -l
 }
 
 # e2e_uas_start LOGNAME SCENARIO PORT: a recipient in the background, until

@@ -74,13 +74,10 @@ e2e_check "the first chunk is 1-2048" grep -q "^SEND 1-2048/" <(jq_py big '"\n".
 
 sleep 1
 e2e_capture_stop
-tshark -r "$T_DIR/msrp.pcapng" -d "tcp.port==$E2E_MSRP_PORT,msrp" -Y msrp \
-	-T fields -e msrp.request.line -e msrp.response.line >"$T_DIR/msrp.txt" 2>&1
+e2e_msrp_lines
 e2e_check "tshark decodes MSRP SENDs" grep -q 'SEND' "$T_DIR/msrp.txt"
 e2e_check "tshark decodes MSRP 200 responses" grep -q '200 OK' "$T_DIR/msrp.txt"
-e2e_eq "tshark: no malformed or erroneous MSRP" 0 \
-	"$(tshark -r "$T_DIR/msrp.pcapng" -d "tcp.port==$E2E_MSRP_PORT,msrp" \
-		-Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null | wc -l)"
+e2e_eq "tshark: no malformed or erroneous MSRP" 0 "$(e2e_msrp_bad)"
 # the 200 goes out through tm with its own reference to the transaction
 # (t_reply_with_body() on one from t_gett() dropped a reference it never
 # took: tm logged "still linked in hash table" twice per INVITE)

@@ -79,49 +79,28 @@ timeout 45 python3 "$T_SRC/hygiene.py" --sip-port "$E2E_SIP_PORT" \
 rc=$?
 echo "  client ran $(($(e2e_ms_now) - t0)) ms"
 [ -s "$T_DIR/client.err" ] && sed 's/^/    client: /' "$T_DIR/client.err" | tail -n 20
-for name in "${expected[@]}"; do
-	line=$(awk -F'\t' -v n="$name" '$2 == n' "$T_DIR/checks.txt" | head -n 1)
-	if [ -z "$line" ]; then
-		e2e_fail "$name: not reached (client exit $rc)"
-	elif [ "${line%%$'\t'*}" = ok ]; then
-		e2e_ok "$name"
-	else
-		e2e_fail "$name: $(cut -f3- <<<"$line")"
-	fi
-done
-# a check the client reported that this list does not name is a mistake here
-awk -F'\t' '{print $2}' "$T_DIR/checks.txt" | sort >"$T_DIR/reported"
-printf '%s\n' "${expected[@]}" | sort >"$T_DIR/expected"
-e2e_eq "the client reported exactly the expected checks" "" \
-	"$(comm -23 "$T_DIR/reported" "$T_DIR/expected" | tr '\n' ';')"
+e2e_reported "$T_DIR/checks.txt" "(client exit $rc)" \
+	"the client reported exactly the expected checks" "${expected[@]}"
 
 # 9: the capture
 sleep 0.5
 e2e_capture_stop
-python3 "$T_SRC/msrp_frames.py" "$T_DIR/msrp.pcapng" --port "$E2E_MSRP_PORT" \
-	>"$T_DIR/frames.txt" 2>"$T_DIR/frames.err"
-e2e_eq "9a the frame checker ran" 0 $?
-fv() { awk -F'\t' -v k="$1" '$1 == k { print $2; exit }' "$T_DIR/frames.txt"; }
 sent=$(python3 -c "import json; print(json.load(open('$T_DIR/client.json'))['frames']['sent'])" 2>/dev/null)
 recv=$(python3 -c "import json; print(json.load(open('$T_DIR/client.json'))['frames']['received'])" 2>/dev/null)
-e2e_eq "9b every frame parses strictly (RFC 4975): no malformed frame" 0 "$(fv errors)"
-grep $'^error\t' "$T_DIR/frames.txt" | head -n 10 | sed 's/^/    /'
-e2e_eq "9c no bytes left over after the last frame of each direction" 0 "$(fv leftover_bytes)"
-e2e_eq "9d no gap in the captured TCP streams" 0 "$(fv gaps)"
-e2e_eq "9e frames client->sfwd in the capture = frames the client sent" "${sent:-?}" "$(fv frames_c2s)"
-e2e_eq "9f frames sfwd->client in the capture = frames the client parsed" "${recv:-?}" "$(fv frames_s2c)"
-echo "    capture: $(fv streams) TCP streams, $(fv frames_c2s) frames client->sfwd, $(fv frames_s2c) sfwd->client ($(fv requests) requests, $(fv responses) responses)"
+e2e_capture_frames "${sent:-?}" "${recv:-?}" "9a the frame checker ran" \
+	"9b every frame parses strictly (RFC 4975): no malformed frame" \
+	"9c no bytes left over after the last frame of each direction" \
+	"9d no gap in the captured TCP streams" \
+	"9e frames client->sfwd in the capture = frames the client sent" \
+	"9f frames sfwd->client in the capture = frames the client parsed"
 python3 "$T_SRC/msrp_frames.py" --self-test >"$T_DIR/selftest.txt" 2>&1
 e2e_eq "9i the frame checker itself accepts good and refuses each known-bad stream" \
 	"0 of 17" "$(awk -F'\t' '$1 == "selftest_failures" { f = $2 } $1 == "selftest_cases" { c = $2 } END { print f " of " c }' "$T_DIR/selftest.txt")"
 grep $'^selftest_error\t' "$T_DIR/selftest.txt" | sed 's/^/    /'
-tshark -r "$T_DIR/msrp.pcapng" -d "tcp.port==$E2E_MSRP_PORT,msrp" -Y msrp \
-	-T fields -e msrp.request.line -e msrp.response.line >"$T_DIR/msrp.txt" 2>&1
+e2e_msrp_lines
 e2e_check "9g tshark decodes MSRP SENDs, 200 and 481 responses" \
 	eval "grep -q SEND '$T_DIR/msrp.txt' && grep -q '200 OK' '$T_DIR/msrp.txt' && grep -q ' 481 ' '$T_DIR/msrp.txt'"
-e2e_eq "9h tshark: no malformed or erroneous MSRP" 0 \
-	"$(tshark -r "$T_DIR/msrp.pcapng" -d "tcp.port==$E2E_MSRP_PORT,msrp" \
-		-Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null | wc -l)"
+e2e_eq "9h tshark: no malformed or erroneous MSRP" 0 "$(e2e_msrp_bad)"
 
 # Kamailio survived it all (as t042 counts it)
 e2e_check "Kamailio's main process still runs" kill -0 "$(cat "$T_DIR/kam/kamailio.pid")"

@@ -85,32 +85,13 @@ client() {
 
 # verify PHASE NAME...: every named check reported ok, and no other
 verify() {
-	local ph=$1 name line extra
+	local ph=$1
 	shift
-	for name in "$@"; do
-		line=$(awk -F'\t' -v n="$name" '$2 == n' "$T_DIR/$ph.txt" | head -n 1)
-		if [ -z "$line" ]; then
-			e2e_fail "$name: not reached"
-		elif [ "${line%%$'\t'*}" = ok ]; then
-			e2e_ok "$name"
-		else
-			e2e_fail "$name: $(cut -f3- <<<"$line")"
-		fi
-	done
-	extra=$(comm -23 <(awk -F'\t' '{ print $2 }' "$T_DIR/$ph.txt" | sort) \
-		<(printf '%s\n' "$@" | sort) | tr '\n' ';')
-	e2e_eq "phase $ph reported no check beyond the expected ones" "" "$extra"
+	e2e_reported "$T_DIR/$ph.txt" "" "phase $ph reported no check beyond the expected ones" "$@"
 }
 
 # the MSRP port during phases a and b (bounded wait until tshark writes)
-tshark -i lo -f "tcp port $E2E_MSRP_PORT" -w "$T_DIR/msrp.pcapng" -q >"$T_DIR/tshark.log" 2>&1 &
-cap=$!
-e2e_on_exit "kill $cap"
-for ((i = 0; i < 50; i++)); do
-	grep -q "Capturing on" "$T_DIR/tshark.log" 2>/dev/null && [ -s "$T_DIR/msrp.pcapng" ] && break
-	sleep 0.1
-done
-sleep 0.5
+e2e_capture_msrp
 
 # a: alice -> offline bob, 5 SENDs, BYE; bob comes back
 echo "  -- a: a session stored for offline bob, delivered as MESSAGEs"
@@ -177,35 +158,22 @@ verify b \
 # the capture of phases a and b: every frame strictly (t045's checker) and
 # tshark's own dissector
 sleep 0.5
-kill -INT $cap 2>/dev/null
-for ((i = 0; i < 50; i++)); do
-	kill -0 $cap 2>/dev/null || break
-	sleep 0.1
-done
-wait $cap 2>/dev/null
-python3 "$SF_TOP/test/e2e/t045_msrp_hygiene/msrp_frames.py" "$T_DIR/msrp.pcapng" \
-	--port "$E2E_MSRP_PORT" >"$T_DIR/frames.txt" 2>"$T_DIR/frames.err"
-e2e_eq "f1 the frame checker ran" 0 $?
-fv() { awk -F'\t' -v k="$1" '$1 == k { print $2; exit }' "$T_DIR/frames.txt"; }
+e2e_capture_stop
 jv() { python3 -c "import json; d = json.load(open('$T_DIR/state.json'))['frames']; print($1)" 2>/dev/null; }
-e2e_eq "f2 every captured frame parses strictly (RFC 4975): no malformed frame" 0 "$(fv errors)"
-grep $'^error\t' "$T_DIR/frames.txt" | head -n 10 | sed 's/^/    /'
-e2e_eq "f3 no bytes left over after the last frame of each direction" 0 "$(fv leftover_bytes)"
-e2e_eq "f4 no gap in the captured TCP streams" 0 "$(fv gaps)"
-e2e_eq "f5 frames client->sfwd in the capture = frames the client sent" \
-	"$(jv "d['a']['sent'] + d['b']['sent']")" "$(fv frames_c2s)"
-e2e_eq "f6 frames sfwd->client in the capture = frames the client parsed" \
-	"$(jv "d['a']['received'] + d['b']['received']")" "$(fv frames_s2c)"
-echo "    capture: $(fv streams) TCP streams, $(fv frames_c2s) frames client->sfwd, $(fv frames_s2c) sfwd->client"
-tshark -r "$T_DIR/msrp.pcapng" -d "tcp.port==$E2E_MSRP_PORT,msrp" -Y msrp \
-	-T fields -e msrp.request.line -e msrp.response.line >"$T_DIR/msrp.txt" 2>&1
+e2e_capture_frames "$(jv "d['a']['sent'] + d['b']['sent']")" \
+	"$(jv "d['a']['received'] + d['b']['received']")" "f1 the frame checker ran" \
+	"f2 every captured frame parses strictly (RFC 4975): no malformed frame" \
+	"f3 no bytes left over after the last frame of each direction" \
+	"f4 no gap in the captured TCP streams" \
+	"f5 frames client->sfwd in the capture = frames the client sent" \
+	"f6 frames sfwd->client in the capture = frames the client parsed"
+e2e_msrp_lines
 e2e_check "f7 tshark decodes MSRP SENDs and 200 responses" \
 	eval "grep -q SEND '$T_DIR/msrp.txt' && grep -q '200 OK' '$T_DIR/msrp.txt'"
 # (tshark 4.0 gives its PNG dissector the body of alice's image/png SEND with
 # bytes after it, and then calls the packet malformed: PNG is not looked at)
 e2e_eq "f8 tshark: no malformed or erroneous MSRP packet" 0 \
-	"$(tshark -r "$T_DIR/msrp.pcapng" --disable-protocol png -d "tcp.port==$E2E_MSRP_PORT,msrp" \
-		-Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null | wc -l)"
+	"$(e2e_msrp_bad --disable-protocol png)"
 
 # c: SIGKILL in the middle of a session, then Kamailio again
 echo "  -- c: kill -9 in the middle of a session"
