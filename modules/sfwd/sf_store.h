@@ -148,11 +148,11 @@ enum sf_claim_col
 };
 
 /*! \brief what a claim returns, in enum sf_claim_col order */
-#define SF_CLAIM_COLS                                                     \
-	"id, from_uri, from_name, from_tag, to_uri, to_name, call_id, cseq,"  \
-	" content_type, body, headers, extract(epoch FROM expires)::int8,"    \
-	" attempts, class, notify, imdn_id,"                                  \
-	" extract(epoch FROM received)::float8, coalesce(imdn_datetime, '')," \
+#define SF_CLAIM_COLS                                                         \
+	"id, from_uri, from_name, from_tag, to_uri, to_name, call_id, cseq,"      \
+	" content_type, body, headers, floor(extract(epoch FROM expires))::int8," \
+	" attempts, class, notify, imdn_id,"                                      \
+	" extract(epoch FROM received)::float8, coalesce(imdn_datetime, ''),"     \
 	" coalesce(session_id, 0)"
 
 /*! \brief what a report needs of a row (SF_SQL_EXPIRE's RETURNING) */
