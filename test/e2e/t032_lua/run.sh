@@ -146,6 +146,15 @@ e2e_request_xml "$T_DIR/m407.xml" MESSAGE "" text/plain "$T_DIR/text" 407
 e2e_check "MESSAGE from alice without credentials -> 407" \
 	e2e_sipp m407 "$T_DIR/m407.xml" -s bob -m 1 -p $((E2E_SIP_PORT + 12))
 e2e_eq "nothing stored without credentials" 0 "$(e2e_rows bob)"
+# ---- an MSRP session for an offline user: route_session / sf_session_accept()
+timeout 30 python3 "$T_SRC/session.py" --kam-port "$E2E_SIP_PORT" \
+	--port $((E2E_SIP_PORT + 16)) --password alices-secret \
+	>"$T_DIR/session.txt" 2>"$T_DIR/session.err"
+e2e_reported "$T_DIR/session.txt" "(see session.err)" "the session driver reported only known checks" \
+	"Lua: INVITE to offline dave with an MSRP offer -> 200 from sfwd" \
+	"Lua: the SEND -> 200 (stored)" "Lua: BYE -> 200"
+e2e_eq "the session's message is stored for dave, in its session" 1 \
+	"$(e2e_q "SELECT count(*) FROM sfwd_message m JOIN sfwd_session s ON s.id = m.session_id WHERE m.aor = 'dave@$E2E_ADDR' AND m.body = 'hello through Lua'::bytea")"
 e2e_eq "no errors in the Kamailio log (authentication)" 0 \
 	"$(tr -d '\r' <"$T_DIR/kam_auth/kamailio.log" | grep -cE ' (ERROR|CRITICAL):')"
 e2e_end
