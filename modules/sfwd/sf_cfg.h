@@ -59,7 +59,8 @@
 	X(session_messages, 1000, 1, 1000000)                  \
 	X(session_sender_max, 16, 1, 10000)                    \
 	X(profile_cache_ttl, 60, 0, 86400)                      \
-	X(profile_cache_size, 10000, 0, 10000000)
+	X(profile_cache_size, 10000, 0, 10000000)                \
+	X(cluster, 0, 0, 1)
 
 /*! \brief string modparams (str; len 0 when unset): name, default */
 #define SF_CFG_STRS(X)                                     \
@@ -71,7 +72,8 @@
 	X(msrp_listen, "")                                     \
 	X(msrp_to_path, "")                                    \
 	X(msrp_from_path, "")                                  \
-	X(event_callback, "")
+	X(event_callback, "")                                  \
+	X(wake_channel, "")
 /* clang-format on */
 
 #define SF_REPORT_IMDN 0

@@ -866,11 +866,38 @@ static void sf_sess_step(sf_sess_t *s, long long now_ms)
 /* ------------------------------------------------------------------ */
 /* periodic work */
 
+/* cluster: the claims of a flusher whose lease ran out (its node died)
+ * go back to the queue; an AoR registered anywhere is flushed here (the
+ * node that held it may be the dead one) */
+static void sf_takeover(void)
+{
+	PGresult *res;
+	str aor;
+	int i, n = 0;
+
+	res = sf_store_takeover(&_sf_fdb, SF_SWEEP_LIMIT);
+	if(res == NULL)
+		return;
+	for(i = 0; i < PQntuples(res); i++) {
+		aor.s = PQgetvalue(res, i, 0);
+		aor.len = PQgetlength(res, i, 0);
+		if(sf_ul_where(&aor) != SF_UL_NONE) {
+			sf_queue_push_aor(&aor, SF_WORK_FLUSH);
+			n++;
+		}
+	}
+	if(PQntuples(res) > 0)
+		LM_INFO("released expired claims of %d AoRs, %d of them registered: "
+				"flushed here\n",
+				PQntuples(res), n);
+	PQclear(res);
+}
+
 static void sf_sweep(void)
 {
 	PGresult *res;
 	str aor;
-	int i, n;
+	int i, n, where;
 
 	res = sf_store_expire(&_sf_fdb, SF_SWEEP_LIMIT);
 	if(res != NULL) {
@@ -906,18 +933,130 @@ static void sf_sweep(void)
 		sf_stats_set_queued(atol(PQgetvalue(res, 0, 0)));
 		PQclear(res);
 	}
-	res = sf_store_due_aors(&_sf_fdb, SF_SWEEP_LIMIT);
+	if(_sf_cfg.cluster)
+		sf_takeover();
+	/* timed retries: the node holding the registration takes them; in a
+	 * cluster another node too once they are overdue (that node is gone) */
+	res = _sf_cfg.cluster ? sf_store_due_aors_age(
+				  &_sf_fdb, SF_SWEEP_LIMIT, _sf_cfg.lease_time)
+						  : sf_store_due_aors(&_sf_fdb, SF_SWEEP_LIMIT);
 	if(res == NULL)
 		return;
 	for(i = 0; i < PQntuples(res); i++) {
 		aor.s = PQgetvalue(res, i, 0);
 		aor.len = PQgetlength(res, i, 0);
-		if(sf_ul_registered(&aor))
+		where = sf_ul_where(&aor);
+		if(where == SF_UL_HERE
+				|| (where == SF_UL_ELSEWHERE && PQnfields(res) > 1
+						&& sf_db_int(res, i, 1) == 1))
 			sf_queue_push_aor(&aor, SF_WORK_FLUSH | SF_WORK_DUE);
-		else
+		else if(where == SF_UL_NONE)
 			sf_store_park(&_sf_fdb, &aor);
 	}
 	PQclear(res);
+}
+
+/* ------------------------------------------------------------------ */
+/* waking (modparam wake_channel): flusher 0 LISTENs on the channel on its
+ * own connection; etc/cluster/sfwd-cluster.sql NOTIFYs the AoR of every
+ * row stored for a recipient the storing node took for offline; the node
+ * that holds a registration of that AoR flushes it */
+
+static PGconn *_sf_wake_conn = NULL; /* the connection that LISTENs */
+static int _sf_wake_pid = 0;		 /* its backend */
+
+/* one utility statement on c within the flusher's database timeout;
+ * 0 done, -1 not (the caller closes the connection) */
+static int sf_wake_exec(PGconn *c, const char *sql)
+{
+	long long end = sf_db_now_ms() + _sf_cfg.flush_db_timeout_ms;
+	struct pollfd p;
+	PGresult *res;
+	int ok = 1, r;
+
+	if(!PQsendQuery(c, sql))
+		return -1;
+	for(;;) {
+		r = PQflush(c);
+		if(r < 0)
+			return -1;
+		if(r == 0 && !PQisBusy(c))
+			break;
+		if(sf_db_now_ms() >= end)
+			return -1;
+		p.fd = PQsocket(c);
+		p.events = r == 1 ? (POLLIN | POLLOUT) : POLLIN;
+		p.revents = 0;
+		if(poll(&p, 1, (int)(end - sf_db_now_ms())) < 0 && errno != EINTR)
+			return -1;
+		if((p.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(c))
+			return -1;
+	}
+	while((res = PQgetResult(c)) != NULL) {
+		if(PQresultStatus(res) != PGRES_COMMAND_OK)
+			ok = 0;
+		PQclear(res);
+	}
+	return ok ? 0 : -1;
+}
+
+/* LISTEN on the flusher's connection, again after every reconnect */
+static void sf_wake_listen(void)
+{
+	PGconn *c = _sf_fdb.conn;
+	char sql[300];
+	char *id;
+	int n;
+
+	if(c == NULL || PQstatus(c) != CONNECTION_OK) {
+		_sf_wake_conn = NULL;
+		return;
+	}
+	if(c == _sf_wake_conn && PQbackendPID(c) == _sf_wake_pid)
+		return;
+	_sf_wake_conn = NULL;
+	id = PQescapeIdentifier(
+			c, _sf_cfg.wake_channel.s, (size_t)_sf_cfg.wake_channel.len);
+	if(id == NULL)
+		return;
+	n = sf_fmt(sql, sizeof(sql), "LISTEN %s", id);
+	PQfreemem(id);
+	if(n < 0) {
+		LM_ERR("wake_channel too long\n");
+		return;
+	}
+	if(sf_wake_exec(c, sql) < 0) {
+		LM_WARN("cannot LISTEN on %.*s: %s", _sf_cfg.wake_channel.len,
+				_sf_cfg.wake_channel.s, PQerrorMessage(c));
+		sf_db_close(&_sf_fdb);
+		return;
+	}
+	_sf_wake_conn = c;
+	_sf_wake_pid = PQbackendPID(c);
+	LM_INFO("flusher 0 listens on channel %.*s (backend %d)\n",
+			_sf_cfg.wake_channel.len, _sf_cfg.wake_channel.s, _sf_wake_pid);
+}
+
+/* the AoRs announced since the last call: flush those registered here */
+static void sf_wake_read(void)
+{
+	PGconn *c = _sf_wake_conn;
+	PGnotify *nt;
+	str aor;
+
+	if(c == NULL || c != _sf_fdb.conn)
+		return;
+	if(!PQconsumeInput(c))
+		return; /* broken: the next statement reconnects, then LISTEN */
+	while((nt = PQnotifies(c)) != NULL) {
+		aor.s = nt->extra;
+		aor.len = nt->extra ? strlen(nt->extra) : 0;
+		if(aor.len > 0 && sf_ul_where(&aor) == SF_UL_HERE) {
+			LM_DBG("woken for %.*s\n", aor.len, aor.s);
+			sf_queue_push_aor(&aor, SF_WORK_FLUSH);
+		}
+		PQfreemem(nt);
+	}
 }
 
 static void sf_flusher_main(int q)
@@ -925,8 +1064,9 @@ static void sf_flusher_main(int q)
 	long long now, next_renew = 0, next_sweep = 0;
 	sf_aor_item_t *it;
 	sf_sess_t *s, *sn;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	char owner[256];
+	int wake = (q == 0 && _sf_cfg.wake_channel.len > 0);
 
 	_sf_q = q;
 	_sf_owner.len = sf_fmt(owner, sizeof(owner), "%.*s/%d", _sf_cfg.node_id.len,
@@ -944,12 +1084,17 @@ static void sf_flusher_main(int q)
 
 	for(;;) {
 		cfg_update();
-		pfd.fd = sf_queue_wake_fd(q);
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		poll(&pfd, 1,
+		pfd[0].fd = sf_queue_wake_fd(q);
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = _sf_wake_conn ? PQsocket(_sf_wake_conn) : -1;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		poll(pfd, pfd[1].fd >= 0 ? 2 : 1,
 				(_sf_sessions || _sf_del_n || _sf_mwi_pending) ? 20 : 200);
 		sf_queue_drain_wake(q);
+		if(wake)
+			sf_wake_read();
 
 		sf_results();
 		while((it = sf_queue_pop_aor(q)) != NULL) {
@@ -977,6 +1122,8 @@ static void sf_flusher_main(int q)
 			sf_sweep();
 			next_sweep = now + _sf_cfg.sweep_interval * 1000LL;
 		}
+		if(wake)
+			sf_wake_listen();
 	}
 }
 

@@ -180,6 +180,24 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"UPDATE sfwd_message SET next_attempt = NULL"
 		" WHERE aor = $1::text AND state = 'queued'"
 		" AND next_attempt <= now()", 1},
+	/* the cluster's sweep: which due AoRs the node holding the
+	 * registration has left for longer than the grace ($2 s) */
+	[SF_SQL_DUE_AORS_AGE] = {"sf_due_aors_age",
+		"SELECT aor, (min(next_attempt) < now()"
+		" - make_interval(secs => $2::int4))::int4 FROM (SELECT aor,"
+		"  next_attempt FROM sfwd_message"
+		"  WHERE state = 'queued' AND next_attempt <= now()"
+		"  AND (lease_until IS NULL OR lease_until < now())"
+		"  ORDER BY next_attempt LIMIT $1::int4) d GROUP BY aor", 2},
+	/* the cluster's sweep: claims of a dead flusher go back to the queue
+	 * (index sfwd_message_lease, etc/cluster/sfwd-cluster.sql) */
+	[SF_SQL_TAKEOVER] = {"sf_takeover",
+		"WITH r AS (UPDATE sfwd_message SET claim_owner = NULL,"
+		" lease_until = NULL WHERE id IN (SELECT id FROM sfwd_message"
+		"  WHERE claim_owner IS NOT NULL AND lease_until < now()"
+		"  AND state = 'queued'"
+		"  LIMIT $1::int4 FOR UPDATE SKIP LOCKED) RETURNING aor)"
+		" SELECT DISTINCT aor FROM r", 1},
 };
 /* clang-format on */
 
@@ -786,4 +804,23 @@ void sf_store_req_pack(sf_store_req_t *d, const sf_store_req_t *r, char **pos)
 	*d = *r;
 	for(i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		sf_str_pack(t[i], f[i], pos);
+}
+
+PGresult *sf_store_due_aors_age(sf_db_t *db, int limit, int grace)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_i4(&p, limit);
+	p_i4(&p, grace);
+	return sf_run(db, SF_SQL_DUE_AORS_AGE, &p, 1);
+}
+
+PGresult *sf_store_takeover(sf_db_t *db, int limit)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_i4(&p, limit);
+	return sf_run(db, SF_SQL_TAKEOVER, &p, 1);
 }

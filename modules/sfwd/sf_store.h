@@ -69,6 +69,8 @@ enum sf_stmt
 	SF_SQL_SESSION_GET,
 	SF_SQL_SESSION_PURGE,
 	SF_SQL_SESSIONS,
+	SF_SQL_DUE_AORS_AGE,
+	SF_SQL_TAKEOVER,
 	SF_SQL_COUNT
 };
 
@@ -398,6 +400,29 @@ PGresult *sf_store_claim_session(
 int sf_store_session_purge(sf_db_t *db, int limit);
 
 PGresult *sf_store_run(sf_db_t *db, int st, int n, const char *const *params);
+
+/*!
+ * \brief AoRs with a timed retry due, each with whether it is overdue
+ *   (its oldest due row has waited more than grace seconds: the node that
+ *   holds its registration has not taken it); caller PQclear()s; binary:
+ *   column 0 the AoR, column 1 int4 1 overdue / 0 not
+ * \param db the connection
+ * \param limit at most this many rows are looked at
+ * \param grace seconds a due row waits for its own node
+ * \return the AoRs, or NULL on error
+ */
+PGresult *sf_store_due_aors_age(sf_db_t *db, int limit, int grace);
+
+/*!
+ * \brief release queued rows whose lease has expired (their flusher died
+ *   or lost the database), so that a node holding their AoR's
+ *   registration delivers them; caller PQclear()s; binary: column 0 the
+ *   distinct AoRs released
+ * \param db the connection
+ * \param limit at most this many rows
+ * \return the AoRs, or NULL on error
+ */
+PGresult *sf_store_takeover(sf_db_t *db, int limit);
 
 /*!
  * \brief the bytes sf_str_pack() takes for s (its text and a NUL)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/dprint.h"
+#include "core/globals.h"
 #include "core/mem/mem.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_uri.h"
@@ -74,10 +75,25 @@ static int sf_aor_of_raw(str *uri, char *out, int outsize)
 			(_sf_ul_bound ? _sf_ul.use_domain : 0), out, outsize);
 }
 
+/* registered through this node: its REGISTER was saved here (registrar
+ * sets the contact's server_id to the node's); dmq_usrloc keeps the
+ * server_id of the node that saved it */
+static int sf_contact_here(const ucontact_t *c)
+{
+	return !_sf_cfg.cluster || c->server_id == server_id;
+}
+
 static void sf_ul_contact_cb(ucontact_t *c, int type, void *param)
 {
 	if(c == NULL || c->aor == NULL)
 		return;
+	/* a replica of another node's registration: that node flushes (it
+	 * holds the contact's connection, and two nodes must not race) */
+	if(!sf_contact_here(c)) {
+		LM_DBG("%.*s registered through server_id %d: not flushed here\n",
+				c->aor->len, c->aor->s, c->server_id);
+		return;
+	}
 	/* nothing is stored for an AoR the store cannot key */
 	if(!sf_utf8_valid(c->aor->s, c->aor->len))
 		return;
@@ -115,6 +131,26 @@ int sf_ul_registered(const str *aor)
 	}
 	_sf_ul.unlock_udomain(_sf_udomain, (str *)aor);
 	return found;
+}
+
+int sf_ul_where(const str *aor)
+{
+	urecord_t *r = NULL;
+	ucontact_t *c;
+	time_t now = time(NULL);
+	int where = SF_UL_NONE;
+
+	if(_sf_udomain == NULL)
+		return SF_UL_NONE;
+	_sf_ul.lock_udomain(_sf_udomain, (str *)aor);
+	if(_sf_ul.get_urecord(_sf_udomain, (str *)aor, &r) == 0) {
+		for(c = r->contacts; c != NULL && where != SF_UL_HERE; c = c->next) {
+			if(sf_contact_usable(c, now))
+				where = sf_contact_here(c) ? SF_UL_HERE : SF_UL_ELSEWHERE;
+		}
+	}
+	_sf_ul.unlock_udomain(_sf_udomain, (str *)aor);
+	return where;
 }
 
 void sf_ul_contacts_free(sf_contact_t *c, int n)

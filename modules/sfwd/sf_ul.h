@@ -33,7 +33,9 @@ typedef struct sf_contact
 /*!
  * \brief mod_init: bind usrloc (load it before sfwd), use table
  *   ul_table, register the callback that queues a flush when a contact
- *   registers (flush_on_register)
+ *   registers (flush_on_register); with modparam cluster only for a
+ *   contact registered through this node, not one dmq_usrloc replicated
+ *   from another node
  * \return 0 ok, -1 error
  */
 int sf_ul_mod_init(void);
@@ -66,6 +68,25 @@ int sf_aor_str(str *uri, char *buf, int size, str *aor);
  * \return 1 yes, 0 no
  */
 int sf_ul_registered(const str *aor);
+
+/*! \brief sf_ul_where(): no usable contact */
+#define SF_UL_NONE 0
+/*! \brief sf_ul_where(): usable contacts, all registered through other
+ *   nodes (replicated by dmq_usrloc) */
+#define SF_UL_ELSEWHERE 1
+/*! \brief sf_ul_where(): a usable contact registered through this node
+ *   (without modparam cluster: any usable contact) */
+#define SF_UL_HERE 2
+
+/*!
+ * \brief where is the AoR registered? A contact was registered through
+ *   this node when its server_id is this node's (core parameter
+ *   server_id, distinct per node in a cluster); with modparam cluster 0
+ *   every contact counts as registered here
+ * \param aor the AoR
+ * \return SF_UL_NONE, SF_UL_ELSEWHERE or SF_UL_HERE
+ */
+int sf_ul_where(const str *aor);
 
 /*!
  * \brief copy the usable contacts of an AoR (pkg; free with
