@@ -11,6 +11,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-U_FORTIFY_SOURCE -DSF_SYS_PKG -include $(TOP)/test/asan/sf_syspkg.h
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
+	cluster-run \
 	test-e2e module-asan test-asan fuzz bench bench-quick format format-check \
 	lint clean distclean help \
 	image test-container
@@ -21,6 +22,7 @@ help:
 	@echo "make            build modules/sfwd/sfwd.so against the installed Kamailio"
 	@echo "make run        private PostgreSQL + Kamailio on 127.0.0.1, foreground"
 	@echo "make start|stop|status   the same, detached"
+	@echo "make cluster-run  two nodes (127.0.0.2, 127.0.0.3, dmq_usrloc) + PostgreSQL and a standby, detached; make stop"
 	@echo "make test       unit (check, ASan+UBSan) and end-to-end (SIPp) tests"
 	@echo "make test-asan  end-to-end tests with sfwd.so built with ASan+UBSan"
 	@echo "make fuzz       three fuzzers (MSRP parser, classifier, MSRP server), 10 M runs each"
@@ -64,7 +66,11 @@ run: module
 start: module
 	@scripts/sfwd-run.sh start
 
+cluster-run: module
+	@scripts/cluster-run.sh start
+
 stop:
+	@scripts/cluster-run.sh stop
 	@scripts/sfwd-run.sh stop
 
 status:

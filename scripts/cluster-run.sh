@@ -16,7 +16,10 @@
 #   SFWD_MSRP_PORT   2855           MSRP retrieval port of each node
 #   SFWD_PG_PORT     55432          the primary on 127.0.0.1; the standby +1
 #   SFWD_STANDBY     1              0: no standby
-#   SFWD_DB, SFWD_VAR, SFWD_NO_AUTH as for scripts/sfwd-run.sh
+#   SFWD_NO_AUTH     1              0: digest authentication of REGISTER
+#                                   and MESSAGE (as etc/kamailio.cfg)
+#   SFWD_DB, SFWD_VAR as for scripts/sfwd-run.sh
+# Users are user@127.0.0.1 on both nodes (SFWD_DOMAIN of the node cfg).
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -35,7 +38,7 @@ SBDIR=$VAR/pg-standby
 SB_PORT=$((PG_PORT + 1))
 
 NO_AUTH=()
-[ -n "${SFWD_NO_AUTH:-}" ] && [ "${SFWD_NO_AUTH}" != 0 ] && NO_AUTH=(-A SFWD_NO_AUTH)
+[ "${SFWD_NO_AUTH:-1}" != 0 ] && NO_AUTH=(-A SFWD_NO_AUTH)
 
 # node N ADDR
 start_node() {
@@ -105,12 +108,14 @@ banner() {
 	[ "$STANDBY" = 1 ] && echo "  PostgreSQL standby  127.0.0.1:$SB_PORT and $(readlink -f "$SBDIR")/run (streaming, read-only)"
 	cat <<-EOF
 
-		Register bob at one node, send him a MESSAGE through the other:
+		bob's phone registers at node2, alice's MESSAGE goes through node1 (200
+		from the phone: delivered live across the nodes):
 		  cd $SF_TOP && export SFWD_PG_PORT=$PG_PORT SFWD_VAR=$VAR
-		  scripts/sfwd-user.sh add alice alices-secret
-		  scripts/sfwd-user.sh add bob bobs-secret
-		  SFWD_SIP_ADDR=$ADDR2 SFWD_SIP_PORT=$SIP_PORT scripts/sfwd-phone.sh bob bobs-secret
-		  sipp -sf test/sipp/message.xml -s bob -au alice -ap alices-secret -m 1 -i 127.0.0.1 -p $((SIP_PORT + 11)) $ADDR1:$SIP_PORT
+		  scripts/sfwd-user.sh add alice alices-secret 127.0.0.1
+		  scripts/sfwd-user.sh add bob bobs-secret 127.0.0.1
+		  sipp -sf test/sipp/uas_message.xml -i 127.0.0.1 -p $((SIP_PORT + 10)) -m 1 -bg
+		  sipp -sf test/e2e/t051_cluster/register.xml -i 127.0.0.1 -p $((SIP_PORT + 11)) -s bob -key domain 127.0.0.1 -key contact_port $((SIP_PORT + 10)) -key expires 600 -m 1 $ADDR2:$SIP_PORT
+		  sipp -sf test/e2e/t051_cluster/message_200.xml -i 127.0.0.1 -p $((SIP_PORT + 12)) -s bob -key domain 127.0.0.1 -m 1 $ADDR1:$SIP_PORT
 		make stop stops the nodes, the standby and the primary.
 
 	EOF
