@@ -539,3 +539,61 @@ e2e_uas_wait() {
 
 # milliseconds since the epoch
 e2e_ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# --- cluster (etc/cluster/kamailio.cfg): two nodes sharing registrations
+# over dmq_usrloc and the test database; node N listens on
+# E2E_NODE_ADDRN:E2E_NODE_PORTN, both seed each other, users are
+# user@E2E_ADDR on both
+E2E_NODE_ADDR1=127.0.0.2
+E2E_NODE_ADDR2=127.0.0.3
+E2E_NODE_PORT1=$((E2E_SIP_PORT + 40))
+E2E_NODE_PORT2=$((E2E_SIP_PORT + 41))
+
+# e2e_cluster_node N [-A DEFINE ...]: start node N (1 or 2; SFWD_TEST,
+# no digest auth, server_id N, node_id "nodeN", MSRP on the MSRP port + 1
+# + N) in $T_DIR/nodeN; stopped at the end of the test
+e2e_cluster_node() {
+	local n=$1 addr port
+	shift
+	addr=E2E_NODE_ADDR$n
+	addr=${!addr}
+	port=E2E_NODE_PORT$n
+	port=${!port}
+	_e2e_kams+=("$T_DIR/node$n")
+	sf_kam_start "$T_DIR/node$n" "$SF_TOP/etc/cluster/kamailio.cfg" -A SFWD_TEST \
+		-A SFWD_NO_AUTH -A "SFWD_SIP_ADDR=$addr" -A "SFWD_SIP_PORT=$port" \
+		-A "SFWD_DOMAIN=$E2E_ADDR" \
+		-A "SFWD_MSRP_LISTEN=\"$addr:$((E2E_MSRP_PORT + 1 + n))\"" \
+		-A "SFWD_SERVER_ID=$n" -A "SFWD_NODE_ID=\"node$n\"" \
+		-A "SFWD_DMQ_SELF=\"sip:$addr:$port\"" \
+		-A "SFWD_DMQ_SEED1=\"sip:$E2E_NODE_ADDR1:$E2E_NODE_PORT1\"" \
+		-A "SFWD_DMQ_SEED2=\"sip:$E2E_NODE_ADDR2:$E2E_NODE_PORT2\"" \
+		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\"" "$@"
+}
+
+# e2e_cluster_wake: etc/cluster/sfwd-cluster.sql (the wake trigger) on the
+# test database, the trigger dropped at the end of the test; its status
+e2e_cluster_wake() {
+	e2e_on_exit 'e2e_q "DROP TRIGGER IF EXISTS sfwd_wake ON sfwd_message"'
+	sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$(readlink -f "$E2E_PGDIR")/run" \
+		-p "$E2E_PG_PORT" -U postgres -d "$E2E_DB" \
+		<"$SF_TOP/etc/cluster/sfwd-cluster.sql" >/dev/null
+}
+
+# e2e_cluster_sipp ADDR PORT LOGNAME SCENARIO [sipp args...]: one bounded
+# SIPp run from the test address against the node at ADDR:PORT ([domain]:
+# E2E_ADDR); logs as e2e_sipp's; SIPp's status
+e2e_cluster_sipp() {
+	local addr=$1 port=$2 log=$3 scen=$4
+	shift 4
+	timeout $((E2E_SIPP_TIMEOUT + 10)) sipp -sf "$scen" -i "$E2E_ADDR" \
+		-key domain "$E2E_ADDR" -nostdin -timeout "${E2E_SIPP_TIMEOUT}s" \
+		-timeout_error -trace_msg -message_file "$T_DIR/$log.msg" \
+		-trace_err -error_file "$T_DIR/$log.err" \
+		"$@" "$addr:$port" >"$T_DIR/$log.out" 2>&1
+}
+
+# e2e_cluster_knows N AOR: node N's usrloc has a contact of AOR
+e2e_cluster_knows() {
+	sf_kamcmd "$T_DIR/node$1" ul.lookup location "$2" 2>/dev/null | grep -q 'Contact'
+}

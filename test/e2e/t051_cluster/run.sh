@@ -8,10 +8,10 @@ e2e_begin
 
 DOMAIN=$E2E_ADDR # the users' domain on both nodes (subscribers are there)
 AOR=bob@$DOMAIN
-ADDR1=127.0.0.2
-ADDR2=127.0.0.3
-PORT1=$((E2E_SIP_PORT + 40))
-PORT2=$((E2E_SIP_PORT + 41))
+ADDR1=$E2E_NODE_ADDR1
+ADDR2=$E2E_NODE_ADDR2
+PORT1=$E2E_NODE_PORT1
+PORT2=$E2E_NODE_PORT2
 CONTACT_PORT=$((E2E_SIP_PORT + 11))  # bob's phone (uas_message.xml)
 SEND_PORT=$((E2E_SIP_PORT + 12))     # alice
 REG_PORT=$((E2E_SIP_PORT + 13))
@@ -21,54 +21,29 @@ N_LIVE=100
 N_STORE=100 # per node
 N_KILL=100
 KILL_AFTER=10
-CFG=$SF_TOP/etc/cluster/kamailio.cfg
 
 # the cluster's wake trigger on the test database, removed at the end
-sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$(readlink -f "$E2E_PGDIR")/run" \
-	-p "$E2E_PG_PORT" -U postgres -d "$E2E_DB" \
-	<"$SF_TOP/etc/cluster/sfwd-cluster.sql" >/dev/null ||
-	e2e_fatal "etc/cluster/sfwd-cluster.sql applied"
-e2e_on_exit 'e2e_q "DROP TRIGGER IF EXISTS sfwd_wake ON sfwd_message"'
+e2e_cluster_wake || e2e_fatal "etc/cluster/sfwd-cluster.sql applied"
 e2e_on_exit 'e2e_uas_stop'
-e2e_on_exit 'sf_kam_stop "$T_DIR/node1"'
-e2e_on_exit 'sf_kam_stop "$T_DIR/node2"'
 
-# start_node N ADDR PORT
+# start_node N
 start_node() {
-	sf_kam_start "$T_DIR/node$1" "$CFG" -A SFWD_TEST -A SFWD_NO_AUTH \
-		-A "SFWD_SIP_ADDR=$2" -A "SFWD_SIP_PORT=$3" -A "SFWD_DOMAIN=$DOMAIN" \
-		-A "SFWD_MSRP_LISTEN=\"$2:$((E2E_MSRP_PORT + 1 + $1))\"" \
-		-A "SFWD_SERVER_ID=$1" -A "SFWD_NODE_ID=\"node$1\"" \
-		-A "SFWD_DMQ_SELF=\"sip:$2:$3\"" \
-		-A "SFWD_DMQ_SEED1=\"sip:$ADDR1:$PORT1\"" \
-		-A "SFWD_DMQ_SEED2=\"sip:$ADDR2:$PORT2\"" \
-		-A "SFWD_LEASE_TIME=$LEASE" -A SFWD_FLUSH_BATCH=20 \
-		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\""
+	e2e_cluster_node "$1" -A "SFWD_LEASE_TIME=$LEASE" -A SFWD_FLUSH_BATCH=20
 }
-# sip ADDR PORT LOGNAME SCENARIO [sipp args...]: one bounded SIPp run from
-# the test address against the node at ADDR:PORT
-sip() {
-	local addr=$1 port=$2 log=$3 scen=$4
-	shift 4
-	timeout $((E2E_SIPP_TIMEOUT + 10)) sipp -sf "$scen" -i "$E2E_ADDR" \
-		-key domain "$DOMAIN" -nostdin -timeout "${E2E_SIPP_TIMEOUT}s" \
-		-timeout_error -trace_msg -message_file "$T_DIR/$log.msg" \
-		-trace_err -error_file "$T_DIR/$log.err" \
-		"$@" "$addr:$port" >"$T_DIR/$log.out" 2>&1
-}
+sip() { e2e_cluster_sipp "$@"; }
 register() { # register ADDR PORT LOGNAME CONTACT-PORT EXPIRES
 	sip "$1" "$2" "$3" "$T_SRC/register.xml" -s bob -key contact_port "$4" \
 		-key expires "$5" -m 1 -p "$REG_PORT"
 }
 # knows NODE: the node's usrloc has a contact of bob
-knows() { sf_kamcmd "$T_DIR/node$1" ul.lookup location "$AOR" 2>/dev/null | grep -q 'Contact'; }
+knows() { e2e_cluster_knows "$1" "$AOR"; }
 queued() { e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR' AND state = 'queued'"; }
 # the MESSAGE transactions a phone got: "DIR TIME CALL-ID BRANCH SENT-BY ..."
 phone_tx() { e2e_sipp_log "$T_DIR/$1.msg" | awk '$1 == "in" && $7 == "MESSAGE"' | sort -s -u -k3,4; }
 t_start=$(e2e_ms_now)
 
-start_node 1 "$ADDR1" "$PORT1" || e2e_fatal "node 1 started on $ADDR1:$PORT1"
-start_node 2 "$ADDR2" "$PORT2" || e2e_fatal "node 2 started on $ADDR2:$PORT2"
+start_node 1 || e2e_fatal "node 1 started on $ADDR1:$PORT1"
+start_node 2 || e2e_fatal "node 2 started on $ADDR2:$PORT2"
 e2e_check "DMQ: each node knows the other (10 s at most)" e2e_until 100 eval \
 	"sf_kamcmd '$T_DIR/node1' dmq.list_nodes | grep -q '$ADDR2' &&
 	sf_kamcmd '$T_DIR/node2' dmq.list_nodes | grep -q '$ADDR1'"
