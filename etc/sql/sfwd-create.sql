@@ -65,6 +65,16 @@ CREATE UNIQUE INDEX sfwd_message_request ON sfwd_message
 CREATE INDEX sfwd_message_claim ON sfwd_message (claim_owner)
 	WHERE claim_owner IS NOT NULL;
 
+-- Cluster mode (modparam cluster): which flusher replays an AoR now. A
+-- flusher claims an AoR's rows only while it owns the AoR (or the owner's
+-- lease ran out), so two nodes never replay one user at once and the
+-- order of the store holds (a REGISTER through another node mid-replay).
+CREATE TABLE sfwd_aor_owner (
+	aor text PRIMARY KEY,
+	owner text NOT NULL,              -- "<node_id>/<pid>" of the flusher
+	lease_until timestamptz NOT NULL
+);
+
 -- MSRP sessions stored for an offline recipient (sf_session_accept()):
 -- one row per session, its messages are rows of sfwd_message with
 -- session_id set and cseq their order in the session. A session row goes

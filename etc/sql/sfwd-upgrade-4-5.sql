@@ -1,6 +1,7 @@
 -- sfwd schema upgrade 4 -> 5: MSRP sessions stored for offline users
 -- (sf_session_accept()): table sfwd_session, sfwd_message.session_id and
--- the functions sfwd_session_store() and sfwd_session_end(). Run it once,
+-- the functions sfwd_session_store() and sfwd_session_end(); and table
+-- sfwd_aor_owner (cluster mode: one flusher replays a user at a time). Run it once,
 -- as the owner of the tables, before starting the sfwd that expects
 -- version 5:
 --   psql -v ON_ERROR_STOP=1 -d sfwd -f etc/sql/sfwd-upgrade-4-5.sql
@@ -10,6 +11,16 @@ BEGIN;
 UPDATE sfwd_version SET version = 5 WHERE version = 4;
 
 ALTER TABLE sfwd_message ADD COLUMN session_id bigint;
+
+-- Cluster mode (modparam cluster): which flusher replays an AoR now. A
+-- flusher claims an AoR's rows only while it owns the AoR (or the owner's
+-- lease ran out), so two nodes never replay one user at once and the
+-- order of the store holds (a REGISTER through another node mid-replay).
+CREATE TABLE sfwd_aor_owner (
+	aor text PRIMARY KEY,
+	owner text NOT NULL,              -- "<node_id>/<pid>" of the flusher
+	lease_until timestamptz NOT NULL
+);
 
 -- MSRP sessions stored for an offline recipient (sf_session_accept()):
 -- one row per session, its messages are rows of sfwd_message with

@@ -747,6 +747,10 @@ static void sf_sess_free(sf_sess_t *s)
 	}
 	if(s->changed)
 		sf_mwi_later(&s->aor);
+	/* cluster mode: another node may replay this user now */
+	if(sf_store_disown(&_sf_fdb, &_sf_owner, &s->aor) < 0)
+		LM_INFO("cannot give up %.*s (its ownership runs out with its lease)\n",
+				s->aor.len, s->aor.s);
 	if(s->batch)
 		PQclear(s->batch);
 	if(s->order)

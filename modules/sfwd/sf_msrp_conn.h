@@ -115,6 +115,7 @@ typedef struct sf_mconn
 	int row_session;			/* the rows in flight are a session's unit */
 	long long sent_session;		/* the last session sent as a unit */
 	long long sent_session_max; /* its highest row id sent */
+	int disowned;				/* all sent: the AoR given up (cluster mode) */
 	/* ingest: the message being received (sf_msrp_ingest.c) */
 	sf_msrp_reasm_t ra;
 	char *mbuf; /* its bytes so far (pkg) */

@@ -38,6 +38,7 @@ void sf_ms_release(sf_mconn_t *c)
 		aor.s = _sf_ms[c->slot].aor;
 		aor.len = _sf_ms[c->slot].aor_len;
 		sf_store_release_aor(&_sf_msdb, &_sf_ms_owner, &aor);
+		sf_store_disown(&_sf_msdb, &_sf_ms_owner, &aor);
 	}
 	if(c->batch)
 		PQclear(c->batch);
@@ -303,8 +304,17 @@ int sf_ms_send_next(sf_mconn_t *c)
 		return 0;
 	for(;;) {
 		if(c->next_row >= c->nrows) {
-			if(c->batch && !c->more)
+			if(c->batch && !c->more) {
+				if(!c->disowned) {
+					/* cluster mode: a flusher may have this user now */
+					str aor;
+					aor.s = s->aor;
+					aor.len = s->aor_len;
+					sf_store_disown(&_sf_msdb, &_sf_ms_owner, &aor);
+					c->disowned = 1;
+				}
 				return 0; /* all sent */
+			}
 			if(c->batch) {
 				PQclear(c->batch);
 				pkg_free(c->order);

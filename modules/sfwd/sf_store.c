@@ -19,6 +19,7 @@
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 
+#include "sf_cfg.h"
 #include "sf_store.h"
 
 /* clang-format off */
@@ -45,6 +46,32 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"
 		" RETURNING " SF_CLAIM_COLS ")"
 		" SELECT * FROM c ORDER BY 1", 6},
+	/* cluster mode: the claim, only while this flusher owns the AoR (or
+	 * the owner's lease ran out); the ownership is taken or renewed in
+	 * the same statement */
+	[SF_SQL_CLAIM_OWNED] = {"sf_claim_owned",
+		"WITH own AS (INSERT INTO sfwd_aor_owner (aor, owner, lease_until)"
+		"  VALUES ($2::text, $1::text, now() + make_interval(secs => $6::int4))"
+		"  ON CONFLICT (aor) DO UPDATE SET owner = EXCLUDED.owner,"
+		"  lease_until = EXCLUDED.lease_until"
+		"  WHERE sfwd_aor_owner.owner = EXCLUDED.owner"
+		"  OR sfwd_aor_owner.lease_until < now() RETURNING 1),"
+		" c AS (UPDATE sfwd_message SET claim_owner = $1::text,"
+		" lease_until = now() + make_interval(secs => $6::int4)"
+		" WHERE EXISTS (SELECT 1 FROM own) AND id IN (SELECT id FROM sfwd_message"
+		"  WHERE aor = $2::text AND state = 'queued' AND id > $3::int8"
+		"  AND expires > now()"
+		"  AND (lease_until IS NULL OR lease_until < now())"
+		"  AND (NOT $4::bool OR next_attempt <= now())"
+		"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"
+		" RETURNING " SF_CLAIM_COLS ")"
+		" SELECT * FROM c ORDER BY 1", 6},
+	[SF_SQL_DISOWN] = {"sf_disown",
+		"DELETE FROM sfwd_aor_owner WHERE aor = $2::text AND owner = $1::text", 2},
+	[SF_SQL_RENEW_OWNED] = {"sf_renew_owned",
+		"UPDATE sfwd_aor_owner"
+		" SET lease_until = now() + make_interval(secs => $2::int4)"
+		" WHERE owner = $1::text", 2},
 	/* every queued message of one session, also those this owner holds
 	 * already (an MSRP retrieval sends a session as one unit) */
 	[SF_SQL_CLAIM_SESSION] = {"sf_claim_session",
@@ -540,7 +567,20 @@ PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,
 	p_bool(&p, due_only);
 	p_i4(&p, limit);
 	p_i4(&p, lease);
-	return sf_run(db, SF_SQL_CLAIM, &p, 1);
+	return sf_run(
+			db, _sf_cfg.cluster ? SF_SQL_CLAIM_OWNED : SF_SQL_CLAIM, &p, 1);
+}
+
+int sf_store_disown(sf_db_t *db, const str *owner, const str *aor)
+{
+	sf_params_t p;
+
+	if(!_sf_cfg.cluster)
+		return 0;
+	p.n = 0;
+	p_str(&p, owner);
+	p_str(&p, aor);
+	return sf_run_count(db, SF_SQL_DISOWN, &p) < 0 ? -1 : 0;
 }
 
 int sf_store_delete(sf_db_t *db, const str *owner, const char *ids)
@@ -603,6 +643,8 @@ int sf_store_renew(sf_db_t *db, const str *owner, int lease)
 	p.n = 0;
 	p_str(&p, owner);
 	p_i4(&p, lease);
+	if(_sf_cfg.cluster && sf_run_count(db, SF_SQL_RENEW_OWNED, &p) < 0)
+		return -1;
 	return sf_run_count(db, SF_SQL_RENEW, &p) < 0 ? -1 : 0;
 }
 

@@ -69,6 +69,9 @@ enum sf_stmt
 	SF_SQL_SESSION_GET,
 	SF_SQL_SESSION_PURGE,
 	SF_SQL_SESSIONS,
+	SF_SQL_CLAIM_OWNED,
+	SF_SQL_DISOWN,
+	SF_SQL_RENEW_OWNED,
 	SF_SQL_DUE_AORS_AGE,
 	SF_SQL_TAKEOVER,
 	SF_SQL_COUNT
@@ -199,6 +202,16 @@ PGresult *sf_store_claim(sf_db_t *db, const str *owner, const str *aor,
  * \param ids the row ids, "{1,2,3}"
  * \return rows deleted, -1 on error
  */
+/*!
+ * \brief cluster mode: this flusher is done with an AoR, another may own
+ *   it now (no-op when modparam cluster is 0)
+ * \param db the connection
+ * \param owner the flusher
+ * \param aor the AoR
+ * \return 0 ok, -1 database error
+ */
+int sf_store_disown(sf_db_t *db, const str *owner, const str *aor);
+
 int sf_store_delete(sf_db_t *db, const str *owner, const char *ids);
 
 /*!
