@@ -57,7 +57,7 @@ class Uac:
             "Content-Type: text/plain\r\n"
             "Content-Length: %d\r\n\r\n%s"
             % (a.user, self.kam[0], self.kam[1], a.addr, a.port, self.run,
-               self.n_branch, a.addr, tag, a.user, self.kam[0], cid, cseq,
+               self.n_branch, a.from_domain or a.addr, tag, a.user, self.kam[0], cid, cseq,
                len(body), body)
         ).encode()
 
@@ -146,6 +146,8 @@ def main():
     ap.add_argument("mode", choices=["send", "resend", "probe"])
     ap.add_argument("--kam", required=True, help="ADDR:PORT of Kamailio")
     ap.add_argument("--addr", default="127.0.0.1")
+    ap.add_argument("--from-domain", default="",
+                    help="the From domain (default: --addr)")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--user", required=True)
     ap.add_argument("--out", required=True)
