@@ -22,6 +22,19 @@
 #include "sf_cfg.h"
 #include "sf_store.h"
 
+/* the claim's rows: $2 AoR, after id $3, due only ($4), at most $5, in id
+ * order, skipping those another flusher holds; the rest of a claim
+ * statement after its "WHERE" (CLAIM and, in cluster mode, CLAIM_OWNED) */
+#define SF_CLAIM_ROWS                                               \
+	"id IN (SELECT id FROM sfwd_message"                            \
+	"  WHERE aor = $2::text AND state = 'queued' AND id > $3::int8" \
+	"  AND expires > now()"                                         \
+	"  AND (lease_until IS NULL OR lease_until < now())"            \
+	"  AND (NOT $4::bool OR next_attempt <= now())"                 \
+	"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"          \
+	" RETURNING " SF_CLAIM_COLS ")"                                 \
+	" SELECT * FROM c ORDER BY 1"
+
 /* clang-format off */
 const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 	[SF_SQL_STORE] = {"sf_store",
@@ -38,14 +51,7 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 	[SF_SQL_CLAIM] = {"sf_claim",
 		"WITH c AS (UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
-		" WHERE id IN (SELECT id FROM sfwd_message"
-		"  WHERE aor = $2::text AND state = 'queued' AND id > $3::int8"
-		"  AND expires > now()"
-		"  AND (lease_until IS NULL OR lease_until < now())"
-		"  AND (NOT $4::bool OR next_attempt <= now())"
-		"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"
-		" RETURNING " SF_CLAIM_COLS ")"
-		" SELECT * FROM c ORDER BY 1", 6},
+		" WHERE " SF_CLAIM_ROWS, 6},
 	/* cluster mode: the claim, only while this flusher owns the AoR (or
 	 * the owner's lease ran out); the ownership is taken or renewed in
 	 * the same statement */
@@ -58,14 +64,7 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"  OR sfwd_aor_owner.lease_until < now() RETURNING 1),"
 		" c AS (UPDATE sfwd_message SET claim_owner = $1::text,"
 		" lease_until = now() + make_interval(secs => $6::int4)"
-		" WHERE EXISTS (SELECT 1 FROM own) AND id IN (SELECT id FROM sfwd_message"
-		"  WHERE aor = $2::text AND state = 'queued' AND id > $3::int8"
-		"  AND expires > now()"
-		"  AND (lease_until IS NULL OR lease_until < now())"
-		"  AND (NOT $4::bool OR next_attempt <= now())"
-		"  ORDER BY id LIMIT $5::int4 FOR UPDATE SKIP LOCKED)"
-		" RETURNING " SF_CLAIM_COLS ")"
-		" SELECT * FROM c ORDER BY 1", 6},
+		" WHERE EXISTS (SELECT 1 FROM own) AND " SF_CLAIM_ROWS, 6},
 	[SF_SQL_DISOWN] = {"sf_disown",
 		"DELETE FROM sfwd_aor_owner WHERE aor = $2::text AND owner = $1::text", 2},
 	[SF_SQL_RENEW_OWNED] = {"sf_renew_owned",
