@@ -28,10 +28,13 @@
 #include "core/mem/shm.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_from.h"
+#include "core/parser/parse_param.h"
 #include "core/parser/parse_rr.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/socket_info.h"
+#include "core/forward.h"
+#include "core/strutils.h"
 #include "core/pt.h"
 #include "core/sr_module.h"
 #include "core/ut.h"
@@ -290,6 +293,53 @@ static int sf_tcp_target(sf_contact_t *ct, str *dst, struct socket_info **sock)
 	return 0;
 }
 
+/* the route set of a contact registered with a Path (RFC 3327) into *rr;
+ * a first hop that is this node itself is dropped, as registrar's
+ * path_check_local does for lookup(): the contact's connection is here,
+ * named by the hop's received parameter (path's use_received: an escaped
+ * URI, copied into dst, MAX_URI_SIZE bytes) or else by the contact's own
+ * received. A detour through this node's own socket would take the
+ * request for one from outside (identity headers removed) and open a
+ * connection to itself. 0 ok (*rr may be NULL: no hop left), -1 bad Path */
+static int sf_path_route(sf_contact_t *ct, rr_t **rr, char *dst, str *dst_uri)
+{
+	sip_uri_t u;
+	param_hooks_t hooks;
+	param_t *params = NULL;
+	rr_t *rest;
+	str out;
+
+	*rr = NULL;
+	dst_uri->s = NULL;
+	dst_uri->len = 0;
+	if(parse_rr_body(ct->path.s, ct->path.len, rr) < 0 || *rr == NULL)
+		return -1;
+	if(parse_uri((*rr)->nameaddr.uri.s, (*rr)->nameaddr.uri.len, &u) < 0)
+		return -1;
+	if(check_self(&u.host, u.port_no ? u.port_no : SIP_PORT, 0) != 1)
+		return 0;
+	if(u.params.len > 0
+			&& parse_params(&u.params, CLASS_CONTACT, &hooks, &params) == 0) {
+		if(hooks.contact.received != NULL
+				&& hooks.contact.received->body.len > 0
+				&& hooks.contact.received->body.len < MAX_URI_SIZE) {
+			out.s = dst;
+			out.len = MAX_URI_SIZE - 1;
+			if(unescape_user(&hooks.contact.received->body, &out) == 0
+					&& out.len > 0 && out.len < MAX_URI_SIZE) {
+				dst[out.len] = '\0';
+				*dst_uri = out;
+			}
+		}
+		free_params(params);
+	}
+	rest = (*rr)->next;
+	(*rr)->next = NULL;
+	free_rr(rr);
+	*rr = rest;
+	return 0;
+}
+
 /* send one MESSAGE of row to contact ct; 0 sent, -1 not, -2 too large
  * for the only transport the contact has */
 static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
@@ -302,6 +352,9 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 	dlg_t *dlg = NULL;
 	uac_req_t uac_r;
 	rr_t *rr = NULL;
+	char path_dst_buf[MAX_URI_SIZE];
+	str path_dst = STR_NULL;
+	int via_path = 0;
 	int ret;
 
 	callid.s = COL(row, SF_CC_CALL_ID);
@@ -330,18 +383,26 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 	}
 	if(ct->path.len > 0) {
 		/* Path: the route set towards the contact */
-		if(parse_rr_body(ct->path.s, ct->path.len, &rr) < 0
-				|| shm_duplicate_rr(&dlg->route_set, rr) < 0) {
+		if(sf_path_route(ct, &rr, path_dst_buf, &path_dst) < 0
+				|| (rr != NULL && shm_duplicate_rr(&dlg->route_set, rr) < 0)) {
 			LM_ERR("bad Path of a contact of message %lld\n",
 					sf_db_int(res, row, SF_CC_ID));
 			free_rr(&rr);
 			_sf_tmb.free_dlg(dlg);
+			if(tcp_dst.s)
+				pkg_free(tcp_dst.s);
 			return -1;
 		}
+		via_path = rr != NULL;
 		free_rr(&rr);
 	}
+	/* the next hop: TCP for a large request, else a Path hop (the route
+	 * set), else the connection a local Path hop names, else the
+	 * contact's received address, else the contact itself */
 	if(_sf_tmb.set_dlg_target(dlg, &ct->uri,
 			   tcp_dst.s		  ? &tcp_dst
+			   : via_path		  ? NULL
+			   : path_dst.len	  ? &path_dst
 			   : ct->received.len ? &ct->received
 								  : NULL)
 			< 0) {

@@ -63,12 +63,23 @@ e2e_check "a MESSAGE through node 2 -> 200 from bob" \
 e2e_eq "bob's TCP connection got $((N_LIVE + 1))" $((N_LIVE + 1)) "$(bob_got "")"
 e2e_eq "still nothing stored" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE aor = '$AOR'")"
 
-# --- sfwd's replay from node 2 along the Path to itself
+# --- sfwd's replay from node 2, the node holding the connection: its own
+# Path hop skipped (no detour through its own socket, which would make the
+# replay a request from outside and strip the stored identity)
 e2e_q "INSERT INTO sfwd_message (aor, ruri, from_uri, to_uri, call_id, cseq,
-	received, expires, class, content_type, body) VALUES ('$AOR',
+	received, expires, class, content_type, body, headers) VALUES ('$AOR',
 	'sip:$AOR', 'sip:alice@$DOMAIN', 'sip:$AOR', 't053-wake', 1, now(),
-	now() + interval '1 hour', 2, 'text/plain', 'woken')" >/dev/null
+	now() + interval '1 hour', 2, 'text/plain', 'woken',
+	E'P-Asserted-Identity: <sip:alice@$DOMAIN>\r\n')" >/dev/null
 e2e_drained "the row stored as for an offline bob delivered (node 2 woken)" 10 queued
 e2e_check "bob's TCP connection got the replay" e2e_until 30 eval '[ "$(bob_got t053-wake)" = 1 ]'
-echo "  info the replay's Vias: $(grep '"t053-wake"' "$T_DIR/bob.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["vias"])')"
+# replay_field FIELD: the field of the replay in bob's log
+replay_field() {
+	grep '"t053-wake"' "$T_DIR/bob.jsonl" | head -n 1 |
+		python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"
+}
+e2e_eq "the replay came straight from node 2 (one Via)" \
+	"SIP/2.0/TCP $ADDR2:$PORT2" "$(replay_field vias | sed 's/,SIP\// &/g; s/;[^ ]*//g')"
+e2e_eq "the replay names no Route (node 2's own Path hop dropped)" "" "$(replay_field route)"
+e2e_eq "the replay keeps the stored P-Asserted-Identity" "<sip:alice@$DOMAIN>" "$(replay_field pai)"
 e2e_end

@@ -4,7 +4,7 @@ that connection (Via and Contact name --contact-port, where nothing
 listens: only the connection reaches the phone), prints "registered" once
 the 200 came, then answers every request arriving on the connection with
 200 OK and logs one JSON line each: {"t", "method", "call_id", "via" (the
-top one), "vias" (all)}.
+top one), "vias" (all), "route", "pai" (P-Asserted-Identity; "" none)}.
 Runs until SIGTERM or --timeout seconds (stdlib only).
 
   tcp_bob.py --node 127.0.0.3:36062 --domain 127.0.0.1 --contact-port N \
@@ -83,7 +83,9 @@ def main():
             "call_id": (sfwdtest.hget(hdrs, "call-id") or b"").decode(),
             "via": (sfwdtest.hget(hdrs, "via") or b"").decode(),
             "vias": b",".join(v for n, v in hdrs
-                              if sfwdtest.COMPACT.get(n, n) == "via").decode()})
+                              if sfwdtest.COMPACT.get(n, n) == "via").decode(),
+            "route": (sfwdtest.hget(hdrs, "route") or b"").decode(),
+            "pai": (sfwdtest.hget(hdrs, "p-asserted-identity") or b"").decode()})
                   + "\n")
         log.flush()
 
