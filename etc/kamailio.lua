@@ -289,9 +289,20 @@ local function route_message()
 		newtran()
 		route_store()
 	end
-	-- registered but perhaps not reachable: store on 408/480/5xx
+	-- registered but perhaps not reachable: store on 408/477/480/5xx
 	if class ~= 1 then
 		KSR.tm.t_on_failure("ksr_failure_message")
+		-- a contact that cannot be sent to at all (its TCP/TLS connection
+		-- is gone): stored like one that does not answer, not 477
+		KSR.tm.t_set_disable_internal_reply(1)
+		if KSR.tm.t_relay() < 0 then
+			if route_subscriber() == -2 then
+				KSR.tm.t_reply(404, "Not Found")
+				KSR.x.exit()
+			end
+			route_store()
+		end
+		KSR.x.exit()
 	end
 	route_relay()
 end
@@ -419,7 +430,7 @@ function ksr_failure_message()
 	if KSR.tm.t_is_canceled() > 0 then
 		KSR.x.exit()
 	end
-	if KSR.tm.t_check_status("408|480|5[0-9][0-9]") > 0
+	if KSR.tm.t_check_status("408|477|480|5[0-9][0-9]") > 0
 			and route_subscriber() ~= -2 then
 		route_store()
 	end

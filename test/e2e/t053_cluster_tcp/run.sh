@@ -82,4 +82,27 @@ e2e_eq "the replay came straight from node 2 (one Via)" \
 	"SIP/2.0/TCP $ADDR2:$PORT2" "$(replay_field vias | sed 's/,SIP\// &/g; s/;[^ ]*//g')"
 e2e_eq "the replay names no Route (node 2's own Path hop dropped)" "" "$(replay_field route)"
 e2e_eq "the replay keeps the stored P-Asserted-Identity" "<sip:alice@$DOMAIN>" "$(replay_field pai)"
+
+# --- bob's connection gone (no unregistration: a phone that crashed or
+# lost its network), his registration still valid: stored, not 477
+kill "$bob" 2>/dev/null
+wait "$bob" 2>/dev/null
+e2e_check "a MESSAGE through node 2 (the connection lost there) -> 202" \
+	sip "$ADDR2" "$PORT2" gone2 "$T_SRC/message_202.xml" -s bob -m 1 -p "$SEND_PORT"
+e2e_check "a MESSAGE through node 1 (node 2 answers it 477) -> 202" \
+	sip "$ADDR1" "$PORT1" gone1 "$T_SRC/message_202.xml" -s bob -m 1 -p "$SEND_PORT"
+e2e_eq "both queued for bob" 2 "$(queued)"
+python3 "$T_SRC/tcp_bob.py" --node "$ADDR2:$PORT2" --addr "$E2E_ADDR" \
+	--domain "$DOMAIN" --contact-port "$CONTACT_PORT" --log "$T_DIR/bob.jsonl" \
+	--timeout 60 >"$T_DIR/bob2.out" 2>&1 &
+bob=$!
+e2e_on_exit "kill $bob 2>/dev/null"
+e2e_check "bob connects and registers again at node 2 -> 200" e2e_until 50 grep -q '^registered' "$T_DIR/bob2.out"
+e2e_drained "both delivered to the new connection" 10 queued
+gone_ids="$(e2e_replies "$T_DIR/gone2.msg" | awk '{ print $1 }') $(e2e_replies "$T_DIR/gone1.msg" | awk '{ print $1 }')"
+got=0
+for cid in $gone_ids; do
+	[ "$(bob_got "$cid")" = 1 ] && got=$((got + 1))
+done
+e2e_eq "bob's new connection got each of the two once" 2 "$got"
 e2e_end
