@@ -191,7 +191,13 @@ local function route_auth()
 	-- other domains to our users come in unauthenticated
 	if KSR.is_REGISTER() or KSR.pv.get("$fd") == KSR.pv.get("$rd") then
 		local realm = KSR.pv.gete("$fd")
-		if failed(KSR.auth_db.auth_check(realm, "subscriber", 1)) then
+		local rc = KSR.auth_db.auth_check(realm, "subscriber", 1)
+		-- -1, an error: also a query whose database connection died (a
+		-- failover): checked once more, not challenged again
+		if rc == -1 then
+			rc = KSR.auth_db.auth_check(realm, "subscriber", 1)
+		end
+		if failed(rc) then
 			KSR.auth.auth_challenge(realm, 1)
 			KSR.x.exit()
 		end
