@@ -550,18 +550,19 @@ E2E_NODE_PORT1=$((E2E_SIP_PORT + 40))
 E2E_NODE_PORT2=$((E2E_SIP_PORT + 41))
 
 # e2e_cluster_node N [-A DEFINE ...]: start node N (1 or 2; SFWD_TEST,
-# no digest auth, server_id N, node_id "nodeN", MSRP on the MSRP port + 1
-# + N) in $T_DIR/nodeN; stopped at the end of the test
+# no digest auth unless E2E_AUTH=1, server_id N, node_id "nodeN", MSRP on
+# the MSRP port + 1 + N) in $T_DIR/nodeN; stopped at the end of the test
 e2e_cluster_node() {
 	local n=$1 addr port
 	shift
+	[ "${E2E_AUTH:-0}" = 1 ] || set -- -A SFWD_NO_AUTH "$@"
 	addr=E2E_NODE_ADDR$n
 	addr=${!addr}
 	port=E2E_NODE_PORT$n
 	port=${!port}
 	_e2e_kams+=("$T_DIR/node$n")
 	sf_kam_start "$T_DIR/node$n" "$SF_TOP/etc/cluster/kamailio.cfg" -A SFWD_TEST \
-		-A SFWD_NO_AUTH -A "SFWD_SIP_ADDR=$addr" -A "SFWD_SIP_PORT=$port" \
+		-A "SFWD_SIP_ADDR=$addr" -A "SFWD_SIP_PORT=$port" \
 		-A "SFWD_DOMAIN=$E2E_ADDR" \
 		-A "SFWD_MSRP_LISTEN=\"$addr:$((E2E_MSRP_PORT + 1 + n))\"" \
 		-A "SFWD_SERVER_ID=$n" -A "SFWD_NODE_ID=\"node$n\"" \
@@ -569,6 +570,14 @@ e2e_cluster_node() {
 		-A "SFWD_DMQ_SEED1=\"sip:$E2E_NODE_ADDR1:$E2E_NODE_PORT1\"" \
 		-A "SFWD_DMQ_SEED2=\"sip:$E2E_NODE_ADDR2:$E2E_NODE_PORT2\"" \
 		-A "SFWD_DB_URL=\"$E2E_DB_URL\"" -A "SFWD_KDB_URL=\"$E2E_KDB_URL\"" "$@"
+}
+
+# e2e_cluster_scenario NAME: test/sipp/NAME.xml made to name the users'
+# domain ([domain], -key domain) instead of the node it is sent to; the
+# copy's path
+e2e_cluster_scenario() {
+	sed 's/@\[remote_ip\]:\[remote_port\]/@[domain]/; s/sip:\[remote_ip\]:\[remote_port\]/sip:[domain]/; s/\[remote_ip\]/[domain]/g' \
+		"$E2E_SIPP_DIR/$1.xml" >"$T_DIR/cluster-$1.xml" && echo "$T_DIR/cluster-$1.xml"
 }
 
 # e2e_cluster_wake: etc/cluster/sfwd-cluster.sql (the wake trigger) on the

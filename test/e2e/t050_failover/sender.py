@@ -47,7 +47,7 @@ class Uac:
         a = self.a
         body = "t050 message %s\r\n" % cid
         return (
-            "MESSAGE sip:%s@%s:%d SIP/2.0\r\n"
+            "MESSAGE sip:%s@%s SIP/2.0\r\n"
             "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%s-%d;rport\r\n"
             'From: "Alice" <sip:alice@%s>;tag=%s\r\n'
             "To: <sip:%s@%s>\r\n"
@@ -56,8 +56,9 @@ class Uac:
             "Max-Forwards: 70\r\n"
             "Content-Type: text/plain\r\n"
             "Content-Length: %d\r\n\r\n%s"
-            % (a.user, self.kam[0], self.kam[1], a.addr, a.port, self.run,
-               self.n_branch, a.from_domain or a.addr, tag, a.user, self.kam[0], cid, cseq,
+            % (a.user, a.domain or "%s:%d" % self.kam, a.addr, a.port, self.run,
+               self.n_branch, a.from_domain or a.addr, tag, a.user,
+               a.domain or self.kam[0], cid, cseq,
                len(body), body)
         ).encode()
 
@@ -148,6 +149,8 @@ def main():
     ap.add_argument("--addr", default="127.0.0.1")
     ap.add_argument("--from-domain", default="",
                     help="the From domain (default: --addr)")
+    ap.add_argument("--domain", default="",
+                    help="the recipient's domain (default: Kamailio's ADDR:PORT)")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--user", required=True)
     ap.add_argument("--out", required=True)
