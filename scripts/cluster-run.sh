@@ -2,8 +2,13 @@
 # sfwd as a cluster on one machine: two Kamailio nodes (127.0.0.2 and
 # 127.0.0.3: loopback, no set-up) sharing registrations over dmq_usrloc and
 # one sfwd database in a private PostgreSQL (var/pg, the one of `make run`),
-# with a streaming standby (var/pg-standby, pg_basebackup -R). Everything
-# under var/ (git-ignored).
+# with a synchronous streaming standby (var/pg-standby, pg_basebackup -R:
+# every commit, so every 202, is on both). Both nodes' db_url (sfwd) and
+# their Kamailio database URL (auth_db, presence) list the primary and the
+# standby with target_session_attrs=read-write: after
+#   pg_ctl -D var/pg-standby/data promote     (the primary gone)
+# every process finds the new primary by itself. Everything under var/
+# (git-ignored).
 #
 #   scripts/cluster-run.sh start   detached; prints where each listens
 #   scripts/cluster-run.sh stop    stops both nodes and the standby (the
@@ -15,7 +20,7 @@
 #   SFWD_SIP_PORT    5060           SIP port of each node (UDP, TCP, DMQ)
 #   SFWD_MSRP_PORT   2855           MSRP retrieval port of each node
 #   SFWD_PG_PORT     55432          the primary on 127.0.0.1; the standby +1
-#   SFWD_STANDBY     1              0: no standby
+#   SFWD_STANDBY     1              0: no standby (one database host)
 #   SFWD_NO_AUTH     1              0: digest authentication of REGISTER
 #                                   and MESSAGE (as etc/kamailio.cfg)
 #   SFWD_DB, SFWD_VAR as for scripts/sfwd-run.sh
@@ -38,6 +43,7 @@ SBDIR=$VAR/pg-standby
 SB_PORT=$((PG_PORT + 1))
 
 NO_AUTH=()
+DB_DEFS=()
 [ "${SFWD_NO_AUTH:-1}" != 0 ] && NO_AUTH=(-A SFWD_NO_AUTH)
 
 # node N ADDR
@@ -50,8 +56,38 @@ start_node() {
 		-A "SFWD_DMQ_SELF=\"sip:$addr:$SIP_PORT\"" \
 		-A "SFWD_DMQ_SEED1=\"sip:$ADDR1:$SIP_PORT\"" \
 		-A "SFWD_DMQ_SEED2=\"sip:$ADDR2:$SIP_PORT\"" \
-		-A "SFWD_DB_URL=\"$(sf_db_url "$PGDIR" "$PG_PORT" "$DB")\"" \
-		-A "SFWD_KDB_URL=\"$(sf_kdb_url "$PGDIR" "$PG_PORT" "$DB")\""
+		"${DB_DEFS[@]}"
+}
+
+# the database URLs of the nodes: the primary, and the standby after it
+db_urls() {
+	local pw
+	if [ "$STANDBY" != 1 ]; then
+		DB_DEFS=(-A "SFWD_DB_URL=\"$(sf_db_url "$PGDIR" "$PG_PORT" "$DB")\""
+			-A "SFWD_KDB_URL=\"$(sf_kdb_url "$PGDIR" "$PG_PORT" "$DB")\"")
+		return
+	fi
+	sf_kdb_url "$PGDIR" "$PG_PORT" "$DB" >/dev/null # sets the password
+	pw=$(sf_pg_password "$PGDIR" "$DB")
+	DB_URL="postgresql://$DB:$pw@127.0.0.1:$PG_PORT,127.0.0.1:$SB_PORT/$DB?target_session_attrs=read-write"
+	# db_postgres takes one port in its URL: the list goes as con_param
+	DB_DEFS=(-A "SFWD_DB_URL=\"$DB_URL\""
+		-A "SFWD_KDB_URL=\"postgres://$DB:$pw@127.0.0.1,127.0.0.1/$DB\""
+		-A "SFWD_KDB_CON_PARAM=\"port='$PG_PORT,$SB_PORT'\""
+		-A 'SFWD_KDB_CON_PARAM2="target_session_attrs=read-write"')
+}
+
+# synchronous replication on the primary (on) or off again: a primary
+# whose only synchronous standby is gone waits with every commit
+sync_standby() {
+	local v=$1
+	sf_pg_running "$PGDIR" || return 0
+	if [ "$v" = on ]; then
+		v="ALTER SYSTEM SET synchronous_standby_names = '*'"
+	else
+		v="ALTER SYSTEM RESET synchronous_standby_names"
+	fi
+	sf_psql "$PGDIR" "$PG_PORT" postgres -c "$v" -c "SELECT pg_reload_conf()" >/dev/null
 }
 
 # a hot standby streaming from the primary, made once by pg_basebackup -R
@@ -76,11 +112,28 @@ start_standby() {
 
 start_all() {
 	sf_pg_start "$PGDIR" "$PG_PORT"
+	# nothing waits for a standby that is not there yet (a cluster run
+	# that ended without `make stop` leaves it on)
+	sync_standby off
 	sf_pg_schema "$PGDIR" "$PG_PORT" "$DB"
 	sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$(readlink -f "$PGDIR")/run" \
 		-p "$PG_PORT" -U "$DB" -d "$DB" <"$SF_TOP/etc/cluster/sfwd-cluster.sql" \
 		>/dev/null
 	start_standby
+	if [ "$STANDBY" = 1 ]; then
+		sync_standby on
+		local i
+		for ((i = 0; i < 100; i++)); do
+			[ "$(sf_psql "$PGDIR" "$PG_PORT" postgres -tAc \
+				"SELECT sync_state FROM pg_stat_replication")" = sync ] && break
+			sleep 0.1
+		done
+		[ "$i" -lt 100 ] || {
+			sf_log "the standby does not replicate synchronously (after a failover the promoted standby is a primary of its own: remove $SBDIR to make a new standby)"
+			return 1
+		}
+	fi
+	db_urls
 	start_node 1 "$ADDR1"
 	start_node 2 "$ADDR2"
 }
@@ -88,6 +141,7 @@ start_all() {
 stop_all() {
 	sf_kam_stop "$VAR/cluster/node1"
 	sf_kam_stop "$VAR/cluster/node2"
+	sync_standby off
 	sf_pg_stop "$SBDIR"
 }
 
@@ -105,7 +159,11 @@ banner() {
 		         log $VAR/cluster/node2/kamailio.log
 		  PostgreSQL primary  127.0.0.1:$PG_PORT and $pg/run, database "$DB"
 	EOF
-	[ "$STANDBY" = 1 ] && echo "  PostgreSQL standby  127.0.0.1:$SB_PORT and $(readlink -f "$SBDIR")/run (streaming, read-only)"
+	[ "$STANDBY" = 1 ] && cat <<-EOF
+		  PostgreSQL standby  127.0.0.1:$SB_PORT and $(readlink -f "$SBDIR")/run (synchronous, read-only)
+		  db_url (both nodes) postgresql://$DB:***@127.0.0.1:$PG_PORT,127.0.0.1:$SB_PORT/$DB?target_session_attrs=read-write
+		  failover: stop the primary, then: $([ "$(id -u)" -eq 0 ] && echo "runuser -u postgres -- ")$(sf_pg_bindir)/pg_ctl -D $(readlink -f "$SBDIR")/data promote
+	EOF
 	cat <<-EOF
 
 		bob's phone registers at node2, alice's MESSAGE goes through node1 (200

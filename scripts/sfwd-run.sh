@@ -41,6 +41,11 @@ NO_AUTH=()
 
 start_all() {
 	sf_pg_start "$PGDIR" "$PG_PORT"
+	# scripts/cluster-run.sh makes var/pg wait for a synchronous standby;
+	# without that standby running every commit would wait forever
+	sf_pg_running "$VAR/pg-standby" ||
+		sf_psql "$PGDIR" "$PG_PORT" postgres -c "ALTER SYSTEM RESET synchronous_standby_names" \
+			-c "SELECT pg_reload_conf()" >/dev/null
 	sf_pg_schema "$PGDIR" "$PG_PORT" "$DB"
 	sf_kam_start "$RUNDIR" "$CFG" "${NO_AUTH[@]}" \
 		-A "SFWD_SIP_ADDR=$SIP_ADDR" -A "SFWD_SIP_PORT=$SIP_PORT" \
