@@ -1,4 +1,4 @@
--- sfwd schema, version 5: creates the current schema in an empty database.
+-- sfwd schema, version 6: creates the current schema in an empty database.
 -- Upgrades live beside this file as sfwd-upgrade-<from>-<to>.sql.
 -- The module refuses to start when sfwd_version differs from its own.
 
@@ -7,7 +7,7 @@ BEGIN;
 CREATE TABLE sfwd_version (
 	version integer NOT NULL
 );
-INSERT INTO sfwd_version (version) VALUES (5);
+INSERT INTO sfwd_version (version) VALUES (6);
 
 -- One row per stored request. A row is 'queued' until a 2xx from the
 -- recipient deletes it; 'failed' and 'expired' are terminal and kept for
@@ -34,14 +34,20 @@ CREATE TABLE sfwd_message (
 	body bytea NOT NULL,              -- byte for byte
 	headers text NOT NULL DEFAULT '', -- kept headers, "Name: value\r\n" each
 	state text NOT NULL DEFAULT 'queued'
-		CHECK (state IN ('queued', 'failed', 'expired')),
+		CHECK (state IN ('queued', 'forward', 'failed', 'expired')),
 	attempts integer NOT NULL DEFAULT 0,
 	next_attempt timestamptz,         -- timed retry; NULL: next registration
 	claim_owner text,
 	lease_until timestamptz,
 	last_code smallint,               -- last final SIP status of a replay
 	done_at timestamptz,              -- when the row became terminal
-	session_id bigint                 -- an MSRP session's message (sfwd_session)
+	session_id bigint,                -- an MSRP session's message (sfwd_session)
+	forward_at timestamptz,           -- forward beyond SIP then (sfwd_forward_plan)
+	forward_to text,                  -- to these targets, space-separated
+	forward_done integer NOT NULL DEFAULT 0, -- a bit per target sent
+	forward_attempts integer NOT NULL DEFAULT 0,
+	forward_code integer,             -- last temporary failure of a forward
+	forward_keep boolean NOT NULL DEFAULT false -- queued for SIP after it
 );
 
 -- a recipient's queue in arrival order (flush, quota)
@@ -96,10 +102,64 @@ CREATE TABLE sfwd_session (
 );
 CREATE INDEX sfwd_session_ended ON sfwd_session (ended);
 
-ALTER TABLE sfwd_message ADD FOREIGN KEY (session_id)
 	REFERENCES sfwd_session (id) ON DELETE CASCADE;
 CREATE INDEX sfwd_message_session ON sfwd_message (session_id, id)
 	WHERE session_id IS NOT NULL;
+
+-- Forwarding beyond SIP (profile "forward" with mailto:/sms: targets,
+-- doc/sfwd.md "Reach beyond SIP"): a row to forward says where
+-- (forward_to, the profile's mailto:/sms: targets when it was stored,
+-- space-separated), when (forward_at; NULL: nothing to forward) and how far
+-- it got (forward_done: a bit per target sent; forward_attempts,
+-- forward_code: the last temporary failure). State 'forward': forwarded
+-- instead of stored for SIP (forward_when "offline"); forward_keep: stays
+-- queued for SIP after it was forwarded (forward_when "always").
+-- due forwards
+CREATE INDEX sfwd_message_forward ON sfwd_message (forward_at)
+	WHERE forward_at IS NOT NULL;
+
+-- Plan the forward of a row as it is stored (every way of storing: one
+-- message, a batch, a session's message), from the recipient's profile as
+-- the module wrote it (validated, normalised: "mailto:addr", "sms:+digits").
+CREATE FUNCTION sfwd_forward_plan() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	p jsonb;
+	t jsonb;
+	targets text;
+	w text;
+BEGIN
+	SELECT profile::jsonb INTO p FROM sfwd_profile WHERE aor = NEW.aor;
+	IF p IS NULL OR NOT (p ? 'forward') THEN
+		RETURN NEW;
+	END IF;
+	t := p -> 'forward';
+	IF jsonb_typeof(t) = 'string' THEN
+		t := jsonb_build_array(t);
+	END IF;
+	SELECT string_agg(x, ' ' ORDER BY o) INTO targets
+		FROM jsonb_array_elements_text(t) WITH ORDINALITY AS e(x, o)
+		WHERE x LIKE 'mailto:%' OR x LIKE 'sms:%';
+	IF targets IS NULL THEN
+		RETURN NEW;
+	END IF;
+	w := coalesce(p ->> 'forward_when', 'offline');
+	NEW.forward_to := targets;
+	IF w = 'after' THEN
+		NEW.forward_at := now() + make_interval(secs => (p ->> 'forward_after')::int);
+	ELSE
+		NEW.forward_at := now();
+	END IF;
+	IF w = 'offline' THEN
+		NEW.state := 'forward';
+	ELSIF w = 'always' THEN
+		NEW.forward_keep := true;
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER sfwd_forward_plan BEFORE INSERT ON sfwd_message
+	FOR EACH ROW EXECUTE FUNCTION sfwd_forward_plan();
 
 -- Per-user profiles (doc/sfwd.md, "Profiles"): one JSON object per AoR,
 -- validated by the module before it is written.

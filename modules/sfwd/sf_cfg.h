@@ -60,7 +60,11 @@
 	X(session_sender_max, 16, 1, 10000)                    \
 	X(profile_cache_ttl, 60, 0, 86400)                      \
 	X(profile_cache_size, 10000, 0, 10000000)                \
-	X(cluster, 0, 0, 1)
+	X(cluster, 0, 0, 1)                                    \
+	X(forward_interval_ms, 1000, 50, 600000)               \
+	X(forward_timeout_ms, 10000, 100, 600000)              \
+	X(forward_max_attempts, 10, 1, 1000000)                \
+	X(forward_batch, 20, 1, 1000)
 
 /*! \brief string modparams (str; len 0 when unset): name, default */
 #define SF_CFG_STRS(X)                                     \
@@ -73,7 +77,9 @@
 	X(msrp_to_path, "")                                    \
 	X(msrp_from_path, "")                                  \
 	X(event_callback, "")                                  \
-	X(wake_channel, "")
+	X(wake_channel, "")                                    \
+	X(smtp_url, "")                                        \
+	X(smtp_from, "")
 /* clang-format on */
 
 #define SF_REPORT_IMDN 0

@@ -32,6 +32,9 @@ stat_var *_sf_stat_batches;
 stat_var *_sf_stat_sess_accepted;
 stat_var *_sf_stat_sess_msgs;
 stat_var *_sf_stat_sess_delivered;
+stat_var *_sf_stat_forwarded;
+stat_var *_sf_stat_forward_failed;
+stat_var *_sf_stat_forward_retries;
 
 static atomic_t *_sf_queued = NULL;
 
@@ -57,6 +60,9 @@ static stat_export_t sf_stats[] = {
 	{"sessions_accepted", 0, &_sf_stat_sess_accepted},
 	{"session_messages", 0, &_sf_stat_sess_msgs},
 	{"sessions_delivered", 0, &_sf_stat_sess_delivered},
+	{"forwarded", 0, &_sf_stat_forwarded},
+	{"forward_failed", 0, &_sf_stat_forward_failed},
+	{"forward_retries", 0, &_sf_stat_forward_retries},
 	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
 	{0, 0, 0}
 };

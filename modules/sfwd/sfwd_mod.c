@@ -28,6 +28,7 @@
 #include "sf_msrp_server.h"
 #include "sf_notify.h"
 #include "sf_profile.h"
+#include "sf_reach.h"
 #include "sf_queue.h"
 #include "sf_request.h"
 #include "sf_rpc.h"
@@ -134,7 +135,7 @@ static int mod_init(void)
 			   _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms, &_sf_cfg.node_id)
 			< 0)
 		return -1;
-	if(sf_intake_mod_init() < 0)
+	if(sf_intake_mod_init() < 0 || sf_reach_mod_init() < 0)
 		return -1;
 	return sf_flush_mod_init();
 }
@@ -145,7 +146,7 @@ static int child_init(int rank)
 		return 0;
 	if(rank == PROC_MAIN)
 		return (sf_flush_fork() < 0 || sf_msrp_server_fork() < 0
-					   || sf_writer_fork() < 0)
+					   || sf_writer_fork() < 0 || sf_reach_fork() < 0)
 					   ? -1
 					   : 0;
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
