@@ -17,9 +17,12 @@
  *   "\u0000" and duplicate keys are JSON errors ("JSON error at line L
  *   column C: ..."). json == NULL with len 0 is the empty input.
  * - Members are checked in a fixed order: unknown members first (the first
- *   one met), then store, accept, max_messages, lifetime, forward. null is
- *   a wrong type (leave the member out to unset it).
- * - store: exactly "no", "yes" or "notify" (lower case).
+ *   one met), then store, accept, max_messages, lifetime, forward,
+ *   forward_when (then whether forward is there), forward_after (then
+ *   whether forward_when is "after"), whether forward_after is missing,
+ *   deliver. null is a wrong type (leave the member out to unset it).
+ * - store, forward_when, deliver: exactly one of their words (lower case);
+ *   "offline" and "inline" given explicitly parse like the default.
  * - numbers: JSON integers only; 5.0 and 1e3 are reals and refused.
  * - accept: indexes in messages start at 0. A pattern is "*", or a type,
  *   '/', and a subtype or '*', where type and subtype are RFC 6838
@@ -27,7 +30,13 @@
  *   digit, then letters, digits and !#$&-^_.+). A star type ("*" slash
  *   "*"), surrounding spaces and parameters are refused. Patterns are
  *   stored as written (case kept); duplicates are allowed.
- * - forward: scheme sip or sips in any case. Every ASCII character must be
+ * - forward: a target's messages start with "forward" for a string and
+ *   "forward[i]" for array item i (from 0); a target is checked for its
+ *   length (1..255 bytes) first, then by its scheme (up to the first
+ *   ':'); a duplicate names the earlier index. Items are checked in order,
+ *   the first error wins; a list over 4 items is refused before any item
+ *   is looked at.
+ * - sip:/sips: targets: scheme in any case. Every ASCII character must be
  *   one RFC 3261 allows somewhere in a SIP URI (letters, digits,
  *   -_.!~*'()%&=+$,;?/:@[]); bytes >= 0x80 (UTF-8) are allowed, so a
  *   Unicode user part passes. The host part (after the first '@', or after
@@ -35,18 +44,35 @@
  *   address (letters, digits, '-', '.') or an IPv6 reference "[...]" (hex
  *   digits, ':', '.'), optionally followed by ":port" (1..65535), then the
  *   end, ';' or '?'. A user part, when '@' is present, must not be empty.
+ * - mailto: and sms:/tel: targets: control characters and bytes >= 0x80
+ *   are refused first (addresses are ASCII: no SMTPUTF8), then '?' and '%'
+ *   (mailto:) or ';' and '?' (sms:/tel:) with their own messages. The
+ *   mailto: address splits at its first '@'; the local part's atext is
+ *   RFC 5322's less '%' and '?'; a single-label domain ("localhost") and
+ *   an all-digit label are allowed; address literals are read with
+ *   inet_pton() (dotted quad, no leading zeros; IPv6 in any RFC 4291 text
+ *   form, tag "IPv6:" in any case). Messages show the local part or the
+ *   domain with non-printable bytes as '?' and "..." when long. sms:/tel:
+ *   separators are allowed anywhere after the '+', also repeated or at
+ *   the end; the first digit may be 0 (no country code check).
  * - Error messages: one line (control bytes become spaces), member names
  *   from the input shown with bytes outside printable ASCII as '?', and a
  *   message cut by errsize does not end in a partial UTF-8 sequence.
  *   errsize 0: nothing is written (err may be NULL). out is written only on
- *   success; unused accept slots and the rest of forward are zero, so two
- *   parses of equal profiles compare equal with memcmp().
+ *   success; unused accept and fwd slots and the rest of every string are
+ *   zero, so two parses of equal profiles compare equal with memcmp().
  * - sf_profile_dump() writes JSON by hand (no json_dumps): '"', '\\' and
  *   control bytes are escaped, other bytes are copied. A member is left out
- *   when unset: store 0, max_messages < 0, lifetime < 0, naccept 0,
- *   forward "". It returns -1 also for a struct it cannot represent (store
- *   outside 0..3, naccept outside 0..32). Strings are read at most up to
- *   their array size.
+ *   when unset or the default: store 0, max_messages < 0, lifetime < 0,
+ *   naccept 0, nforward 0 with forward "", forward_when UNSET or OFFLINE,
+ *   forward_after <= 0, deliver INLINE. forward comes from fwd[] (a
+ *   string when nforward is 1), or, when nforward is 0, from the forward
+ *   field (a struct filled by hand). It returns -1 also for a struct it
+ *   cannot represent (store outside 0..3, naccept outside 0..32, nforward
+ *   outside 0..4, forward_when outside 0..3, deliver outside 0..1). Strings
+ *   are read at most up to their array size.
+ * - sf_profile_forward_kinds(): kinds outside 1..3 are skipped; nforward
+ *   0 with a non-empty forward field counts as a sip: target.
  * - sf_profile_accepts(): a NULL profile or naccept <= 0 accepts everything.
  *   The value is cut at the first ';', then spaces, tabs, CR and LF around
  *   it are dropped; an empty result is text/plain. "type/ *" patterns need
@@ -56,6 +82,7 @@
  * - On -1, dump and accept_header leave out as "" when outsize > 0.
  */
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +96,19 @@
 #define SF_PROFILE_TOKEN_MAX 63
 #define SF_PROFILE_MAX_MESSAGES 100000000
 #define SF_PROFILE_MAX_LIFETIME 315360000
+#define SF_PROFILE_MAX_FORWARD_AFTER 31536000
+#define SF_PROFILE_LOCAL_MAX 64	  /* RFC 5321 local part */
+#define SF_PROFILE_LABEL_MAX 63	  /* a DNS label */
+#define SF_PROFILE_DOMAIN_MAX 253 /* a domain name */
+#define SF_PROFILE_ADDR_MAX 254	  /* a whole address */
+#define SF_PROFILE_E164_MIN 2
+#define SF_PROFILE_E164_MAX 15
+
+/* the words of the string members, indexed by their value (NULL: none) */
+static const char *const sf_store_names[] = {NULL, "no", "yes", "notify"};
+static const char *const sf_when_names[] = {NULL, "offline", "always", "after"};
+static const char *const sf_deliver_names[] = {"inline", "notify"};
+#define SF_NWORDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- error messages ---------------------------------------------------- */
 
@@ -206,33 +246,32 @@ static int sf_is_uri_char(unsigned char c)
 
 /* ---- members ----------------------------------------------------------- */
 
-static int sf_parse_store(
-		const json_t *v, sf_profile_t *p, char *err, size_t errsize)
+/* a member whose value is one of words[] (lower case, NULL entries
+ * skipped): *dst = its index; list names them for the messages */
+static int sf_parse_word(const json_t *v, const char *name,
+		const char *const *words, int nwords, const char *list, int *dst,
+		char *err, size_t errsize)
 {
 	const char *s;
 	size_t n;
+	int i;
 
 	if(!json_is_string(v)) {
-		sf_err(err, errsize,
-				"store: expected a string (\"no\", \"yes\" or \"notify\"),"
-				" got %s",
+		sf_err(err, errsize, "%s: expected a string (%s), got %s", name, list,
 				sf_json_type_name(v));
 		return -1;
 	}
 	s = json_string_value(v);
 	n = json_string_length(v);
-	if(n == 2 && memcmp(s, "no", 2) == 0)
-		p->store = SF_CLASS_INSTANT;
-	else if(n == 3 && memcmp(s, "yes", 3) == 0)
-		p->store = SF_CLASS_STORE;
-	else if(n == 6 && memcmp(s, "notify", 6) == 0)
-		p->store = SF_CLASS_NOTIFY;
-	else {
-		sf_err(err, errsize,
-				"store: must be \"no\", \"yes\" or \"notify\" (lower case)");
-		return -1;
+	for(i = 0; i < nwords; i++) {
+		if(words[i] != NULL && strlen(words[i]) == n
+				&& memcmp(s, words[i], n) == 0) {
+			*dst = i;
+			return 0;
+		}
 	}
-	return 0;
+	sf_err(err, errsize, "%s: must be %s (lower case)", name, list);
+	return -1;
 }
 
 static int sf_check_pattern(
@@ -326,7 +365,8 @@ static int sf_parse_int(const json_t *v, const char *name, long long min,
 }
 
 /* the host part of a SIP URI: host [":" port] then end, ';' or '?' */
-static int sf_check_hostport(const char *s, size_t n, char *err, size_t errsize)
+static int sf_check_hostport(
+		const char *s, size_t n, const char *name, char *err, size_t errsize)
 {
 	size_t i = 0, h;
 	unsigned long port;
@@ -336,7 +376,7 @@ static int sf_check_hostport(const char *s, size_t n, char *err, size_t errsize)
 			if(!sf_is_hex((unsigned char)s[i]) && s[i] != ':' && s[i] != '.')
 				break;
 		if(i >= n || s[i] != ']' || i == 1) {
-			sf_err(err, errsize, "forward: bad IPv6 reference in host part");
+			sf_err(err, errsize, "%s: bad IPv6 reference in host part", name);
 			return -1;
 		}
 		i++;
@@ -345,7 +385,7 @@ static int sf_check_hostport(const char *s, size_t n, char *err, size_t errsize)
 			if(!sf_is_alnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
 				break;
 		if(i == 0) {
-			sf_err(err, errsize, "forward: SIP URI without a host part");
+			sf_err(err, errsize, "%s: SIP URI without a host part", name);
 			return -1;
 		}
 	}
@@ -358,87 +398,408 @@ static int sf_check_hostport(const char *s, size_t n, char *err, size_t errsize)
 			i++;
 		}
 		if(i == h || port == 0 || port > 65535) {
-			sf_err(err, errsize, "forward: bad port in host part");
+			sf_err(err, errsize, "%s: bad port in host part", name);
 			return -1;
 		}
 	}
 	if(i < n && s[i] != ';' && s[i] != '?') {
 		if(s[i] > 0x20 && s[i] < 0x7f)
-			sf_err(err, errsize, "forward: bad character '%c' in host part",
+			sf_err(err, errsize, "%s: bad character '%c' in host part", name,
 					s[i]);
 		else
-			sf_err(err, errsize, "forward: bad byte 0x%02x in host part",
+			sf_err(err, errsize, "%s: bad byte 0x%02x in host part", name,
 					(unsigned char)s[i]);
 		return -1;
 	}
 	return 0;
 }
 
-static int sf_parse_forward(
-		const json_t *v, sf_profile_t *p, char *err, size_t errsize)
+/* a sip: or sips: URI of n bytes whose scheme takes sch bytes: kept as
+ * written */
+static int sf_check_sip(const char *s, size_t n, size_t sch, const char *name,
+		char *err, size_t errsize)
 {
-	const char *s, *colon, *at, *rest;
-	size_t n, i, sch, rn;
+	const char *rest, *at;
+	size_t i, rn;
 
-	if(!json_is_string(v)) {
-		sf_err(err, errsize, "forward: expected a string, got %s",
-				sf_json_type_name(v));
-		return -1;
-	}
-	s = json_string_value(v);
-	n = json_string_length(v);
-	if(n == 0) {
-		sf_err(err, errsize, "forward: empty URI");
-		return -1;
-	}
-	if(n >= SF_PROFILE_URI_MAX) {
-		sf_err(err, errsize, "forward: URI longer than %d characters",
-				SF_PROFILE_URI_MAX - 1);
-		return -1;
-	}
-	colon = memchr(s, ':', n);
-	sch = colon == NULL ? 0 : (size_t)(colon - s);
-	if(sch == 6 && sf_ieq(s, "mailto", 6)) {
-		sf_err(err, errsize, "forward: mailto: is not supported yet");
-		return -1;
-	}
-	if(!((sch == 3 && sf_ieq(s, "sip", 3))
-			   || (sch == 4 && sf_ieq(s, "sips", 4)))) {
-		sf_err(err, errsize,
-				"forward: not a sip: or sips: URI (other schemes are not"
-				" supported)");
-		return -1;
-	}
 	for(i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if(!sf_is_uri_char(c)) {
 			if(c > 0x20 && c < 0x7f)
 				sf_err(err, errsize,
-						"forward: character '%c' is not allowed in a SIP URI",
+						"%s: character '%c' is not allowed in a SIP URI", name,
 						c);
 			else
 				sf_err(err, errsize,
-						"forward: character 0x%02x is not allowed in a SIP"
-						" URI",
-						c);
+						"%s: character 0x%02x is not allowed in a SIP URI",
+						name, c);
 			return -1;
 		}
 	}
-	rest = colon + 1;
+	rest = s + sch + 1;
 	rn = n - sch - 1;
 	at = memchr(rest, '@', rn);
 	if(at != NULL) {
 		if(at == rest) {
-			sf_err(err, errsize, "forward: empty user part before '@'");
+			sf_err(err, errsize, "%s: empty user part before '@'", name);
 			return -1;
 		}
 		rn -= (size_t)(at + 1 - rest);
 		rest = at + 1;
 	}
-	if(sf_check_hostport(rest, rn, err, errsize) < 0)
+	return sf_check_hostport(rest, rn, name, err, errsize);
+}
+
+/* control characters and bytes >= 0x80 are refused in a mailto:, sms: or
+ * tel: target (sch names the scheme in messages) */
+static int sf_check_bytes(const char *s, size_t n, const char *name,
+		const char *sch, char *err, size_t errsize)
+{
+	size_t i;
+
+	for(i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if(c < 0x20 || c == 0x7f) {
+			sf_err(err, errsize, "%s: %s: character 0x%02x is not allowed",
+					name, sch, c);
+			return -1;
+		}
+		if(c >= 0x80) {
+			sf_err(err, errsize, "%s: %s: non-ASCII byte 0x%02x is not allowed",
+					name, sch, c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* RFC 5322 atext, less '%' and '?' (a mailto: URI's escape and header
+ * fields, refused before) */
+static int sf_is_atext(unsigned char c)
+{
+	return sf_is_alnum(c)
+		   || (c != '\0' && strchr("!#$&'*+-/=^_`{|}~", c) != NULL);
+}
+
+/* a dot-atom of 1..64 characters: no leading, trailing or double dot */
+static int sf_is_local_part(const char *s, size_t n)
+{
+	size_t i;
+
+	if(n < 1 || n > SF_PROFILE_LOCAL_MAX || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for(i = 1; i < n; i++)
+		if(s[i] == '.' ? s[i - 1] == '.' : !sf_is_atext((unsigned char)s[i]))
+			return 0;
+	return sf_is_atext((unsigned char)s[0]);
+}
+
+/* dot-separated LDH labels of 1..63 characters, at most 253 in all */
+static int sf_is_ldh_domain(const char *s, size_t n)
+{
+	size_t i, start = 0;
+
+	if(n < 1 || n > SF_PROFILE_DOMAIN_MAX)
+		return 0;
+	for(i = 0; i <= n; i++) {
+		if(i == n || s[i] == '.') {
+			if(i == start || i - start > SF_PROFILE_LABEL_MAX || s[start] == '-'
+					|| s[i - 1] == '-')
+				return 0;
+			start = i + 1;
+		} else if(!sf_is_alnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	}
+	return 1;
+}
+
+/* "[IPv4]" or "[IPv6:...]" (tag in any case), read by inet_pton() */
+static int sf_is_addr_literal(const char *s, size_t n)
+{
+	unsigned char addr[16];
+	char buf[64];
+	int af = AF_INET;
+
+	if(n < 3 || s[0] != '[' || s[n - 1] != ']')
+		return 0;
+	s++;
+	n -= 2;
+	if(n > 5 && sf_ieq(s, "IPv6:", 5)) {
+		af = AF_INET6;
+		s += 5;
+		n -= 5;
+	}
+	if(n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_pton(af, buf, addr) == 1;
+}
+
+/* mailto: and an address (a of an bytes): out = "mailto:" + the address */
+static int sf_check_mailto(const char *a, size_t an, const char *name,
+		char *out, char *err, size_t errsize)
+{
+	const char *at;
+	size_t ln, dn;
+	char shown[64];
+
+	if(sf_check_bytes(a, an, name, "mailto", err, errsize) < 0)
 		return -1;
-	memcpy(p->forward, s, n);
-	p->forward[n] = '\0';
+	if(an == 0) {
+		sf_err(err, errsize, "%s: mailto: empty address", name);
+		return -1;
+	}
+	if(memchr(a, '?', an) != NULL) {
+		sf_err(err, errsize,
+				"%s: mailto: header fields (\"?...\") are not supported", name);
+		return -1;
+	}
+	if(memchr(a, '%', an) != NULL) {
+		sf_err(err, errsize, "%s: mailto: %%-escapes are not supported", name);
+		return -1;
+	}
+	if(an > SF_PROFILE_ADDR_MAX) { /* only if SF_PROFILE_URI_MAX grows */
+		sf_err(err, errsize, "%s: mailto: address longer than %d characters",
+				name, SF_PROFILE_ADDR_MAX);
+		return -1;
+	}
+	at = memchr(a, '@', an);
+	if(at == NULL) {
+		sf_err(err, errsize, "%s: mailto: no '@' in the address", name);
+		return -1;
+	}
+	ln = (size_t)(at - a);
+	if(!sf_is_local_part(a, ln)) {
+		sf_show(shown, sizeof(shown), a, ln);
+		sf_err(err, errsize, "%s: mailto: bad local part \"%s\"", name, shown);
+		return -1;
+	}
+	dn = an - ln - 1;
+	if(!(dn > 0 && at[1] == '[' ? sf_is_addr_literal(at + 1, dn)
+								: sf_is_ldh_domain(at + 1, dn))) {
+		sf_show(shown, sizeof(shown), at + 1, dn);
+		sf_err(err, errsize, "%s: mailto: bad domain \"%s\"", name, shown);
+		return -1;
+	}
+	memcpy(out, "mailto:", 7);
+	memcpy(out + 7, a, an);
+	out[7 + an] = '\0';
+	return 0;
+}
+
+/* the digits of a global number "+" 2..15 digits with visual separators
+ * into digits (room for 16): their count, or -1 */
+static int sf_e164_digits(const char *r, size_t rn, char *digits)
+{
+	size_t i;
+	int nd = 0;
+
+	if(rn == 0 || r[0] != '+')
+		return -1;
+	for(i = 1; i < rn; i++) {
+		if(r[i] >= '0' && r[i] <= '9') {
+			if(nd == SF_PROFILE_E164_MAX)
+				return -1;
+			digits[nd++] = r[i];
+		} else if(r[i] == '\0' || strchr("-. ()", r[i]) == NULL)
+			return -1;
+	}
+	return nd < SF_PROFILE_E164_MIN ? -1 : nd;
+}
+
+/* sms: or tel: (sch, lower case) and a number (r of rn bytes): out =
+ * "sms:+" and the digits */
+static int sf_check_e164(const char *r, size_t rn, const char *sch,
+		const char *name, char *out, char *err, size_t errsize)
+{
+	char digits[SF_PROFILE_E164_MAX + 1];
+	int nd;
+
+	if(sf_check_bytes(r, rn, name, sch, err, errsize) < 0)
+		return -1;
+	if(memchr(r, ';', rn) != NULL) {
+		sf_err(err, errsize, "%s: %s: parameters (\";...\") are not supported",
+				name, sch);
+		return -1;
+	}
+	if(memchr(r, '?', rn) != NULL) {
+		sf_err(err, errsize,
+				"%s: %s: header fields (\"?...\") are not supported", name,
+				sch);
+		return -1;
+	}
+	nd = sf_e164_digits(r, rn, digits);
+	if(nd < 0) {
+		sf_err(err, errsize,
+				"%s: %s: not a global E.164 number (+ and %d..%d digits)", name,
+				sch, SF_PROFILE_E164_MIN, SF_PROFILE_E164_MAX);
+		return -1;
+	}
+	memcpy(out, "sms:+", 5);
+	memcpy(out + 5, digits, (size_t)nd);
+	out[5 + nd] = '\0';
+	return 0;
+}
+
+/* one target (s of n bytes) into t: kind and normalised URI */
+static int sf_parse_target(const char *s, size_t n, const char *name,
+		struct sf_profile_fwd *t, char *err, size_t errsize)
+{
+	const char *colon;
+	size_t sch;
+
+	if(n == 0) {
+		sf_err(err, errsize, "%s: empty URI", name);
+		return -1;
+	}
+	if(n >= SF_PROFILE_URI_MAX) {
+		sf_err(err, errsize, "%s: URI longer than %d characters", name,
+				SF_PROFILE_URI_MAX - 1);
+		return -1;
+	}
+	colon = memchr(s, ':', n);
+	sch = colon == NULL ? 0 : (size_t)(colon - s);
+	if((sch == 3 && sf_ieq(s, "sip", 3))
+			|| (sch == 4 && sf_ieq(s, "sips", 4))) {
+		t->kind = SF_FWD_SIP;
+		if(sf_check_sip(s, n, sch, name, err, errsize) < 0)
+			return -1;
+		memcpy(t->uri, s, n);
+		t->uri[n] = '\0';
+		return 0;
+	}
+	if(sch == 6 && sf_ieq(s, "mailto", 6)) {
+		t->kind = SF_FWD_MAILTO;
+		return sf_check_mailto(s + 7, n - 7, name, t->uri, err, errsize);
+	}
+	if(sch == 3 && (sf_ieq(s, "sms", 3) || sf_ieq(s, "tel", 3))) {
+		t->kind = SF_FWD_SMS;
+		return sf_check_e164(s + 4, n - 4, sf_ieq(s, "sms", 3) ? "sms" : "tel",
+				name, t->uri, err, errsize);
+	}
+	sf_err(err, errsize, "%s: not a sip:, sips:, mailto:, sms: or tel: URI",
+			name);
+	return -1;
+}
+
+/* the same target: same kind, the scheme in any case, the rest as is */
+static int sf_same_target(
+		const struct sf_profile_fwd *a, const struct sf_profile_fwd *b)
+{
+	size_t n = strnlen(a->uri, SF_PROFILE_URI_MAX);
+	const char *colon = memchr(a->uri, ':', n);
+	size_t sch = colon == NULL ? 0 : (size_t)(colon - a->uri);
+
+	return a->kind == b->kind && strnlen(b->uri, SF_PROFILE_URI_MAX) == n
+		   && sf_ieq(a->uri, b->uri, sch)
+		   && memcmp(a->uri + sch, b->uri + sch, n - sch) == 0;
+}
+
+/* the JSON value e, named name in messages, as p's next target */
+static int sf_add_target(const json_t *e, const char *name, sf_profile_t *p,
+		char *err, size_t errsize)
+{
+	struct sf_profile_fwd *t = &p->fwd[p->nforward];
+	int j;
+
+	if(!json_is_string(e)) {
+		sf_err(err, errsize, "%s: expected a string, got %s", name,
+				sf_json_type_name(e));
+		return -1;
+	}
+	if(sf_parse_target(json_string_value(e), json_string_length(e), name, t,
+			   err, errsize)
+			< 0)
+		return -1;
+	for(j = 0; j < p->nforward; j++) {
+		if(sf_same_target(&p->fwd[j], t)) {
+			sf_err(err, errsize, "%s: duplicate of forward[%d]", name, j);
+			return -1;
+		}
+	}
+	if(t->kind == SF_FWD_SIP && p->forward[0] == '\0')
+		memcpy(p->forward, t->uri, sizeof(p->forward));
+	p->nforward++;
+	return 0;
+}
+
+static int sf_parse_forward(
+		const json_t *v, sf_profile_t *p, char *err, size_t errsize)
+{
+	size_t i, n;
+	char name[32];
+
+	if(json_is_string(v))
+		return sf_add_target(v, "forward", p, err, errsize);
+	if(!json_is_array(v)) {
+		sf_err(err, errsize,
+				"forward: expected a string or an array of 1..%d strings,"
+				" got %s",
+				SF_PROFILE_MAX_FORWARD, sf_json_type_name(v));
+		return -1;
+	}
+	n = json_array_size(v);
+	if(n == 0) {
+		sf_err(err, errsize,
+				"forward: empty list (leave the member out to forward"
+				" nothing)");
+		return -1;
+	}
+	if(n > SF_PROFILE_MAX_FORWARD) {
+		sf_err(err, errsize, "forward: at most %d targets (got %zu)",
+				SF_PROFILE_MAX_FORWARD, n);
+		return -1;
+	}
+	for(i = 0; i < n; i++) {
+		if(sf_fmt(name, sizeof(name), "forward[%d]", (int)i) < 0
+				|| sf_add_target(json_array_get(v, i), name, p, err, errsize)
+						   < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* forward_when, forward_after, deliver (after forward) */
+static int sf_parse_when(
+		const json_t *root, sf_profile_t *p, char *err, size_t errsize)
+{
+	const json_t *v;
+
+	if((v = json_object_get(root, "forward_when")) != NULL) {
+		if(sf_parse_word(v, "forward_when", sf_when_names,
+				   SF_NWORDS(sf_when_names),
+				   "\"offline\", \"always\" or \"after\"", &p->forward_when,
+				   err, errsize)
+				< 0)
+			return -1;
+		if(p->nforward == 0) {
+			sf_err(err, errsize, "forward_when: needs forward");
+			return -1;
+		}
+	} else if(p->nforward > 0)
+		p->forward_when = SF_FWD_WHEN_OFFLINE;
+	if((v = json_object_get(root, "forward_after")) != NULL) {
+		if(sf_parse_int(v, "forward_after", 1, SF_PROFILE_MAX_FORWARD_AFTER,
+				   &p->forward_after, err, errsize)
+				< 0)
+			return -1;
+		if(p->forward_when != SF_FWD_WHEN_AFTER) {
+			sf_err(err, errsize,
+					"forward_after: only with forward_when \"after\"");
+			return -1;
+		}
+	} else if(p->forward_when == SF_FWD_WHEN_AFTER) {
+		sf_err(err, errsize,
+				"forward_after: required with forward_when \"after\"");
+		return -1;
+	}
+	if((v = json_object_get(root, "deliver")) != NULL
+			&& sf_parse_word(v, "deliver", sf_deliver_names,
+					   SF_NWORDS(sf_deliver_names), "\"inline\" or \"notify\"",
+					   &p->deliver, err, errsize)
+					   < 0)
+		return -1;
 	return 0;
 }
 
@@ -447,8 +808,8 @@ static int sf_parse_forward(
 static int sf_policy_from_json(
 		const json_t *root, sf_profile_t *p, char *err, size_t errsize)
 {
-	static const char *const known[] = {
-			"store", "accept", "max_messages", "lifetime", "forward"};
+	static const char *const known[] = {"store", "accept", "max_messages",
+			"lifetime", "forward", "forward_when", "forward_after", "deliver"};
 	const char *key;
 	const json_t *v;
 	void *it;
@@ -471,13 +832,17 @@ static int sf_policy_from_json(
 			sf_show(shown, sizeof(shown), key, klen);
 			sf_err(err, errsize,
 					"\"%s\": unknown member (known: store, accept,"
-					" max_messages, lifetime, forward)",
+					" max_messages, lifetime, forward, forward_when,"
+					" forward_after, deliver)",
 					shown);
 			return -1;
 		}
 	}
 	if((v = json_object_get(root, "store")) != NULL
-			&& sf_parse_store(v, p, err, errsize) < 0)
+			&& sf_parse_word(v, "store", sf_store_names,
+					   SF_NWORDS(sf_store_names),
+					   "\"no\", \"yes\" or \"notify\"", &p->store, err, errsize)
+					   < 0)
 		return -1;
 	if((v = json_object_get(root, "accept")) != NULL
 			&& sf_parse_accept(v, p, err, errsize) < 0)
@@ -495,7 +860,7 @@ static int sf_policy_from_json(
 	if((v = json_object_get(root, "forward")) != NULL
 			&& sf_parse_forward(v, p, err, errsize) < 0)
 		return -1;
-	return 0;
+	return sf_parse_when(root, p, err, errsize);
 }
 
 int sf_profile_parse(const char *json, size_t len, sf_profile_t *out, char *err,
@@ -524,6 +889,10 @@ int sf_profile_parse(const char *json, size_t len, sf_profile_t *out, char *err,
 	p.max_messages = -1;
 	p.lifetime = -1;
 	p.naccept = 0;
+	p.nforward = 0;
+	p.forward_when = SF_FWD_WHEN_UNSET;
+	p.forward_after = -1;
+	p.deliver = SF_DELIVER_INLINE;
 
 	root = json_loadb(
 			json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
@@ -575,58 +944,113 @@ static void sf_put_jstr(sf_wr_t *w, const char *s, size_t max)
 
 /* ---- dump, accept header ----------------------------------------------- */
 
+/* the separator before a member's key, then the key */
+static void sf_put_key(sf_wr_t *w, int *first, const char *key)
+{
+	if(!*first)
+		SF_PUTS(w, ",");
+	*first = 0;
+	sf_put_jstr(w, key, 32);
+	SF_PUTS(w, ":");
+}
+
+/* forward: a string for one target, else an array; a struct with only
+ * the forward field set (filled by hand) as that string */
+static void sf_put_forward(sf_wr_t *w, const sf_profile_t *p)
+{
+	int i;
+
+	if(p->nforward == 0)
+		sf_put_jstr(w, p->forward, SF_PROFILE_URI_MAX);
+	else if(p->nforward == 1)
+		sf_put_jstr(w, p->fwd[0].uri, SF_PROFILE_URI_MAX);
+	else {
+		SF_PUTS(w, "[");
+		for(i = 0; i < p->nforward; i++) {
+			if(i > 0)
+				SF_PUTS(w, ",");
+			sf_put_jstr(w, p->fwd[i].uri, SF_PROFILE_URI_MAX);
+		}
+		SF_PUTS(w, "]");
+	}
+}
+
+/* can the struct be written (every index in range)? */
+static int sf_dumpable(const sf_profile_t *p)
+{
+	return p != NULL && p->store >= 0 && p->store < SF_NWORDS(sf_store_names)
+		   && p->naccept >= 0 && p->naccept <= SF_PROFILE_MAX_ACCEPT
+		   && p->nforward >= 0 && p->nforward <= SF_PROFILE_MAX_FORWARD
+		   && p->forward_when >= 0 && p->forward_when < SF_NWORDS(sf_when_names)
+		   && p->deliver >= 0 && p->deliver < SF_NWORDS(sf_deliver_names);
+}
+
 int sf_profile_dump(const sf_profile_t *p, char *out, size_t outsize)
 {
-	static const char *const store_names[] = {NULL, "no", "yes", "notify"};
 	sf_wr_t w;
 	int i, first = 1;
 
 	sf_wr_init(&w, out, outsize);
-	if(p == NULL || p->store < 0 || p->store > SF_CLASS_NOTIFY || p->naccept < 0
-			|| p->naccept > SF_PROFILE_MAX_ACCEPT) {
+	if(!sf_dumpable(p)) {
 		w.len = w.size; /* not representable */
 		return sf_wr_end(&w);
 	}
 	SF_PUTS(&w, "{");
 	if(p->store != SF_PROFILE_STORE_UNSET) {
-		SF_PUTS(&w, "\"store\":");
-		sf_put_jstr(&w, store_names[p->store], 8);
-		first = 0;
+		sf_put_key(&w, &first, "store");
+		sf_put_jstr(&w, sf_store_names[p->store], 8);
 	}
 	if(p->naccept > 0) {
-		if(!first)
-			SF_PUTS(&w, ",");
-		SF_PUTS(&w, "\"accept\":[");
+		sf_put_key(&w, &first, "accept");
+		SF_PUTS(&w, "[");
 		for(i = 0; i < p->naccept; i++) {
 			if(i > 0)
 				SF_PUTS(&w, ",");
 			sf_put_jstr(&w, p->accept[i], SF_PROFILE_PATTERN_MAX);
 		}
 		SF_PUTS(&w, "]");
-		first = 0;
 	}
 	if(p->max_messages >= 0) {
-		if(!first)
-			SF_PUTS(&w, ",");
-		SF_PUTS(&w, "\"max_messages\":");
+		sf_put_key(&w, &first, "max_messages");
 		sf_put_uint(&w, (unsigned long)p->max_messages);
-		first = 0;
 	}
 	if(p->lifetime >= 0) {
-		if(!first)
-			SF_PUTS(&w, ",");
-		SF_PUTS(&w, "\"lifetime\":");
+		sf_put_key(&w, &first, "lifetime");
 		sf_put_uint(&w, (unsigned long)p->lifetime);
-		first = 0;
 	}
-	if(p->forward[0] != '\0') {
-		if(!first)
-			SF_PUTS(&w, ",");
-		SF_PUTS(&w, "\"forward\":");
-		sf_put_jstr(&w, p->forward, SF_PROFILE_URI_MAX);
+	if(p->nforward > 0 || p->forward[0] != '\0') {
+		sf_put_key(&w, &first, "forward");
+		sf_put_forward(&w, p);
+	}
+	if(p->forward_when == SF_FWD_WHEN_ALWAYS
+			|| p->forward_when == SF_FWD_WHEN_AFTER) {
+		sf_put_key(&w, &first, "forward_when");
+		sf_put_jstr(&w, sf_when_names[p->forward_when], 16);
+	}
+	if(p->forward_after > 0) {
+		sf_put_key(&w, &first, "forward_after");
+		sf_put_uint(&w, (unsigned long)p->forward_after);
+	}
+	if(p->deliver == SF_DELIVER_NOTIFY) {
+		sf_put_key(&w, &first, "deliver");
+		sf_put_jstr(&w, sf_deliver_names[p->deliver], 16);
 	}
 	SF_PUTS(&w, "}");
 	return sf_wr_end(&w);
+}
+
+int sf_profile_forward_kinds(const sf_profile_t *p)
+{
+	int i, k = 0;
+
+	if(p == NULL)
+		return 0;
+	if(p->nforward <= 0)
+		return p->forward[0] != '\0' ? 1 << SF_FWD_SIP : 0;
+	for(i = 0; i < p->nforward && i < SF_PROFILE_MAX_FORWARD; i++)
+		if(p->fwd[i].kind >= SF_FWD_SIP && p->fwd[i].kind <= SF_FWD_SMS)
+			k |= 1 << p->fwd[i].kind;
+	return k;
 }
 
 int sf_profile_accept_header(const sf_profile_t *p, char *out, size_t outsize)

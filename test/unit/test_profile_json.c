@@ -11,8 +11,9 @@
  * \brief sfwd :: unit tests of the per-user profiles (sf_profile_json)
  *
  * Table-driven tests of sf_profile_parse(), sf_profile_dump(),
- * sf_profile_accepts() and sf_profile_accept_header(), written from the
- * contract in sf_profile_json.h. Every input is copied into a heap block of
+ * sf_profile_forward_kinds(), sf_profile_accepts() and
+ * sf_profile_accept_header(), written from the contract in
+ * sf_profile_json.h. Every input is copied into a heap block of
  * exactly its length (NULL when the length is 0), and output buffers are
  * heap blocks of exactly the size passed, so that AddressSanitizer catches
  * any access past either end.
@@ -72,6 +73,8 @@ static int one_line(const char *s)
 #define X64 X32 X32
 #define X128 X64 X64
 #define X63 X32 X16 X8 "xxxxxxx"
+#define X256 X128 X128
+#define X2048 X256 X256 X256 X256 X256 X256 X256 X256
 
 /* 63/63: the longest valid pattern, 127 characters */
 #define PAT127 X63 "/" X63
@@ -81,6 +84,15 @@ static int one_line(const char *s)
 #define HOST249 X128 X64 X32 X16 X8 "x"
 #define URI255 "sip:u@" HOST249
 #define URI256 "sip:u@" HOST249 "x"
+/* mailto: a 64-character local part, a 63-character label; the longest
+ * domain that fits in 255 characters: 7 + 1 + 1 + 246 */
+#define LOCAL64 X64
+#define LOCAL65 X64 "x"
+#define LABEL63 X63
+#define LABEL64 X64
+#define DOM246 X63 "." X63 "." X63 "." X32 X16 "xxxxxx"
+#define MAILTO255 "mailto:u@" DOM246
+#define MAILTO256 "mailto:u@" DOM246 "x"
 
 #define P1 "\"text/plain\""
 #define P8 P1 "," P1 "," P1 "," P1 "," P1 "," P1 "," P1 "," P1
@@ -111,7 +123,15 @@ struct pcase
 	int life;
 	int nacc;
 	const char *acc[MAX_CHK_ACC]; /* first patterns (NULL: not checked) */
-	const char *fwd;
+	const char *fwd;			  /* the forward field */
+	/* the targets: nf 0 with fwd "" none, nf 0 with fwd set the one sip
+	 * target fwd */
+	int nf;
+	int kinds[SF_PROFILE_MAX_FORWARD];
+	const char *uris[SF_PROFILE_MAX_FORWARD];
+	int when;	 /* 0: OFFLINE with targets, else UNSET */
+	int after;	 /* 0: -1 */
+	int deliver; /* SF_DELIVER_* */
 };
 
 #define J(lit) .json = (lit), .len = sizeof(lit) - 1
@@ -126,6 +146,17 @@ struct pcase
 #define NO SF_CLASS_INSTANT
 #define YES SF_CLASS_STORE
 #define NTF SF_CLASS_NOTIFY
+#define SIP SF_FWD_SIP
+#define ML SF_FWD_MAILTO
+#define SMS SF_FWD_SMS
+#define ALW SF_FWD_WHEN_ALWAYS
+#define AFT SF_FWD_WHEN_AFTER
+/* a valid profile whose only member is forward, one target of kind k
+ * normalised to u, the forward field fw */
+#define F1(fw, k, u) V(0, -1, -1, 0, fw), .nf = 1, .kinds = {k}, .uris = {u}
+/* one mailto: / sms: target */
+#define FML(u) F1("", ML, u)
+#define FSMS(u) F1("", SMS, u)
 
 static const struct pcase pcases[] = {
 		/* --- valid: nothing, each member alone --- */
@@ -201,6 +232,143 @@ static const struct pcase pcases[] = {
 						"sip:j\xc3\xbcrgen\xf0\x9f\x98\x80@example.com")},
 		{"forward_255", J("{\"forward\":\"" URI255 "\"}"),
 				V(0, -1, -1, 0, URI255)},
+		/* --- valid: mailto: --- */
+		{"mailto", J("{\"forward\":\"mailto:bob@example.com\"}"),
+				FML("mailto:bob@example.com")},
+		{"mailto_scheme_case", J("{\"forward\":\"MailTo:Bob@Example.COM\"}"),
+				FML("mailto:Bob@Example.COM")},
+		{"mailto_atext",
+				J("{\"forward\":\"mailto:a!#$&'*+-/=^_`{|}~z@example.com\"}"),
+				FML("mailto:a!#$&'*+-/=^_`{|}~z@example.com")},
+		{"mailto_dots", J("{\"forward\":\"mailto:first.middle.last@a.b.c.d\"}"),
+				FML("mailto:first.middle.last@a.b.c.d")},
+		{"mailto_slash_escaped",
+				J("{\"forward\":\"mailto:a\\/b@example.com\"}"),
+				FML("mailto:a/b@example.com")},
+		{"mailto_one_char", J("{\"forward\":\"mailto:a@b\"}"),
+				FML("mailto:a@b")},
+		{"mailto_single_label", J("{\"forward\":\"mailto:root@localhost\"}"),
+				FML("mailto:root@localhost")},
+		{"mailto_digit_labels", J("{\"forward\":\"mailto:x@192.0.2.1\"}"),
+				FML("mailto:x@192.0.2.1")},
+		{"mailto_hyphens", J("{\"forward\":\"mailto:x@a-b--c.x-1.de\"}"),
+				FML("mailto:x@a-b--c.x-1.de")},
+		{"mailto_local_64",
+				J("{\"forward\":\"mailto:" LOCAL64 "@example.com\"}"),
+				FML("mailto:" LOCAL64 "@example.com")},
+		{"mailto_label_63",
+				J("{\"forward\":\"mailto:x@" LABEL63 ".example.com\"}"),
+				FML("mailto:x@" LABEL63 ".example.com")},
+		{"mailto_255", J("{\"forward\":\"" MAILTO255 "\"}"), FML(MAILTO255)},
+		{"mailto_ipv4", J("{\"forward\":\"mailto:bob@[192.0.2.1]\"}"),
+				FML("mailto:bob@[192.0.2.1]")},
+		{"mailto_ipv6", J("{\"forward\":\"mailto:bob@[IPv6:2001:db8::1]\"}"),
+				FML("mailto:bob@[IPv6:2001:db8::1]")},
+		{"mailto_ipv6_tag_case", J("{\"forward\":\"mailto:bob@[ipv6:::1]\"}"),
+				FML("mailto:bob@[ipv6:::1]")},
+		{"mailto_ipv6_v4",
+				J("{\"forward\":\"mailto:bob@[IPv6:::ffff:192.0.2.1]\"}"),
+				FML("mailto:bob@[IPv6:::ffff:192.0.2.1]")},
+		/* --- valid: sms:, tel: --- */
+		{"sms", J("{\"forward\":\"sms:+4912345\"}"), FSMS("sms:+4912345")},
+		{"sms_upper", J("{\"forward\":\"SMS:+4912345\"}"),
+				FSMS("sms:+4912345")},
+		{"tel", J("{\"forward\":\"tel:+4912345\"}"), FSMS("sms:+4912345")},
+		{"tel_case", J("{\"forward\":\"TeL:+4912345\"}"), FSMS("sms:+4912345")},
+		{"tel_separators", J("{\"forward\":\"tel:+1-212-555-0100\"}"),
+				FSMS("sms:+12125550100")},
+		{"sms_all_separators", J("{\"forward\":\"sms:+49 (170) 123-45.67\"}"),
+				FSMS("sms:+491701234567")},
+		{"sms_separators_repeated_end",
+				J("{\"forward\":\"sms:+(49)--170..12  \"}"),
+				FSMS("sms:+4917012")},
+		{"sms_2_digits", J("{\"forward\":\"sms:+49\"}"), FSMS("sms:+49")},
+		{"sms_15_digits", J("{\"forward\":\"sms:+123456789012345\"}"),
+				FSMS("sms:+123456789012345")},
+		{"sms_15_digits_spaced",
+				J("{\"forward\":\"tel:+123 456 789 012 345\"}"),
+				FSMS("sms:+123456789012345")},
+		/* an sms: input longer than its normal form, within 255 */
+		{"sms_long_input",
+				J("{\"forward\":\"sms:+4 9 1 2 3 4 5 ------------------------"
+				  "--------------------------------\"}"),
+				FSMS("sms:+4912345")},
+		/* --- valid: arrays --- */
+		{"array_one_sip", J("{\"forward\":[\"sip:a@b.example\"]}"),
+				F1("sip:a@b.example", SIP, "sip:a@b.example")},
+		{"array_one_tel", J("{\"forward\":[\"tel:+49 123\"]}"),
+				FSMS("sms:+49123")},
+		{"array_four",
+				J("{\"forward\":[\"sip:+4912345@gw.example.com\",\"mailto:"
+				  "bob@example.com\",\"tel:+49 (123) 45\",\"sips:bob@example."
+				  "com\"]}"),
+				V(0, -1, -1, 0, "sip:+4912345@gw.example.com"), .nf = 4,
+				.kinds = {SIP, ML, SMS, SIP},
+				.uris = {"sip:+4912345@gw.example.com",
+						"mailto:bob@example.com", "sms:+4912345",
+						"sips:bob@example.com"}},
+		{"array_first_sip_second",
+				J("{\"forward\":[\"MAILTO:x@y.example\",\"SIP:bob@gw\","
+				  "\"sip:carol@gw\"]}"),
+				V(0, -1, -1, 0, "SIP:bob@gw"), .nf = 3, .kinds = {ML, SIP, SIP},
+				.uris = {"mailto:x@y.example", "SIP:bob@gw", "sip:carol@gw"}},
+		{"array_no_sip",
+				J("{\"forward\":[\"mailto:x@y.example\",\"sms:+4912345\"]}"),
+				UNSET, .nf = 2, .kinds = {ML, SMS},
+				.uris = {"mailto:x@y.example", "sms:+4912345"}},
+		/* distinct: another scheme, another case outside the scheme */
+		{"array_sip_sips",
+				J("{\"forward\":[\"sip:a@b\",\"sips:a@b\",\"sip:A@b\"]}"),
+				V(0, -1, -1, 0, "sip:a@b"), .nf = 3, .kinds = {SIP, SIP, SIP},
+				.uris = {"sip:a@b", "sips:a@b", "sip:A@b"}},
+		{"array_mailto_case",
+				J("{\"forward\":[\"mailto:bob@x.example\",\"mailto:Bob@x."
+				  "example\"]}"),
+				UNSET, .nf = 2, .kinds = {ML, ML},
+				.uris = {"mailto:bob@x.example", "mailto:Bob@x.example"}},
+		{"array_whitespace",
+				J("{ \"forward\" : [ \"sms:+4912345\" ,\n\t\"sip:a@b\" ] }"),
+				V(0, -1, -1, 0, "sip:a@b"), .nf = 2, .kinds = {SMS, SIP},
+				.uris = {"sms:+4912345", "sip:a@b"}},
+		/* --- valid: forward_when, forward_after, deliver --- */
+		{"when_offline",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":"
+				  "\"offline\"}"),
+				V(0, -1, -1, 0, "sip:a@b")},
+		{"when_always",
+				J("{\"forward\":\"mailto:a@b\",\"forward_when\":"
+				  "\"always\"}"),
+				FML("mailto:a@b"), .when = ALW},
+		{"when_after",
+				J("{\"forward\":\"sms:+4912345\",\"forward_when\":\"after\","
+				  "\"forward_after\":3600}"),
+				FSMS("sms:+4912345"), .when = AFT, .after = 3600},
+		{"when_after_1",
+				J("{\"forward_after\":1,\"forward_when\":\"after\","
+				  "\"forward\":\"sip:a@b\"}"),
+				V(0, -1, -1, 0, "sip:a@b"), .when = AFT, .after = 1},
+		{"when_after_max",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"after\","
+				  "\"forward_after\":31536000}"),
+				V(0, -1, -1, 0, "sip:a@b"), .when = AFT, .after = 31536000},
+		{"deliver_notify", J("{\"deliver\":\"notify\"}"), UNSET,
+				.deliver = SF_DELIVER_NOTIFY},
+		{"deliver_inline", J("{\"deliver\":\"inline\"}"), UNSET},
+		{"deliver_notify_forward",
+				J("{\"deliver\":\"notify\",\"forward\":[\"mailto:a@b\"],"
+				  "\"forward_when\":\"always\"}"),
+				FML("mailto:a@b"), .when = ALW, .deliver = SF_DELIVER_NOTIFY},
+		{"every_member",
+				J("{\"deliver\":\"notify\",\"forward_after\":600,"
+				  "\"forward_when\":\"after\",\"forward\":[\"sip:a@b\","
+				  "\"mailto:c@d.example\",\"tel:+1 212 555 0100\",\"mailto:"
+				  "e@[IPv6:::1]\"],\"lifetime\":60,\"max_messages\":5,"
+				  "\"accept\":[\"text/*\"],\"store\":\"yes\"}"),
+				V(YES, 5, 60, 1, "sip:a@b"), .acc = {"text/*"}, .nf = 4,
+				.kinds = {SIP, ML, SMS, ML},
+				.uris = {"sip:a@b", "mailto:c@d.example", "sms:+12125550100",
+						"mailto:e@[IPv6:::1]"},
+				.when = AFT, .after = 600, .deliver = SF_DELIVER_NOTIFY},
 		/* --- valid: together, whitespace, length not NUL ends input --- */
 		{"all_members",
 				J("{\"store\":\"notify\",\"accept\":[\"text/*\",\"image/"
@@ -343,26 +511,30 @@ static const struct pcase pcases[] = {
 				E("lifetime: expected an integer, got null")},
 		/* --- forward --- */
 		{"forward_int", J("{\"forward\":5}"),
-				E("forward: expected a string, got an integer")},
-		{"forward_array", J("{\"forward\":[\"sip:a@b\"]}"),
-				E("forward: expected a string")},
+				EX("forward: expected a string or an array of 1..4 strings,"
+				   " got an integer")},
+		{"forward_object", J("{\"forward\":{\"sip\":\"sip:a@b\"}}"),
+				E("forward: expected a string or an array of 1..4 strings,"
+				  " got an object")},
 		{"forward_null", J("{\"forward\":null}"),
 				E("forward: expected a string")},
 		{"forward_empty", J("{\"forward\":\"\"}"), E("forward: empty URI")},
 		{"forward_256", J("{\"forward\":\"" URI256 "\"}"),
 				E("forward: URI longer than 255 characters")},
-		{"forward_mailto", J("{\"forward\":\"mailto:bob@example.com\"}"),
-				EX("forward: mailto: is not supported yet")},
-		{"forward_mailto_upper", J("{\"forward\":\"MailTo:bob@example.com\"}"),
-				EX("forward: mailto: is not supported yet")},
-		{"forward_tel", J("{\"forward\":\"tel:+4912345\"}"),
-				E("forward: not a sip: or sips: URI")},
 		{"forward_http", J("{\"forward\":\"http://example.com\"}"),
-				E("forward: not a sip: or sips: URI")},
+				EX("forward: not a sip:, sips:, mailto:, sms: or tel: URI")},
 		{"forward_sipx", J("{\"forward\":\"sipx:a@example.com\"}"),
-				E("forward: not a sip: or sips: URI")},
+				E("forward: not a sip:, sips:, mailto:, sms: or tel: URI")},
 		{"forward_no_scheme", J("{\"forward\":\"bob@example.com\"}"),
-				E("forward: not a sip: or sips: URI")},
+				E("forward: not a sip:, sips:, mailto:, sms: or tel: URI")},
+		{"forward_mailtox", J("{\"forward\":\"mailtox:bob@example.com\"}"),
+				E("forward: not a sip:, sips:, mailto:, sms: or tel: URI")},
+		{"forward_smsto", J("{\"forward\":\"smsto:+4912345\"}"),
+				E("forward: not a sip:, sips:, mailto:, sms: or tel: URI")},
+		{"forward_im", J("{\"forward\":\"im:bob@example.com\"}"),
+				E("forward: not a sip:, sips:, mailto:, sms: or tel: URI")},
+		{"forward_colon_only", J("{\"forward\":\":\"}"),
+				E("forward: not a sip:, sips:, mailto:, sms: or tel: URI")},
 		{"forward_sip_only", J("{\"forward\":\"sip:\"}"),
 				E("forward: SIP URI without a host part")},
 		{"forward_no_host", J("{\"forward\":\"sip:user@\"}"),
@@ -392,6 +564,328 @@ static const struct pcase pcases[] = {
 				E("forward: bad port")},
 		{"forward_port_empty", J("{\"forward\":\"sip:user@host:\"}"),
 				E("forward: bad port")},
+		/* --- mailto: --- */
+		{"mailto_empty", J("{\"forward\":\"mailto:\"}"),
+				EX("forward: mailto: empty address")},
+		{"mailto_no_at", J("{\"forward\":\"mailto:bob\"}"),
+				EX("forward: mailto: no '@' in the address")},
+		{"mailto_empty_local", J("{\"forward\":\"mailto:@example.com\"}"),
+				EX("forward: mailto: bad local part \"\"")},
+		{"mailto_lead_dot", J("{\"forward\":\"mailto:.bob@example.com\"}"),
+				EX("forward: mailto: bad local part \".bob\"")},
+		{"mailto_trail_dot", J("{\"forward\":\"mailto:bob.@example.com\"}"),
+				E("mailto: bad local part \"bob.\"")},
+		{"mailto_double_dot", J("{\"forward\":\"mailto:b..ob@example.com\"}"),
+				E("mailto: bad local part \"b..ob\"")},
+		{"mailto_only_dot", J("{\"forward\":\"mailto:.@example.com\"}"),
+				E("mailto: bad local part \".\"")},
+		{"mailto_local_65",
+				J("{\"forward\":\"mailto:" LOCAL65 "@example.com\"}"),
+				E("forward: mailto: bad local part \"xxx")},
+		{"mailto_quoted", J("{\"forward\":\"mailto:\\\"bob\\\"@example.com\"}"),
+				EX("forward: mailto: bad local part \"\"bob\"\"")},
+		{"mailto_comment", J("{\"forward\":\"mailto:bob(home)@example.com\"}"),
+				E("mailto: bad local part \"bob(home)\"")},
+		{"mailto_space", J("{\"forward\":\"mailto:bob smith@example.com\"}"),
+				E("mailto: bad local part \"bob smith\"")},
+		{"mailto_angle", J("{\"forward\":\"mailto:<bob@example.com>\"}"),
+				E("mailto: bad local part \"<bob\"")},
+		{"mailto_display_name",
+				J("{\"forward\":\"mailto:Bob <bob@example.com>\"}"),
+				E("mailto: bad local part")},
+		{"mailto_headers",
+				J("{\"forward\":\"mailto:bob@example.com?subject=hi\"}"),
+				EX("forward: mailto: header fields (\"?...\") are not"
+				   " supported")},
+		{"mailto_question_local", J("{\"forward\":\"mailto:b?b@example.com\"}"),
+				E("mailto: header fields")},
+		{"mailto_escape", J("{\"forward\":\"mailto:bob%40x@example.com\"}"),
+				EX("forward: mailto: %-escapes are not supported")},
+		{"mailto_escape_domain",
+				J("{\"forward\":\"mailto:bob@ex%61mple.com\"}"),
+				E("mailto: %-escapes")},
+		{"mailto_two_addresses",
+				J("{\"forward\":\"mailto:a@example.com,b@example.com\"}"),
+				E("mailto: bad domain \"example.com,b@example.com\"")},
+		{"mailto_empty_domain", J("{\"forward\":\"mailto:bob@\"}"),
+				EX("forward: mailto: bad domain \"\"")},
+		{"mailto_two_at", J("{\"forward\":\"mailto:a@b@c\"}"),
+				E("mailto: bad domain \"b@c\"")},
+		{"mailto_domain_double_dot",
+				J("{\"forward\":\"mailto:x@exa..mple.com\"}"),
+				EX("forward: mailto: bad domain \"exa..mple.com\"")},
+		{"mailto_domain_lead_dot", J("{\"forward\":\"mailto:x@.example.com\"}"),
+				E("mailto: bad domain")},
+		{"mailto_domain_trail_dot",
+				J("{\"forward\":\"mailto:x@example.com.\"}"),
+				E("mailto: bad domain \"example.com.\"")},
+		{"mailto_label_hyphen_first",
+				J("{\"forward\":\"mailto:x@-example.com\"}"),
+				E("mailto: bad domain")},
+		{"mailto_label_hyphen_last",
+				J("{\"forward\":\"mailto:x@example-.com\"}"),
+				E("mailto: bad domain")},
+		{"mailto_tld_hyphen_last", J("{\"forward\":\"mailto:x@example.c-\"}"),
+				E("mailto: bad domain")},
+		{"mailto_label_underscore",
+				J("{\"forward\":\"mailto:x@ex_ample.com\"}"),
+				E("mailto: bad domain")},
+		{"mailto_label_64",
+				J("{\"forward\":\"mailto:x@" LABEL64 ".example.com\"}"),
+				E("forward: mailto: bad domain \"xxx")},
+		{"mailto_256", J("{\"forward\":\"" MAILTO256 "\"}"),
+				EX("forward: URI longer than 255 characters")},
+		{"mailto_domain_port", J("{\"forward\":\"mailto:x@example.com:25\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ipv4_256", J("{\"forward\":\"mailto:x@[192.0.2.256]\"}"),
+				EX("forward: mailto: bad domain \"[192.0.2.256]\"")},
+		{"mailto_ipv4_three", J("{\"forward\":\"mailto:x@[192.0.2]\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ipv4_leading_zero",
+				J("{\"forward\":\"mailto:x@[192.0.2.01]\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ipv4_unclosed", J("{\"forward\":\"mailto:x@[192.0.2.1\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ipv4_trailing", J("{\"forward\":\"mailto:x@[192.0.2.1]x\"}"),
+				E("mailto: bad domain")},
+		{"mailto_literal_empty", J("{\"forward\":\"mailto:x@[]\"}"),
+				E("mailto: bad domain \"[]\"")},
+		{"mailto_ipv6_no_tag", J("{\"forward\":\"mailto:x@[2001:db8::1]\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ipv6_empty", J("{\"forward\":\"mailto:x@[IPv6:]\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ipv6_bad", J("{\"forward\":\"mailto:x@[IPv6:2001:db8::g]\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ipv6_v4_only", J("{\"forward\":\"mailto:x@[IPv6:1.2.3.4]\"}"),
+				E("mailto: bad domain")},
+		{"mailto_general_literal",
+				J("{\"forward\":\"mailto:x@[tag:content]\"}"),
+				E("mailto: bad domain")},
+		{"mailto_ctrl", J("{\"forward\":\"mailto:bob@example.com\\n\"}"),
+				EX("forward: mailto: character 0x0a is not allowed")},
+		{"mailto_ctrl_escaped",
+				J("{\"forward\":\"mailto:b\\u0001ob@example.com\"}"),
+				E("forward: mailto: character 0x01 is not allowed")},
+		{"mailto_del", J("{\"forward\":\"mailto:b\\u007fob@example.com\"}"),
+				E("forward: mailto: character 0x7f is not allowed")},
+		{"mailto_utf8", J("{\"forward\":\"mailto:j\\u00fcrgen@example.com\"}"),
+				EX("forward: mailto: non-ASCII byte 0xc3 is not allowed")},
+		{"mailto_utf8_domain",
+				J("{\"forward\":\"mailto:x@b\xc3\xbc"
+				  "cher.example\"}"),
+				E("forward: mailto: non-ASCII byte 0xc3")},
+		{"mailto_nul", J("{\"forward\":\"mailto:b\\u0000ob@example.com\"}"),
+				E("JSON error")},
+		/* --- sms:, tel: --- */
+		{"sms_empty", J("{\"forward\":\"sms:\"}"),
+				EX("forward: sms: not a global E.164 number (+ and 2..15"
+				   " digits)")},
+		{"sms_plus_only", J("{\"forward\":\"sms:+\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_local", J("{\"forward\":\"sms:4912345\"}"),
+				E("forward: sms: not a global E.164 number")},
+		{"tel_local", J("{\"forward\":\"tel:030-1234567\"}"),
+				EX("forward: tel: not a global E.164 number (+ and 2..15"
+				   " digits)")},
+		{"tel_case_message", J("{\"forward\":\"TEL:123\"}"),
+				E("forward: tel: not a global E.164 number")},
+		{"sms_1_digit", J("{\"forward\":\"sms:+1\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_16_digits", J("{\"forward\":\"sms:+1234567890123456\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_16_digits_spaced",
+				J("{\"forward\":\"sms:+1234 5678 9012 3456\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_sep_before_plus", J("{\"forward\":\"sms: +4912345\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_paren_before_plus", J("{\"forward\":\"sms:(+49)12345\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_two_plus", J("{\"forward\":\"sms:++4912345\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_plus_inside", J("{\"forward\":\"sms:+49+12345\"}"),
+				E("sms: not a global E.164 number")},
+		{"tel_letters", J("{\"forward\":\"tel:+1-800-FLOWERS\"}"),
+				E("tel: not a global E.164 number")},
+		{"sms_two_numbers", J("{\"forward\":\"sms:+4912345,+4967890\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_slash", J("{\"forward\":\"sms:+49/12345\"}"),
+				E("sms: not a global E.164 number")},
+		{"sms_body", J("{\"forward\":\"sms:+4912345?body=hello\"}"),
+				EX("forward: sms: header fields (\"?...\") are not supported")},
+		{"tel_params", J("{\"forward\":\"tel:+4912345;ext=1\"}"),
+				EX("forward: tel: parameters (\";...\") are not supported")},
+		{"tel_phone_context", J("{\"forward\":\"tel:1234;phone-context=+49\"}"),
+				E("forward: tel: parameters")},
+		{"sms_tab", J("{\"forward\":\"sms:+49\\t12345\"}"),
+				EX("forward: sms: character 0x09 is not allowed")},
+		{"sms_ctrl_escaped", J("{\"forward\":\"sms:+49\\u001f12345\"}"),
+				E("forward: sms: character 0x1f is not allowed")},
+		{"tel_utf8", J("{\"forward\":\"tel:+49\\u00a012345\"}"),
+				E("forward: tel: non-ASCII byte 0xc2")},
+		{"sms_fullwidth_digit", J("{\"forward\":\"sms:+49\\uff11\"}"),
+				E("forward: sms: non-ASCII byte 0xef")},
+		{"sms_nul", J("{\"forward\":\"sms:+49\\u0000123\"}"), E("JSON error")},
+		/* --- arrays --- */
+		{"array_empty", J("{\"forward\":[]}"),
+				EX("forward: empty list (leave the member out to forward"
+				   " nothing)")},
+		{"array_5",
+				J("{\"forward\":[\"sip:a@b\",\"sip:c@d\",\"sip:e@f\","
+				  "\"sip:g@h\",\"sip:i@j\"]}"),
+				EX("forward: at most 4 targets (got 5)")},
+		{"array_5_bad_item", J("{\"forward\":[1,2,3,4,5]}"),
+				E("forward: at most 4 targets")},
+		{"array_int_item", J("{\"forward\":[\"sip:a@b\",5]}"),
+				EX("forward[1]: expected a string, got an integer")},
+		{"array_null_item", J("{\"forward\":[null]}"),
+				EX("forward[0]: expected a string, got null")},
+		{"array_nested", J("{\"forward\":[[\"sip:a@b\"]]}"),
+				E("forward[0]: expected a string, got an array")},
+		{"array_object_item", J("{\"forward\":[\"sip:a@b\",{}]}"),
+				E("forward[1]: expected a string, got an object")},
+		{"array_empty_item", J("{\"forward\":[\"sip:a@b\",\"\"]}"),
+				EX("forward[1]: empty URI")},
+		{"array_http", J("{\"forward\":[\"sip:a@b\",\"http://x\"]}"),
+				EX("forward[1]: not a sip:, sips:, mailto:, sms: or tel: URI")},
+		{"array_sip_error", J("{\"forward\":[\"sip:a@b\",\"sip:a@b:0\"]}"),
+				EX("forward[1]: bad port in host part")},
+		{"array_sip_ctrl", J("{\"forward\":[\"sip:a@b\\u0001\"]}"),
+				EX("forward[0]: character 0x01 is not allowed in a SIP URI")},
+		{"array_mailto_domain",
+				J("{\"forward\":[\"sip:a@b\",\"mailto:x@exa..mple.com\"]}"),
+				EX("forward[1]: mailto: bad domain \"exa..mple.com\"")},
+		{"array_sms_error",
+				J("{\"forward\":[\"sip:a@b\",\"mailto:x@y\",\"sms:12345\"]}"),
+				EX("forward[2]: sms: not a global E.164 number (+ and 2..15"
+				   " digits)")},
+		{"array_256", J("{\"forward\":[\"sip:a@b\",\"" URI256 "\"]}"),
+				EX("forward[1]: URI longer than 255 characters")},
+		{"array_first_error_wins",
+				J("{\"forward\":[\"http://x\",\"mailto:\"]}"),
+				E("forward[0]: not a sip:")},
+		{"array_dup", J("{\"forward\":[\"sip:a@b\",\"sip:a@b\"]}"),
+				EX("forward[1]: duplicate of forward[0]")},
+		{"array_dup_scheme_case",
+				J("{\"forward\":[\"mailto:x@y\",\"sip:a@b\",\"SIP:a@b\"]}"),
+				EX("forward[2]: duplicate of forward[1]")},
+		{"array_dup_sms_tel",
+				J("{\"forward\":[\"tel:+49 (123) 45\",\"sms:+4912345\"]}"),
+				EX("forward[1]: duplicate of forward[0]")},
+		{"array_dup_mailto_case",
+				J("{\"forward\":[\"MAILTO:x@y.example\",\"sip:a@b\","
+				  "\"sms:+49123\",\"mailto:x@y.example\"]}"),
+				EX("forward[3]: duplicate of forward[0]")},
+		{"array_nul_item", J("{\"forward\":[\"sip:a@b\",\"sip:a\\u0000@b\"]}"),
+				E("JSON error")},
+		/* --- forward_when, forward_after, deliver --- */
+		{"when_no_forward", J("{\"forward_when\":\"always\"}"),
+				EX("forward_when: needs forward")},
+		{"when_offline_no_forward", J("{\"forward_when\":\"offline\"}"),
+				EX("forward_when: needs forward")},
+		{"when_bad", J("{\"forward\":\"sip:a@b\",\"forward_when\":\"never\"}"),
+				EX("forward_when: must be \"offline\", \"always\" or \"after\""
+				   " (lower case)")},
+		{"when_case",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"Always\"}"),
+				E("forward_when: must be")},
+		{"when_empty", J("{\"forward\":\"sip:a@b\",\"forward_when\":\"\"}"),
+				E("forward_when: must be")},
+		{"when_int", J("{\"forward\":\"sip:a@b\",\"forward_when\":1}"),
+				EX("forward_when: expected a string (\"offline\", \"always\" or"
+				   " \"after\"), got an integer")},
+		{"when_null", J("{\"forward\":\"sip:a@b\",\"forward_when\":null}"),
+				E("forward_when: expected a string")},
+		{"when_array",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":[\"always\"]}"),
+				E("forward_when: expected a string")},
+		{"when_nul",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":"
+				  "\"after\\u0000\"}"),
+				E("JSON error")},
+		{"after_missing",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"after\"}"),
+				EX("forward_after: required with forward_when \"after\"")},
+		{"after_without_when",
+				J("{\"forward\":\"sip:a@b\",\"forward_after\":60}"),
+				EX("forward_after: only with forward_when \"after\"")},
+		{"after_with_always",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"always\","
+				  "\"forward_after\":60}"),
+				EX("forward_after: only with forward_when \"after\"")},
+		{"after_with_offline",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"offline\","
+				  "\"forward_after\":60}"),
+				E("forward_after: only with forward_when")},
+		{"after_alone", J("{\"forward_after\":60}"),
+				E("forward_after: only with forward_when \"after\"")},
+		{"after_0",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"after\","
+				  "\"forward_after\":0}"),
+				EX("forward_after: 0 is out of range (1..31536000)")},
+		{"after_too_big",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"after\","
+				  "\"forward_after\":31536001}"),
+				E("forward_after: 31536001 is out of range")},
+		{"after_negative",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"after\","
+				  "\"forward_after\":-1}"),
+				E("forward_after: -1 is out of range")},
+		{"after_real",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"after\","
+				  "\"forward_after\":60.0}"),
+				E("forward_after: expected an integer, got a real number")},
+		{"after_string",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"after\","
+				  "\"forward_after\":\"60\"}"),
+				E("forward_after: expected an integer, got a string")},
+		{"deliver_bad", J("{\"deliver\":\"email\"}"),
+				EX("deliver: must be \"inline\" or \"notify\" (lower case)")},
+		{"deliver_case", J("{\"deliver\":\"Notify\"}"), E("deliver: must be")},
+		{"deliver_bool", J("{\"deliver\":true}"),
+				EX("deliver: expected a string (\"inline\" or \"notify\"), got"
+				   " a boolean")},
+		{"deliver_null", J("{\"deliver\":null}"),
+				E("deliver: expected a string")},
+		{"unknown_lists_all", J("{\"forward_at\":60}"),
+				EX("\"forward_at\": unknown member (known: store, accept,"
+				   " max_messages, lifetime, forward, forward_when,"
+				   " forward_after, deliver)")},
+		{"unknown_when_case", J("{\"Forward_When\":\"always\"}"),
+				E("\"Forward_When\": unknown member")},
+		/* --- hostile: long strings, control characters --- */
+		{"forward_2k", J("{\"forward\":\"sip:" X2048 "@example.com\"}"),
+				EX("forward: URI longer than 255 characters")},
+		{"forward_2k_mailto", J("{\"forward\":\"mailto:" X2048 "@x.com\"}"),
+				EX("forward: URI longer than 255 characters")},
+		{"forward_2k_sms", J("{\"forward\":\"sms:+" X2048 "\"}"),
+				EX("forward: URI longer than 255 characters")},
+		{"forward_2k_item", J("{\"forward\":[\"sip:a@b\",\"sms:+" X2048 "\"]}"),
+				EX("forward[1]: URI longer than 255 characters")},
+		{"forward_2k_scheme", J("{\"forward\":\"" X2048 ":x\"}"),
+				E("forward: URI longer than 255 characters")},
+		{"when_2k",
+				J("{\"forward\":\"sip:a@b\",\"forward_when\":\"" X2048 "\"}"),
+				E("forward_when: must be")},
+		{"deliver_2k", J("{\"deliver\":\"" X2048 "\"}"), E("deliver: must be")},
+		{"key_2k", J("{\"" X2048 "\":1}"), E("xxx...\": unknown member")},
+		{"mailto_local_ctrl_shown",
+				J("{\"forward\":\"mailto:b\\u0080ob@x.com\"}"),
+				E("non-ASCII byte 0xc2")},
+		{"mailto_domain_long_shown",
+				J("{\"forward\":\"mailto:x@" X128 "..example.com\"}"),
+				E("forward: mailto: bad domain \"xxxx")},
+		{"sip_ctrl_escaped", J("{\"forward\":\"sip:a@b\\u001b[0m\"}"),
+				EX("forward: character 0x1b is not allowed in a SIP URI")},
+		{"order_forward_before_when",
+				J("{\"forward_when\":\"x\",\"forward\":1}"),
+				E("forward: expected")},
+		{"order_when_before_after",
+				J("{\"forward_after\":0,\"forward_when\":\"x\","
+				  "\"forward\":\"sip:a@b\"}"),
+				E("forward_when: must be")},
+		{"order_after_before_deliver",
+				J("{\"deliver\":\"x\",\"forward_after\":5}"),
+				E("forward_after: only with")},
 		/* --- several errors: the fixed member order decides --- */
 		{"first_error_store", J("{\"forward\":1,\"store\":1}"), E("store:")},
 		{"first_error_unknown", J("{\"store\":1,\"zzz\":1}"),
@@ -399,6 +893,58 @@ static const struct pcase pcases[] = {
 };
 
 #define N_PCASES ((int)(sizeof(pcases) / sizeof(pcases[0])))
+
+/* the targets, forward_when, forward_after, deliver of a valid case; the
+ * rest of the struct is zero */
+static void check_targets(const struct pcase *c, const sf_profile_t *out)
+{
+	static const char zero[SF_PROFILE_URI_MAX];
+	int nf = c->nf, kinds[SF_PROFILE_MAX_FORWARD] = {0}, mask = 0, i;
+	const char *uris[SF_PROFILE_MAX_FORWARD] = {NULL};
+	size_t ul;
+
+	memcpy(kinds, c->kinds, sizeof(kinds));
+	memcpy(uris, c->uris, sizeof(uris));
+	if(nf == 0 && c->fwd[0] != '\0') {
+		nf = 1;
+		kinds[0] = SF_FWD_SIP;
+		uris[0] = c->fwd;
+	}
+	ck_assert_msg(out->nforward == nf, "%s: nforward %d, expected %d", c->name,
+			out->nforward, nf);
+	for(i = 0; i < SF_PROFILE_MAX_FORWARD; i++) {
+		if(i >= nf) {
+			ck_assert_msg(
+					out->fwd[i].kind == 0
+							&& memcmp(out->fwd[i].uri, zero, sizeof(zero)) == 0,
+					"%s: fwd[%d] not zero", c->name, i);
+			continue;
+		}
+		mask |= 1 << kinds[i];
+		ck_assert_msg(out->fwd[i].kind == kinds[i],
+				"%s: fwd[%d].kind %d, expected %d", c->name, i,
+				out->fwd[i].kind, kinds[i]);
+		ck_assert_msg(strcmp(out->fwd[i].uri, uris[i]) == 0,
+				"%s: fwd[%d].uri \"%s\", expected \"%s\"", c->name, i,
+				out->fwd[i].uri, uris[i]);
+		ul = strlen(uris[i]);
+		ck_assert_msg(
+				memcmp(out->fwd[i].uri + ul, zero, sizeof(zero) - ul) == 0,
+				"%s: fwd[%d].uri not zero after its end", c->name, i);
+	}
+	ck_assert_msg(sf_profile_forward_kinds(out) == mask,
+			"%s: forward kinds 0x%x, expected 0x%x", c->name,
+			sf_profile_forward_kinds(out), mask);
+	ck_assert_msg(out->forward_when
+						  == (c->when != 0 ? c->when
+								  : nf > 0 ? SF_FWD_WHEN_OFFLINE
+										   : SF_FWD_WHEN_UNSET),
+			"%s: forward_when %d", c->name, out->forward_when);
+	ck_assert_msg(out->forward_after == (c->after != 0 ? c->after : -1),
+			"%s: forward_after %d", c->name, out->forward_after);
+	ck_assert_msg(out->deliver == c->deliver, "%s: deliver %d, expected %d",
+			c->name, out->deliver, c->deliver);
+}
 
 START_TEST(test_parse_table)
 {
@@ -451,6 +997,7 @@ START_TEST(test_parse_table)
 	ck_assert_msg(strcmp(out.forward, c->fwd) == 0,
 			"%s: forward \"%s\", expected \"%s\"", c->name, out.forward,
 			c->fwd);
+	check_targets(c, &out);
 }
 END_TEST
 
@@ -474,13 +1021,14 @@ static int accept_header_into(const void *p, char *out, size_t size)
 	return emptied(sf_profile_accept_header(p, out, size), out, size);
 }
 
-/* valid case: parse -> dump -> parse gives the same struct, and the dump
- * needs exactly its length + 1 bytes */
+/* valid case: parse -> dump -> parse gives the same struct, which dumps
+ * to the same text again, and the dump needs exactly its length + 1
+ * bytes */
 START_TEST(test_dump_round_trip)
 {
 	const struct pcase *c = &pcases[_i];
 	sf_profile_t a, b;
-	char err[256], *buf;
+	char err[256], *buf, *again;
 	size_t cap = 8192;
 	int n;
 
@@ -496,6 +1044,11 @@ START_TEST(test_dump_round_trip)
 			"%s: dump \"%s\" does not parse: %s", c->name, buf, err);
 	ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0,
 			"%s: dump \"%s\" parses to another profile", c->name, buf);
+	again = xmalloc(cap);
+	ck_assert_int_eq(sf_profile_dump(&b, again, cap), n);
+	ck_assert_msg(strcmp(buf, again) == 0, "%s: dump \"%s\", then \"%s\"",
+			c->name, buf, again);
+	free(again);
 
 	/* exactly enough room, every smaller size, a roomy one */
 	check_fit(dump_into, &a, buf, (size_t)n, (size_t)n + 1, c->name);
@@ -524,6 +1077,32 @@ static const struct dcase dcases[] = {
 				"\"forward\":\"sip:j\xc3\xbcrgen@example.com\"}"},
 		{J("{\"max_messages\":0,\"accept\":[\"*\"]}"),
 				"{\"accept\":[\"*\"],\"max_messages\":0}"},
+		/* one target in an array: a string, normalised */
+		{J("{\"forward\":[\"TEL:+49 (123) 45\"]}"),
+				"{\"forward\":\"sms:+4912345\"}"},
+		{J("{\"forward\":\"MailTo:Bob@Example.COM\"}"),
+				"{\"forward\":\"mailto:Bob@Example.COM\"}"},
+		/* the defaults given explicitly are left out */
+		{J("{\"deliver\":\"inline\",\"forward_when\":\"offline\","
+		   "\"forward\":\"SIP:a@b\"}"),
+				"{\"forward\":\"SIP:a@b\"}"},
+		{J("{\"deliver\":\"inline\"}"), "{}"},
+		{J("{\"deliver\":\"notify\"}"), "{\"deliver\":\"notify\"}"},
+		{J("{\"forward_when\":\"always\",\"forward\":[\"sms:+49 123\","
+		   "\"sip:a@b\"]}"),
+				"{\"forward\":[\"sms:+49123\",\"sip:a@b\"],"
+				"\"forward_when\":\"always\"}"},
+		/* every member, in the fixed order */
+		{J("{\"deliver\":\"notify\",\"forward_after\":600,"
+		   "\"forward_when\":\"after\",\"forward\":[\"sip:a@b\","
+		   "\"MAILTO:c@d.example\",\"tel:+1 212 555 0100\","
+		   "\"mailto:e@[IPv6:::1]\"],\"lifetime\":60,\"max_messages\":5,"
+		   "\"accept\":[\"text/*\"],\"store\":\"yes\"}"),
+				"{\"store\":\"yes\",\"accept\":[\"text/*\"],"
+				"\"max_messages\":5,\"lifetime\":60,\"forward\":["
+				"\"sip:a@b\",\"mailto:c@d.example\",\"sms:+12125550100\","
+				"\"mailto:e@[IPv6:::1]\"],\"forward_when\":\"after\","
+				"\"forward_after\":600,\"deliver\":\"notify\"}"},
 };
 
 #define N_DCASES ((int)(sizeof(dcases) / sizeof(dcases[0])))
@@ -592,6 +1171,91 @@ START_TEST(test_dump_bad_struct)
 	p.store = 0;
 	p.naccept = SF_PROFILE_MAX_ACCEPT + 1;
 	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	p.naccept = -1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	p.naccept = 0;
+	p.nforward = SF_PROFILE_MAX_FORWARD + 1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	p.nforward = -1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	p.nforward = 0;
+	p.forward_when = SF_FWD_WHEN_AFTER + 1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	p.forward_when = -1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	p.forward_when = SF_FWD_WHEN_UNSET;
+	p.deliver = SF_DELIVER_NOTIFY + 1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	p.deliver = -1;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), -1);
+	/* zero forward_after and OFFLINE are left out */
+	p.deliver = SF_DELIVER_INLINE;
+	p.forward_after = 0;
+	p.forward_when = SF_FWD_WHEN_OFFLINE;
+	ck_assert_int_eq(sf_profile_dump(&p, buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "{}");
+}
+END_TEST
+
+/* a hand-filled struct: fwd[] wins over the forward field; the forward
+ * field alone (nforward 0) is dumped as the one target */
+START_TEST(test_dump_hand_filled)
+{
+	sf_profile_t p;
+	char buf[512];
+
+	memset(&p, 0, sizeof(p));
+	p.max_messages = -1;
+	p.lifetime = -1;
+	p.forward_after = -1;
+	memcpy(p.forward, "sip:old@x", 10);
+	ck_assert_int_gt(sf_profile_dump(&p, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "{\"forward\":\"sip:old@x\"}");
+	p.nforward = 2;
+	p.fwd[0].kind = SF_FWD_MAILTO;
+	memcpy(p.fwd[0].uri, "mailto:a@b", 11);
+	p.fwd[1].kind = SF_FWD_SMS;
+	memcpy(p.fwd[1].uri, "sms:+49123", 11);
+	p.forward_when = SF_FWD_WHEN_AFTER;
+	p.forward_after = 30;
+	ck_assert_int_gt(sf_profile_dump(&p, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "{\"forward\":[\"mailto:a@b\",\"sms:+49123\"],"
+						  "\"forward_when\":\"after\",\"forward_after\":30}");
+}
+END_TEST
+
+START_TEST(test_forward_kinds)
+{
+	sf_profile_t p;
+	char err[256];
+
+	ck_assert_int_eq(sf_profile_forward_kinds(NULL), 0);
+	ck_assert_int_eq(PARSE("{}", &p, err), 0);
+	ck_assert_int_eq(sf_profile_forward_kinds(&p), 0);
+	ck_assert_int_eq(
+			PARSE("{\"forward\":[\"sms:+49123\",\"tel:+49124\"]}", &p, err), 0);
+	ck_assert_int_eq(sf_profile_forward_kinds(&p), 1 << SF_FWD_SMS);
+	ck_assert_int_eq(
+			PARSE("{\"forward\":[\"mailto:a@b\",\"sip:a@b\"]}", &p, err), 0);
+	ck_assert_int_eq(sf_profile_forward_kinds(&p),
+			(1 << SF_FWD_MAILTO) | (1 << SF_FWD_SIP));
+	/* by hand: kinds outside 1..3 skipped, nforward clamped */
+	p.fwd[0].kind = 0;
+	p.fwd[1].kind = 31;
+	ck_assert_int_eq(sf_profile_forward_kinds(&p), 0);
+	p.fwd[1].kind = SF_FWD_SMS;
+	ck_assert_int_eq(sf_profile_forward_kinds(&p), 1 << SF_FWD_SMS);
+	p.nforward = 1000;
+	p.fwd[2].kind = SF_FWD_MAILTO;
+	p.fwd[3].kind = SF_FWD_SIP;
+	ck_assert_int_eq(sf_profile_forward_kinds(&p),
+			(1 << SF_FWD_SMS) | (1 << SF_FWD_MAILTO) | (1 << SF_FWD_SIP));
+	/* by hand: only the forward field */
+	memset(&p, 0, sizeof(p));
+	memcpy(p.forward, "sip:a@b", 8);
+	ck_assert_int_eq(sf_profile_forward_kinds(&p), 1 << SF_FWD_SIP);
+	p.nforward = -1;
+	ck_assert_int_eq(sf_profile_forward_kinds(&p), 1 << SF_FWD_SIP);
 }
 END_TEST
 
@@ -794,7 +1458,8 @@ static void check_truncation(const char *json, size_t len, int utf8)
 START_TEST(test_errsize_truncation)
 {
 	static const char a[] = "{\"accept\":[\"*\",\"*\",\"text\"]}";
-	static const char b[] = "{\"forward\":\"mailto:x@y\"}";
+	static const char b[] =
+			"{\"forward\":[\"sip:a@b\",\"mailto:x@exa..mple.com\"]}";
 	static const char u[] = "{\"store\": \xc3\xbc\xc3\xbc}";
 
 	check_truncation(a, sizeof(a) - 1, 0);
@@ -815,6 +1480,8 @@ Suite *profile_json_suite(void)
 			UT_LOOP(test_dump_expected, N_DCASES),
 			UT(test_dump_escaping),
 			UT(test_dump_bad_struct),
+			UT(test_dump_hand_filled),
+			UT(test_forward_kinds),
 			UT_CASE("accepts"),
 			UT_LOOP(test_accepts_table, N_ACASES),
 			UT(test_accept_header),

@@ -49,8 +49,8 @@ e2e_eq "carol's are gone" 0 "$(e2e_q "SELECT count(*) FROM sfwd_message WHERE ao
 e2e_eq "sfwd.profile_get without one: 404" 404 "$(fault sfwd.profile_get "bob@$E2E_ADDR")"
 e2e_eq "sfwd.profile_set with bad JSON: 400" 400 "$(fault sfwd.profile_set "bob@$E2E_ADDR" '{"store": maybe}')"
 e2e_check "... naming the problem" grep -qi 'invalid profile' <(rpc sfwd.profile_set "bob@$E2E_ADDR" '{"store":"sometimes"}')
-e2e_eq "sfwd.profile_set forward mailto: 400" 400 \
-	"$(fault sfwd.profile_set "bob@$E2E_ADDR" '{"forward":"mailto:bob@example.com"}')"
+e2e_eq "sfwd.profile_set forward http: 400" 400 \
+	"$(fault sfwd.profile_set "bob@$E2E_ADDR" '{"forward":"http://example.com/"}')"
 e2e_check "sfwd.profile_set a good one" grep -q '"store":"notify"' \
 	<(rpc sfwd.profile_set "bob@$E2E_ADDR" '{"store":"notify","accept":["text/*"]}')
 e2e_check "sfwd.profile_get returns it" grep -q '"accept":\["text/\*"\]' <(rpc sfwd.profile_get "bob@$E2E_ADDR")
