@@ -22,6 +22,7 @@ Suite *imdn_suite(void);
 Suite *msrp_suite(void);
 Suite *profile_json_suite(void);
 Suite *session_suite(void);
+Suite *mail_suite(void);
 
 int main(void)
 {
@@ -34,6 +35,7 @@ int main(void)
 	srunner_add_suite(sr, msrp_suite());
 	srunner_add_suite(sr, profile_json_suite());
 	srunner_add_suite(sr, session_suite());
+	srunner_add_suite(sr, mail_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
