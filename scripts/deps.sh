@@ -8,7 +8,7 @@ PKGS=(kamailio kamailio-postgres-modules kamailio-presence-modules
       kamailio-extra-modules kamailio-lua-modules sip-tester postgresql postgresql-client libpq-dev
       libjansson-dev libcurl4-openssl-dev check pkg-config dpkg-dev gcc make bison flex
       clang libclang-rt-14-dev clang-format binutils iproute2 jq tshark sipsak
-      linphone-cli sqlite3)
+      linphone-cli sqlite3 exim4-daemon-light)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -58,7 +58,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 		>/dev/null
 fi
 # The Debian kamailio package enables a system service; sfwd never uses it.
+# Nor exim4's (the e-mail test runs a private instance on its own port).
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now exim4 >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/exim4 ]; then
+	$SUDO /etc/init.d/exim4 stop >/dev/null 2>&1 || true
+	$SUDO update-rc.d exim4 disable >/dev/null 2>&1 || true
 fi

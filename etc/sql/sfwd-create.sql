@@ -102,6 +102,7 @@ CREATE TABLE sfwd_session (
 );
 CREATE INDEX sfwd_session_ended ON sfwd_session (ended);
 
+ALTER TABLE sfwd_message ADD FOREIGN KEY (session_id)
 	REFERENCES sfwd_session (id) ON DELETE CASCADE;
 CREATE INDEX sfwd_message_session ON sfwd_message (session_id, id)
 	WHERE session_id IS NOT NULL;

@@ -123,7 +123,7 @@ static const sf_db_stmt_t sf_reach_stmts[SF_RQ_COUNT] = {
 enum
 {
 	SF_SENT = 0,
-	SF_AGAIN, /* 4xx, no connection, timeout */
+	SF_AGAIN,  /* 4xx, no connection, timeout */
 	SF_REFUSED /* 5xx or a target that cannot be served */
 };
 
@@ -162,8 +162,8 @@ static sf_buf_t sf_row_header(sf_buf_t hdrs, const char *name)
 			;
 		if(e - i > nl && hdrs.s[i + nl] == ':'
 				&& strncasecmp(hdrs.s + i, name, nl) == 0) {
-			for(v = i + nl + 1; v < e && (hdrs.s[v] == ' ' || hdrs.s[v] == '\t');
-					v++)
+			for(v = i + nl + 1;
+					v < e && (hdrs.s[v] == ' ' || hdrs.s[v] == '\t'); v++)
 				;
 			out.s = hdrs.s + v;
 			out.len = e - v;
@@ -279,8 +279,8 @@ static int sf_forward_one(
 	in.host.s = memchr(_sf_cfg.smtp_from.s, '@', _sf_cfg.smtp_from.len);
 	if(in.host.s != NULL) {
 		in.host.s++;
-		in.host.len =
-				(size_t)(_sf_cfg.smtp_from.s + _sf_cfg.smtp_from.len - in.host.s);
+		in.host.len = (size_t)(_sf_cfg.smtp_from.s + _sf_cfg.smtp_from.len
+							   - in.host.s);
 	} else {
 		in.host.s = "sfwd.invalid";
 		in.host.len = strlen(in.host.s);
@@ -304,8 +304,8 @@ static int sf_forward_one(
 }
 
 /* the report and the event of a row that ended */
-static void sf_row_outcome(PGresult *res, int row, int delivered,
-		const char *state, int code)
+static void sf_row_outcome(
+		PGresult *res, int row, int delivered, const char *state, int code)
 {
 	sf_report_src_t src;
 	str aor = sf_rstr(res, row, SF_CR_AOR);
@@ -329,7 +329,7 @@ static int sf_exec(int idx, const char *const *v)
 	int n;
 
 	if(r == NULL) {
-		LM_WARN("forward: %s\n", _sf_rdb.last_err);
+		LM_WARN("forward: database error %d\n", _sf_rdb.last_err);
 		return -1;
 	}
 	n = PQntuples(r) > 0 ? 1 : 0;
@@ -394,7 +394,8 @@ static void sf_forward_row(PGresult *res, int row)
 	sf_fmt(code_s, sizeof(code_s), "%ld", expired ? 408L : code);
 	v[2] = code_s;
 	v[3] = done_s;
-	if(!expired && r == SF_AGAIN && attempts + 1 < _sf_cfg.forward_max_attempts) {
+	if(!expired && r == SF_AGAIN
+			&& attempts + 1 < _sf_cfg.forward_max_attempts) {
 		update_stat(_sf_stat_forward_retries, 1);
 		sf_fmt(wait_s, sizeof(wait_s), "%d", sf_backoff(attempts));
 		v[4] = wait_s;

@@ -212,7 +212,10 @@ int sf_classify_msg(
 		*resp = res;
 	if(set_xavp
 			&& sf_set_xavp(&res, has_pol && pol.store != SF_PROFILE_STORE_UNSET,
-					   has_pol ? pol.forward : NULL)
+					   /* relayed instead of stored: forward_when offline */
+					   has_pol && pol.forward_when <= SF_FWD_WHEN_OFFLINE
+							   ? pol.forward
+							   : NULL)
 					   < 0)
 		return SF_CLS_ERR_PARSE;
 	LM_DBG("class %s (notify %d) from %s for %.*s (call-id %.*s)\n",

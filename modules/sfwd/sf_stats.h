@@ -33,11 +33,11 @@ extern stat_var *_sf_stat_rej_bad;
 extern stat_var *_sf_stat_db_errors;
 extern stat_var *_sf_stat_reports;
 extern stat_var *_sf_stat_batches;
-extern stat_var *_sf_stat_sess_accepted;  /*!< MSRP sessions sfwd answered */
-extern stat_var *_sf_stat_sess_msgs;	  /*!< messages stored from them */
-extern stat_var *_sf_stat_sess_delivered; /*!< sessions fetched whole */
-extern stat_var *_sf_stat_forwarded;	  /*!< sent to every forward target */
-extern stat_var *_sf_stat_forward_failed; /*!< a forward refused for good */
+extern stat_var *_sf_stat_sess_accepted;   /*!< MSRP sessions sfwd answered */
+extern stat_var *_sf_stat_sess_msgs;	   /*!< messages stored from them */
+extern stat_var *_sf_stat_sess_delivered;  /*!< sessions fetched whole */
+extern stat_var *_sf_stat_forwarded;	   /*!< sent to every forward target */
+extern stat_var *_sf_stat_forward_failed;  /*!< a forward refused for good */
 extern stat_var *_sf_stat_forward_retries; /*!< a forward to try again */
 
 /*! \brief mod_init: register the counters and the queue_depth gauge
