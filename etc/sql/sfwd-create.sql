@@ -107,9 +107,9 @@ ALTER TABLE sfwd_message ADD FOREIGN KEY (session_id)
 CREATE INDEX sfwd_message_session ON sfwd_message (session_id, id)
 	WHERE session_id IS NOT NULL;
 
--- Forwarding beyond SIP (profile "forward" with mailto:/sms: targets,
+-- Forwarding beyond SIP (profile "forward" with mailto: targets,
 -- doc/sfwd.md "Reach beyond SIP"): a row to forward says where
--- (forward_to, the profile's mailto:/sms: targets when it was stored,
+-- (forward_to, the profile's mailto: targets when it was stored,
 -- space-separated), when (forward_at; NULL: nothing to forward) and how far
 -- it got (forward_done: a bit per target sent; forward_attempts,
 -- forward_code: the last temporary failure). State 'forward': forwarded
@@ -140,7 +140,7 @@ BEGIN
 	END IF;
 	SELECT string_agg(x, ' ' ORDER BY o) INTO targets
 		FROM jsonb_array_elements_text(t) WITH ORDINALITY AS e(x, o)
-		WHERE x LIKE 'mailto:%' OR x LIKE 'sms:%';
+		WHERE x LIKE 'mailto:%'; -- sms: not served yet: kept for SIP
 	IF targets IS NULL THEN
 		RETURN NEW;
 	END IF;
