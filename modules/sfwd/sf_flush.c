@@ -520,16 +520,12 @@ static str sf_col(PGresult *res, int row, int col)
 static void sf_report_row(sf_flight_t *f, int status)
 {
 	PGresult *res = f->sess->batch;
+	static const sf_report_cols_t cols = {SF_CC_ID, SF_CC_FROM_URI,
+			SF_CC_FROM_NAME, SF_CC_TO_URI, SF_CC_IMDN_ID, SF_CC_RECEIVED,
+			SF_CC_IMDN_DATETIME, SF_CC_NOTIFY};
 	sf_report_src_t src;
 
-	src.id = f->id;
-	src.from_uri = sf_col(res, f->row, SF_CC_FROM_URI);
-	src.from_name = sf_col(res, f->row, SF_CC_FROM_NAME);
-	src.to_uri = sf_col(res, f->row, SF_CC_TO_URI);
-	src.imdn_id = sf_col(res, f->row, SF_CC_IMDN_ID);
-	src.received = sf_db_float(res, f->row, SF_CC_RECEIVED);
-	src.imdn_datetime = sf_col(res, f->row, SF_CC_IMDN_DATETIME);
-	src.notify = (int)sf_db_int(res, f->row, SF_CC_NOTIFY);
+	sf_report_src_row(&src, res, f->row, &cols);
 	sf_report(&src, status);
 }
 
@@ -967,15 +963,12 @@ static void sf_sweep(void)
 	res = sf_store_expire(&_sf_fdb, SF_SWEEP_LIMIT);
 	if(res != NULL) {
 		for(i = 0; i < PQntuples(res); i++) {
+			static const sf_report_cols_t cols = {SF_XC_ID, SF_XC_FROM_URI,
+					SF_XC_FROM_NAME, SF_XC_TO_URI, SF_XC_IMDN_ID,
+					SF_XC_RECEIVED, SF_XC_IMDN_DATETIME, SF_XC_NOTIFY};
 			sf_report_src_t src;
-			src.id = sf_db_int(res, i, SF_XC_ID);
-			src.from_uri = sf_col(res, i, SF_XC_FROM_URI);
-			src.from_name = sf_col(res, i, SF_XC_FROM_NAME);
-			src.to_uri = sf_col(res, i, SF_XC_TO_URI);
-			src.imdn_id = sf_col(res, i, SF_XC_IMDN_ID);
-			src.received = sf_db_float(res, i, SF_XC_RECEIVED);
-			src.imdn_datetime = sf_col(res, i, SF_XC_IMDN_DATETIME);
-			src.notify = (int)sf_db_int(res, i, SF_XC_NOTIFY);
+
+			sf_report_src_row(&src, res, i, &cols);
 			aor = sf_col(res, i, SF_XC_AOR);
 			LM_INFO("message %lld for %.*s expired\n", src.id, aor.len, aor.s);
 			sf_report(&src, SF_IMDN_FAILED);

@@ -255,6 +255,28 @@ static int sf_send_message(const str *from, const str *to_uri,
 	return 0;
 }
 
+static str sf_report_col(const PGresult *res, int row, int col)
+{
+	str s;
+
+	s.s = PQgetvalue(res, row, col);
+	s.len = PQgetisnull(res, row, col) ? 0 : PQgetlength(res, row, col);
+	return s;
+}
+
+void sf_report_src_row(sf_report_src_t *src, const PGresult *res, int row,
+		const sf_report_cols_t *c)
+{
+	src->id = sf_db_int(res, row, c->id);
+	src->from_uri = sf_report_col(res, row, c->from_uri);
+	src->from_name = sf_report_col(res, row, c->from_name);
+	src->to_uri = sf_report_col(res, row, c->to_uri);
+	src->imdn_id = sf_report_col(res, row, c->imdn_id);
+	src->received = sf_db_float(res, row, c->received);
+	src->imdn_datetime = sf_report_col(res, row, c->imdn_datetime);
+	src->notify = (int)sf_db_int(res, row, c->notify);
+}
+
 int sf_report(const sf_report_src_t *src, int status)
 {
 	static unsigned int seq = 0;

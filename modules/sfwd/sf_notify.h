@@ -61,6 +61,23 @@ typedef struct sf_report_src
  */
 int sf_report(const sf_report_src_t *src, int status);
 
+/*! \brief where a result row (binary format) holds a report's fields */
+typedef struct sf_report_cols
+{
+	int id, from_uri, from_name, to_uri, imdn_id, received, imdn_datetime,
+			notify;
+} sf_report_cols_t;
+
+/*!
+ * \brief what a report is about, read from a row of a claim or expiry
+ * \param src filled, borrowing the result's memory
+ * \param res the result (binary format)
+ * \param row the row
+ * \param c its columns
+ */
+void sf_report_src_row(sf_report_src_t *src, const PGresult *res, int row,
+		const sf_report_cols_t *c);
+
 /*!
  * \brief the "stored" notice to a sender (stored_notice, rate-limited)
  * \param sender_uri the sender, who gets the notice

@@ -140,16 +140,6 @@ static sf_buf_t sf_rcol(PGresult *res, int row, int col)
 	return b;
 }
 
-static str sf_rstr(PGresult *res, int row, int col)
-{
-	sf_buf_t b = sf_rcol(res, row, col);
-	str s;
-
-	s.s = (char *)b.s;
-	s.len = (int)b.len;
-	return s;
-}
-
 /* the value of header `name` among the row's kept headers ("Name: value
  * CRLF" each), empty when absent */
 static sf_buf_t sf_row_header(sf_buf_t hdrs, const char *name)
@@ -307,20 +297,17 @@ static int sf_forward_one(
 static void sf_row_outcome(
 		PGresult *res, int row, int delivered, const char *state, int code)
 {
+	static const sf_report_cols_t cols = {SF_CR_ID, SF_CR_FROM_URI,
+			SF_CR_FROM_NAME, SF_CR_TO_URI, SF_CR_IMDN_ID, SF_CR_RECEIVED,
+			SF_CR_IMDN_DATETIME, SF_CR_NOTIFY};
 	sf_report_src_t src;
-	str aor = sf_rstr(res, row, SF_CR_AOR);
-	str from = sf_rstr(res, row, SF_CR_FROM_URI);
+	str aor;
 
-	src.id = sf_db_int(res, row, SF_CR_ID);
-	src.from_uri = from;
-	src.from_name = sf_rstr(res, row, SF_CR_FROM_NAME);
-	src.to_uri = sf_rstr(res, row, SF_CR_TO_URI);
-	src.imdn_id = sf_rstr(res, row, SF_CR_IMDN_ID);
-	src.received = sf_db_float(res, row, SF_CR_RECEIVED);
-	src.imdn_datetime = sf_rstr(res, row, SF_CR_IMDN_DATETIME);
-	src.notify = (int)sf_db_int(res, row, SF_CR_NOTIFY);
+	aor.s = PQgetvalue(res, row, SF_CR_AOR);
+	aor.len = PQgetlength(res, row, SF_CR_AOR);
+	sf_report_src_row(&src, res, row, &cols);
 	sf_report(&src, delivered ? SF_IMDN_DELIVERED : SF_IMDN_FAILED);
-	sf_event_outcome(delivered, src.id, &aor, &from, state, code);
+	sf_event_outcome(delivered, src.id, &aor, &src.from_uri, state, code);
 }
 
 static int sf_exec(int idx, const char *const *v)

@@ -37,12 +37,17 @@ e2e_check "DMQ: each node knows the other (10 s at most)" e2e_until 100 eval \
 
 # --- bob registers at node 2 over his TCP connection
 : >"$T_DIR/bob.jsonl"
-python3 "$T_SRC/tcp_bob.py" --node "$ADDR2:$PORT2" --addr "$E2E_ADDR" \
-	--domain "$DOMAIN" --contact-port "$CONTACT_PORT" --log "$T_DIR/bob.jsonl" \
-	--timeout 60 >"$T_DIR/bob.out" 2>&1 &
-bob=$!
-e2e_on_exit "kill $bob 2>/dev/null"
-e2e_check "bob registers at node 2 over TCP -> 200" e2e_until 50 grep -q '^registered' "$T_DIR/bob.out"
+# bob_connect OUT: bob's phone connects to node 2 and registers there (its
+# output in $T_DIR/OUT); until registered (5 s at most)
+bob_connect() {
+	python3 "$T_SRC/tcp_bob.py" --node "$ADDR2:$PORT2" --addr "$E2E_ADDR" \
+		--domain "$DOMAIN" --contact-port "$CONTACT_PORT" --log "$T_DIR/bob.jsonl" \
+		--timeout 60 >"$T_DIR/$1" 2>&1 &
+	bob=$!
+	e2e_on_exit "kill $bob 2>/dev/null"
+	e2e_until 50 grep -q '^registered' "$T_DIR/$1"
+}
+e2e_check "bob registers at node 2 over TCP -> 200" bob_connect bob.out
 e2e_check "node 1 has bob's contact (replicated)" e2e_until 50 knows 1
 e2e_check "node 1's copy has the Path to node 2 (received: bob's connection)" eval \
 	"sf_kamcmd '$T_DIR/node1' ul.lookup location '$AOR' | grep -i 'path' | grep -q 'sip:$ADDR2:$PORT2;transport=tcp;lr;received='"
@@ -92,12 +97,7 @@ e2e_check "a MESSAGE through node 2 (the connection lost there) -> 202" \
 e2e_check "a MESSAGE through node 1 (node 2 answers it 477) -> 202" \
 	sip "$ADDR1" "$PORT1" gone1 "$T_SRC/message_202.xml" -s bob -m 1 -p "$SEND_PORT"
 e2e_eq "both queued for bob" 2 "$(queued)"
-python3 "$T_SRC/tcp_bob.py" --node "$ADDR2:$PORT2" --addr "$E2E_ADDR" \
-	--domain "$DOMAIN" --contact-port "$CONTACT_PORT" --log "$T_DIR/bob.jsonl" \
-	--timeout 60 >"$T_DIR/bob2.out" 2>&1 &
-bob=$!
-e2e_on_exit "kill $bob 2>/dev/null"
-e2e_check "bob connects and registers again at node 2 -> 200" e2e_until 50 grep -q '^registered' "$T_DIR/bob2.out"
+e2e_check "bob connects and registers again at node 2 -> 200" bob_connect bob2.out
 e2e_drained "both delivered to the new connection" 10 queued
 gone_ids="$(e2e_replies "$T_DIR/gone2.msg" | awk '{ print $1 }') $(e2e_replies "$T_DIR/gone1.msg" | awk '{ print $1 }')"
 got=0
