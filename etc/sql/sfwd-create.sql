@@ -1,4 +1,4 @@
--- sfwd schema, version 6: creates the current schema in an empty database.
+-- sfwd schema, version 7: creates the current schema in an empty database.
 -- Upgrades live beside this file as sfwd-upgrade-<from>-<to>.sql.
 -- The module refuses to start when sfwd_version differs from its own.
 
@@ -7,7 +7,7 @@ BEGIN;
 CREATE TABLE sfwd_version (
 	version integer NOT NULL
 );
-INSERT INTO sfwd_version (version) VALUES (6);
+INSERT INTO sfwd_version (version) VALUES (7);
 
 -- One row per stored request. A row is 'queued' until a 2xx from the
 -- recipient deletes it; 'failed' and 'expired' are terminal and kept for
@@ -34,7 +34,8 @@ CREATE TABLE sfwd_message (
 	body bytea NOT NULL,              -- byte for byte
 	headers text NOT NULL DEFAULT '', -- kept headers, "Name: value\r\n" each
 	state text NOT NULL DEFAULT 'queued'
-		CHECK (state IN ('queued', 'forward', 'failed', 'expired')),
+		CHECK (state IN ('queued', 'forward', 'fetch', 'sms', 'failed',
+			'expired')),
 	attempts integer NOT NULL DEFAULT 0,
 	next_attempt timestamptz,         -- timed retry; NULL: next registration
 	claim_owner text,
@@ -47,7 +48,9 @@ CREATE TABLE sfwd_message (
 	forward_done integer NOT NULL DEFAULT 0, -- a bit per target sent
 	forward_attempts integer NOT NULL DEFAULT 0,
 	forward_code integer,             -- last temporary failure of a forward
-	forward_keep boolean NOT NULL DEFAULT false -- queued for SIP after it
+	forward_keep boolean NOT NULL DEFAULT false, -- queued for SIP after it
+	deliver_notify boolean NOT NULL DEFAULT false, -- profile "deliver": "notify"
+	fetch_token text                  -- the content's HTTP link (sf_fetch)
 );
 
 -- a recipient's queue in arrival order (flush, quota)
@@ -118,6 +121,17 @@ CREATE INDEX sfwd_message_session ON sfwd_message (session_id, id)
 -- due forwards
 CREATE INDEX sfwd_message_forward ON sfwd_message (forward_at)
 	WHERE forward_at IS NOT NULL;
+-- Notify-then-fetch (doc/sfwd.md "Reach beyond SIP: notify, then fetch"):
+-- a row whose content is fetched over HTTP has a token (128 bits from
+-- getrandom(), hex), set when its notification is sent; state 'fetch': the
+-- notification went out, the content waits for its GET; state 'sms': sent
+-- to the SMS gateway, waiting for its delivery report (the token names the
+-- row in the report's URL).
+CREATE UNIQUE INDEX sfwd_message_fetch_token ON sfwd_message (fetch_token)
+	WHERE fetch_token IS NOT NULL;
+-- the expiry of rows waiting for a fetch or a delivery report
+CREATE INDEX sfwd_message_waiting ON sfwd_message (expires)
+	WHERE state IN ('fetch', 'sms');
 
 -- Plan the forward of a row as it is stored (every way of storing: one
 -- message, a batch, a session's message), from the recipient's profile as
@@ -131,7 +145,11 @@ DECLARE
 	w text;
 BEGIN
 	SELECT profile::jsonb INTO p FROM sfwd_profile WHERE aor = NEW.aor;
-	IF p IS NULL OR NOT (p ? 'forward') THEN
+	IF p IS NULL THEN
+		RETURN NEW;
+	END IF;
+	NEW.deliver_notify := coalesce(p ->> 'deliver', 'inline') = 'notify';
+	IF NOT (p ? 'forward') THEN
 		RETURN NEW;
 	END IF;
 	t := p -> 'forward';
@@ -140,7 +158,7 @@ BEGIN
 	END IF;
 	SELECT string_agg(x, ' ' ORDER BY o) INTO targets
 		FROM jsonb_array_elements_text(t) WITH ORDINALITY AS e(x, o)
-		WHERE x LIKE 'mailto:%'; -- sms: not served yet: kept for SIP
+		WHERE x LIKE 'mailto:%' OR x LIKE 'sms:%';
 	IF targets IS NULL THEN
 		RETURN NEW;
 	END IF;
