@@ -23,6 +23,7 @@ Suite *msrp_suite(void);
 Suite *profile_json_suite(void);
 Suite *session_suite(void);
 Suite *mail_suite(void);
+Suite *fetch_suite(void);
 
 int main(void)
 {
@@ -36,6 +37,7 @@ int main(void)
 	srunner_add_suite(sr, profile_json_suite());
 	srunner_add_suite(sr, session_suite());
 	srunner_add_suite(sr, mail_suite());
+	srunner_add_suite(sr, fetch_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
