@@ -64,7 +64,8 @@
 	X(forward_interval_ms, 1000, 50, 600000)               \
 	X(forward_timeout_ms, 10000, 100, 600000)              \
 	X(forward_max_attempts, 10, 1, 1000000)                \
-	X(forward_batch, 20, 1, 1000)
+	X(forward_batch, 20, 1, 1000)                          \
+	X(fetch_threshold, 65536, 0, 2147483647)
 
 /*! \brief string modparams (str; len 0 when unset): name, default */
 #define SF_CFG_STRS(X)                                     \
@@ -79,7 +80,12 @@
 	X(event_callback, "")                                  \
 	X(wake_channel, "")                                    \
 	X(smtp_url, "")                                        \
-	X(smtp_from, "")
+	X(smtp_from, "")                                       \
+	X(kannel_url, "")                                      \
+	X(kannel_user, "")                                     \
+	X(kannel_pass, "")                                     \
+	X(kannel_from, "")                                     \
+	X(http_url, "")
 /* clang-format on */
 
 #define SF_REPORT_IMDN 0
