@@ -24,6 +24,7 @@ Suite *profile_json_suite(void);
 Suite *session_suite(void);
 Suite *mail_suite(void);
 Suite *fetch_suite(void);
+Suite *sms_suite(void);
 
 int main(void)
 {
@@ -38,6 +39,7 @@ int main(void)
 	srunner_add_suite(sr, session_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, fetch_suite());
+	srunner_add_suite(sr, sms_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
