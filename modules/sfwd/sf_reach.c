@@ -27,10 +27,12 @@
 #include "sf_cfg.h"
 #include "sf_db.h"
 #include "sf_event.h"
+#include "sf_fetch.h"
 #include "sf_imdn.h"
 #include "sf_mail.h"
 #include "sf_notify.h"
 #include "sf_reach.h"
+#include "sf_sms.h"
 #include "sf_stats.h"
 #include "sf_store.h"
 
@@ -53,7 +55,9 @@ enum
 	SF_CR_DONE,
 	SF_CR_ATTEMPTS,
 	SF_CR_STATE,
-	SF_CR_EXPIRED
+	SF_CR_EXPIRED,
+	SF_CR_DELIVER_NOTIFY,
+	SF_CR_TOKEN
 };
 
 enum
@@ -64,6 +68,8 @@ enum
 	SF_RQ_FAIL,
 	SF_RQ_RETRY,
 	SF_RQ_RELEASE,
+	SF_RQ_TOKEN,
+	SF_RQ_WAIT,
 	SF_RQ_COUNT
 };
 
@@ -82,7 +88,7 @@ static const sf_db_stmt_t sf_reach_stmts[SF_RQ_COUNT] = {
 		" headers, notify, coalesce(imdn_id, ''),"
 		" extract(epoch FROM received)::float8, coalesce(imdn_datetime, ''),"
 		" coalesce(forward_to, ''), forward_done, forward_attempts, state,"
-		" expires <= now())"
+		" expires <= now(), deliver_notify, coalesce(fetch_token, ''))"
 		" SELECT * FROM c ORDER BY 1", 3},
 	/* sent to every target: gone (delivered elsewhere) */
 	[SF_RQ_FORWARDED] = {"sf_fwd_done",
@@ -114,6 +120,20 @@ static const sf_db_stmt_t sf_reach_stmts[SF_RQ_COUNT] = {
 	[SF_RQ_RELEASE] = {"sf_fwd_release",
 		"UPDATE sfwd_message SET claim_owner = NULL, lease_until = NULL"
 		" WHERE claim_owner = $1::text", 1},
+	/* the row's token (for its link and its SMS delivery reports): the
+	 * one it has, else $3 */
+	[SF_RQ_TOKEN] = {"sf_fwd_token",
+		"UPDATE sfwd_message SET fetch_token = coalesce(fetch_token, $3::text)"
+		" WHERE id = $1::int8 AND claim_owner = $2::text"
+		" RETURNING fetch_token", 3},
+	/* sent to every target, an SMS among them: waits for the gateway's
+	 * delivery report ('sms') or the GET of its link ('fetch'); a row
+	 * with forward_keep stays queued for SIP instead (SF_RQ_KEEP) */
+	[SF_RQ_WAIT] = {"sf_fwd_wait",
+		"UPDATE sfwd_message SET state = $3::text, forward_at = NULL,"
+		" forward_done = $4::int4, claim_owner = NULL, lease_until = NULL"
+		" WHERE id = $1::int8 AND claim_owner = $2::text AND NOT forward_keep"
+		" RETURNING id", 4},
 };
 /* clang-format on */
 
@@ -123,8 +143,8 @@ static const sf_db_stmt_t sf_reach_stmts[SF_RQ_COUNT] = {
 enum
 {
 	SF_SENT = 0,
-	SF_AGAIN,  /* 4xx, no connection, timeout */
-	SF_REFUSED /* 5xx or a target that cannot be served */
+	SF_AGAIN,  /* SMTP 4xx, HTTP 5xx, no connection, timeout */
+	SF_REFUSED /* SMTP 5xx, HTTP 4xx or a target that cannot be served */
 };
 
 static sf_db_t _sf_rdb;
@@ -237,18 +257,244 @@ static int sf_smtp_send(const char *rcpt, size_t rcpt_len, const char *mail,
 	return (*code >= 500 && *code < 600) ? SF_REFUSED : SF_AGAIN;
 }
 
-/* forward row `row` to its target `t` ("mailto:addr"); *code the reply */
-static int sf_forward_one(
-		PGresult *res, int row, const char *t, size_t tlen, long *code)
+/* what the sms: targets of a row get, worked out before the first one */
+typedef struct sf_sms_row
+{
+	int state;							/* 0 not yet, 1 ready */
+	sf_buf_t text;						/* the SMS text */
+	char token[SF_FETCH_TOKEN_LEN + 1]; /* "" none (no http_url) */
+	char notice[SF_FETCH_NOTICE_MAX];
+} sf_sms_row_t;
+
+/* whether the row's content goes as the SMS text itself: plain text in
+ * UTF-8 or US-ASCII, not content-encoded, valid UTF-8, within ten parts,
+ * and the recipient did not ask for notices */
+static int sf_sms_is_text(PGresult *res, int row)
+{
+	sf_buf_t body = sf_rcol(res, row, SF_CR_BODY);
+	size_t units;
+	int coding;
+
+	if(PQgetvalue(res, row, SF_CR_DELIVER_NOTIFY)[0] != 0
+			|| !sf_sms_plain(sf_rcol(res, row, SF_CR_CONTENT_TYPE))
+			|| sf_row_header(
+					   sf_rcol(res, row, SF_CR_HEADERS), "Content-Encoding")
+							   .len
+					   > 0)
+		return 0;
+	coding = sf_sms_measure(body.s, body.len, &units);
+	return coding >= 0 && sf_sms_fits(coding, units);
+}
+
+/* the row's token: the one it has, else a new one written with it */
+static int sf_sms_token(PGresult *res, int row, char *out)
+{
+	char id[24], fresh[SF_FETCH_TOKEN_LEN + 1];
+	const char *v[3];
+	sf_buf_t have = sf_rcol(res, row, SF_CR_TOKEN);
+	PGresult *r;
+	int ok = 0;
+
+	if(sf_fetch_token_valid(have.s, have.len)) {
+		memcpy(out, have.s, SF_FETCH_TOKEN_LEN);
+		out[SF_FETCH_TOKEN_LEN] = '\0';
+		return 0;
+	}
+	if(sf_fetch_token(fresh) < 0) {
+		LM_ERR("no random bytes for a token\n");
+		return -1;
+	}
+	sf_fmt(id, sizeof(id), "%lld", sf_db_int(res, row, SF_CR_ID));
+	v[0] = id;
+	v[1] = _sf_owner;
+	v[2] = fresh;
+	r = sf_db_exec(&_sf_rdb, SF_RQ_TOKEN, v, NULL, NULL, 0);
+	if(r == NULL) {
+		LM_WARN("forward: database error %d\n", _sf_rdb.last_err);
+		return -1;
+	}
+	if(PQntuples(r) == 1
+			&& sf_fetch_token_valid(
+					PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0))) {
+		memcpy(out, PQgetvalue(r, 0, 0), SF_FETCH_TOKEN_LEN);
+		out[SF_FETCH_TOKEN_LEN] = '\0';
+		ok = 1;
+	}
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* the text and the token of the row's SMS, once per row */
+static int sf_sms_prepare(PGresult *res, int row, sf_sms_row_t *m)
+{
+	sf_fetch_notice_in_t in;
+	sf_buf_t base = sf_bufv(_sf_cfg.http_url.s, (size_t)_sf_cfg.http_url.len);
+	char url[512];
+	int text = sf_sms_is_text(res, row), n;
+
+	if(m->state == 1)
+		return SF_SENT;
+	if(!text && base.len == 0) {
+		LM_INFO("message %lld: not a text for an SMS, and no http_url for"
+				" a link to it\n",
+				sf_db_int(res, row, SF_CR_ID));
+		return SF_REFUSED;
+	}
+	m->token[0] = '\0';
+	if(base.len > 0 && sf_sms_token(res, row, m->token) < 0)
+		return SF_AGAIN;
+	if(text) {
+		m->text = sf_rcol(res, row, SF_CR_BODY);
+		m->state = 1;
+		return SF_SENT;
+	}
+	memset(&in, 0, sizeof(in));
+	in.from_name = sf_rcol(res, row, SF_CR_FROM_NAME);
+	in.from_uri = sf_rcol(res, row, SF_CR_FROM_URI);
+	in.subject = sf_row_header(sf_rcol(res, row, SF_CR_HEADERS), "Subject");
+	in.content_type = sf_rcol(res, row, SF_CR_CONTENT_TYPE);
+	in.size = (long long)sf_rcol(res, row, SF_CR_BODY).len;
+	n = sf_fetch_url(url, sizeof(url), base, "m", m->token);
+	in.url = sf_bufv(url, n < 0 ? 0 : (size_t)n);
+	if(n >= 0)
+		n = sf_fetch_notice(m->notice, sizeof(m->notice), &in);
+	if(n < 0) {
+		LM_ERR("message %lld: cannot build the notice\n",
+				sf_db_int(res, row, SF_CR_ID));
+		return SF_REFUSED;
+	}
+	m->text = sf_bufv(m->notice, (size_t)n);
+	m->state = 1;
+	return SF_SENT;
+}
+
+/* libcurl's sink: the start of the gateway's answer, printable ASCII */
+typedef struct sf_answer
+{
+	char s[128];
+	size_t len;
+} sf_answer_t;
+
+static size_t sf_answer_write(char *buf, size_t size, size_t n, void *arg)
+{
+	sf_answer_t *a = arg;
+	size_t k = size * n, i;
+
+	for(i = 0; i < k && a->len + 1 < sizeof(a->s); i++)
+		a->s[a->len++] = (buf[i] >= 0x20 && buf[i] < 0x7f) ? buf[i] : ' ';
+	a->s[a->len] = '\0';
+	return k;
+}
+
+/* send the row's SMS to number num ("+digits") through Kannel's sendsms
+ * (a GET to kannel_url); *code the HTTP status (0: none). The URL holds
+ * the password: it is never logged, and wiped after use. */
+static int sf_kannel_send(
+		PGresult *res, int row, const sf_sms_row_t *m, sf_buf_t num, long *code)
+{
+	sf_sms_req_t rq;
+	sf_answer_t ans;
+	sf_buf_t base = sf_bufv(_sf_cfg.http_url.s, (size_t)_sf_cfg.http_url.len);
+	char dlr[600], *url;
+	size_t size;
+	int k, n;
+	CURLcode rc;
+
+	*code = 0;
+	memset(&rq, 0, sizeof(rq));
+	rq.user = sf_bufv(_sf_cfg.kannel_user.s, (size_t)_sf_cfg.kannel_user.len);
+	rq.pass = sf_bufv(_sf_cfg.kannel_pass.s, (size_t)_sf_cfg.kannel_pass.len);
+	rq.from = sf_sms_sender(
+			sf_bufv(_sf_cfg.kannel_from.s, (size_t)_sf_cfg.kannel_from.len),
+			sf_rcol(res, row, SF_CR_FROM_URI));
+	rq.to = num;
+	rq.text = m->text;
+	if(m->token[0] != '\0') {
+		/* the gateway puts the report's type for %d */
+		k = sf_fetch_url(dlr, sizeof(dlr), base, "dlr", m->token);
+		if(k < 0 || sf_fmt(dlr + k, sizeof(dlr) - (size_t)k, "?type=%%d") < 0)
+			return SF_REFUSED;
+		rq.dlr_url = sf_bufv(dlr, strlen(dlr));
+	}
+	size = (size_t)_sf_cfg.kannel_url.len + 128
+		   + 3
+					 * (rq.user.len + rq.pass.len + rq.from.len + rq.to.len
+							 + rq.text.len + rq.dlr_url.len);
+	url = malloc(size);
+	if(url == NULL)
+		return SF_AGAIN;
+	k = sf_fmt(url, size, "%.*s%c", _sf_cfg.kannel_url.len,
+			_sf_cfg.kannel_url.s,
+			memchr(_sf_cfg.kannel_url.s, '?', _sf_cfg.kannel_url.len) ? '&'
+																	  : '?');
+	n = k < 0 ? -1 : sf_sms_query(url + k, size - (size_t)k, &rq);
+	if(n < 0) {
+		LM_ERR("message %lld: cannot build the SMS request\n",
+				sf_db_int(res, row, SF_CR_ID));
+		free(url);
+		return SF_REFUSED;
+	}
+	ans.len = 0;
+	ans.s[0] = '\0';
+	curl_easy_reset(_sf_curl);
+	curl_easy_setopt(_sf_curl, CURLOPT_URL, url);
+	curl_easy_setopt(_sf_curl, CURLOPT_HTTPGET, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(_sf_curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(
+			_sf_curl, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+	curl_easy_setopt(_sf_curl, CURLOPT_WRITEFUNCTION, sf_answer_write);
+	curl_easy_setopt(_sf_curl, CURLOPT_WRITEDATA, &ans);
+	curl_easy_setopt(_sf_curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(
+			_sf_curl, CURLOPT_TIMEOUT_MS, (long)_sf_cfg.forward_timeout_ms);
+	curl_easy_setopt(_sf_curl, CURLOPT_CONNECTTIMEOUT_MS,
+			(long)_sf_cfg.forward_timeout_ms);
+	rc = curl_easy_perform(_sf_curl);
+	curl_easy_getinfo(_sf_curl, CURLINFO_RESPONSE_CODE, code);
+	/* libcurl keeps a copy of the URL until the next reset */
+	curl_easy_reset(_sf_curl);
+	memset(url, 0, size);
+	free(url);
+	if(rc != CURLE_OK) {
+		LM_INFO("message %lld: SMS to %.*s: %s\n",
+				sf_db_int(res, row, SF_CR_ID), (int)num.len, num.s,
+				curl_easy_strerror(rc));
+		*code = 0;
+		return SF_AGAIN;
+	}
+	if(*code >= 200 && *code < 300) {
+		LM_DBG("message %lld: SMS to %.*s: %ld %s\n",
+				sf_db_int(res, row, SF_CR_ID), (int)num.len, num.s, *code,
+				ans.s);
+		return SF_SENT;
+	}
+	LM_INFO("message %lld: SMS to %.*s: HTTP %ld (%s)\n",
+			sf_db_int(res, row, SF_CR_ID), (int)num.len, num.s, *code, ans.s);
+	return (*code >= 400 && *code < 500) ? SF_REFUSED : SF_AGAIN;
+}
+
+/* forward row `row` to its target `t` ("mailto:addr" or "sms:+digits");
+ * *code the reply */
+static int sf_forward_one(PGresult *res, int row, const char *t, size_t tlen,
+		sf_sms_row_t *m, long *code)
 {
 	sf_mail_in_t in;
-	sf_buf_t hdrs = sf_rcol(res, row, SF_CR_HEADERS);
+	sf_buf_t hdrs = sf_rcol(res, row, SF_CR_HEADERS), num;
 	char *mail;
 	int size, n, r;
 
 	*code = 0;
-	if(tlen <= 7 || strncmp(t, "mailto:", 7) != 0) {
-		/* sms: needs kannel_url (not configured in this build) */
+	if(_sf_cfg.kannel_url.len > 0 && sf_sms_target(t, tlen, &num) == 0) {
+		r = sf_sms_prepare(res, row, m);
+		if(r != SF_SENT)
+			return r;
+		return sf_kannel_send(res, row, m, num, code);
+	}
+	if(tlen <= 7 || strncmp(t, "mailto:", 7) != 0
+			|| _sf_cfg.smtp_url.len == 0) {
 		LM_INFO("message %lld: no gateway for %.*s\n",
 				sf_db_int(res, row, SF_CR_ID), (int)tlen, t);
 		return SF_REFUSED;
@@ -346,17 +592,22 @@ static void sf_forward_row(PGresult *res, int row)
 	int done = (int)sf_db_int(res, row, SF_CR_DONE);
 	int attempts = (int)sf_db_int(res, row, SF_CR_ATTEMPTS);
 	int expired = PQgetvalue(res, row, SF_CR_EXPIRED)[0] != 0;
-	int i = 0, r = SF_SENT, n;
+	int i = 0, r = SF_SENT, n, has_sms = 0;
 	size_t p = 0, e;
 	long code = 0;
+	sf_sms_row_t m;
+	const char *wait = NULL;
 
+	m.state = 0;
 	sf_fmt(id, sizeof(id), "%lld", sf_db_int(res, row, SF_CR_ID));
 	if(!expired) {
 		while(p < to.len && i < SF_REACH_MAX_TARGETS) {
 			for(e = p; e < to.len && to.s[e] != ' '; e++)
 				;
+			if(e - p > 4 && strncmp(to.s + p, "sms:", 4) == 0)
+				has_sms = 1;
 			if(e > p && !(done & (1 << i))) {
-				r = sf_forward_one(res, row, to.s + p, e - p, &code);
+				r = sf_forward_one(res, row, to.s + p, e - p, &m, &code);
 				if(r != SF_SENT)
 					break;
 				done |= 1 << i;
@@ -370,7 +621,21 @@ static void sf_forward_row(PGresult *res, int row)
 	v[1] = _sf_owner;
 	if(!expired && r == SF_SENT) {
 		update_stat(_sf_stat_forwarded, 1);
-		if(sf_exec(SF_RQ_FORWARDED, v) == 1) {
+		/* an SMS went out: the row waits for the gateway's delivery
+		 * report, or for the GET of the notice's link; the report to the
+		 * sender comes then (sf_http) */
+		if(has_sms) {
+			if(!sf_sms_is_text(res, row))
+				wait = "fetch";
+			else if(_sf_cfg.http_url.len > 0)
+				wait = "sms";
+		}
+		if(wait != NULL) {
+			v[2] = wait;
+			v[3] = done_s;
+			if(sf_exec(SF_RQ_WAIT, v) == 1)
+				return;
+		} else if(sf_exec(SF_RQ_FORWARDED, v) == 1) {
 			sf_row_outcome(res, row, 1, "forwarded", 250);
 			return;
 		}
@@ -418,8 +683,9 @@ static void sf_reach_main(void)
 			sf_reach_stmts, SF_RQ_COUNT, SF_SCHEMA_VERSION);
 	sf_fmt(lease, sizeof(lease), "%d", _sf_cfg.lease_time);
 	sf_fmt(batch, sizeof(batch), "%d", _sf_cfg.forward_batch);
-	LM_INFO("forwarding process started as %s (SMTP %.*s)\n", _sf_owner,
-			_sf_cfg.smtp_url.len, _sf_cfg.smtp_url.s);
+	LM_INFO("forwarding process started as %s (SMTP %.*s, Kannel %s)\n",
+			_sf_owner, _sf_cfg.smtp_url.len, _sf_cfg.smtp_url.s,
+			_sf_cfg.kannel_url.len > 0 ? "set" : "none");
 	for(;;) {
 		cfg_update();
 		v[0] = _sf_owner;
@@ -437,15 +703,39 @@ static void sf_reach_main(void)
 	}
 }
 
+/* 1 when the range starts with the lower-case literal (any case) */
+static int sf_reach_prefix(str *s, const char *lit)
+{
+	return sf_buf_iprefix(s->s, (size_t)s->len, lit);
+}
+
 int sf_reach_mod_init(void)
 {
-	if(_sf_cfg.smtp_url.len == 0)
+	if(_sf_cfg.smtp_url.len == 0 && _sf_cfg.kannel_url.len == 0)
 		return 0;
-	if(_sf_cfg.smtp_from.len == 0
-			|| memchr(_sf_cfg.smtp_from.s, '@', _sf_cfg.smtp_from.len) == NULL
-			|| memchr(_sf_cfg.smtp_from.s, '<', _sf_cfg.smtp_from.len) != NULL
-			|| memchr(_sf_cfg.smtp_from.s, '\n', _sf_cfg.smtp_from.len)
-					   != NULL) {
+	if(_sf_cfg.kannel_url.len > 0
+			&& ((!sf_reach_prefix(&_sf_cfg.kannel_url, "http://")
+						&& !sf_reach_prefix(&_sf_cfg.kannel_url, "https://"))
+					|| memchr(_sf_cfg.kannel_url.s, ' ', _sf_cfg.kannel_url.len)
+							   != NULL
+					|| memchr(_sf_cfg.kannel_url.s, '\n',
+							   _sf_cfg.kannel_url.len)
+							   != NULL)) {
+		LM_ERR("kannel_url must be an http:// or https:// URL (Kannel's"
+			   " sendsms)\n");
+		return -1;
+	}
+	if(_sf_cfg.kannel_url.len > 0 && _sf_cfg.http_url.len == 0)
+		LM_WARN("kannel_url without http_url: no delivery reports of"
+				" SMS, and no SMS of content that is not a short text\n");
+	if(_sf_cfg.smtp_url.len > 0
+			&& (_sf_cfg.smtp_from.len == 0
+					|| memchr(_sf_cfg.smtp_from.s, '@', _sf_cfg.smtp_from.len)
+							   == NULL
+					|| memchr(_sf_cfg.smtp_from.s, '<', _sf_cfg.smtp_from.len)
+							   != NULL
+					|| memchr(_sf_cfg.smtp_from.s, '\n', _sf_cfg.smtp_from.len)
+							   != NULL)) {
 		LM_ERR("smtp_url needs smtp_from, an address (user@domain)\n");
 		return -1;
 	}
@@ -462,7 +752,7 @@ int sf_reach_fork(void)
 {
 	int pid;
 
-	if(_sf_cfg.smtp_url.len == 0)
+	if(_sf_cfg.smtp_url.len == 0 && _sf_cfg.kannel_url.len == 0)
 		return 0;
 	pid = fork_process(PROC_RPC, "sfwd reach", 1);
 	if(pid < 0) {
