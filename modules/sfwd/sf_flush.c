@@ -46,6 +46,7 @@
 #include "sf_db.h"
 #include "sf_flush.h"
 #include "sf_event.h"
+#include "sf_fetch.h"
 #include "sf_msrp_server.h"
 #include "sf_stats.h"
 #include "sf_notify.h"
@@ -79,6 +80,7 @@ typedef struct sf_flight
 	int retry;		   /* some contact answered with a temporary failure */
 	int code;		   /* the last non-2xx code */
 	int oversize;	   /* too large for UDP: a local failure is 513 */
+	int notice;		   /* a notice of content to fetch (sf_http.h) */
 	long long sent_at; /* ms: a lost result must not stall the session */
 } sf_flight_t;
 
@@ -343,12 +345,12 @@ static int sf_path_route(sf_contact_t *ct, rr_t **rr, char *dst, str *dst_uri)
 /* send one MESSAGE of row to contact ct; 0 sent, -1 not, -2 too large
  * for the only transport the contact has */
 static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
-		str *rem, str *hdrs, uint64_t token, int oversize)
+		str *rem, str *hdrs, str *body, uint64_t token, int oversize)
 {
 	str tcp_dst = STR_NULL;
 	struct socket_info *tcp_sock = NULL;
 	static str method = str_init("MESSAGE");
-	str callid, ftag, body;
+	str callid, ftag;
 	dlg_t *dlg = NULL;
 	uac_req_t uac_r;
 	rr_t *rr = NULL;
@@ -361,8 +363,6 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 	callid.len = LEN(row, SF_CC_CALL_ID);
 	ftag.s = COL(row, SF_CC_FROM_TAG);
 	ftag.len = LEN(row, SF_CC_FROM_TAG);
-	body.s = COL(row, SF_CC_BODY);
-	body.len = LEN(row, SF_CC_BODY);
 	if(oversize && (ct->sock == NULL || ct->sock->proto == PROTO_UDP)) {
 		if(sf_tcp_target(ct, &tcp_dst, &tcp_sock) < 0) {
 			LM_INFO("message %lld is too large for UDP and %.*s has no "
@@ -417,7 +417,7 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 				sf_db_int(res, row, SF_CC_ID), tcp_dst.len, tcp_dst.s);
 		pkg_free(tcp_dst.s);
 	}
-	set_uac_req(&uac_r, &method, hdrs, &body, dlg, TMCB_LOCAL_COMPLETED,
+	set_uac_req(&uac_r, &method, hdrs, body, dlg, TMCB_LOCAL_COMPLETED,
 			sf_tm_cb, (void *)(uintptr_t)token);
 	ret = _sf_tmb.t_uac(&uac_r);
 	_sf_tmb.free_dlg(dlg);
@@ -431,13 +431,134 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 
 static void sf_outcome(sf_flight_t *f, int code, int local);
 
+/* is row's content fetched over HTTP instead of sent (sf_http.h)? */
+static int sf_row_notice(PGresult *res, int row)
+{
+	if(_sf_cfg.http_url.len == 0)
+		return 0;
+	return COL(row, SF_CC_DELIVER_NOTIFY)[0] != 0
+		   || (_sf_cfg.fetch_threshold > 0
+				   && LEN(row, SF_CC_BODY) > _sf_cfg.fetch_threshold);
+}
+
+/* copy stored header `name` ("Name: value\r\n") to w when present */
+static void sf_notice_hdr(sf_wr_t *w, PGresult *res, int row, const char *name)
+{
+	const char *v;
+	size_t vlen;
+
+	v = sf_hdr_value(
+			COL(row, SF_CC_HEADERS), LEN(row, SF_CC_HEADERS), name, &vlen);
+	if(v == NULL)
+		return;
+	sf_put(w, name, strlen(name));
+	SF_PUTS(w, ": ");
+	sf_put(w, v, vlen);
+	SF_PUTS(w, "\r\n");
+}
+
+/* the notice of a row's content to fetch: its text (body, pkg) and
+ * headers (hdrs, pkg: Date, Subject and P-Asserted-Identity as stored,
+ * Content-Type text/plain); the row gets its token first. 0, or -1 */
+static int sf_notice_build(PGresult *res, int row, str *body, str *hdrs)
+{
+	char token[SF_FETCH_TOKEN_LEN + 1], url[512], idbuf[24];
+	const char *v[3];
+	sf_fetch_notice_in_t in;
+	sf_buf_t sub;
+	size_t slen;
+	PGresult *r;
+	sf_wr_t w;
+	int n;
+
+	body->s = hdrs->s = NULL;
+	if(LEN(row, SF_CC_FETCH_TOKEN) == SF_FETCH_TOKEN_LEN) {
+		memcpy(token, COL(row, SF_CC_FETCH_TOKEN), SF_FETCH_TOKEN_LEN + 1);
+	} else {
+		if(sf_fetch_token(token) < 0) {
+			LM_ERR("no random bytes for a token\n");
+			return -1;
+		}
+		sf_fmt(idbuf, sizeof(idbuf), "%lld", sf_db_int(res, row, SF_CC_ID));
+		v[0] = idbuf;
+		v[1] = token;
+		v[2] = _sf_owner.s;
+		r = sf_db_exec(&_sf_fdb, SF_SQL_FETCH_TOKEN, v, NULL, NULL, 0);
+		if(r == NULL || PQntuples(r) != 1
+				|| !sf_fetch_token_valid(
+						PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0))) {
+			if(r)
+				PQclear(r);
+			return -1;
+		}
+		memcpy(token, PQgetvalue(r, 0, 0), SF_FETCH_TOKEN_LEN);
+		PQclear(r);
+	}
+	if(sf_fetch_url(url, sizeof(url),
+			   sf_bufv(_sf_cfg.http_url.s, _sf_cfg.http_url.len), "m", token)
+			< 0) {
+		LM_ERR("http_url is too long for a link\n");
+		return -1;
+	}
+	memset(&in, 0, sizeof(in));
+	in.from_name =
+			sf_bufv(COL(row, SF_CC_FROM_NAME), LEN(row, SF_CC_FROM_NAME));
+	in.from_uri = sf_bufv(COL(row, SF_CC_FROM_URI), LEN(row, SF_CC_FROM_URI));
+	sub.s = sf_hdr_value(
+			COL(row, SF_CC_HEADERS), LEN(row, SF_CC_HEADERS), "Subject", &slen);
+	sub.len = sub.s ? slen : 0;
+	in.subject = sub;
+	in.content_type =
+			sf_bufv(COL(row, SF_CC_CONTENT_TYPE), LEN(row, SF_CC_CONTENT_TYPE));
+	in.size = LEN(row, SF_CC_BODY);
+	in.url = sf_bufv(url, strlen(url));
+	body->s = pkg_malloc(SF_FETCH_NOTICE_MAX);
+	if(body->s == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	n = sf_fetch_notice(body->s, SF_FETCH_NOTICE_MAX, &in);
+	if(n < 0)
+		goto error;
+	body->len = n;
+	/* the headers: counted, then written */
+	sf_wr_init(&w, NULL, 0);
+	sf_notice_hdr(&w, res, row, "Date");
+	sf_notice_hdr(&w, res, row, "Subject");
+	sf_notice_hdr(&w, res, row, "P-Asserted-Identity");
+	SF_PUTS(&w, "Content-Type: text/plain;charset=utf-8\r\n");
+	n = (int)w.len + 1;
+	hdrs->s = pkg_malloc(n);
+	if(hdrs->s == NULL) {
+		PKG_MEM_ERROR;
+		goto error;
+	}
+	sf_wr_init(&w, hdrs->s, n);
+	sf_notice_hdr(&w, res, row, "Date");
+	sf_notice_hdr(&w, res, row, "Subject");
+	sf_notice_hdr(&w, res, row, "P-Asserted-Identity");
+	SF_PUTS(&w, "Content-Type: text/plain;charset=utf-8\r\n");
+	hdrs->len = sf_wr_end(&w);
+	if(hdrs->len < 0)
+		goto error;
+	return 0;
+error:
+	if(body->s)
+		pkg_free(body->s);
+	if(hdrs->s)
+		pkg_free(hdrs->s);
+	body->s = hdrs->s = NULL;
+	return -1;
+}
+
 /* send the session's next row to every contact */
 static void sf_send_row(sf_sess_t *s)
 {
 	PGresult *res = s->batch;
 	int row = s->order[s->next_row++];
 	sf_flight_t *f;
-	str loc = STR_NULL, rem = STR_NULL, hdrs = STR_NULL;
+	str loc = STR_NULL, rem = STR_NULL, hdrs = STR_NULL, body,
+		notice = STR_NULL;
 	int i, r, sent = 0, too_big = 0;
 
 	f = pkg_malloc(sizeof(*f));
@@ -462,17 +583,29 @@ static void sf_send_row(sf_sess_t *s)
 			   &loc) < 0
 			|| sf_name_addr(COL(row, SF_CC_TO_NAME), LEN(row, SF_CC_TO_NAME),
 					   COL(row, SF_CC_TO_URI), LEN(row, SF_CC_TO_URI), &rem)
-					   < 0
-			|| sf_replay_headers(res, row, &hdrs) < 0)
+					   < 0)
 		goto done;
-	f->oversize = LEN(row, SF_CC_BODY) + hdrs.len + loc.len + rem.len
+	f->notice = sf_row_notice(res, row);
+	if(f->notice) {
+		if(sf_notice_build(res, row, &notice, &hdrs) < 0) {
+			LM_ERR("cannot build the notice of message %lld\n", f->id);
+			goto done;
+		}
+		body = notice;
+	} else {
+		if(sf_replay_headers(res, row, &hdrs) < 0)
+			goto done;
+		body.s = COL(row, SF_CC_BODY);
+		body.len = LEN(row, SF_CC_BODY);
+	}
+	f->oversize = body.len + hdrs.len + loc.len + rem.len
 						  + LEN(row, SF_CC_CALL_ID) + 1024
 				  > SF_UDP_MAX;
 	/* count first: a reply may come back before the loop ends */
 	f->pending = s->ncontacts;
 	for(i = 0; i < s->ncontacts; i++) {
-		r = sf_send_one(res, row, &s->contacts[i], &loc, &rem, &hdrs, f->token,
-				f->oversize);
+		r = sf_send_one(res, row, &s->contacts[i], &loc, &rem, &hdrs, &body,
+				f->token, f->oversize);
 		if(r == 0) {
 			sent++;
 		} else {
@@ -492,6 +625,8 @@ done:
 		pkg_free(rem.s);
 	if(hdrs.s)
 		pkg_free(hdrs.s);
+	if(notice.s)
+		pkg_free(notice.s);
 	if(sent == 0) {
 		f->pending = 1;
 		if(too_big > 0 && !f->retry) {
@@ -641,6 +776,25 @@ static void sf_outcome(sf_flight_t *f, int code, int local)
 {
 	int out = sf_outcome_of(code), delay;
 
+	if(out == SF_OUT_DELIVERED && f->notice) {
+		/* the recipient knows: the content waits for its GET */
+		char idbuf[24];
+		const char *v[2];
+		PGresult *r;
+
+		LM_INFO("message %lld: notice delivered to %.*s (%d)\n", f->id,
+				f->sess->aor.len, f->sess->aor.s, code);
+		sf_fmt(idbuf, sizeof(idbuf), "%lld", f->id);
+		v[0] = idbuf;
+		v[1] = _sf_owner.s;
+		r = sf_db_exec(&_sf_fdb, SF_SQL_NOTIFIED, v, NULL, NULL, 0);
+		if(r != NULL)
+			PQclear(r);
+		update_stat(_sf_stat_notified, 1);
+		f->sess->changed = 1;
+		sf_flight_free(f);
+		return;
+	}
 	if(out == SF_OUT_DELIVERED) {
 		LM_DBG("message %lld delivered to %.*s (%d)\n", f->id, f->sess->aor.len,
 				f->sess->aor.s, code);

@@ -35,6 +35,10 @@ stat_var *_sf_stat_sess_delivered;
 stat_var *_sf_stat_forwarded;
 stat_var *_sf_stat_forward_failed;
 stat_var *_sf_stat_forward_retries;
+stat_var *_sf_stat_notified;
+stat_var *_sf_stat_fetched;
+stat_var *_sf_stat_fetch_denied;
+stat_var *_sf_stat_sms_reports;
 
 static atomic_t *_sf_queued = NULL;
 
@@ -62,6 +66,10 @@ static stat_export_t sf_stats[] = {
 	{"sessions_delivered", 0, &_sf_stat_sess_delivered},
 	{"forwarded", 0, &_sf_stat_forwarded},
 	{"forward_failed", 0, &_sf_stat_forward_failed},
+	{"notified", 0, &_sf_stat_notified},
+	{"fetched", 0, &_sf_stat_fetched},
+	{"fetch_denied", 0, &_sf_stat_fetch_denied},
+	{"sms_reports", 0, &_sf_stat_sms_reports},
 	{"forward_retries", 0, &_sf_stat_forward_retries},
 	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
 	{0, 0, 0}

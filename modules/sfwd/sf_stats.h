@@ -39,6 +39,10 @@ extern stat_var *_sf_stat_sess_delivered;  /*!< sessions fetched whole */
 extern stat_var *_sf_stat_forwarded;	   /*!< sent to every forward target */
 extern stat_var *_sf_stat_forward_failed;  /*!< a forward refused for good */
 extern stat_var *_sf_stat_forward_retries; /*!< a forward to try again */
+extern stat_var *_sf_stat_notified;		/*!< notices of content to fetch sent */
+extern stat_var *_sf_stat_fetched;		/*!< contents fetched (complete GETs) */
+extern stat_var *_sf_stat_fetch_denied; /*!< fetches of no live token */
+extern stat_var *_sf_stat_sms_reports;	/*!< SMS delivery reports taken */
 
 /*! \brief mod_init: register the counters and the queue_depth gauge
  * \return 0 ok, -1 error */

@@ -146,7 +146,7 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"UPDATE sfwd_message SET state = 'expired', done_at = now(),"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id IN (SELECT id FROM sfwd_message"
-		"  WHERE state = 'queued' AND expires <= now()"
+		"  WHERE state IN ('queued', 'fetch', 'sms') AND expires <= now()"
 		"  AND (lease_until IS NULL OR lease_until < now())"
 		"  ORDER BY expires LIMIT $1::int4 FOR UPDATE SKIP LOCKED)"
 		" RETURNING " SF_EXPIRED_COLS, 1},
@@ -224,6 +224,38 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"  AND state = 'queued'"
 		"  LIMIT $1::int4 FOR UPDATE SKIP LOCKED) RETURNING aor)"
 		" SELECT DISTINCT aor FROM r", 1},
+	/* notify-then-fetch (sf_http.h): a claimed row's token, kept once
+	 * given (a notice sent again names the same link) */
+	[SF_SQL_FETCH_TOKEN] = {"sf_fetch_token",
+		"UPDATE sfwd_message SET fetch_token = coalesce(fetch_token, $2::text)"
+		" WHERE id = $1::int8 AND claim_owner = $3::text"
+		" RETURNING fetch_token", 3},
+	/* its notice was taken: the content waits for its GET */
+	[SF_SQL_NOTIFIED] = {"sf_notified",
+		"UPDATE sfwd_message SET state = 'fetch', attempts = attempts + 1,"
+		" next_attempt = NULL, claim_owner = NULL, lease_until = NULL"
+		" WHERE id = $1::int8 AND claim_owner = $2::text"
+		" AND state = 'queued'", 2},
+	/* the content of a live token */
+	[SF_SQL_FETCH_GET] = {"sf_fetch_get",
+		"SELECT id, content_type, body, headers FROM sfwd_message"
+		" WHERE fetch_token = $1::text"
+		" AND state IN ('queued', 'forward', 'fetch', 'sms')"
+		" AND expires > now()", 1},
+	/* the first complete GET: delivered */
+	[SF_SQL_FETCHED] = {"sf_fetched",
+		"DELETE FROM sfwd_message WHERE id = $1::int8"
+		" AND fetch_token = $2::text RETURNING " SF_EXPIRED_COLS, 2},
+	/* Kannel's delivery reports of an SMS */
+	[SF_SQL_DLR_OK] = {"sf_dlr_ok",
+		"DELETE FROM sfwd_message WHERE fetch_token = $1::text"
+		" AND state = 'sms' RETURNING " SF_EXPIRED_COLS, 1},
+	[SF_SQL_DLR_FAIL] = {"sf_dlr_fail",
+		"UPDATE sfwd_message SET state = 'failed', done_at = now(),"
+		" forward_code = $2::int4 WHERE fetch_token = $1::text"
+		" AND state = 'sms' RETURNING " SF_EXPIRED_COLS, 2},
+	[SF_SQL_DLR_KNOWN] = {"sf_dlr_known",
+		"SELECT 1 FROM sfwd_message WHERE fetch_token = $1::text", 1},
 };
 /* clang-format on */
 

@@ -74,6 +74,13 @@ enum sf_stmt
 	SF_SQL_RENEW_OWNED,
 	SF_SQL_DUE_AORS_AGE,
 	SF_SQL_TAKEOVER,
+	SF_SQL_FETCH_TOKEN,
+	SF_SQL_NOTIFIED,
+	SF_SQL_FETCH_GET,
+	SF_SQL_FETCHED,
+	SF_SQL_DLR_OK,
+	SF_SQL_DLR_FAIL,
+	SF_SQL_DLR_KNOWN,
 	SF_SQL_COUNT
 };
 
@@ -147,9 +154,11 @@ enum sf_claim_col
 	SF_CC_CLASS,
 	SF_CC_NOTIFY,
 	SF_CC_IMDN_ID,
-	SF_CC_RECEIVED,		 /*!< float8 epoch seconds, microseconds kept */
-	SF_CC_IMDN_DATETIME, /*!< text, '' when none */
-	SF_CC_SESSION		 /*!< int8 sfwd_session id, 0: not a session's */
+	SF_CC_RECEIVED,		  /*!< float8 epoch seconds, microseconds kept */
+	SF_CC_IMDN_DATETIME,  /*!< text, '' when none */
+	SF_CC_SESSION,		  /*!< int8 sfwd_session id, 0: not a session's */
+	SF_CC_DELIVER_NOTIFY, /*!< bool: the profile says "deliver": "notify" */
+	SF_CC_FETCH_TOKEN	  /*!< text, '' when none yet */
 };
 
 /*! \brief what a claim returns, in enum sf_claim_col order */
@@ -158,7 +167,7 @@ enum sf_claim_col
 	" content_type, body, headers, floor(extract(epoch FROM expires))::int8," \
 	" attempts, class, notify, imdn_id,"                                      \
 	" extract(epoch FROM received)::float8, coalesce(imdn_datetime, ''),"     \
-	" coalesce(session_id, 0)"
+	" coalesce(session_id, 0), deliver_notify, coalesce(fetch_token, '')"
 
 /*! \brief what a report needs of a row (SF_SQL_EXPIRE's RETURNING) */
 #define SF_EXPIRED_COLS                              \

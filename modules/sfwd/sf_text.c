@@ -12,6 +12,7 @@
  */
 
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "sf_text.h"
@@ -444,4 +445,27 @@ int sf_lifetime(
 	if(profile > 0 && profile < max)
 		return profile;
 	return def < max ? def : max;
+}
+
+const char *sf_hdr_value(
+		const char *h, size_t hlen, const char *name, size_t *vlen)
+{
+	size_t nl = strlen(name), i = 0, e, v;
+
+	*vlen = 0;
+	while(h != NULL && i < hlen) {
+		for(e = i; e < hlen && h[e] != '\n'; e++)
+			;
+		if(e - i > nl && h[i + nl] == ':'
+				&& strncasecmp(h + i, name, nl) == 0) {
+			for(v = i + nl + 1; v < e && (h[v] == ' ' || h[v] == '\t'); v++)
+				;
+			*vlen = e - v;
+			if(*vlen > 0 && h[v + *vlen - 1] == '\r')
+				(*vlen)--;
+			return h + v;
+		}
+		i = e + 1;
+	}
+	return NULL;
 }

@@ -161,4 +161,17 @@ enum sf_outcome
  */
 int sf_outcome_of(int code);
 
+/*!
+ * \brief the value of header `name` among stored headers ("Name: value"
+ *   lines, CRLF or LF), its first occurrence, leading blanks and the CR
+ *   left out; (NULL, 0) when absent
+ * \param h the headers
+ * \param hlen their length
+ * \param name the header name (matched case-insensitively)
+ * \param vlen the value's length
+ * \return the value's first byte, or NULL
+ */
+const char *sf_hdr_value(
+		const char *h, size_t hlen, const char *name, size_t *vlen);
+
 #endif

@@ -28,6 +28,7 @@
 #include "sf_msrp_server.h"
 #include "sf_notify.h"
 #include "sf_profile.h"
+#include "sf_http.h"
 #include "sf_reach.h"
 #include "sf_queue.h"
 #include "sf_request.h"
@@ -54,6 +55,7 @@ static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_session_accept(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_http(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp1(sip_msg_t *msg, char *p1, char *p2);
 static int fixup_sf_encap(void **param, int param_no);
 static int fixup_free_sf_encap(void **param, int param_no);
@@ -61,6 +63,7 @@ static int fixup_free_sf_encap(void **param, int param_no);
 /* clang-format off */
 static cmd_export_t cmds[] = {
 	{"sf_classify", (cmd_function)w_sf_classify, 0, 0, 0, ANY_ROUTE},
+	{"sf_http", (cmd_function)w_sf_http, 0, 0, 0, ANY_ROUTE},
 	{"sf_store", (cmd_function)w_sf_store, 0, 0, 0,
 		REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_store", (cmd_function)w_sf_store, 1, fixup_spve_null,
@@ -135,7 +138,8 @@ static int mod_init(void)
 			   _sf_cfg.db_url, _sf_cfg.flush_db_timeout_ms, &_sf_cfg.node_id)
 			< 0)
 		return -1;
-	if(sf_intake_mod_init() < 0 || sf_reach_mod_init() < 0)
+	if(sf_intake_mod_init() < 0 || sf_reach_mod_init() < 0
+			|| sf_http_mod_init() < 0)
 		return -1;
 	return sf_flush_mod_init();
 }
@@ -468,4 +472,12 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
 	sr_kemi_modules_add(sr_kemi_sfwd_exports);
 	return 0;
+}
+
+/* sf_http(): event_route[xhttp:request] */
+static int w_sf_http(sip_msg_t *msg, char *p1, char *p2)
+{
+	if(_sf_cfg.db_url == NULL)
+		return -1;
+	return sf_http_request(msg);
 }

@@ -765,6 +765,35 @@ START_TEST(test_lifetime)
 }
 END_TEST
 
+/* sf_hdr_value: the first of a header among stored lines, blanks and CR
+ * left out, names matched whole and case-insensitively */
+START_TEST(test_hdr_value)
+{
+	const char *h = "Subject-X: no\r\nsubject:  Hallo Welt\r\nSubject: 2nd\r\n"
+					"Date: Tue\nX: \r\n";
+	size_t n = strlen(h), vl;
+	const char *v;
+	char *copy = malloc(n);
+
+	memcpy(copy, h, n); /* exactly n bytes: ASan sees a read past them */
+	v = sf_hdr_value(copy, n, "Subject", &vl);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq((int)vl, 10);
+	ck_assert_int_eq(memcmp(v, "Hallo Welt", 10), 0);
+	v = sf_hdr_value(copy, n, "date", &vl);
+	ck_assert(v != NULL && vl == 3 && memcmp(v, "Tue", 3) == 0);
+	v = sf_hdr_value(copy, n, "X", &vl);
+	ck_assert(v != NULL && vl == 0);
+	ck_assert_ptr_null(sf_hdr_value(copy, n, "Subj", &vl));
+	ck_assert_int_eq((int)vl, 0);
+	ck_assert_ptr_null(sf_hdr_value(NULL, 0, "Date", &vl));
+	/* a last line without its CRLF */
+	v = sf_hdr_value(copy, strlen("Subject-X: no"), "Subject-X", &vl);
+	ck_assert(v != NULL && vl == 2 && memcmp(v, "no", 2) == 0);
+	free(copy);
+}
+END_TEST
+
 Suite *text_suite(void)
 {
 	const struct unit_test t[] = {
@@ -793,6 +822,8 @@ Suite *text_suite(void)
 			UT_LOOP(test_lifetime, N_LIFETIME),
 			UT_CASE("outcome_of"),
 			UT_LOOP(test_outcome, N_OUTCOME),
+			UT_CASE("hdr_value"),
+			UT(test_hdr_value),
 	};
 
 	return UNIT_SUITE("sf_text", t, NULL, NULL);
