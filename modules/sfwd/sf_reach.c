@@ -70,6 +70,8 @@ enum
 	SF_RQ_RELEASE,
 	SF_RQ_TOKEN,
 	SF_RQ_WAIT,
+	SF_RQ_MARK,
+	SF_RQ_UNMARK,
 	SF_RQ_COUNT
 };
 
@@ -133,7 +135,20 @@ static const sf_db_stmt_t sf_reach_stmts[SF_RQ_COUNT] = {
 		"UPDATE sfwd_message SET state = $3::text, forward_at = NULL,"
 		" forward_done = $4::int4, claim_owner = NULL, lease_until = NULL"
 		" WHERE id = $1::int8 AND claim_owner = $2::text AND NOT forward_keep"
+		" AND state IN ('queued', 'forward', 'sms')"
 		" RETURNING id", 4},
+	/* before the last SMS text of a row goes: 'sms' already, so that a
+	 * delivery report coming back at once finds it waiting */
+	[SF_RQ_MARK] = {"sf_fwd_mark",
+		"UPDATE sfwd_message SET state = 'sms'"
+		" WHERE id = $1::int8 AND claim_owner = $2::text AND NOT forward_keep"
+		" AND state IN ('queued', 'forward')"
+		" RETURNING id", 2},
+	/* ... and back when it did not go */
+	[SF_RQ_UNMARK] = {"sf_fwd_unmark",
+		"UPDATE sfwd_message SET state = $3::text"
+		" WHERE id = $1::int8 AND claim_owner = $2::text AND state = 'sms'"
+		" RETURNING id", 3},
 };
 /* clang-format on */
 
@@ -260,10 +275,13 @@ static int sf_smtp_send(const char *rcpt, size_t rcpt_len, const char *mail,
 /* what the sms: targets of a row get, worked out before the first one */
 typedef struct sf_sms_row
 {
-	int state;							/* 0 not yet, 1 ready */
-	sf_buf_t text;						/* the SMS text */
+	int state;	   /* 0 not yet, 1 ready */
+	int notice;	   /* 1 a notice with a link, 0 the text itself */
+	int last;	   /* 1 the row's last target to send */
+	int marked;	   /* 1 the row is 'sms' already (SF_RQ_MARK) */
+	sf_buf_t text; /* the SMS text */
 	char token[SF_FETCH_TOKEN_LEN + 1]; /* "" none (no http_url) */
-	char notice[SF_FETCH_NOTICE_MAX];
+	char buf[SF_FETCH_NOTICE_MAX];
 } sf_sms_row_t;
 
 /* whether the row's content goes as the SMS text itself: plain text in
@@ -343,6 +361,7 @@ static int sf_sms_prepare(PGresult *res, int row, sf_sms_row_t *m)
 	m->token[0] = '\0';
 	if(base.len > 0 && sf_sms_token(res, row, m->token) < 0)
 		return SF_AGAIN;
+	m->notice = !text;
 	if(text) {
 		m->text = sf_rcol(res, row, SF_CR_BODY);
 		m->state = 1;
@@ -357,13 +376,13 @@ static int sf_sms_prepare(PGresult *res, int row, sf_sms_row_t *m)
 	n = sf_fetch_url(url, sizeof(url), base, "m", m->token);
 	in.url = sf_bufv(url, n < 0 ? 0 : (size_t)n);
 	if(n >= 0)
-		n = sf_fetch_notice(m->notice, sizeof(m->notice), &in);
+		n = sf_fetch_notice(m->buf, sizeof(m->buf), &in);
 	if(n < 0) {
 		LM_ERR("message %lld: cannot build the notice\n",
 				sf_db_int(res, row, SF_CR_ID));
 		return SF_REFUSED;
 	}
-	m->text = sf_bufv(m->notice, (size_t)n);
+	m->text = sf_bufv(m->buf, (size_t)n);
 	m->state = 1;
 	return SF_SENT;
 }
@@ -476,6 +495,21 @@ static int sf_kannel_send(
 	return (*code >= 400 && *code < 500) ? SF_REFUSED : SF_AGAIN;
 }
 
+static int sf_exec(int idx, const char *const *v);
+
+/* SF_RQ_MARK or SF_RQ_UNMARK (back to the state it was claimed in) */
+static int sf_sms_mark(PGresult *res, int row, int idx)
+{
+	char id[24];
+	const char *v[3];
+
+	sf_fmt(id, sizeof(id), "%lld", sf_db_int(res, row, SF_CR_ID));
+	v[0] = id;
+	v[1] = _sf_owner;
+	v[2] = PQgetvalue(res, row, SF_CR_STATE);
+	return sf_exec(idx, v);
+}
+
 /* forward row `row` to its target `t` ("mailto:addr" or "sms:+digits");
  * *code the reply */
 static int sf_forward_one(PGresult *res, int row, const char *t, size_t tlen,
@@ -491,7 +525,16 @@ static int sf_forward_one(PGresult *res, int row, const char *t, size_t tlen,
 		r = sf_sms_prepare(res, row, m);
 		if(r != SF_SENT)
 			return r;
-		return sf_kannel_send(res, row, m, num, code);
+		/* Kannel may report the delivery before its answer to the send
+		 * is read here: the row is to wait for it before it goes */
+		if(m->last && !m->notice && m->token[0] != '\0' && !m->marked)
+			m->marked = sf_sms_mark(res, row, SF_RQ_MARK) == 1;
+		r = sf_kannel_send(res, row, m, num, code);
+		if(r != SF_SENT && m->marked) {
+			sf_sms_mark(res, row, SF_RQ_UNMARK);
+			m->marked = 0;
+		}
+		return r;
 	}
 	if(tlen <= 7 || strncmp(t, "mailto:", 7) != 0
 			|| _sf_cfg.smtp_url.len == 0) {
@@ -592,28 +635,40 @@ static void sf_forward_row(PGresult *res, int row)
 	int done = (int)sf_db_int(res, row, SF_CR_DONE);
 	int attempts = (int)sf_db_int(res, row, SF_CR_ATTEMPTS);
 	int expired = PQgetvalue(res, row, SF_CR_EXPIRED)[0] != 0;
-	int i = 0, r = SF_SENT, n, has_sms = 0;
-	size_t p = 0, e;
+	int i, nt = 0, pass, r = SF_SENT, n, has_sms = 0, sms_left = 0;
+	size_t p = 0, e, ts[SF_REACH_MAX_TARGETS], te[SF_REACH_MAX_TARGETS];
+	char sms[SF_REACH_MAX_TARGETS];
 	long code = 0;
 	sf_sms_row_t m;
 	const char *wait = NULL;
 
-	m.state = 0;
+	memset(&m, 0, sizeof(m));
 	sf_fmt(id, sizeof(id), "%lld", sf_db_int(res, row, SF_CR_ID));
-	if(!expired) {
-		while(p < to.len && i < SF_REACH_MAX_TARGETS) {
-			for(e = p; e < to.len && to.s[e] != ' '; e++)
-				;
-			if(e - p > 4 && strncmp(to.s + p, "sms:", 4) == 0)
-				has_sms = 1;
-			if(e > p && !(done & (1 << i))) {
-				r = sf_forward_one(res, row, to.s + p, e - p, &m, &code);
-				if(r != SF_SENT)
-					break;
-				done |= 1 << i;
-			}
-			i++;
-			p = e + 1;
+	while(p < to.len && nt < SF_REACH_MAX_TARGETS) {
+		for(e = p; e < to.len && to.s[e] != ' '; e++)
+			;
+		ts[nt] = p;
+		te[nt] = e;
+		sms[nt] = e - p > 4 && strncmp(to.s + p, "sms:", 4) == 0;
+		has_sms |= sms[nt];
+		if(sms[nt] && e > p && !(done & (1 << nt)))
+			sms_left++;
+		nt++;
+		p = e + 1;
+	}
+	/* the sms: targets last: the row may end with their delivery report */
+	for(pass = 0; !expired && pass < 2 && r == SF_SENT; pass++) {
+		for(i = 0; i < nt; i++) {
+			if(sms[i] != pass || te[i] == ts[i] || (done & (1 << i)))
+				continue;
+			m.last = pass == 1 && sms_left == 1;
+			r = sf_forward_one(
+					res, row, to.s + ts[i], te[i] - ts[i], &m, &code);
+			if(r != SF_SENT)
+				break;
+			done |= 1 << i;
+			if(pass == 1)
+				sms_left--;
 		}
 	}
 	sf_fmt(done_s, sizeof(done_s), "%d", done);
