@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""t061: SMS forwarding through a real Kannel (bearerbox, smsbox, fakesmsc
+on loopback).
+
+alice (registered, a UA of sfwdtest) sends MESSAGEs asking for reports to
+bob, who is offline and whose profile forwards to sms:+4917012345678; what
+the fake SMSC got is read from its capture (fakesmsc_decode.py: URL
+decoding, UCS-2, concatenated parts joined). Kannel's delivery reports
+come to sfwd's HTTP port (xhttp, sf_http). Kannel is stopped and started
+by --kannel-stop/--kannel-start, the fake SMSC alone by --smsc-stop/
+--smsc-start, the database read with --sql (a command taking one SQL
+statement). One "ok/FAIL<TAB>name<TAB>detail" line per check
+(sfwdtest.check)."""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import sfwdtest as st  # noqa: E402
+
+BOB = "+4917012345678"
+
+
+def smsc(a):
+    """the logical messages the fake SMSC got (parts joined), in order"""
+    r = subprocess.run([sys.executable, os.path.join(HERE, "..", "fakesmsc_decode.py"),
+                        os.path.join(a.kannel_dir, "fakesmsc.out")],
+                       capture_output=True, text=True, timeout=30)
+    return [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+
+
+def wait_sms(a, pred, secs):
+    """the first message the fake SMSC got for which pred is true"""
+    end = time.time() + secs
+    while True:
+        for m in smsc(a):
+            if pred(m) and not m.get("missing"):
+                return m
+        if time.time() >= end:
+            return None
+        time.sleep(0.2)
+
+
+def sql(a, q):
+    r = subprocess.run(a.sql + [q], capture_output=True, text=True, timeout=30)
+    return r.stdout.strip()
+
+
+def wait_sql(a, q, want, secs):
+    end = time.time() + secs
+    got = None
+    while time.time() < end:
+        got = sql(a, q)
+        if got == want:
+            return got
+        time.sleep(0.1)
+    return got
+
+
+def reports(alice, status, n, secs):
+    """alice's MESSAGEs whose IMDN says status, waited for until n came"""
+    end = time.time() + secs
+    while True:
+        got = [r for r in alice.got("MESSAGE") if b"<" + status.encode() + b"/>" in r["body"]]
+        if len(got) >= n or time.time() >= end:
+            return got
+        time.sleep(0.1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kam-port", type=int, required=True)
+    ap.add_argument("--alice-port", type=int, required=True)
+    ap.add_argument("--domain", required=True)
+    ap.add_argument("--http", required=True)
+    ap.add_argument("--kannel-dir", required=True)
+    ap.add_argument("--kannel-stop", required=True)
+    ap.add_argument("--kannel-start", required=True)
+    ap.add_argument("--smsc-stop", required=True)
+    ap.add_argument("--smsc-start", required=True)
+    ap.add_argument("--sql", required=True, nargs="+")
+    ap.add_argument("--log", required=True)
+    a = ap.parse_args()
+    st.open_log(a.log)
+    dom = a.domain
+    alice = st.UA(a.alice_port, a.kam_port, name="alice", contact="alice")
+    frm = f'"Alice" <sip:alice@{dom}>;tag=' + uuid.uuid4().hex[:8]
+
+    cid = "t061-reg-" + uuid.uuid4().hex[:8]
+    alice.request("REGISTER", f"sip:{dom}", f"<sip:alice@{dom}>;tag=r1", f"<sip:alice@{dom}>",
+                  cid, 1, extra=b"Expires: 600\r\n")
+    code, _, _ = alice.final(cid, "REGISTER")
+    st.check("alice registers -> 200", code == 200, code)
+
+    def send(to, ctype, body, sender=None, notify=True):
+        cid = "t061-" + uuid.uuid4().hex[:12]
+        extra = b"Request-Disposition: notify\r\n" if notify else b""
+        alice.request("MESSAGE", f"sip:{to}@{dom}", sender or frm, f"<sip:{to}@{dom}>", cid, 1,
+                      contact=False, extra=extra, body=body, ctype=ctype)
+        code, _, _ = alice.final(cid, "MESSAGE", timeout=10)
+        return cid, code
+
+    def row(cid, cols):
+        return sql(a, f"SELECT {cols} FROM sfwd_message WHERE call_id = '{cid}'")
+
+    def gone(cid):
+        return wait_sql(a, f"SELECT count(*) FROM sfwd_message WHERE call_id = '{cid}'", "0", 10)
+
+    delivered = 0
+
+    # a plain text: the text itself, 7-bit; Kannel's DLR ends the row
+    c1, code = send("t061bob", "text/plain; charset=utf-8", b"Hello from SIP")
+    st.check("Hello from SIP to bob (offline, forwards to sms:) -> 202", code == 202, code)
+    m = wait_sms(a, lambda m: m.get("text") == "Hello from SIP", 15)
+    st.check("the fake SMSC gets exactly 'Hello from SIP', 7-bit",
+             m is not None and m["coding"] == 0, m or [x.get("text") for x in smsc(a)])
+    st.check("it goes to +4917012345678, from 'sfwd' (alice's URI has no +number)",
+             m is not None and m["to"] == BOB and m["from"] == "sfwd", m)
+    delivered += 1
+    st.check("Kannel's DLR reaches sfwd: alice gets a delivery report",
+             len(reports(alice, "delivered", delivered, 10)) == delivered,
+             len(reports(alice, "delivered", 0, 0)))
+    st.check("the DLR ends the row (gone)", gone(c1) == "0", row(c1, "state"))
+
+    # non-GSM text: UCS-2, exactly
+    uni = "Grüße ☃ 你好"
+    c2, code = send("t061bob", "text/plain; charset=utf-8", uni.encode())
+    st.check("a text with non-GSM characters -> 202", code == 202, code)
+    m = wait_sms(a, lambda m: m.get("text") == uni, 15)
+    st.check("it arrives exactly, as UCS-2", m is not None and m["coding"] == 2,
+             m or [x.get("text") for x in smsc(a)][-3:])
+
+    # 400 characters: concatenated parts, reassembled equal
+    long_text = " ".join(f"word{i:03d}" for i in range(50))[:400]
+    long_text = long_text + "x" * (400 - len(long_text))
+    c3, code = send("t061bob", "text/plain", long_text.encode())
+    st.check("a 400-character text -> 202", code == 202, code)
+    m = wait_sms(a, lambda m: m.get("text") == long_text, 15)
+    st.check("it arrives as one text equal to the original", m is not None,
+             [x.get("text", "")[:20] for x in smsc(a)][-3:])
+    st.check("in 3 concatenated parts (153+153+94)", m is not None and m["parts"] == 3,
+             m and m["parts"])
+    delivered += 2
+    st.check("alice gets the delivery reports of both (DLRs)",
+             len(reports(alice, "delivered", delivered, 10)) == delivered,
+             len(reports(alice, "delivered", 0, 0)))
+    st.check("both rows are gone", gone(c2) == "0" and gone(c3) == "0")
+
+    # an image: a notice with a link; the GET of the link delivers it
+    image = bytes((i * 7 + (i >> 8)) & 0xFF for i in range(5 * 1024))
+    c4, code = send("t061bob", "image/png", image)
+    st.check("a 5 KB image/png to bob -> 202", code == 202, code)
+    link_re = re.escape(a.http) + r"/m/([0-9a-f]{32})$"
+    m = wait_sms(a, lambda m: re.search(link_re, m.get("text", "")) is not None, 15)
+    text = m["text"] if m else ""
+    st.check("the SMS is a notice naming alice, the size, the type",
+             "Alice" in text and f"sip:alice@{dom}" in text and "5 KB" in text
+             and "image/png" in text, text)
+    tok = re.search(link_re, text)
+    tok = tok.group(1) if tok else "none"
+    st.check("... with a link <http_url>/m/<32 hex>", tok != "none", text)
+    st.check("the row waits in state fetch with the link's token",
+             wait_sql(a, f"SELECT state || ' ' || fetch_token FROM sfwd_message"
+                      f" WHERE call_id = '{c4}'", "fetch " + tok, 5) == "fetch " + tok,
+             row(c4, "state, fetch_token"))
+    try:
+        with urllib.request.urlopen(a.http + "/m/" + tok, timeout=10) as r:
+            got = r.read()
+    except Exception as e:  # noqa: BLE001 - any failure is the check's detail
+        got = repr(e).encode()
+    st.check("the link gives the same 5 KB", got == image, len(got))
+    delivered += 1
+    st.check("fetched: the row is gone, alice gets a delivery report",
+             gone(c4) == "0" and len(reports(alice, "delivered", delivered, 10)) == delivered,
+             (row(c4, "state"), len(reports(alice, "delivered", 0, 0))))
+
+    # the SMSC away: Kannel queues (202), the row waits in state 'sms'
+    subprocess.run(a.smsc_stop, shell=True, timeout=30)
+    c5, code = send("t061bob", "text/plain", b"while the SMSC was away")
+    st.check("a text while the fake SMSC is away -> 202", code == 202, code)
+    w = wait_sql(a, f"SELECT state || ' ' || (fetch_token ~ '^[0-9a-f]{{32}}$') || ' '"
+                 f" || (forward_at IS NULL) || ' ' || (claim_owner IS NULL)"
+                 f" FROM sfwd_message WHERE call_id = '{c5}'", "sms true true true", 10)
+    st.check("Kannel accepted it: the row waits in state sms (token, not due, not claimed)",
+             w == "sms true true true", w)
+    st.check("no report yet while it waits",
+             len(reports(alice, "delivered", delivered + 1, 1)) == delivered)
+    subprocess.run(a.smsc_start, shell=True, timeout=30)
+    m = wait_sms(a, lambda m: m.get("text") == "while the SMSC was away", 15)
+    st.check("the SMSC back: it arrives", m is not None)
+    delivered += 1
+    st.check("then its DLR: the row is gone, alice gets a delivery report",
+             gone(c5) == "0" and len(reports(alice, "delivered", delivered, 10)) == delivered,
+             (row(c5, "state"), len(reports(alice, "delivered", 0, 0))))
+
+    # Kannel away: tried again, sent once it is back, nothing twice
+    subprocess.run(a.kannel_stop, shell=True, timeout=30)
+    c6, code = send("t061bob", "text/plain", b"while Kannel was away")
+    st.check("a text while Kannel is stopped -> 202", code == 202, code)
+    att = wait_sql(a, f"SELECT forward_attempts >= 1 FROM sfwd_message WHERE call_id = '{c6}'",
+                   "t", 10)
+    st.check("the send failed and waits for a retry (forward_attempts >= 1)", att == "t", att)
+    r = subprocess.run(a.kannel_start, shell=True, timeout=60)
+    st.check("Kannel starts again", r.returncode == 0, r.returncode)
+    m = wait_sms(a, lambda m: m.get("text") == "while Kannel was away", 20)
+    st.check("Kannel back: the text arrives", m is not None)
+    delivered += 1
+    st.check("its DLR: the row is gone, alice gets a delivery report",
+             gone(c6) == "0" and len(reports(alice, "delivered", delivered, 10)) == delivered,
+             (row(c6, "state"), len(reports(alice, "delivered", 0, 0))))
+
+    # the sender's +number as the SMS's sender
+    c7, code = send("t061bob", "text/plain", b"from a number",
+                    sender=f"<sip:+4930123456@{dom}>;tag=" + uuid.uuid4().hex[:8], notify=False)
+    st.check("a text from sip:+4930123456 -> 202", code == 202, code)
+    m = wait_sms(a, lambda m: m.get("text") == "from a number", 15)
+    st.check("its SMS comes from +4930123456", m is not None and m["from"] == "+4930123456", m)
+
+    # Kannel refuses the number (4xx): failed for good, a failure report
+    c8, code = send("t061carol", "text/plain", b"to a refused number")
+    st.check("a text to carol (forwards to a number Kannel refuses) -> 202", code == 202, code)
+    w = wait_sql(a, f"SELECT state || ' ' || forward_code FROM sfwd_message WHERE call_id = '{c8}'",
+                 "failed 400", 10)
+    st.check("the row is failed with Kannel's 400", w == "failed 400", w)
+    st.check("alice gets a failure report", len(reports(alice, "failed", 1, 10)) == 1)
+
+    time.sleep(2)
+    texts = [x.get("text") for x in smsc(a)]
+    want = ["Hello from SIP", uni, long_text, "while the SMSC was away", "while Kannel was away",
+            "from a number"]
+    st.check("nothing twice, nothing to carol's number: 7 SMS in all",
+             len(texts) == 7 and all(texts.count(t) == 1 for t in want)
+             and not any(x["to"] != BOB for x in smsc(a)),
+             [t[:24] if t else t for t in texts])
+    st.check("alice got no other report",
+             len(reports(alice, "delivered", 0, 0)) == delivered
+             and len(reports(alice, "failed", 0, 0)) == 1,
+             (len(reports(alice, "delivered", 0, 0)), len(reports(alice, "failed", 0, 0))))
+    alice.close()
+
+
+if __name__ == "__main__":
+    main()
