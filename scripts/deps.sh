@@ -8,7 +8,7 @@ PKGS=(kamailio kamailio-postgres-modules kamailio-presence-modules
       kamailio-extra-modules kamailio-lua-modules sip-tester postgresql postgresql-client libpq-dev
       libjansson-dev libcurl4-openssl-dev check pkg-config dpkg-dev gcc make bison flex
       clang libclang-rt-14-dev clang-format binutils iproute2 jq tshark sipsak
-      linphone-cli sqlite3 exim4-daemon-light)
+      linphone-cli sqlite3 exim4-daemon-light kannel kannel-extras)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -54,16 +54,34 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# tshark asks whether non-root users may capture; answer no.
 	echo 'wireshark-common wireshark-common/install-setuid boolean false' |
 		$SUDO debconf-set-selections
-	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-		>/dev/null
+	# no service starts from a maintainer script (Kannel's would run
+	# bearerbox and wapbox on all interfaces): a policy-rc.d of our own
+	# for the install when the machine has none
+	own_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod 755 /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
+	rc=0
+	$SUDO apt-get install -y -qq --no-install-recommends \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+		"${missing[@]}" >/dev/null || rc=$?
+	[ $own_policy = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
+	[ $rc = 0 ] || exit $rc
 fi
 # The Debian kamailio package enables a system service; sfwd never uses it.
-# Nor exim4's (the e-mail test runs a private instance on its own port).
+# Nor exim4's or Kannel's (the e-mail and SMS tests run private instances
+# on their own ports). Kannel ships a SysV script only.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now kamailio >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now exim4 >/dev/null 2>&1 || true
-elif [ -x /etc/init.d/exim4 ]; then
-	$SUDO /etc/init.d/exim4 stop >/dev/null 2>&1 || true
-	$SUDO update-rc.d exim4 disable >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now kannel >/dev/null 2>&1 || true
+else
+	for svc in exim4 kannel; do
+		[ -x "/etc/init.d/$svc" ] || continue
+		$SUDO "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+		$SUDO update-rc.d "$svc" disable >/dev/null 2>&1 || true
+	done
 fi
