@@ -284,24 +284,20 @@ typedef struct sf_sms_row
 	char buf[SF_FETCH_NOTICE_MAX];
 } sf_sms_row_t;
 
-/* whether the row's content goes as the SMS text itself: plain text in
- * UTF-8 or US-ASCII, not content-encoded, valid UTF-8, within ten parts,
- * and the recipient did not ask for notices */
-static int sf_sms_is_text(PGresult *res, int row)
+/* whether the row's content goes as the SMS text itself (*text): plain
+ * text in UTF-8 or US-ASCII, or such text in message/cpim, not
+ * content-encoded, valid UTF-8, within ten parts (sf_sms_text), and the
+ * recipient did not ask for notices */
+static int sf_sms_is_text(PGresult *res, int row, sf_buf_t *text)
 {
-	sf_buf_t body = sf_rcol(res, row, SF_CR_BODY);
-	size_t units;
-	int coding;
-
 	if(PQgetvalue(res, row, SF_CR_DELIVER_NOTIFY)[0] != 0
-			|| !sf_sms_plain(sf_rcol(res, row, SF_CR_CONTENT_TYPE))
 			|| sf_row_header(
 					   sf_rcol(res, row, SF_CR_HEADERS), "Content-Encoding")
 							   .len
 					   > 0)
 		return 0;
-	coding = sf_sms_measure(body.s, body.len, &units);
-	return coding >= 0 && sf_sms_fits(coding, units);
+	return sf_sms_text(sf_rcol(res, row, SF_CR_CONTENT_TYPE),
+			sf_rcol(res, row, SF_CR_BODY), text);
 }
 
 /* the row's token: the one it has, else a new one written with it */
@@ -348,7 +344,8 @@ static int sf_sms_prepare(PGresult *res, int row, sf_sms_row_t *m)
 	sf_fetch_notice_in_t in;
 	sf_buf_t base = sf_bufv(_sf_cfg.http_url.s, (size_t)_sf_cfg.http_url.len);
 	char url[512];
-	int text = sf_sms_is_text(res, row), n;
+	sf_buf_t body;
+	int text = sf_sms_is_text(res, row, &body), n;
 
 	if(m->state == 1)
 		return SF_SENT;
@@ -363,7 +360,7 @@ static int sf_sms_prepare(PGresult *res, int row, sf_sms_row_t *m)
 		return SF_AGAIN;
 	m->notice = !text;
 	if(text) {
-		m->text = sf_rcol(res, row, SF_CR_BODY);
+		m->text = body;
 		m->state = 1;
 		return SF_SENT;
 	}
@@ -640,6 +637,7 @@ static void sf_forward_row(PGresult *res, int row)
 	char sms[SF_REACH_MAX_TARGETS];
 	long code = 0;
 	sf_sms_row_t m;
+	sf_buf_t body;
 	const char *wait = NULL;
 
 	memset(&m, 0, sizeof(m));
@@ -680,7 +678,7 @@ static void sf_forward_row(PGresult *res, int row)
 		 * report, or for the GET of the notice's link; the report to the
 		 * sender comes then (sf_http) */
 		if(has_sms) {
-			if(!sf_sms_is_text(res, row))
+			if(!sf_sms_is_text(res, row, &body))
 				wait = "fetch";
 			else if(_sf_cfg.http_url.len > 0)
 				wait = "sms";

@@ -159,10 +159,11 @@ static const char *sf_sms_param_end(const char *p, const char *end)
 
 int sf_sms_plain(sf_buf_t ct)
 {
-	const char *p = ct.s, *end = ct.s + ct.len, *a, *b, *eq, *vs, *ve;
+	const char *p = ct.s, *end, *a, *b, *eq, *vs, *ve;
 
 	if(ct.s == NULL || ct.len == 0)
 		return 1;
+	end = ct.s + ct.len;
 	for(a = p; a < end && *a != ';'; a++)
 		;
 	b = a;
@@ -191,6 +192,86 @@ int sf_sms_plain(sf_buf_t ct)
 				&& !sf_buf_ieq(vs, (size_t)(ve - vs), "us-ascii"))
 			return 0;
 	}
+	return 1;
+}
+
+/* the line [p, *eol) and where the next starts (*next); 0 when no line
+ * end is left */
+static int sf_sms_line(
+		const char *p, const char *end, const char **eol, const char **next)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	if(nl == NULL)
+		return 0;
+	*next = nl + 1;
+	*eol = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+	return 1;
+}
+
+int sf_sms_cpim(sf_buf_t body, sf_buf_t *ctype, sf_buf_t *content)
+{
+	const char *p = body.s, *end, *eol, *next, *v;
+	int block = 0, have_ct = 0;
+
+	ctype->s = "";
+	ctype->len = 0;
+	if(body.s == NULL)
+		return -1;
+	end = body.s + body.len;
+	/* block 0: the CPIM headers; block 1: the MIME headers */
+	while(block < 2) {
+		if(!sf_sms_line(p, end, &eol, &next))
+			return -1;
+		if(eol == p) {
+			block++;
+		} else if(block == 1) {
+			if(sf_buf_iprefix(p, (size_t)(eol - p), "content-type:")) {
+				v = p + 13;
+				sf_sms_trim(&v, &eol);
+				*ctype = sf_bufv(v, (size_t)(eol - v));
+				have_ct = 1;
+			} else if(sf_buf_iprefix(p, (size_t)(eol - p),
+							  "content-transfer-encoding:")) {
+				v = p + 26;
+				sf_sms_trim(&v, &eol);
+				if(!sf_buf_ieq(v, (size_t)(eol - v), "7bit")
+						&& !sf_buf_ieq(v, (size_t)(eol - v), "8bit")
+						&& !sf_buf_ieq(v, (size_t)(eol - v), "binary"))
+					return -1;
+			}
+		}
+		p = next;
+	}
+	if(!have_ct || ctype->len == 0)
+		return -1;
+	*content = sf_bufv(p, (size_t)(end - p));
+	return 0;
+}
+
+int sf_sms_text(sf_buf_t ct, sf_buf_t body, sf_buf_t *text)
+{
+	const char *a = ct.s, *b = ct.s;
+	sf_buf_t inner;
+	size_t units;
+	int coding;
+
+	if(ct.s != NULL) {
+		for(b = a; b < ct.s + ct.len && *b != ';'; b++)
+			;
+		sf_sms_trim(&a, &b);
+	}
+	if(ct.s != NULL && sf_buf_ieq(a, (size_t)(b - a), "message/cpim")) {
+		if(sf_sms_cpim(body, &inner, &body) < 0)
+			return 0;
+		ct = inner;
+	}
+	if(!sf_sms_plain(ct))
+		return 0;
+	coding = sf_sms_measure(body.s, body.len, &units);
+	if(coding < 0 || !sf_sms_fits(coding, units))
+		return 0;
+	*text = body;
 	return 1;
 }
 

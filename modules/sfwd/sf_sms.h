@@ -87,6 +87,31 @@ int sf_sms_fits(int coding, size_t units);
 int sf_sms_plain(sf_buf_t ct);
 
 /*!
+ * \brief the content of a message/cpim body (RFC 3862): what follows the
+ *   CPIM header block and the MIME header block, each ended by an empty
+ *   line (CRLF or LF)
+ * \param body the body
+ * \param ctype the MIME block's Content-Type value (trimmed)
+ * \param content the content (inside body)
+ * \return 0, or -1 when the body is not such: a block without its empty
+ *   line, no Content-Type, a Content-Transfer-Encoding other than 7bit,
+ *   8bit or binary
+ */
+int sf_sms_cpim(sf_buf_t body, sf_buf_t *ctype, sf_buf_t *content);
+
+/*!
+ * \brief what of a message an SMS carries as its text: a plain text body
+ *   (sf_sms_plain), or the content of a message/cpim body when that is
+ *   plain text (sf_sms_cpim), valid UTF-8 (sf_sms_measure) that fits
+ *   SF_SMS_MAX_PARTS parts (sf_sms_fits)
+ * \param ct the message's Content-Type
+ * \param body its body
+ * \param text the text (inside body)
+ * \return 1 and text, or 0: not a text for an SMS (a notice goes instead)
+ */
+int sf_sms_text(sf_buf_t ct, sf_buf_t body, sf_buf_t *text);
+
+/*!
  * \brief the number of an "sms:+<digits>" target (1 to 15 digits)
  * \param t the target
  * \param len its length

@@ -157,6 +157,82 @@ START_TEST(test_target_and_sender)
 }
 END_TEST
 
+static int eq(sf_buf_t b, const char *s)
+{
+	return b.len == strlen(s) && memcmp(b.s, s, b.len) == 0;
+}
+
+START_TEST(test_cpim)
+{
+	sf_buf_t ct, c;
+
+	ck_assert_int_eq(
+			sf_sms_cpim(S("From: <sip:a@b>\r\nNS: imdn <urn:ietf:params:imdn>"
+						  "\r\n\r\nContent-Type: text/plain; charset=utf-8"
+						  "\r\nContent-Length: 5\r\n\r\nHallo"),
+					&ct, &c),
+			0);
+	ck_assert(eq(ct, "text/plain; charset=utf-8"));
+	ck_assert(eq(c, "Hallo"));
+	/* LF only, no CPIM headers at all, an empty content */
+	ck_assert_int_eq(
+			sf_sms_cpim(S("\ncontent-type:  text/plain \n\n"), &ct, &c), 0);
+	ck_assert(eq(ct, "text/plain"));
+	ck_assert_uint_eq(c.len, 0);
+	ck_assert_int_eq(
+			sf_sms_cpim(S("From: x\r\n\r\nContent-Type: text/plain"
+						  "\r\nContent-Transfer-Encoding: 8bit\r\n\r\nok"),
+					&ct, &c),
+			0);
+	/* not such a body */
+	ck_assert_int_eq(
+			sf_sms_cpim(S("From: x\r\n\r\nContent-Type: text/plain"
+						  "\r\nContent-Transfer-Encoding: base64\r\n\r\naGk="),
+					&ct, &c),
+			-1);
+	ck_assert_int_eq(
+			sf_sms_cpim(
+					S("From: x\r\n\r\nContent-Type: text/plain\r\n"), &ct, &c),
+			-1);
+	ck_assert_int_eq(sf_sms_cpim(S("From: x"), &ct, &c), -1);
+	ck_assert_int_eq(
+			sf_sms_cpim(S("From: x\r\n\r\nX-A: b\r\n\r\nhi"), &ct, &c), -1);
+	ck_assert_int_eq(sf_sms_cpim(sf_bufv(NULL, 0), &ct, &c), -1);
+}
+END_TEST
+
+START_TEST(test_text)
+{
+	sf_buf_t t;
+	char *big = malloc(2000);
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_eq(sf_sms_text(S("text/plain"), S("Hello"), &t), 1);
+	ck_assert(eq(t, "Hello"));
+	ck_assert_int_eq(
+			sf_sms_text(S("Message/CPIM"),
+					S("From: x\r\n\r\nContent-Type: text/plain;charset=UTF-8"
+					  "\r\n\r\nGrüße ☃"),
+					&t),
+			1);
+	ck_assert(eq(t, "Grüße ☃"));
+	ck_assert_int_eq(
+			sf_sms_text(S("message/cpim"),
+					S("From: x\r\n\r\nContent-Type: image/png\r\n\r\nPNG"), &t),
+			0);
+	ck_assert_int_eq(sf_sms_text(S("message/cpim"), S("no cpim"), &t), 0);
+	ck_assert_int_eq(sf_sms_text(S("image/png"), S("Hello"), &t), 0);
+	ck_assert_int_eq(sf_sms_text(sf_bufv(NULL, 0), S("Hi"), &t), 1);
+	ck_assert(sf_sms_plain(sf_bufv(NULL, 0)));
+	ck_assert_int_eq(sf_sms_text(S("text/plain"), S("bad \xff"), &t), 0);
+	ck_assert_int_eq(sf_sms_text(S("text/plain"), sf_bufv("a\0b", 3), &t), 0);
+	memset(big, 'a', 2000);
+	ck_assert_int_eq(sf_sms_text(S("text/plain"), sf_bufv(big, 1530), &t), 1);
+	ck_assert_int_eq(sf_sms_text(S("text/plain"), sf_bufv(big, 1531), &t), 0);
+	free(big);
+}
+END_TEST
+
 static char *query(const sf_sms_req_t *in, size_t size, int *n)
 {
 	char *out = malloc(size);
@@ -241,6 +317,8 @@ Suite *sms_suite(void)
 	tcase_add_test(tc, test_fits_ten_parts);
 	tcase_add_test(tc, test_plain);
 	tcase_add_test(tc, test_target_and_sender);
+	tcase_add_test(tc, test_cpim);
+	tcase_add_test(tc, test_text);
 	tcase_add_test(tc, test_query);
 	tcase_add_test(tc, test_query_does_not_fit_or_refused);
 	suite_add_tcase(s, tc);
