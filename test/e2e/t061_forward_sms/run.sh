@@ -26,11 +26,13 @@ e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST \
 	-A "SFWD_HTTP_PORT=$HTTP_PORT" -A "SFWD_HTTP_ADDR=$E2E_ADDR" \
 	-A "SFWD_HTTP_URL=\"$HTTP_URL\"" || e2e_fatal "Kamailio started"
 rpc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1; }
-e2e_users t061bob t061carol
+e2e_users t061bob t061carol t061dave
 e2e_check "bob's profile forwards to sms:+4917012345678" eval \
 	"rpc sfwd.profile_set 't061bob@$E2E_ADDR' '{\"forward\":\"sms:+4917012345678\"}' | grep -qv error"
 e2e_check "carol's to a number Kannel refuses" eval \
 	"rpc sfwd.profile_set 't061carol@$E2E_ADDR' '{\"forward\":[\"sms:+4915111222333\"]}' | grep -qv error"
+e2e_check "dave's forwards to sms:+4917012345679 and wants notices" eval \
+	"rpc sfwd.profile_set 't061dave@$E2E_ADDR' '{\"forward\":\"sms:+4917012345679\",\"deliver\":\"notify\"}' | grep -qv error"
 
 cat >"$T_DIR/q.sh" <<EOQ
 #!/usr/bin/env bash

@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import sfwdtest as st  # noqa: E402
 
 BOB = "+4917012345678"
+DAVE = "+4917012345679"
 
 
 def smsc(a):
@@ -183,6 +184,39 @@ def main():
              gone(c4) == "0" and len(reports(alice, "delivered", delivered, 10)) == delivered,
              (row(c4, "state"), len(reports(alice, "delivered", 0, 0))))
 
+    # message/cpim with a plain text inside: the inner text
+    cpim = (f"From: <sip:alice@{dom}>\r\nTo: <sip:t061bob@{dom}>\r\n"
+            "DateTime: 2026-12-01T10:00:00Z\r\n\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Hallo aus CPIM").encode()
+    c9, code = send("t061bob", "message/cpim", cpim)
+    st.check("a message/cpim with text/plain inside -> 202", code == 202, code)
+    m = wait_sms(a, lambda m: m.get("text") == "Hallo aus CPIM", 15)
+    st.check("its SMS is the inner text exactly", m is not None,
+             [x.get("text", "")[:24] for x in smsc(a)][-3:])
+    delivered += 1
+    st.check("its DLR: the row is gone, alice gets a delivery report",
+             gone(c9) == "0" and len(reports(alice, "delivered", delivered, 10)) == delivered,
+             (row(c9, "state"), len(reports(alice, "delivered", 0, 0))))
+
+    # text beyond 10 parts, and a recipient who wants notices: a notice
+    too_long = ("0123456789" * 200).encode()
+    c10, code = send("t061bob", "text/plain", too_long)
+    st.check("a 2000-character text -> 202", code == 202, code)
+    m = wait_sms(a, lambda m: "2 KB (text/plain)" in m.get("text", "")
+                 and re.search(link_re, m.get("text", "")) is not None, 15)
+    st.check("beyond 10 parts: a notice with a link instead, the row waits in state fetch",
+             m is not None and wait_sql(a, f"SELECT state FROM sfwd_message"
+                                        f" WHERE call_id = '{c10}'", "fetch", 5) == "fetch",
+             (m, row(c10, "state")))
+    c11, code = send("t061dave", "text/plain", b"short, but dave wants notices")
+    st.check("a short text to dave (profile deliver notify, forwards to sms:) -> 202",
+             code == 202, code)
+    m = wait_sms(a, lambda m: m.get("to") == DAVE
+                 and re.search(link_re, m.get("text", "")) is not None, 15)
+    st.check("dave gets a notice with a link, not the text",
+             m is not None and "29 bytes (text/plain)" in m["text"], m)
+
     # the SMSC away: Kannel queues (202), the row waits in state 'sms'
     subprocess.run(a.smsc_stop, shell=True, timeout=30)
     c5, code = send("t061bob", "text/plain", b"while the SMSC was away")
@@ -237,9 +271,10 @@ def main():
     texts = [x.get("text") for x in smsc(a)]
     want = ["Hello from SIP", uni, long_text, "while the SMSC was away", "while Kannel was away",
             "from a number"]
-    st.check("nothing twice, nothing to carol's number: 7 SMS in all",
-             len(texts) == 7 and all(texts.count(t) == 1 for t in want)
-             and not any(x["to"] != BOB for x in smsc(a)),
+    want.append("Hallo aus CPIM")
+    st.check("nothing twice, nothing to carol's number: 10 SMS in all",
+             len(texts) == 10 and all(texts.count(t) == 1 for t in want)
+             and not any(x["to"] not in (BOB, DAVE) for x in smsc(a)),
              [t[:24] if t else t for t in texts])
     st.check("alice got no other report",
              len(reports(alice, "delivered", 0, 0)) == delivered
