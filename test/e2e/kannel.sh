@@ -30,8 +30,9 @@
 #   "... DEBUG: Got message N: <FROM TO ucs-2 URLENC>"         UCS-2 (UTF-16BE)
 #   "... DEBUG: Got message N: <FROM TO udh URLENC data URLENC>" a part
 # (URLENC: "+" space, %XX an octet); fakesmsc_decode.py reassembles them.
-# fakesmsc never reports a failure: with dlr-mask 1 or 2 bearerbox itself
-# sends DLR 8 (SMSC ack), then 1 (delivered) right after.
+# fakesmsc never reports a failure: bearerbox itself sends DLR 8 (SMSC
+# ack, when the dlr-mask has 8), then 1 (delivered, when it has 1 or 2)
+# right after.
 
 KANNEL_BIN_DIR=${KANNEL_BIN_DIR:-/usr/sbin}
 KANNEL_TEST_DIR=${KANNEL_TEST_DIR:-/usr/lib/kannel/test}
