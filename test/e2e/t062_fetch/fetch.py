@@ -266,6 +266,22 @@ def main():
                  len(reports(alice, "failed", 1, 10)) >= 1,
                  [x["body"][-120:] for x in alice.got("MESSAGE")])
 
+    # frank (deliver notify) is registered: a live message is stored and
+    # he gets the notice at once, not the text
+    frank = st.UA(p + 6, A.kam_port, name="frank", contact="t062frank")
+    st.check("frank registers -> 200", register(frank, "t062frank") == 200)
+    ftext = "live, but notify".encode()
+    cf, code = send("t062frank", "text/plain", ftext)
+    st.check("a text to frank (registered; profile deliver notify) -> 202 (stored)",
+             code == 202, code)
+    r, furl, _ = notice_of(frank, 5)
+    st.check("frank gets a notice within 5 s, not the text",
+             r is not None and not any(x["body"] == ftext for x in frank.got("MESSAGE")),
+             [x["body"][:60] for x in frank.got("MESSAGE")])
+    if r is not None:
+        code, h, b = curl(furl)
+        st.check("frank's link -> his text", code == 200 and b == ftext, f"{code} {b!r}")
+
     # 1,000 wrong tokens, one connection after the other
     t = time.time()
     urls = [A.http + "/m/" + uuid.uuid4().hex for _ in range(1000)]
@@ -280,7 +296,7 @@ def main():
     st.check("1,000 wrong tokens -> 1,000 x 404", codes.count("404") == 1000,
              f"{len(codes)} answers, {codes.count('404')} x 404")
     print(f"info 1,000 wrong tokens answered in {ms:.0f} ms", file=sys.stderr)
-    for ua in (alice, bob, carol, dave, erin):
+    for ua in (alice, bob, carol, dave, erin, frank):
         ua.close()
 
 

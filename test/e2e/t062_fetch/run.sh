@@ -13,11 +13,13 @@ SF_KAM_PKG=32 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST \
 	-A "SFWD_HTTP_URL=\"$HTTP_URL\"" -A SFWD_FETCH_THRESHOLD=4096 \
 	-A SFWD_MAX_BODY_SIZE=4194304 || e2e_fatal "Kamailio started"
 rpc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1; }
-e2e_users t062bob t062carol t062dave t062erin
+e2e_users t062bob t062carol t062dave t062erin t062frank
 e2e_check "carol's profile: deliver notify" eval \
 	"rpc sfwd.profile_set 't062carol@$E2E_ADDR' '{\"deliver\":\"notify\"}' | grep -qv error"
 e2e_check "erin's profile: deliver notify" eval \
 	"rpc sfwd.profile_set 't062erin@$E2E_ADDR' '{\"deliver\":\"notify\"}' | grep -qv error"
+e2e_check "frank's profile: deliver notify" eval \
+	"rpc sfwd.profile_set 't062frank@$E2E_ADDR' '{\"deliver\":\"notify\"}' | grep -qv error"
 e2e_check "GET / on the HTTP port -> 404 from the cfg" eval \
 	"[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://$E2E_ADDR:$HTTP_PORT/)\" = 404 ]"
 
