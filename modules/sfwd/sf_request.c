@@ -96,8 +96,8 @@ int sf_msg_body_encoded(sip_msg_t *msg)
 	return ce.len > 0 && !sf_buf_ieq(ce.s, ce.len, "identity");
 }
 
-static int sf_set_xavp(sf_class_result_t *r, int by_profile, const char *fwd,
-		int store_first)
+static int sf_set_xavp(
+		sf_class_result_t *r, int by_profile, const char *fwd, int store_first)
 {
 	str root = str_init("sf");
 	str k_class = str_init("class");

@@ -119,9 +119,10 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"WITH k AS (UPDATE sfwd_message SET state = 'forward',"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id = ANY($2::int8[]) AND claim_owner = $1::text"
-		" AND forward_at IS NOT NULL)"
+		" AND forward_keep AND forward_at IS NOT NULL)"
 		" DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
-		" AND claim_owner = $1::text AND forward_at IS NULL", 2},
+		" AND claim_owner = $1::text"
+		" AND NOT (forward_keep AND forward_at IS NOT NULL)", 2},
 	[SF_SQL_RETRY] = {"sf_retry",
 		"UPDATE sfwd_message SET attempts = attempts + 1,"
 		" last_code = $3::int2,"
