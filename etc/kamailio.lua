@@ -480,6 +480,16 @@ local function sfev(name)
 end
 
 -- evname: "sfwd:stored", "sfwd:delivered" or "sfwd:failed"
+-- event_route[xhttp:request] (SFWD_HTTP_PORT): sfwd's links on the HTTP
+-- listener only; anything else 404
+function ksr_xhttp_event(evname)
+	if KSR.pv.get("$Rn") == "http" and KSR.sfwd.sf_http() > 0 then
+		return 1
+	end
+	KSR.xhttp.xhttp_reply(404, "Not Found", "text/plain", "not found\n")
+	return 1
+end
+
 function ksr_sfwd_event(evname)
 	local line
 	if evname == "sfwd:stored" then
