@@ -45,10 +45,13 @@ local function newtran()
 end
 
 -- route[STORE]: sf_store() returns only after the row is committed: 202
--- means stored.
-local function route_store()
+-- means stored. flush_aor: replay to it at once (a reachable recipient)
+local function route_store(flush_aor)
 	local rc = KSR.sfwd.sf_store()
 	if rc > 0 then
+		if flush_aor ~= nil then
+			KSR.sfwd.sf_flush_aor(flush_aor)
+		end
 		-- the id delivery reports name when the sender gave none (IMDN)
 		KSR.hdr.append_to_reply("X-Sfwd-Message-ID: sfwd-"
 			.. tostring(KSR.pv.get("$xavp(sf=>id)")) .. "\r\n")
@@ -295,6 +298,12 @@ local function route_message()
 		newtran()
 		route_store()
 	end
+	-- the recipient's profile wants a notice with a link or a copy beyond
+	-- SIP of every message: stored (202 once committed), replayed at once
+	if class ~= 1 and KSR.pv.get("$xavp(sf=>store_first)") == 1 then
+		newtran()
+		route_store(KSR.pv.get("$ou"))
+	end
 	-- registered but perhaps not reachable: store on 408/477/480/5xx
 	if class ~= 1 then
 		KSR.tm.t_on_failure("ksr_failure_message")
@@ -471,6 +480,16 @@ local function sfev(name)
 end
 
 -- evname: "sfwd:stored", "sfwd:delivered" or "sfwd:failed"
+-- event_route[xhttp:request] (SFWD_HTTP_PORT): sfwd's links on the HTTP
+-- listener only; anything else 404
+function ksr_xhttp_event(evname)
+	if KSR.pv.get("$Rn") == "http" and KSR.sfwd.sf_http() > 0 then
+		return 1
+	end
+	KSR.xhttp.xhttp_reply(404, "Not Found", "text/plain", "not found\n")
+	return 1
+end
+
 function ksr_sfwd_event(evname)
 	local line
 	if evname == "sfwd:stored" then

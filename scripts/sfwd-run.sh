@@ -12,6 +12,8 @@
 #   SFWD_SIP_PORT   5060             SIP port
 #   SFWD_PG_PORT    55432            PostgreSQL port on 127.0.0.1
 #   SFWD_MSRP_PORT  2855             MSRP retrieval port (TCP, SFWD_SIP_ADDR)
+#   SFWD_HTTP_PORT  8080             HTTP (xhttp): links to content to fetch,
+#                                    SMS delivery reports; 0: none
 #   SFWD_DB         sfwd             database and role name
 #   SFWD_VAR        <repo>/var       state: var/pg, var/run
 #   SFWD_CFG        <repo>/etc/kamailio.cfg
@@ -25,6 +27,10 @@ SIP_ADDR=${SFWD_SIP_ADDR:-127.0.0.1}
 SIP_PORT=${SFWD_SIP_PORT:-5060}
 PG_PORT=${SFWD_PG_PORT:-55432}
 MSRP_PORT=${SFWD_MSRP_PORT:-2855}
+HTTP_PORT=${SFWD_HTTP_PORT:-8080}
+HTTP=()
+[ "$HTTP_PORT" != 0 ] && HTTP=(-A "SFWD_HTTP_PORT=$HTTP_PORT" -A "SFWD_HTTP_ADDR=$SIP_ADDR"
+	-A "SFWD_HTTP_URL=\"http://$SIP_ADDR:$HTTP_PORT/sfwd\"")
 DB=${SFWD_DB:-sfwd}
 VAR=${SFWD_VAR:-$SF_TOP/var}
 CFG=${SFWD_CFG:-$SF_TOP/etc/kamailio.cfg}
@@ -51,7 +57,7 @@ start_all() {
 		-A "SFWD_SIP_ADDR=$SIP_ADDR" -A "SFWD_SIP_PORT=$SIP_PORT" \
 		-A "SFWD_MSRP_LISTEN=\"$SIP_ADDR:$MSRP_PORT\"" \
 		-A "SFWD_DB_URL=\"$(sf_db_url "$PGDIR" "$PG_PORT" "$DB")\"" \
-		-A "SFWD_KDB_URL=\"$(sf_kdb_url "$PGDIR" "$PG_PORT" "$DB")\""
+		-A "SFWD_KDB_URL=\"$(sf_kdb_url "$PGDIR" "$PG_PORT" "$DB")\"" "${HTTP[@]}"
 }
 
 stop_all() {
@@ -65,6 +71,7 @@ banner() {
 		sfwd is running
 		  SIP (UDP, TCP)  sip:$SIP_ADDR:$SIP_PORT
 		  MSRP retrieval  msrp://$SIP_ADDR:$MSRP_PORT (TCP)
+		  HTTP fetch      $([ "$HTTP_PORT" != 0 ] && echo "http://$SIP_ADDR:$HTTP_PORT/sfwd/m/<token>" || echo off)
 		  PostgreSQL      127.0.0.1:$PG_PORT and $(readlink -f "$PGDIR")/run, database "$DB"
 		  RPC             kamcmd -s unixs:$RUNDIR/kamailio_ctl core.uptime
 		  Kamailio log    $RUNDIR/kamailio.log

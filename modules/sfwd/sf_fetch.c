@@ -173,12 +173,19 @@ static void sf_put_size(sf_wr_t *w, long long size)
 int sf_fetch_notice(char *out, size_t size, const sf_fetch_notice_in_t *in)
 {
 	sf_wr_t w;
+	sf_buf_t name;
 	size_t before;
 
 	sf_wr_init(&w, out, size);
 	SF_PUTS(&w, "Message from ");
 	before = w.len;
-	sf_put_text(&w, in->from_name, 64);
+	name = in->from_name;
+	/* a quoted display name as it was on the wire: its text */
+	if(name.len >= 2 && name.s[0] == '"' && name.s[name.len - 1] == '"') {
+		name.s++;
+		name.len -= 2;
+	}
+	sf_put_text(&w, name, 64);
 	if(w.len > before)
 		sf_putch(&w, ' ');
 	sf_putch(&w, '<');

@@ -57,7 +57,8 @@ enum
 	SF_CR_STATE,
 	SF_CR_EXPIRED,
 	SF_CR_DELIVER_NOTIFY,
-	SF_CR_TOKEN
+	SF_CR_TOKEN,
+	SF_CR_KEEP
 };
 
 enum
@@ -90,13 +91,16 @@ static const sf_db_stmt_t sf_reach_stmts[SF_RQ_COUNT] = {
 		" headers, notify, coalesce(imdn_id, ''),"
 		" extract(epoch FROM received)::float8, coalesce(imdn_datetime, ''),"
 		" coalesce(forward_to, ''), forward_done, forward_attempts, state,"
-		" expires <= now(), deliver_notify, coalesce(fetch_token, ''))"
+		" expires <= now(), deliver_notify, coalesce(fetch_token, ''),"
+		" forward_keep)"
 		" SELECT * FROM c ORDER BY 1", 3},
-	/* sent to every target: gone (delivered elsewhere) */
+	/* sent to every target: gone (delivered elsewhere; or a copy of one
+	 * delivered over SIP already: forward_keep in state 'forward') */
 	[SF_RQ_FORWARDED] = {"sf_fwd_done",
 		"DELETE FROM sfwd_message WHERE id = $1::int8"
-		" AND claim_owner = $2::text AND NOT forward_keep"
-		" RETURNING id", 2},
+		" AND claim_owner = $2::text"
+		" AND (NOT forward_keep OR state = 'forward')"
+		" RETURNING forward_keep", 2},
 	/* forward_when "always": forwarded, still queued for SIP */
 	[SF_RQ_KEEP] = {"sf_fwd_keep",
 		"UPDATE sfwd_message SET forward_at = NULL,"
@@ -111,7 +115,7 @@ static const sf_db_stmt_t sf_reach_stmts[SF_RQ_COUNT] = {
 		" forward_code = $3::int4, forward_done = $4::int4, forward_at = NULL,"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id = $1::int8 AND claim_owner = $2::text"
-		" RETURNING state", 5},
+		" RETURNING state, forward_keep", 5},
 	[SF_RQ_RETRY] = {"sf_fwd_retry",
 		"UPDATE sfwd_message SET forward_attempts = forward_attempts + 1,"
 		" forward_code = $3::int4, forward_done = $4::int4,"
@@ -608,6 +612,9 @@ static int sf_exec(int idx, const char *const *v)
 	n = PQntuples(r) > 0 ? 1 : 0;
 	if(n && idx == SF_RQ_FAIL && strcmp(PQgetvalue(r, 0, 0), "queued") == 0)
 		n = 2; /* still queued for SIP */
+	else if(n && (idx == SF_RQ_FAIL || idx == SF_RQ_FORWARDED)
+			&& PQgetvalue(r, 0, idx == SF_RQ_FAIL ? 1 : 0)[0] == 't')
+		n = 3; /* a copy of one delivered over SIP: its report went */
 	PQclear(r);
 	return n;
 }
@@ -676,22 +683,26 @@ static void sf_forward_row(PGresult *res, int row)
 		update_stat(_sf_stat_forwarded, 1);
 		/* an SMS went out: the row waits for the gateway's delivery
 		 * report, or for the GET of the notice's link; the report to the
-		 * sender comes then (sf_http) */
-		if(has_sms) {
+		 * sender comes then (sf_http). Not a row kept for SIP (or a copy
+		 * of one delivered over SIP): it goes on as after a mail. */
+		if(has_sms && PQgetvalue(res, row, SF_CR_KEEP)[0] == 0) {
 			if(!sf_sms_is_text(res, row, &body))
 				wait = "fetch";
 			else if(_sf_cfg.http_url.len > 0)
 				wait = "sms";
 		}
 		if(wait != NULL) {
+			/* no row: Kannel's report came first and ended it */
 			v[2] = wait;
 			v[3] = done_s;
-			if(sf_exec(SF_RQ_WAIT, v) == 1)
-				return;
-		} else if(sf_exec(SF_RQ_FORWARDED, v) == 1) {
-			sf_row_outcome(res, row, 1, "forwarded", 250);
+			sf_exec(SF_RQ_WAIT, v);
 			return;
 		}
+		n = sf_exec(SF_RQ_FORWARDED, v);
+		if(n == 1)
+			sf_row_outcome(res, row, 1, "forwarded", 250);
+		if(n >= 1)
+			return;
 		v[2] = done_s;
 		sf_exec(SF_RQ_KEEP, v);
 		return;

@@ -96,13 +96,15 @@ int sf_msg_body_encoded(sip_msg_t *msg)
 	return ce.len > 0 && !sf_buf_ieq(ce.s, ce.len, "identity");
 }
 
-static int sf_set_xavp(sf_class_result_t *r, int by_profile, const char *fwd)
+static int sf_set_xavp(
+		sf_class_result_t *r, int by_profile, const char *fwd, int store_first)
 {
 	str root = str_init("sf");
 	str k_class = str_init("class");
 	str k_notify = str_init("notify");
 	str k_source = str_init("source");
 	str k_forward = str_init("forward");
+	str k_store_first = str_init("store_first");
 	str v_source, v_forward;
 
 	v_source.s = (by_profile && r->source == SF_SRC_DEFAULT)
@@ -121,7 +123,23 @@ static int sf_set_xavp(sf_class_result_t *r, int by_profile, const char *fwd)
 		v_forward.len = strlen(fwd);
 		xavp_set_child_sval(&root, &k_forward, &v_forward);
 	}
+	if(store_first)
+		xavp_set_child_ival(&root, &k_store_first, 1);
 	return 0;
+}
+
+/* is a message for a reachable recipient stored and replayed rather than
+ * relayed? Yes when the profile wants a notice with a link ("deliver":
+ * "notify", with http_url set) or a copy beyond SIP of every message
+ * (forward_when "always" with mailto:/sms: targets) */
+static int sf_store_first(const sf_profile_t *p)
+{
+	int beyond = (1 << SF_FWD_MAILTO) | (1 << SF_FWD_SMS);
+
+	if(p->deliver == SF_DELIVER_NOTIFY && _sf_cfg.http_url.len > 0)
+		return 1;
+	return p->forward_when == SF_FWD_WHEN_ALWAYS
+		   && (sf_profile_forward_kinds(p) & beyond) != 0;
 }
 
 /* the recipient's profile (R-URI as received), for a MESSAGE */
@@ -215,7 +233,8 @@ int sf_classify_msg(
 					   /* relayed instead of stored: forward_when offline */
 					   has_pol && pol.forward_when <= SF_FWD_WHEN_OFFLINE
 							   ? pol.forward
-							   : NULL)
+							   : NULL,
+					   has_pol && sf_store_first(&pol))
 					   < 0)
 		return SF_CLS_ERR_PARSE;
 	LM_DBG("class %s (notify %d) from %s for %.*s (call-id %.*s)\n",

@@ -112,9 +112,17 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"  AND m.state = 'queued')"
 		" FROM sfwd_session s WHERE ($1::text = '' OR s.aor = $1::text)"
 		" ORDER BY s.id LIMIT $2::int4 OFFSET $3::int4", 3},
+	/* delivered: gone; one whose copy beyond SIP is still to go
+	 * (forward_when "always", forward_at set) waits for it in state
+	 * 'forward' (forward_keep: no second report) */
 	[SF_SQL_DELETE] = {"sf_delete",
-		"DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
-		" AND claim_owner = $1::text", 2},
+		"WITH k AS (UPDATE sfwd_message SET state = 'forward',"
+		" claim_owner = NULL, lease_until = NULL"
+		" WHERE id = ANY($2::int8[]) AND claim_owner = $1::text"
+		" AND forward_keep AND forward_at IS NOT NULL)"
+		" DELETE FROM sfwd_message WHERE id = ANY($2::int8[])"
+		" AND claim_owner = $1::text"
+		" AND NOT (forward_keep AND forward_at IS NOT NULL)", 2},
 	[SF_SQL_RETRY] = {"sf_retry",
 		"UPDATE sfwd_message SET attempts = attempts + 1,"
 		" last_code = $3::int2,"

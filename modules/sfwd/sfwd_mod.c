@@ -56,6 +56,7 @@ static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_session_accept(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_http(sip_msg_t *msg, char *p1, char *p2);
+static int ki_sf_http(sip_msg_t *msg);
 static int w_sf_encapsulate_msrp1(sip_msg_t *msg, char *p1, char *p2);
 static int fixup_sf_encap(void **param, int param_no);
 static int fixup_free_sf_encap(void **param, int param_no);
@@ -396,6 +397,13 @@ static int w_sf_session_accept(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sf_session_accept(msg);
 }
 
+static int ki_sf_http(sip_msg_t *msg)
+{
+	if(_sf_cfg.db_url == NULL)
+		return -1;
+	return sf_http_request(msg);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	{ str_init("sfwd"), str_init("sf_classify"),
@@ -458,6 +466,11 @@ static sr_kemi_t sr_kemi_sfwd_exports[] = {
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
+	{ str_init("sfwd"), str_init("sf_http"),
+		SR_KEMIP_INT, ki_sf_http,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
 	{ str_init("sfwd"), str_init("sf_mwi_update_aor"),
 		SR_KEMIP_INT, ki_sf_mwi_update_aor,
 		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
@@ -477,7 +490,5 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 /* sf_http(): event_route[xhttp:request] */
 static int w_sf_http(sip_msg_t *msg, char *p1, char *p2)
 {
-	if(_sf_cfg.db_url == NULL)
-		return -1;
-	return sf_http_request(msg);
+	return ki_sf_http(msg);
 }

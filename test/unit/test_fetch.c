@@ -97,6 +97,10 @@ START_TEST(test_notice)
 	ck_assert_str_eq(out,
 			"Message from Alice <sip:alice@example.com>: \"Holiday\", 2.0 MB "
 			"(image/png). Fetch it: http://127.0.0.1:8080/sfwd/m/abc");
+	/* a quoted display name: its text, no quotes */
+	in.from_name = S("\"Alice A.\"");
+	sf_fetch_notice(out, SF_FETCH_NOTICE_MAX, &in);
+	ck_assert_ptr_nonnull(strstr(out, "Message from Alice A. <sip:"));
 	in.from_name = S("");
 	in.subject = S("");
 	in.size = 40 * 1024;

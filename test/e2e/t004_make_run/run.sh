@@ -6,6 +6,7 @@ export SFWD_VAR=$T_DIR/var
 export SFWD_SIP_PORT=$((E2E_SIP_PORT + 100))
 export SFWD_PG_PORT=$((E2E_PG_PORT + 100))
 export SFWD_MSRP_PORT=$((E2E_MSRP_PORT + 100))
+export SFWD_HTTP_PORT=$((E2E_SIP_PORT + 130))
 export SFWD_SIP_ADDR=$E2E_ADDR
 
 # as a terminal would: its own process group (job control on, so SIGINT
@@ -25,6 +26,9 @@ for ((i = 0; i < 600; i++)); do
 	sleep 0.1
 done
 e2e_eq "make run is up within 60 s" 1 "$up"
+e2e_check "make run names its HTTP links" grep -q "http://$E2E_ADDR:$SFWD_HTTP_PORT/sfwd/m/" "$T_DIR/make_run.out"
+e2e_eq "make run serves HTTP: a link with a wrong token -> 404" 404 \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://$E2E_ADDR:$SFWD_HTTP_PORT/sfwd/m/0123456789abcdef0123456789abcdef")"
 
 # the try-it walk-through, exactly as make run printed it (issue 12 item
 # 22): it must end with alice's message shown at bob's phone

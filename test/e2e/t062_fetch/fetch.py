@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import sfwdtest as st  # noqa: E402
 
 A = None
+U = "t062"  # the users' prefix (--users)
 
 
 def sql(q):
@@ -106,7 +107,10 @@ def main():
     ap.add_argument("--tmp", required=True)
     ap.add_argument("--sql", required=True, nargs="+")
     ap.add_argument("--log", required=True)
+    ap.add_argument("--users", default="t062")
     A = ap.parse_args()
+    global U
+    U = A.users
     st.open_log(A.log)
     dom, p = A.domain, A.base_port
     alice = st.UA(p, A.kam_port, name="alice", contact="alice")
@@ -124,12 +128,12 @@ def main():
         return cid, code
 
     image = bytes((i * 7 + (i >> 8)) & 0xFF for i in range(20 * 1024))
-    cb, code = send("t062bob", "image/png", image, subject="Das Foto")
+    cb, code = send(U + "bob", "image/png", image, subject="Das Foto")
     st.check("a 20 KB image to bob (offline; above fetch_threshold) -> 202", code == 202, code)
     ctext = "Kurz: Grüße 😀".encode()
-    cc, code = send("t062carol", "text/plain;charset=utf-8", ctext)
+    cc, code = send(U + "carol", "text/plain;charset=utf-8", ctext)
     st.check("a short text to carol (offline; profile deliver notify) -> 202", code == 202, code)
-    ce, code = send("t062erin", "text/plain", b"expires soon", extra=b"Expires: 4\r\n")
+    ce, code = send(U + "erin", "text/plain", b"expires soon", extra=b"Expires: 4\r\n")
     st.check("a text with a 4 s lifetime to erin (notify) -> 202", code == 202, code)
 
     # 2 MB over an MSRP session to dave (offline)
@@ -138,7 +142,7 @@ def main():
     our_path = f"msrp://{st.HOST}:{path_port}/{uuid.uuid4().hex[:20]};tcp"
     sdp = st.sdp_offer(path_port, our_path, "application/octet-stream text/plain",
                        origin="t062 1")
-    s = st.Dialog(alice, "alice", "t062dave", "alices-secret", sdp,
+    s = st.Dialog(alice, "alice", U + "dave", "alices-secret", sdp,
                   "t062-s-" + uuid.uuid4().hex + "@" + st.HOST, "t062" + uuid.uuid4().hex[:8])
     code = s.invite(timeout=8)
     rc = None
@@ -152,8 +156,8 @@ def main():
              code == 200 and rc == 200, f"INVITE {code}, SEND {rc}")
 
     # bob registers: a notice, not the image
-    bob = st.UA(p + 1, A.kam_port, name="bob", contact="t062bob")
-    st.check("bob registers -> 200", register(bob, "t062bob") == 200)
+    bob = st.UA(p + 1, A.kam_port, name="bob", contact=U + "bob")
+    st.check("bob registers -> 200", register(bob, U + "bob") == 200)
     r, url, token = notice_of(bob)
     st.check("bob gets a notice with a link (/m/ and 32 hex digits)", r is not None,
              [x["body"][:80] for x in bob.got("MESSAGE")])
@@ -220,8 +224,8 @@ def main():
     st.check("POST on a link -> 405", code == 405, code)
 
     # carol: deliver notify; her link gives her text, nothing of anyone else
-    carol = st.UA(p + 2, A.kam_port, name="carol", contact="t062carol")
-    st.check("carol registers -> 200", register(carol, "t062carol") == 200)
+    carol = st.UA(p + 2, A.kam_port, name="carol", contact=U + "carol")
+    st.check("carol registers -> 200", register(carol, U + "carol") == 200)
     r, curl_url, ctoken = notice_of(carol)
     st.check("carol gets a notice for her short text", r is not None,
              [x["body"][:80] for x in carol.got("MESSAGE")])
@@ -234,8 +238,8 @@ def main():
                  ctoken != token and b != image)
 
     # dave: 2 MB
-    dave = st.UA(p + 3, A.kam_port, name="dave", contact="t062dave")
-    st.check("dave registers -> 200", register(dave, "t062dave") == 200)
+    dave = st.UA(p + 3, A.kam_port, name="dave", contact=U + "dave")
+    st.check("dave registers -> 200", register(dave, U + "dave") == 200)
     r, durl, dtoken = notice_of(dave)
     st.check("dave gets a notice naming 2.0 MB", r is not None and b"2.0 MB" in r["body"],
              r["body"] if r else None)
@@ -250,8 +254,8 @@ def main():
         print(f"info 2 MB fetched in {ms:.0f} ms", file=sys.stderr)
 
     # erin: notified, then expired before the fetch
-    erin = st.UA(p + 4, A.kam_port, name="erin", contact="t062erin")
-    st.check("erin registers -> 200", register(erin, "t062erin") == 200)
+    erin = st.UA(p + 4, A.kam_port, name="erin", contact=U + "erin")
+    st.check("erin registers -> 200", register(erin, U + "erin") == 200)
     r, eurl, etoken = notice_of(erin)
     st.check("erin gets a notice", r is not None)
     if r is not None:
@@ -265,6 +269,22 @@ def main():
         st.check("alice gets a failure report for erin's text",
                  len(reports(alice, "failed", 1, 10)) >= 1,
                  [x["body"][-120:] for x in alice.got("MESSAGE")])
+
+    # frank (deliver notify) is registered: a live message is stored and
+    # he gets the notice at once, not the text
+    frank = st.UA(p + 6, A.kam_port, name="frank", contact=U + "frank")
+    st.check("frank registers -> 200", register(frank, U + "frank") == 200)
+    ftext = "live, but notify".encode()
+    cf, code = send(U + "frank", "text/plain", ftext)
+    st.check("a text to frank (registered; profile deliver notify) -> 202 (stored)",
+             code == 202, code)
+    r, furl, _ = notice_of(frank, 5)
+    st.check("frank gets a notice within 5 s, not the text",
+             r is not None and not any(x["body"] == ftext for x in frank.got("MESSAGE")),
+             [x["body"][:60] for x in frank.got("MESSAGE")])
+    if r is not None:
+        code, h, b = curl(furl)
+        st.check("frank's link -> his text", code == 200 and b == ftext, f"{code} {b!r}")
 
     # 1,000 wrong tokens, one connection after the other
     t = time.time()
@@ -280,7 +300,7 @@ def main():
     st.check("1,000 wrong tokens -> 1,000 x 404", codes.count("404") == 1000,
              f"{len(codes)} answers, {codes.count('404')} x 404")
     print(f"info 1,000 wrong tokens answered in {ms:.0f} ms", file=sys.stderr)
-    for ua in (alice, bob, carol, dave, erin):
+    for ua in (alice, bob, carol, dave, erin, frank):
         ua.close()
 
 
