@@ -35,6 +35,7 @@
 #include "sf_sms.h"
 #include "sf_stats.h"
 #include "sf_store.h"
+#include "sf_text.h"
 
 /* the columns of a claimed row */
 enum
@@ -183,25 +184,11 @@ static sf_buf_t sf_rcol(PGresult *res, int row, int col)
  * CRLF" each), empty when absent */
 static sf_buf_t sf_row_header(sf_buf_t hdrs, const char *name)
 {
-	size_t nl = strlen(name), i = 0, e, v;
 	sf_buf_t out = {"", 0};
+	const char *v = sf_hdr_value(hdrs.s, hdrs.len, name, &out.len);
 
-	while(i < hdrs.len) {
-		for(e = i; e < hdrs.len && hdrs.s[e] != '\n'; e++)
-			;
-		if(e - i > nl && hdrs.s[i + nl] == ':'
-				&& strncasecmp(hdrs.s + i, name, nl) == 0) {
-			for(v = i + nl + 1;
-					v < e && (hdrs.s[v] == ' ' || hdrs.s[v] == '\t'); v++)
-				;
-			out.s = hdrs.s + v;
-			out.len = e - v;
-			if(out.len > 0 && out.s[out.len - 1] == '\r')
-				out.len--;
-			return out;
-		}
-		i = e + 1;
-	}
+	if(v != NULL)
+		out.s = v;
 	return out;
 }
 
@@ -619,17 +606,6 @@ static int sf_exec(int idx, const char *const *v)
 	return n;
 }
 
-/* the backoff before attempt `attempts` + 1 */
-static int sf_backoff(int attempts)
-{
-	long long s = _sf_cfg.retry_interval;
-
-	while(attempts-- > 0 && s < _sf_cfg.max_retry_interval)
-		s *= 2;
-	return (int)(s > _sf_cfg.max_retry_interval ? _sf_cfg.max_retry_interval
-												: s);
-}
-
 /* forward one claimed row to its remaining targets */
 static void sf_forward_row(PGresult *res, int row)
 {
@@ -713,7 +689,9 @@ static void sf_forward_row(PGresult *res, int row)
 	if(!expired && r == SF_AGAIN
 			&& attempts + 1 < _sf_cfg.forward_max_attempts) {
 		update_stat(_sf_stat_forward_retries, 1);
-		sf_fmt(wait_s, sizeof(wait_s), "%d", sf_backoff(attempts));
+		sf_fmt(wait_s, sizeof(wait_s), "%d",
+				sf_backoff(attempts + 1, _sf_cfg.retry_interval,
+						_sf_cfg.max_retry_interval));
 		v[4] = wait_s;
 		sf_exec(SF_RQ_RETRY, v);
 		return;
