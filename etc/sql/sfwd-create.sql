@@ -129,9 +129,9 @@ CREATE INDEX sfwd_message_forward ON sfwd_message (forward_at)
 -- row in the report's URL).
 CREATE UNIQUE INDEX sfwd_message_fetch_token ON sfwd_message (fetch_token)
 	WHERE fetch_token IS NOT NULL;
--- the expiry of rows waiting for a fetch or a delivery report
+-- the expiry of rows waiting for a forward, a fetch or a delivery report
 CREATE INDEX sfwd_message_waiting ON sfwd_message (expires)
-	WHERE state IN ('fetch', 'sms');
+	WHERE state IN ('forward', 'fetch', 'sms');
 
 -- Plan the forward of a row as it is stored (every way of storing: one
 -- message, a batch, a session's message), from the recipient's profile as

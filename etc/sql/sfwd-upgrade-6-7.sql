@@ -18,7 +18,7 @@ ALTER TABLE sfwd_message ADD CONSTRAINT sfwd_message_state_check
 CREATE UNIQUE INDEX sfwd_message_fetch_token ON sfwd_message (fetch_token)
 	WHERE fetch_token IS NOT NULL;
 CREATE INDEX sfwd_message_waiting ON sfwd_message (expires)
-	WHERE state IN ('fetch', 'sms');
+	WHERE state IN ('forward', 'fetch', 'sms');
 
 CREATE OR REPLACE FUNCTION sfwd_forward_plan() RETURNS trigger
 LANGUAGE plpgsql AS $$

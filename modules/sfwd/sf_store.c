@@ -154,7 +154,7 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"UPDATE sfwd_message SET state = 'expired', done_at = now(),"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id IN (SELECT id FROM sfwd_message"
-		"  WHERE state IN ('queued', 'fetch', 'sms') AND expires <= now()"
+		"  WHERE state IN ('queued', 'forward', 'fetch', 'sms') AND expires <= now()"
 		"  AND (lease_until IS NULL OR lease_until < now())"
 		"  ORDER BY expires LIMIT $1::int4 FOR UPDATE SKIP LOCKED)"
 		" RETURNING " SF_EXPIRED_COLS, 1},

@@ -286,6 +286,18 @@ def main():
         code, h, b = curl(furl)
         st.check("frank's link -> his text", code == 200 and b == ftext, f"{code} {b!r}")
 
+    # a forward to mailto: with no SMTP relay configured (this cfg has
+    # none): it waits, and expires at its lifetime like any message
+    cg, code = send(U + "gus", "text/plain", b"no relay for this", extra=b"Expires: 3\r\n")
+    st.check("a text to gus (offline; forwards to mailto:, no smtp_url) -> 202", code == 202, code)
+    st.check("gus's row expires (state expired within 15 s)",
+             wait(lambda: sql(f"SELECT state FROM sfwd_message WHERE call_id = '{cg}'")
+                  == "expired", 15),
+             sql(f"SELECT state FROM sfwd_message WHERE call_id = '{cg}'"))
+    st.check("alice gets a failure report for gus's text",
+             len(reports(alice, "failed", 2, 10)) >= 2,
+             len(reports(alice, "failed", 2, 0)))
+
     # 1,000 wrong tokens, one connection after the other
     t = time.time()
     urls = [A.http + "/m/" + uuid.uuid4().hex for _ in range(1000)]

@@ -32,11 +32,13 @@ for mode in native lua; do
 		-A "SFWD_HTTP_PORT=$HTTP_PORT" -A "SFWD_HTTP_ADDR=$E2E_ADDR" \
 		-A "SFWD_HTTP_URL=\"$HTTP_URL\"" -A SFWD_FETCH_THRESHOLD=4096 \
 		-A SFWD_MAX_BODY_SIZE=4194304 || e2e_fatal "Kamailio started ($mode)"
-	e2e_users ${U}bob ${U}carol ${U}dave ${U}erin ${U}frank
+	e2e_users ${U}bob ${U}carol ${U}dave ${U}erin ${U}frank ${U}gus
 	for u in carol erin frank; do
 		e2e_check "$mode: $u's profile: deliver notify" eval \
 			"rpc sfwd.profile_set '$U$u@$E2E_ADDR' '{\"deliver\":\"notify\"}' | grep -qv error"
 	done
+	e2e_check "$mode: gus's profile forwards to mailto:" eval \
+		"rpc sfwd.profile_set '${U}gus@$E2E_ADDR' '{\"forward\":\"mailto:gus@sfwd.test\"}' | grep -qv error"
 	e2e_check "$mode: GET / on the HTTP port -> 404 from the cfg" eval \
 		"[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://$E2E_ADDR:$HTTP_PORT/)\" = 404 ]"
 	e2e_check "$mode: a link on the SIP port -> 404 (only the HTTP listener serves)" eval \
