@@ -150,11 +150,20 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		"UPDATE sfwd_message SET claim_owner = NULL, lease_until = NULL"
 		" WHERE claim_owner IS NOT NULL"
 		" AND left(claim_owner, length($1::text) + 1) = $1::text || '/'", 1},
+	/* undelivered at its lifetime: 'expired' (a failure report); a copy
+	 * beyond SIP of one delivered over SIP that could not go in time is
+	 * dropped without one (its sender has the delivery report) */
 	[SF_SQL_EXPIRE] = {"sf_expire",
-		"UPDATE sfwd_message SET state = 'expired', done_at = now(),"
+		"WITH copy AS (DELETE FROM sfwd_message WHERE id IN (SELECT id"
+		"  FROM sfwd_message WHERE state = 'forward' AND forward_keep"
+		"  AND expires <= now()"
+		"  AND (lease_until IS NULL OR lease_until < now())"
+		"  LIMIT $1::int4 FOR UPDATE SKIP LOCKED))"
+		" UPDATE sfwd_message SET state = 'expired', done_at = now(),"
 		" claim_owner = NULL, lease_until = NULL"
 		" WHERE id IN (SELECT id FROM sfwd_message"
-		"  WHERE state IN ('queued', 'forward', 'fetch', 'sms') AND expires <= now()"
+		"  WHERE state IN ('queued', 'forward', 'fetch', 'sms')"
+		"  AND NOT (state = 'forward' AND forward_keep) AND expires <= now()"
 		"  AND (lease_until IS NULL OR lease_until < now())"
 		"  ORDER BY expires LIMIT $1::int4 FOR UPDATE SKIP LOCKED)"
 		" RETURNING " SF_EXPIRED_COLS, 1},

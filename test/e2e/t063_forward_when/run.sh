@@ -29,7 +29,12 @@ cat >"$T_DIR/q.sh" <<EOQ
 . "$SF_TOP/scripts/lib.sh"
 sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "\$1"
 EOQ
-python3 "$T_SRC/when.py" --kam-port "$E2E_SIP_PORT" --base-port "$BASE_PORT" \
+cat >"$T_DIR/mta.sh" <<EOM
+#!/usr/bin/env bash
+. "$E2E_DIR/mta.sh"
+case \$1 in stop) mta_stop "$MTA_DIR" ;; start) mta_start "$MTA_DIR" "$MTA_PORT" ;; esac
+EOM
+python3 "$T_SRC/when.py" --mta-stop "bash '$T_DIR/mta.sh' stop" --mta-start "bash '$T_DIR/mta.sh' start" --kam-port "$E2E_SIP_PORT" --base-port "$BASE_PORT" \
 	--domain "$E2E_ADDR" --maildir "$MTA_DIR/Maildir" \
 	--sql bash "$T_DIR/q.sh" --log "$T_DIR/when.log" >"$T_DIR/when.out" 2>"$T_DIR/when.err"
 mapfile -t names < <(grep -o 'st\.check("[^"]*"' "$T_SRC/when.py" | sed 's/^st\.check("//; s/"$//')

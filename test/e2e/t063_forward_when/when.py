@@ -70,6 +70,8 @@ def main():
     ap.add_argument("--maildir", required=True)
     ap.add_argument("--sql", required=True, nargs="+")
     ap.add_argument("--log", required=True)
+    ap.add_argument("--mta-stop", required=True)
+    ap.add_argument("--mta-start", required=True)
     A = ap.parse_args()
     st.open_log(A.log)
     dom, p = A.domain, A.base_port
@@ -157,6 +159,31 @@ def main():
     time.sleep(6)
     st.check("6 s later: no mail to jack", len(mails_to("jack@sfwd.test")) == 0)
     st.check("jack's row is gone", rows(c4) == "0", rows(c4))
+    # always, registered, the MTA away and a short lifetime: delivered
+    # over SIP; the copy cannot go in time and is dropped, no failure
+    # report after the delivery report
+    subprocess.run(A.mta_stop, shell=True, timeout=30)
+    b5 = b"always, MTA away"
+    cid = "t063-" + uuid.uuid4().hex[:12]
+    alice.request("MESSAGE", f"sip:t063gina@{dom}", frm, f"<sip:t063gina@{dom}>", cid, 1,
+                  contact=False, extra=b"Request-Disposition: notify\r\nExpires: 3\r\n",
+                  body=b5, ctype="text/plain")
+    code, hdrs, _ = alice.final(cid, "MESSAGE", timeout=10)
+    MID[cid] = (st.hget(hdrs, "x-sfwd-message-id") or b"?").strip()
+    st.check("MTA stopped: a text to gina (always, 3 s lifetime) -> 202", code == 202, code)
+    st.check("gina's phone gets it", wait(lambda: any(
+        r["body"] == b5 for r in gina.got("MESSAGE")), 5))
+    st.check("its copy waits in state forward",
+             wait(lambda: sql(f"SELECT state FROM sfwd_message WHERE call_id = '{cid}'")
+                  == "forward", 5), sql(f"SELECT state FROM sfwd_message WHERE call_id = '{cid}'"))
+    st.check("past its lifetime the copy is dropped (no row within 15 s)",
+             wait(lambda: rows(cid) == "0", 15), sql(f"SELECT state FROM sfwd_message WHERE call_id = '{cid}'"))
+    time.sleep(1)
+    fails = [r for r in alice.got("MESSAGE") if b"<failed/>" in r["body"]
+             and b"<message-id>" + MID[cid] + b"</message-id>" in r["body"]]
+    st.check("alice has its delivery report and no failure report",
+             len(reports(cid)) == 1 and not fails, f"{len(reports(cid))} delivered, {len(fails)} failed")
+    subprocess.run(A.mta_start, shell=True, timeout=30)
     for ua in (alice, gina, henry, jack):
         ua.close()
 
