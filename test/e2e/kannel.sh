@@ -16,6 +16,17 @@
 #   BASE+1  bearerbox <- smsbox
 #   BASE+2  bearerbox's fake SMSC (fakesmsc connects to it)
 #   BASE+3  smsbox sendsms HTTP
+#   BASE+4  smpp_sim.py (only with KANNEL_SMPPSIM=1; bearerbox dials it)
+#
+# KANNEL_SMPPSIM=1: a second SMSC, Kannel's SMPP 3.4 client (smsc-id
+# SMPPSIM) connected to smpp_sim.py, takes every receiver starting with
+# KANNEL_SMPPSIM_PREFIX (default "+4916"; the fake SMSC refuses them):
+# bearerbox routes by number, sendsms needs no smsc= parameter. The
+# simulator answers submit_sm and sends real delivery receipts whose
+# outcome depends on the receiver's last 4 digits (0002 undeliverable:
+# DLR 2; 0016 rejected: DLR 16; 0004 ENROUTE, 3 s later DELIVRD: DLR 4,
+# then 1; 0000 none; else DELIVRD: DLR 1); it logs to DIR/smppsim.log
+# and exits by itself after KANNEL_SMPPSIM_MAXSECS (600).
 #
 # Environment (before kannel_start): KANNEL_USER (sfwd), KANNEL_PASS
 # (sfwdpass), KANNEL_ADMIN_PASS (adminpass), KANNEL_DENIED_REGEX (unset:
@@ -34,6 +45,7 @@
 # ack, when the dlr-mask has 8), then 1 (delivered, when it has 1 or 2)
 # right after.
 
+E2E_KANNEL_SH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KANNEL_BIN_DIR=${KANNEL_BIN_DIR:-/usr/sbin}
 KANNEL_TEST_DIR=${KANNEL_TEST_DIR:-/usr/lib/kannel/test}
 KANNEL_START_TIMEOUT=${KANNEL_START_TIMEOUT:-10}
@@ -83,6 +95,28 @@ smsc-id = FAKE
 port = $((base + 2))
 our-host = 127.0.0.1
 connect-allow-ip = "127.0.0.1"
+EOC
+	if [ "${KANNEL_SMPPSIM:-0}" = 1 ]; then
+		cat >>"$dir/kannel.conf" <<EOC
+denied-prefix = "${KANNEL_SMPPSIM_PREFIX:-+4916}"
+
+# Kannel's SMPP client to smpp_sim.py; receivers by prefix
+group = smsc
+smsc = smpp
+smsc-id = SMPPSIM
+allowed-prefix = "${KANNEL_SMPPSIM_PREFIX:-+4916}"
+host = 127.0.0.1
+port = $((base + 4))
+transceiver-mode = true
+smsc-username = sim
+smsc-password = simpw
+system-type = ""
+interface-version = 34
+reconnect-delay = 1
+enquire-link-interval = 30
+EOC
+	fi
+	cat >>"$dir/kannel.conf" <<EOC
 
 group = smsbox
 bearerbox-host = 127.0.0.1
@@ -120,10 +154,12 @@ EOC
 
 # kannel_start DIR BASE
 kannel_start() {
-	local dir=$1 base=$2 p i ok=0 st
+	local dir=$1 base=$2 p i ok=0 st ports
 	mkdir -p "$dir" || return 1
 	dir=$(cd "$dir" && pwd)
-	for p in $base $((base + 1)) $((base + 2)) $((base + 3)); do
+	ports="$base $((base + 1)) $((base + 2)) $((base + 3))"
+	[ "${KANNEL_SMPPSIM:-0}" = 1 ] && ports="$ports $((base + 4))"
+	for p in $ports; do
 		if _kannel_port_open "$p"; then
 			echo "kannel_start: port $p already in use" >&2
 			return 1
@@ -131,6 +167,17 @@ kannel_start() {
 	done
 	kannel_write_conf "$dir" "$base"
 	rm -f "$dir"/*.pid
+	# the SMPP simulator first: bearerbox dials it
+	if [ "${KANNEL_SMPPSIM:-0}" = 1 ]; then
+		python3 "$E2E_KANNEL_SH_DIR/smpp_sim.py" $((base + 4)) "$dir/smppsim.log" \
+			"${KANNEL_SMPPSIM_MAXSECS:-600}" >>"$dir/smppsim.stderr" 2>&1 </dev/null &
+		echo $! >"$dir/smppsim.pid"
+		if ! _kannel_wait_port $((base + 4)) "$KANNEL_START_TIMEOUT" "$dir/smppsim.pid"; then
+			echo "kannel_start: smpp_sim.py did not open port $((base + 4))" >&2
+			kannel_stop "$dir"
+			return 1
+		fi
+	fi
 	# bearerbox first: fakesmsc is a client and exits when it cannot connect
 	"$KANNEL_BIN_DIR/bearerbox" -v 1 "$dir/kannel.conf" \
 		>>"$dir/bearerbox.stderr" 2>&1 </dev/null &
@@ -156,6 +203,8 @@ kannel_start() {
 	for ((i = 0; i < KANNEL_START_TIMEOUT * 10; i++)); do
 		st=$(curl -s -m 2 "http://127.0.0.1:$base/status.txt?password=${KANNEL_ADMIN_PASS:-adminpass}" 2>/dev/null)
 		if grep -q '^ *FAKE\[FAKE\].*(online' <<<"$st" &&
+			{ [ "${KANNEL_SMPPSIM:-0}" != 1 ] ||
+				grep -q '^ *SMPPSIM\[SMPPSIM\].*(online' <<<"$st"; } &&
 			curl -s -m 2 -o /dev/null "http://127.0.0.1:$((base + 3))/cgi-bin/sendsms"; then
 			ok=1
 			break
@@ -174,12 +223,14 @@ kannel_start() {
 # kannel_stop DIR: only pids of DIR's pid files whose command line still
 # names the program
 kannel_stop() {
-	local dir=$1 name pid i alive pids=()
-	for name in smsbox bearerbox fakesmsc; do
+	local dir=$1 name pid i alive pat pids=()
+	for name in smsbox bearerbox fakesmsc smppsim; do
 		pid=$(cat "$dir/$name.pid" 2>/dev/null) || continue
 		[ -n "$pid" ] || continue
+		pat=$name
+		[ $name = smppsim ] && pat=smpp_sim.py
 		if kill -0 "$pid" 2>/dev/null &&
-			tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name"; then
+			tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$pat"; then
 			kill -TERM "$pid" 2>/dev/null
 			pids+=("$pid")
 		fi
@@ -196,7 +247,7 @@ kannel_stop() {
 		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
 	done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-	rm -f "$dir/smsbox.pid" "$dir/bearerbox.pid" "$dir/fakesmsc.pid"
+	rm -f "$dir/smsbox.pid" "$dir/bearerbox.pid" "$dir/fakesmsc.pid" "$dir/smppsim.pid"
 	return 0
 }
 

@@ -6,7 +6,7 @@
 . "$E2E_DIR/kannel.sh"
 e2e_begin
 
-KANNEL_BASE=$((E2E_SIP_PORT + 60)) # .. +63
+KANNEL_BASE=$((E2E_SIP_PORT + 60)) # .. +64 (+64: the SMPP simulator)
 HTTP_PORT=$((E2E_SIP_PORT + 65))
 ALICE_PORT=$((E2E_SIP_PORT + 66))
 HTTP_URL="http://$E2E_ADDR:$HTTP_PORT/sfwd"
@@ -15,10 +15,14 @@ KANNEL_DIR=$T_DIR/kannel
 export KANNEL_PASS="k4nnel-Pw-t061"
 # carol's number (+4915...) is refused by sendsms: HTTP 400
 export KANNEL_DENIED_REGEX='^.4915'
+# numbers +4916... go over SMPP to smpp_sim.py, which sends real delivery
+# receipts by the last 4 digits (0002 undeliverable, 0016 rejected, 0004
+# enroute then delivered, else delivered)
+export KANNEL_SMPPSIM=1 KANNEL_SMPPSIM_PREFIX=+4916 KANNEL_SMPPSIM_MAXSECS=600
 e2e_on_exit "kannel_stop '$KANNEL_DIR'"
 kannel_start "$KANNEL_DIR" "$KANNEL_BASE" ||
-	e2e_fatal "Kannel (bearerbox, smsbox, fakesmsc) ready on 127.0.0.1:$KANNEL_BASE..$((KANNEL_BASE + 3))"
-e2e_ok "Kannel ready on 127.0.0.1:$KANNEL_BASE..$((KANNEL_BASE + 3))"
+	e2e_fatal "Kannel (bearerbox, smsbox, fakesmsc, SMPP simulator) ready on 127.0.0.1:$KANNEL_BASE..$((KANNEL_BASE + 4))"
+e2e_ok "Kannel (fake SMSC and SMPP link) ready on 127.0.0.1:$KANNEL_BASE..$((KANNEL_BASE + 4))"
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST \
 	-A "SFWD_KANNEL_URL=\"$(kannel_sendsms_url "$KANNEL_DIR")\"" \
@@ -26,13 +30,20 @@ e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST \
 	-A "SFWD_HTTP_PORT=$HTTP_PORT" -A "SFWD_HTTP_ADDR=$E2E_ADDR" \
 	-A "SFWD_HTTP_URL=\"$HTTP_URL\"" || e2e_fatal "Kamailio started"
 rpc() { sf_kamcmd "$T_DIR/kam" "$@" 2>&1; }
-e2e_users t061bob t061carol t061dave
+e2e_users t061bob t061carol t061dave t061erin t061frank t061gina t061hank
 e2e_check "bob's profile forwards to sms:+4917012345678" eval \
 	"rpc sfwd.profile_set 't061bob@$E2E_ADDR' '{\"forward\":\"sms:+4917012345678\"}' | grep -qv error"
 e2e_check "carol's to a number Kannel refuses" eval \
 	"rpc sfwd.profile_set 't061carol@$E2E_ADDR' '{\"forward\":[\"sms:+4915111222333\"]}' | grep -qv error"
 e2e_check "dave's forwards to sms:+4917012345679 and wants notices" eval \
 	"rpc sfwd.profile_set 't061dave@$E2E_ADDR' '{\"forward\":\"sms:+4917012345679\",\"deliver\":\"notify\"}' | grep -qv error"
+
+# over SMPP: erin's number is undeliverable, frank's rejected, gina's
+# delivered, hank's delivered after an intermediate (enroute) receipt
+for u in erin:0002 frank:0016 gina:0001 hank:0004; do
+	e2e_check "${u%%:*}'s profile forwards to sms:+49160111${u#*:} (SMPP)" eval \
+		"rpc sfwd.profile_set 't061${u%%:*}@$E2E_ADDR' '{\"forward\":\"sms:+49160111${u#*:}\"}' | grep -qv error"
+done
 
 cat >"$T_DIR/q.sh" <<EOQ
 #!/usr/bin/env bash
@@ -43,6 +54,7 @@ cat >"$T_DIR/kannel-ctl.sh" <<EOK
 #!/usr/bin/env bash
 . "$E2E_DIR/kannel.sh"
 export KANNEL_PASS='$KANNEL_PASS' KANNEL_DENIED_REGEX='$KANNEL_DENIED_REGEX'
+export KANNEL_SMPPSIM=1 KANNEL_SMPPSIM_PREFIX=$KANNEL_SMPPSIM_PREFIX KANNEL_SMPPSIM_MAXSECS=$KANNEL_SMPPSIM_MAXSECS
 case \$1 in
 stop) kannel_stop "$KANNEL_DIR" ;;
 start) kannel_start "$KANNEL_DIR" "$KANNEL_BASE" ;;
@@ -62,6 +74,7 @@ mapfile -t names < <(grep -o 'st\.check("[^"]*"' "$T_SRC/sms.py" | sed 's/^st\.c
 e2e_reported "$T_DIR/sms.out" "(see sms.log, sms.err)" "sms.py reports no other check" "${names[@]}"
 e2e_check "Kannel's password is in no log of Kamailio" \
 	eval "! grep -rqF '$KANNEL_PASS' '$T_DIR/kam'"
-echo "  info $(grep -c 'Got message' "$KANNEL_DIR/fakesmsc.out") parts at the fake SMSC;" \
+echo "  info $(grep -c 'Got message' "$KANNEL_DIR/fakesmsc.out") parts at the fake SMSC," \
+	"$(grep -c ' SUBMIT ' "$KANNEL_DIR/smppsim.log") at the SMPP simulator;" \
 	"statistics: $(rpc stats.get_statistics sfwd: | grep -E 'forward|sms' | tr -d '"' | tr '\n' ' ' | tr -s ' ')"
 e2e_end

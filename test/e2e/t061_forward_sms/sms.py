@@ -29,6 +29,12 @@ import sfwdtest as st  # noqa: E402
 
 BOB = "+4917012345678"
 DAVE = "+4917012345679"
+# over SMPP (Kannel routes +4916... to smpp_sim.py); the simulator answers by
+# the last 4 digits
+ERIN = "+491601110002"   # receipt stat:UNDELIV -> DLR 2
+FRANK = "+491601110016"  # submit_sm_resp 0x0B -> DLR 16
+GINA = "+491601110001"   # receipt stat:DELIVRD -> DLR 1
+HANK = "+491601110004"   # stat:ENROUTE (DLR 4), 3 s later stat:DELIVRD (DLR 1)
 
 
 def smsc(a):
@@ -49,6 +55,46 @@ def wait_sms(a, pred, secs):
         if time.time() >= end:
             return None
         time.sleep(0.2)
+
+
+def lines(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
+def wait_line(path, pred, secs, after=-1):
+    """(index, line) of the first line after index `after` of the file for
+    which pred is true, waited for; (None, None)"""
+    end = time.time() + secs
+    while True:
+        for i, x in enumerate(lines(path)):
+            if i > after and pred(x):
+                return i, x
+        if time.time() >= end:
+            return None, None
+        time.sleep(0.1)
+
+
+def sim_submit(a, num, secs):
+    """(index, fields) of the SMPP simulator's last SUBMIT to num ("+..."),
+    waited for; fields: id, to, sm (text, hex-decoded), ..."""
+    path = os.path.join(a.kannel_dir, "smppsim.log")
+    want = " to=" + num.lstrip("+") + " "
+    i, _ = wait_line(path, lambda x: " SUBMIT " in x and want in x, secs)
+    if i is None:
+        return None, None
+    ls = lines(path)
+    i = max(k for k, x in enumerate(ls) if " SUBMIT " in x and want in x)
+    f = dict(kv.split("=", 1) for kv in ls[i].split()[2:])
+    f["text"] = bytes.fromhex(f.get("sm", "")).decode("latin-1")
+    return i, f
+
+
+def sim_submits(a):
+    return [x for x in lines(os.path.join(a.kannel_dir, "smppsim.log")) if " SUBMIT " in x]
 
 
 def sql(a, q):
@@ -267,6 +313,96 @@ def main():
     st.check("the row is failed with Kannel's 400", w == "failed 400", w)
     st.check("alice gets a failure report", len(reports(alice, "failed", 1, 10)) == 1)
 
+    # over SMPP: Kannel's own SMPP client and DLR code, the simulator's real
+    # receipts (sfwd asks for DLR 1, 2 and 16 only)
+    failed = 1
+    sim_log = os.path.join(a.kannel_dir, "smppsim.log")
+    bb_log = os.path.join(a.kannel_dir, "bearerbox.log")
+    c12, code = send("t061erin", "text/plain", b"to an undeliverable number")
+    st.check("a text to erin (forwards to +491601110002, over SMPP) -> 202", code == 202, code)
+    _, sub = sim_submit(a, ERIN, 15)
+    st.check("the SMPP simulator gets it (Kannel routes +4916... there), exactly",
+             sub is not None and sub["text"] == "to an undeliverable number", sub)
+    w = wait_sql(a, f"SELECT state || ' ' || forward_code FROM sfwd_message"
+                 f" WHERE call_id = '{c12}'", "failed 2", 10)
+    st.check("receipt stat:UNDELIV -> Kannel's DLR 2: the row is failed with forward_code 2",
+             w == "failed 2", w)
+    failed += 1
+    st.check("alice gets a failure report for it",
+             len(reports(alice, "failed", failed, 10)) == failed,
+             len(reports(alice, "failed", 0, 0)))
+
+    c13, code = send("t061frank", "text/plain", b"to a number the SMSC rejects")
+    st.check("a text to frank (forwards to +491601110016, over SMPP) -> 202", code == 202, code)
+    _, sub = sim_submit(a, FRANK, 15)
+    st.check("the SMPP simulator gets it and rejects it (submit_sm_resp 0x0B)",
+             sub is not None and sub["text"] == "to a number the SMSC rejects", sub)
+    w = wait_sql(a, f"SELECT state || ' ' || forward_code FROM sfwd_message"
+                 f" WHERE call_id = '{c13}'", "failed 16", 10)
+    st.check("the reject -> Kannel's DLR 16: the row is failed with forward_code 16",
+             w == "failed 16", w)
+    failed += 1
+    st.check("alice gets a failure report for the rejected one",
+             len(reports(alice, "failed", failed, 10)) == failed,
+             len(reports(alice, "failed", 0, 0)))
+
+    c14, code = send("t061gina", "text/plain", b"delivered over SMPP")
+    st.check("a text to gina (forwards to +491601110001, over SMPP) -> 202", code == 202, code)
+    _, sub = sim_submit(a, GINA, 15)
+    st.check("the SMPP simulator gets 'delivered over SMPP', from 'sfwd'",
+             sub is not None and sub["text"] == "delivered over SMPP" and sub["from"] == "sfwd",
+             sub)
+    delivered += 1
+    st.check("receipt stat:DELIVRD -> DLR 1 over SMPP: the row is gone, a delivery report",
+             gone(c14) == "0" and len(reports(alice, "delivered", delivered, 10)) == delivered,
+             (row(c14, "state"), len(reports(alice, "delivered", 0, 0))))
+    st.check("no failure report for it", len(reports(alice, "failed", 0, 0)) == failed,
+             len(reports(alice, "failed", 0, 0)))
+
+    # an intermediate receipt (ENROUTE = DLR 4) does not end the row; the
+    # final one (DELIVRD), 3 s later, does
+    c15, code = send("t061hank", "text/plain", b"enroute, then delivered")
+    st.check("a text to hank (forwards to +491601110004, over SMPP) -> 202", code == 202, code)
+    si, sub = sim_submit(a, HANK, 15)
+    mid = sub["id"] if sub else "none"
+    ri, _ = wait_line(sim_log, lambda x: f" RECEIPT id={mid} stat=ENROUTE" in x, 5,
+                      after=si if si is not None else 10**9)
+    st.check("the simulator sends it an ENROUTE receipt first", ri is not None, sub)
+    look = f"Looking for DLR smsc=SMPPSIM, ts={mid}, dst={HANK.lstrip('+')}, type=4"
+    li, _ = wait_line(bb_log, lambda x: look in x, 5)
+    gi, _ = wait_line(bb_log, lambda x: "Ignoring DLR message because of mask type=4" in x, 2,
+                      after=li if li is not None else 10**9)
+    st.check("bearerbox takes it as DLR 4 and, outside sfwd's dlr-mask, passes nothing on",
+             li is not None and gi is not None, (li, gi))
+    w = row(c15, "state")
+    st.check("after the ENROUTE receipt the row still waits in state sms", w == "sms", w)
+    tok = row(c15, "fetch_token")
+    codes = []
+    for t in (4, 8):
+        try:
+            with urllib.request.urlopen(f"{a.http}/dlr/{tok}?type={t}", timeout=5) as r:
+                codes.append(r.status)
+        except Exception as e:  # noqa: BLE001 - any failure is the check's detail
+            codes.append(repr(e))
+    w = row(c15, "state")
+    st.check("sfwd itself: a report of type 4 or 8 for its token -> 200, the row stays sms",
+             codes == [200, 200] and w == "sms", (codes, w))
+    st.check("no report to alice while it is enroute",
+             len(reports(alice, "delivered", 0, 0)) == delivered
+             and len(reports(alice, "failed", 0, 0)) == failed,
+             (len(reports(alice, "delivered", 0, 0)), len(reports(alice, "failed", 0, 0))))
+    ri, _ = wait_line(sim_log, lambda x: f" RECEIPT id={mid} stat=DELIVRD" in x, 10,
+                      after=si if si is not None else 10**9)
+    delivered += 1
+    st.check("then the DELIVRD receipt: DLR 1, the row is gone, a delivery report",
+             ri is not None and gone(c15) == "0"
+             and len(reports(alice, "delivered", delivered, 10)) == delivered,
+             (ri, row(c15, "state"), len(reports(alice, "delivered", 0, 0))))
+    subs = sim_submits(a)
+    st.check("the SMPP simulator got 4 SMS, one to each of its numbers",
+             len(subs) == 4 and all(sum(f" to={n.lstrip('+')} " in x for x in subs) == 1
+                                    for n in (ERIN, FRANK, GINA, HANK)), subs)
+
     time.sleep(2)
     texts = [x.get("text") for x in smsc(a)]
     want = ["Hello from SIP", uni, long_text, "while the SMSC was away", "while Kannel was away",
@@ -278,7 +414,7 @@ def main():
              [t[:24] if t else t for t in texts])
     st.check("alice got no other report",
              len(reports(alice, "delivered", 0, 0)) == delivered
-             and len(reports(alice, "failed", 0, 0)) == 1,
+             and len(reports(alice, "failed", 0, 0)) == failed,
              (len(reports(alice, "delivered", 0, 0)), len(reports(alice, "failed", 0, 0))))
     alice.close()
 
