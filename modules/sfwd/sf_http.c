@@ -329,6 +329,8 @@ static int sf_http_dlr(sip_msg_t *msg, const char *token, str *query)
 		if(res == NULL)
 			return sf_http_unavailable(msg);
 		done = PQntuples(res) == 1;
+		if(done && type != 1)
+			update_stat(_sf_stat_forward_failed, 1);
 		if(done)
 			sf_http_outcome(res, type == 1, type == 1 ? "delivered" : "failed",
 					type == 1 ? 200 : 500 + (int)type);

@@ -74,6 +74,10 @@ mapfile -t names < <(grep -o 'st\.check("[^"]*"' "$T_SRC/sms.py" | sed 's/^st\.c
 e2e_reported "$T_DIR/sms.out" "(see sms.log, sms.err)" "sms.py reports no other check" "${names[@]}"
 e2e_check "Kannel's password is in no log of Kamailio" \
 	eval "! grep -rqF '$KANNEL_PASS' '$T_DIR/kam'"
+# one refused by Kannel (400), one reported undeliverable (2), one
+# rejected by the SMSC (16)
+e2e_eq "sfwd:forward_failed counts the refusal and both failure reports" 3 \
+	"$(rpc stats.get_statistics sfwd: | grep -o 'forward_failed = [0-9]*' | grep -o '[0-9]*$')"
 echo "  info $(grep -c 'Got message' "$KANNEL_DIR/fakesmsc.out") parts at the fake SMSC," \
 	"$(grep -c ' SUBMIT ' "$KANNEL_DIR/smppsim.log") at the SMPP simulator;" \
 	"statistics: $(rpc stats.get_statistics sfwd: | grep -E 'forward|sms' | tr -d '"' | tr '\n' ' ' | tr -s ' ')"
