@@ -6,7 +6,7 @@ export SFWD_VAR=$T_DIR/var
 export SFWD_SIP_PORT=$((E2E_SIP_PORT + 100))
 export SFWD_PG_PORT=$((E2E_PG_PORT + 100))
 export SFWD_MSRP_PORT=$((E2E_MSRP_PORT + 100))
-export SFWD_HTTP_PORT=$((E2E_SIP_PORT + 130))
+export SFWD_HTTP_PORT=$((E2E_SIP_PORT + 170)) # +130: the MSRP port by default
 export SFWD_SIP_ADDR=$E2E_ADDR
 
 # as a terminal would: its own process group (job control on, so SIGINT

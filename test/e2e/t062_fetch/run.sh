@@ -5,8 +5,8 @@
 . "$(dirname "$0")/../lib.sh"
 e2e_begin
 
-HTTP_PORT=$((E2E_SIP_PORT + 30))
-BASE_PORT=$((E2E_SIP_PORT + 31))
+HTTP_PORT=$((E2E_SIP_PORT + 70)) # +30: the MSRP port by default
+BASE_PORT=$((E2E_SIP_PORT + 71)) # .. +77
 HTTP_URL="http://$E2E_ADDR:$HTTP_PORT/sfwd"
 rpc() { sf_kamcmd "$T_DIR/$KAM" "$@" 2>&1; }
 cat >"$T_DIR/q.sh" <<EOQ
