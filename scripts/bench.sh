@@ -35,6 +35,9 @@ else
 	MEM_USERS=100
 fi
 MEM_RATE=4000 # stores per second in the memory run (both sustain it)
+# a light load: response times when the store is not busy (quick and full)
+LOW_RATE=50
+LOW_N=300
 # MSRP sessions stored for offline users (sfwd only), quick and full alike:
 # 1000 SENDs take a few seconds, and the same size keeps the figures of
 # both comparable. sfwd's MSRP listener: PORT+4; the senders' own paths
@@ -343,6 +346,9 @@ for sys in msilo sfwd; do
 	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
 	start_kam "$sys" || exit 1
 	users_csv "$OUT/users.csv" "$STORE_N"
+	res=$(store_step "$sys" "$LOW_RATE" "$LOW_N" "$OUT/users.csv" "$sys.low")
+	log "$sys store $LOW_N at $LOW_RATE/s: $res (ok rows 202s cpu p50 p99 kam pg retrans)"
+	R[$sys.low]=$res
 	best=0
 	for rate in $RATES; do
 		res=$(store_step "$sys" "$rate" "$STORE_N" "$OUT/users.csv" "$sys.store.$rate")
@@ -398,6 +404,8 @@ common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
 	row "  of which Kamailio / PostgreSQL" "-" "$(field sfwd.sessions 5) / $(field sfwd.sessions 6)"
 	row "  ${SESS_N}x$SESS_SENDS SENDs: 200s / rows / seconds" "-" \
 		"$(field sfwd.sessions 2) / $(field sfwd.sessions 3) / $(field sfwd.sessions 7)"
+	row "response p50 / p99 at $LOW_RATE/s (ms)" "$(field msilo.low 5) / $(field msilo.low 6)" \
+		"$(field sfwd.low 5) / $(field sfwd.low 6)"
 	row "response p50 / p99 at 2000/s (ms)" "$(field msilo.store.2000 5) / $(field msilo.store.2000 6)" \
 		"$(field sfwd.store.2000 5) / $(field sfwd.store.2000 6)"
 	for n in $REPLAY_NS; do

@@ -388,8 +388,15 @@ static void sf_writer_batch(sf_wjob_t *jobs, int n)
 		PQclear(res);
 }
 
+/* when the last commit ended (ms) */
+static long long _sf_last_commit_ms = 0;
+
 /* ms until the oldest waiting request has waited store_delay_ms (0: go
- * now), so that a batch gathers what arrives meanwhile */
+ * now), so that a batch gathers what arrives meanwhile. Only under load:
+ * a request that came more than store_delay_ms / 2 after the last commit
+ * ended has nobody to share a commit with (at that rate a wait would
+ * gather fewer than two): it is committed at once, and what comes while
+ * that commit is in flight goes in the next (group commit) */
 static int sf_writer_wait_ms(void)
 {
 	const sf_wjob_t *oldest;
@@ -402,6 +409,8 @@ static int sf_writer_wait_ms(void)
 	if(n == 0)
 		return 1000;
 	if(n >= _sf_cfg.store_batch || _sf_cfg.store_delay_ms <= 0)
+		return 0;
+	if(first - _sf_last_commit_ms > _sf_cfg.store_delay_ms / 2)
 		return 0;
 	left = (int)(first + _sf_cfg.store_delay_ms - sf_db_now_ms());
 	return left > 0 ? left : 0;
@@ -434,6 +443,7 @@ static void sf_writer_main(void)
 					   _sf_wq, _sf_cfg.store_batch, &n))
 				!= NULL) {
 			sf_writer_batch(jobs, n);
+			_sf_last_commit_ms = sf_db_now_ms();
 			if(n < _sf_cfg.store_batch)
 				break;
 		}
