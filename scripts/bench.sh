@@ -35,6 +35,10 @@ else
 	MEM_USERS=100
 fi
 MEM_RATE=4000 # stores per second in the memory run (both sustain it)
+# a burst: BURST_N MESSAGEs sent as fast as one SIPp can (asked for
+# BURST_N a second) to a Kamailio with Debian's default 64 MB of shared
+# memory (quick and full)
+BURST_N=20000
 # a light load: response times when the store is not busy (quick and full)
 LOW_RATE=50
 LOW_N=300
@@ -191,6 +195,46 @@ store_step() {
 	# CPU: ns / rows = us per message = ms per 1000
 	echo "$ok $rows ${n202:-?} $(((k1 - k0 + g1 - g0) / 1000 / d)) $p50 $p99" \
 		"$(((k1 - k0) / 1000 / d)) $(((g1 - g0) / 1000 / d)) $retr"
+}
+
+# BURST_N MESSAGEs as fast as SIPp sends them (Kamailio started with 64 MB
+# of shared memory); prints "sent_ms n202 n503 lost rows alloc_errors
+# shm_peak_kb": lost = neither a 202 nor a 503 within SIPp's
+# retransmissions; alloc_errors = lines of Kamailio's log saying it ran
+# out of memory; shm_peak_kb = the most shared memory in use seen (every
+# 100 ms)
+# screen_count CODE LOG: the messages of SIPp's last screen line
+# "CODE <---- [RTD] N ..."
+screen_count() {
+	awk -v c="$1" '$1 == c && $2 ~ /^<-/ { for (i = 3; i <= NF; i++)
+		if ($i ~ /^[0-9]+$/) { v = $i; break } } END { print v + 0 }' "$2"
+}
+burst_step() { # burst_step SYSTEM N TAG
+	local sys=$1 n=$2 tag=$3 t0 t1 peak=0 u n202 n503 lost rows alloc pid
+	users_csv "$OUT/burst.csv" "$n" b
+	(while :; do
+		u=$(shm_used)
+		[ -n "$u" ] && echo "$u"
+		sleep 0.1
+	done) >"$OUT/$tag.shm" &
+	pid=$!
+	t0=$(ms_now)
+	(cd "$OUT" && timeout 120 sipp -sf "$SF_TOP/test/bench/burst.xml" $SIPP_BUF \
+		-inf "$OUT/burst.csv" -i 127.0.0.1 -p $((PORT + 1)) -r "$n" -rp 1000 -m "$n" \
+		-l "$n" -nostdin -timeout 90s -timeout_error "127.0.0.1:$PORT" >"$OUT/$tag.log" 2>&1)
+	t1=$(ms_now)
+	sleep 2
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	peak=$(sort -n "$OUT/$tag.shm" | tail -n 1)
+	# SIPp's last screen: "503 <---- N" and "202 <---- N" (the counts)
+	n503=$(screen_count 503 "$OUT/$tag.log")
+	n202=$(screen_count 202 "$OUT/$tag.log")
+	lost=$((n - n202 - n503))
+	rows=$(rows_of "$sys")
+	alloc=$(grep -ciE 'no more (shm|shared|pkg|private)|out of memory|could not allocate|not enough (shared )?memory' \
+		"$OUT/run/kamailio.log")
+	echo "$((t1 - t0)) $n202 $n503 $lost $rows $alloc $(( ${peak:-0} / 1024 ))"
 }
 
 # what a recipient's SIPp log shows: "received unique duplicates in_order"
@@ -366,6 +410,13 @@ for sys in msilo sfwd; do
 	done
 	sf_kam_stop "$OUT/run"
 	cp "$OUT/run/kamailio.log" "$OUT/$sys.kamailio.log"
+	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
+	SF_KAM_SHM=64 start_kam "$sys" || exit 1
+	res=$(burst_step "$sys" "$BURST_N" "$sys.burst")
+	log "$sys burst $BURST_N at 64 MB: $res (sent_ms 202s 503s lost rows alloc_errors shm_peak_kb)"
+	R[$sys.burst]=$res
+	sf_kam_stop "$OUT/run"
+	cp "$OUT/run/kamailio.log" "$OUT/$sys.burst.kamailio.log"
 done
 # sfwd with its MSRP listener: sessions stored for offline users (a fresh
 # Kamailio, so that the MESSAGE steps above ran as before, without it)
@@ -404,6 +455,12 @@ common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
 	row "  of which Kamailio / PostgreSQL" "-" "$(field sfwd.sessions 5) / $(field sfwd.sessions 6)"
 	row "  ${SESS_N}x$SESS_SENDS SENDs: 200s / rows / seconds" "-" \
 		"$(field sfwd.sessions 2) / $(field sfwd.sessions 3) / $(field sfwd.sessions 7)"
+	row "burst $BURST_N at 64 MB shm: 202 / 503 / lost" \
+		"$(field msilo.burst 2) / $(field msilo.burst 3) / $(field msilo.burst 4)" \
+		"$(field sfwd.burst 2) / $(field sfwd.burst 3) / $(field sfwd.burst 4)"
+	row "  ms to send it; rows; alloc errors; shm peak KB" \
+		"$(field msilo.burst 1); $(field msilo.burst 5); $(field msilo.burst 6); $(field msilo.burst 7)" \
+		"$(field sfwd.burst 1); $(field sfwd.burst 5); $(field sfwd.burst 6); $(field sfwd.burst 7)"
 	row "response p50 / p99 at $LOW_RATE/s (ms)" "$(field msilo.low 5) / $(field msilo.low 6)" \
 		"$(field sfwd.low 5) / $(field sfwd.low 6)"
 	row "response p50 / p99 at 2000/s (ms)" "$(field msilo.store.2000 5) / $(field msilo.store.2000 6)" \
@@ -447,3 +504,16 @@ common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
 	echo "}"
 } >"$OUT/bench.json"
 log "written $OUT/bench.txt and $OUT/bench.json"
+
+# ---- the pictures (gnuplot, when installed: apt-get install gnuplot-nox)
+for sys in msilo sfwd; do
+	for rate in $LOW_RATE $RATES; do
+		k=$sys.store.$rate
+		[ "$rate" = "$LOW_RATE" ] && k=$sys.low
+		[ -n "${R[$k]:-}" ] || continue
+		echo "$rate $(field "$k" 4) $(field "$k" 5) $(field "$k" 6)"
+	done >"$OUT/$sys.rates.dat"
+	awk '{ printf "%.1f %.2f\n", (NR - 1) / 10, $1 / 1048576 }' \
+		"$OUT/$sys.burst.shm" >"$OUT/$sys.burst.dat" 2>/dev/null
+done
+"$SF_TOP/scripts/bench-charts.sh" "$OUT" "$BURST_N"
