@@ -12,7 +12,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
 	cluster-run \
-	test-e2e module-asan test-asan fuzz bench bench-quick format format-check \
+	test-e2e module-asan test-asan fuzz bench bench-quick bench-reregister format format-check \
 	lint clean distclean help \
 	image test-container
 
@@ -27,6 +27,7 @@ help:
 	@echo "make test-asan  end-to-end tests with sfwd.so built with ASan+UBSan"
 	@echo "make fuzz       three fuzzers (MSRP parser, classifier, MSRP server), 10 M runs each"
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
+	@echo "make bench-reregister       20,000 users x 10 messages re-register in 60 s (64 MB)"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 	@echo "make lint       review rules (formatted lengths checked)"
 	@echo "make image      container image from Debian packages only (podman)"
@@ -96,6 +97,10 @@ bench: module
 
 bench-quick: module
 	@scripts/bench.sh quick
+
+# mass re-registration: 20,000 users x 10 messages, 64 MB (var/bench-rr)
+bench-reregister: module
+	@scripts/bench-reregister.sh
 
 # three fuzzers (MSRP parser, classifier, MSRP server), FUZZ_RUNS
 # executions each (default 10 M)
