@@ -9,6 +9,7 @@ import hashlib
 import re
 import select
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -688,3 +689,51 @@ class Msrp:
 
     def close(self):
         close_quietly(self.sock)
+
+
+# ------------------------------------------------- helpers of the drivers ----
+
+def wait_until(cond, secs, step=0.1):
+    """cond() again and again until it is true or secs passed: its last value"""
+    end = time.time() + secs
+    while True:
+        v = cond()
+        if v or time.time() >= end:
+            return v
+        time.sleep(step)
+
+
+def sql_run(argv, q):
+    """one SQL statement through argv (a command taking it as its last
+    argument, e.g. run.sh's q.sh): its output, stripped"""
+    r = subprocess.run(list(argv) + [q], capture_output=True, text=True, timeout=30)
+    return r.stdout.strip()
+
+
+def wait_sql(argv, q, want, secs):
+    """sql_run until it says want or secs passed: what it said last"""
+    got = [None]
+
+    def same():
+        got[0] = sql_run(argv, q)
+        return got[0] == want
+    wait_until(same, secs)
+    return got[0]
+
+
+def register(ua, user, domain, expires=600):
+    """ua registers as user@domain (its own contact): the final code"""
+    cid = "reg-" + uuid.uuid4().hex[:12]
+    ua.request("REGISTER", f"sip:{domain}", f"<sip:{user}@{domain}>;tag=r1",
+               f"<sip:{user}@{domain}>", cid, 1, extra=f"Expires: {expires}\r\n".encode())
+    code, _, _ = ua.final(cid, "REGISTER")
+    return code
+
+
+def reports(ua, status, n, secs):
+    """ua's MESSAGEs whose IMDN says <status/>, waited for until n came"""
+    def got():
+        g = [r for r in ua.got("MESSAGE") if b"<" + status.encode() + b"/>" in r["body"]]
+        return g if len(g) >= n else None
+    return wait_until(got, secs) or [r for r in ua.got("MESSAGE")
+                                     if b"<" + status.encode() + b"/>" in r["body"]]

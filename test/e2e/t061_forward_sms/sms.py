@@ -98,29 +98,14 @@ def sim_submits(a):
 
 
 def sql(a, q):
-    r = subprocess.run(a.sql + [q], capture_output=True, text=True, timeout=30)
-    return r.stdout.strip()
+    return st.sql_run(a.sql, q)
 
 
 def wait_sql(a, q, want, secs):
-    end = time.time() + secs
-    got = None
-    while time.time() < end:
-        got = sql(a, q)
-        if got == want:
-            return got
-        time.sleep(0.1)
-    return got
+    return st.wait_sql(a.sql, q, want, secs)
 
 
-def reports(alice, status, n, secs):
-    """alice's MESSAGEs whose IMDN says status, waited for until n came"""
-    end = time.time() + secs
-    while True:
-        got = [r for r in alice.got("MESSAGE") if b"<" + status.encode() + b"/>" in r["body"]]
-        if len(got) >= n or time.time() >= end:
-            return got
-        time.sleep(0.1)
+reports = st.reports
 
 
 def main():

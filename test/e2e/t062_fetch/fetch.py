@@ -30,17 +30,15 @@ U = "t062"  # the users' prefix (--users)
 
 
 def sql(q):
-    r = subprocess.run(A.sql + [q], capture_output=True, text=True, timeout=30)
-    return r.stdout.strip()
+    return st.sql_run(A.sql, q)
 
 
-def wait(cond, secs, step=0.1):
-    end = time.time() + secs
-    while True:
-        v = cond()
-        if v or time.time() >= end:
-            return v
-        time.sleep(step)
+def register(ua, user):
+    return st.register(ua, user, A.domain)
+
+
+wait = st.wait_until
+reports = st.reports
 
 
 def curl(url, *opts, out=None):
@@ -67,14 +65,6 @@ def header(h, name):
     return m.group(1) if m else None
 
 
-def register(ua, user):
-    cid = "t062-reg-" + uuid.uuid4().hex[:8]
-    ua.request("REGISTER", f"sip:{A.domain}", f"<sip:{user}@{A.domain}>;tag=r1",
-               f"<sip:{user}@{A.domain}>", cid, 1, extra=b"Expires: 600\r\n")
-    code, _, _ = ua.final(cid, "REGISTER")
-    return code
-
-
 LINK = re.compile(rb"(http://\S+/m/([0-9a-f]{32}))")
 
 
@@ -87,14 +77,6 @@ def notice_of(ua, secs=10):
                 return r, m.group(1).decode(), m.group(2).decode()
         return None
     return wait(find, secs) or (None, None, None)
-
-
-def reports(alice, status, n, secs):
-    def got():
-        g = [r for r in alice.got("MESSAGE") if b"<" + status.encode() + b"/>" in r["body"]]
-        return g if len(g) >= n else None
-    return wait(got, secs) or [r for r in alice.got("MESSAGE")
-                               if b"<" + status.encode() + b"/>" in r["body"]]
 
 
 def main():

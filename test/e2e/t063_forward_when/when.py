@@ -39,26 +39,15 @@ def mails_to(addr):
     return out
 
 
-def wait(cond, secs, step=0.1):
-    end = time.time() + secs
-    while True:
-        v = cond()
-        if v or time.time() >= end:
-            return v
-        time.sleep(step)
-
-
 def sql(q):
-    r = subprocess.run(A.sql + [q], capture_output=True, text=True, timeout=30)
-    return r.stdout.strip()
+    return st.sql_run(A.sql, q)
 
 
 def register(ua, user):
-    cid = "t063-reg-" + uuid.uuid4().hex[:8]
-    ua.request("REGISTER", f"sip:{A.domain}", f"<sip:{user}@{A.domain}>;tag=r1",
-               f"<sip:{user}@{A.domain}>", cid, 1, extra=b"Expires: 600\r\n")
-    code, _, _ = ua.final(cid, "REGISTER")
-    return code
+    return st.register(ua, user, A.domain)
+
+
+wait = st.wait_until
 
 
 def main():
