@@ -35,12 +35,7 @@ trap 'exit 130' INT TERM
 log() { echo "bench-rr: $*" >&2; }
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
-sf_pg_destroy "$PGDIR"
-sf_pg_start "$PGDIR" "$PG_PORT" || exit 1
-sf_pg_schema "$PGDIR" "$PG_PORT" bench_sfwd 1 || exit 1
-sf_pg_schema "$PGDIR" "$PG_PORT" bench_msilo 1 || exit 1
-sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$(readlink -f "$PGDIR")/run" -p "$PG_PORT" \
-	-U bench_msilo -d bench_msilo <"$SF_KAM_SQL/msilo-create.sql" >/dev/null || exit 1
+sf_bench_pg "$PGDIR" "$PG_PORT" || exit 1
 q() { sf_psql "$PGDIR" "$PG_PORT" "$1" -tAc "$2"; }
 SFWD_URL=$(sf_db_url "$PGDIR" "$PG_PORT" bench_sfwd)
 MSILO_URL=$(sf_kdb_url "$PGDIR" "$PG_PORT" bench_msilo)

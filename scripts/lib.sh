@@ -325,3 +325,15 @@ sf_pg_pids() {
 	pm=$(head -n 1 "$(readlink -f "$1")/data/postmaster.pid" 2>/dev/null) || return 1
 	echo "$pm $(pgrep -P "$pm" | tr '\n' ' ')"
 }
+
+# sf_bench_pg DIR PORT: a fresh PostgreSQL for the benchmarks (make bench,
+# make bench-reregister): databases bench_sfwd (sfwd's schema) and
+# bench_msilo (msilo's table, owned by its role)
+sf_bench_pg() {
+	sf_pg_destroy "$1"
+	sf_pg_start "$1" "$2" || return 1
+	sf_pg_schema "$1" "$2" bench_sfwd 1 || return 1
+	sf_pg_schema "$1" "$2" bench_msilo 1 || return 1
+	sf_pg_as psql -X -q -v ON_ERROR_STOP=1 -h "$(readlink -f "$1")/run" -p "$2" \
+		-U bench_msilo -d bench_msilo <"$SF_KAM_SQL/msilo-create.sql" >/dev/null
+}

@@ -457,6 +457,19 @@ static void sf_notice_hdr(sf_wr_t *w, PGresult *res, int row, const char *name)
 	SF_PUTS(w, "\r\n");
 }
 
+/* a notice's headers: Date, Subject and P-Asserted-Identity as stored,
+ * then its own Content-Type */
+static void sf_notice_hdrs(sf_wr_t *w, PGresult *res, int row)
+{
+	static const char *const kept[] = {
+			"Date", "Subject", "P-Asserted-Identity"};
+	size_t i;
+
+	for(i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		sf_notice_hdr(w, res, row, kept[i]);
+	SF_PUTS(w, "Content-Type: text/plain;charset=utf-8\r\n");
+}
+
 /* the notice of a row's content to fetch: its text (body, pkg) and
  * headers (hdrs, pkg: Date, Subject and P-Asserted-Identity as stored,
  * Content-Type text/plain); the row gets its token first. 0, or -1 */
@@ -523,10 +536,7 @@ static int sf_notice_build(PGresult *res, int row, str *body, str *hdrs)
 	body->len = n;
 	/* the headers: counted, then written */
 	sf_wr_init(&w, NULL, 0);
-	sf_notice_hdr(&w, res, row, "Date");
-	sf_notice_hdr(&w, res, row, "Subject");
-	sf_notice_hdr(&w, res, row, "P-Asserted-Identity");
-	SF_PUTS(&w, "Content-Type: text/plain;charset=utf-8\r\n");
+	sf_notice_hdrs(&w, res, row);
 	n = (int)w.len + 1;
 	hdrs->s = pkg_malloc(n);
 	if(hdrs->s == NULL) {
@@ -534,10 +544,7 @@ static int sf_notice_build(PGresult *res, int row, str *body, str *hdrs)
 		goto error;
 	}
 	sf_wr_init(&w, hdrs->s, n);
-	sf_notice_hdr(&w, res, row, "Date");
-	sf_notice_hdr(&w, res, row, "Subject");
-	sf_notice_hdr(&w, res, row, "P-Asserted-Identity");
-	SF_PUTS(&w, "Content-Type: text/plain;charset=utf-8\r\n");
+	sf_notice_hdrs(&w, res, row);
 	hdrs->len = sf_wr_end(&w);
 	if(hdrs->len < 0)
 		goto error;
