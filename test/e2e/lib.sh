@@ -606,3 +606,14 @@ e2e_cluster_sipp() {
 e2e_cluster_knows() {
 	sf_kamcmd "$T_DIR/node$1" ul.lookup location "$2" 2>/dev/null | grep -q 'Contact'
 }
+
+# e2e_sql_script: $T_DIR/q.sh, a command a test's driver runs with one SQL
+# statement as its argument (psql -tA on the test's database); its path
+e2e_sql_script() {
+	cat >"$T_DIR/q.sh" <<EOQ
+#!/usr/bin/env bash
+. "$SF_TOP/scripts/lib.sh"
+sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "\$1"
+EOQ
+	echo "$T_DIR/q.sh"
+}

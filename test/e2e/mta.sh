@@ -183,3 +183,19 @@ mta_stop() {
     fi
     return 0
 }
+
+# e2e_mta PORT (in an e2e test, after lib.sh): a private exim on PORT for
+# this test: MTA_DIR (under /var/tmp: exim's own user must reach it; linked
+# as $T_DIR/mta), stopped and removed at the end; $T_DIR/mta.sh stop|start
+# for a driver to take it away and bring it back
+e2e_mta() {
+	MTA_DIR=$(mktemp -d /var/tmp/sfwd-mta.XXXXXX) || e2e_fatal "a folder for the MTA"
+	ln -sfn "$MTA_DIR" "$T_DIR/mta"
+	e2e_on_exit "mta_stop '$MTA_DIR'; rm -rf '$MTA_DIR'"
+	mta_start "$MTA_DIR" "$1" || e2e_fatal "exim4 listens on 127.0.0.1:$1"
+	cat >"$T_DIR/mta.sh" <<EOM
+#!/usr/bin/env bash
+. "$E2E_DIR/mta.sh"
+case \$1 in stop) mta_stop "$MTA_DIR" ;; start) mta_start "$MTA_DIR" "$1" ;; esac
+EOM
+}

@@ -9,10 +9,7 @@ MTA_PORT=$((E2E_SIP_PORT + 50))
 ALICE_PORT=$((E2E_SIP_PORT + 51))
 # exim's own user must reach its folder: not under the clone (which may be
 # in a private home), linked from the test's folder
-MTA_DIR=$(mktemp -d /var/tmp/sfwd-mta.XXXXXX) || e2e_fatal "a folder for the MTA"
-ln -sfn "$MTA_DIR" "$T_DIR/mta"
-e2e_on_exit "mta_stop '$MTA_DIR'; rm -rf '$MTA_DIR'"
-mta_start "$MTA_DIR" "$MTA_PORT" || e2e_fatal "exim4 listens on 127.0.0.1:$MTA_PORT"
+e2e_mta "$MTA_PORT"
 echo "  info exim4 answered EHLO ${MTA_START_MS:-?} ms after its start"
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST \
@@ -28,16 +25,7 @@ out=$(rpc sfwd.profile_set "t060bob@$E2E_ADDR" '{"forward":"mailto:bob@exa..mple
 e2e_check "a malformed mailto: is refused, naming the member" eval "grep -q 'forward' <<<'$out'"
 echo "  info the refusal: $out"
 
-cat >"$T_DIR/q.sh" <<EOQ
-#!/usr/bin/env bash
-. "$SF_TOP/scripts/lib.sh"
-sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "\$1"
-EOQ
-cat >"$T_DIR/mta.sh" <<EOM
-#!/usr/bin/env bash
-. "$E2E_DIR/mta.sh"
-case \$1 in stop) mta_stop "$MTA_DIR" ;; start) mta_start "$MTA_DIR" "$MTA_PORT" ;; esac
-EOM
+e2e_sql_script >/dev/null
 python3 "$T_SRC/mail.py" --kam-port "$E2E_SIP_PORT" --alice-port "$ALICE_PORT" \
 	--domain "$E2E_ADDR" --maildir "$MTA_DIR/Maildir" \
 	--mta-stop "bash '$T_DIR/mta.sh' stop" --mta-start "bash '$T_DIR/mta.sh' start" \

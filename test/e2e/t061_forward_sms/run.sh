@@ -45,11 +45,7 @@ for u in erin:0002 frank:0016 gina:0001 hank:0004; do
 		"rpc sfwd.profile_set 't061${u%%:*}@$E2E_ADDR' '{\"forward\":\"sms:+49160111${u#*:}\"}' | grep -qv error"
 done
 
-cat >"$T_DIR/q.sh" <<EOQ
-#!/usr/bin/env bash
-. "$SF_TOP/scripts/lib.sh"
-sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "\$1"
-EOQ
+e2e_sql_script >/dev/null
 cat >"$T_DIR/kannel-ctl.sh" <<EOK
 #!/usr/bin/env bash
 . "$E2E_DIR/kannel.sh"

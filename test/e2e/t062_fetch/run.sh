@@ -9,11 +9,7 @@ HTTP_PORT=$((E2E_SIP_PORT + 70)) # +30: the MSRP port by default
 BASE_PORT=$((E2E_SIP_PORT + 71)) # .. +77
 HTTP_URL="http://$E2E_ADDR:$HTTP_PORT/sfwd"
 rpc() { sf_kamcmd "$T_DIR/$KAM" "$@" 2>&1; }
-cat >"$T_DIR/q.sh" <<EOQ
-#!/usr/bin/env bash
-. "$SF_TOP/scripts/lib.sh"
-sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "\$1"
-EOQ
+e2e_sql_script >/dev/null
 mkdir -p "$T_DIR/tmp"
 mapfile -t names < <(grep -o 'st\.check("[^"]*"' "$T_SRC/fetch.py" | sed 's/^st\.check("//; s/"$//')
 

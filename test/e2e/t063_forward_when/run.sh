@@ -7,10 +7,7 @@ e2e_begin
 
 MTA_PORT=$((E2E_SIP_PORT + 55))
 BASE_PORT=$((E2E_SIP_PORT + 56))
-MTA_DIR=$(mktemp -d /var/tmp/sfwd-mta.XXXXXX) || e2e_fatal "a folder for the MTA"
-ln -sfn "$MTA_DIR" "$T_DIR/mta"
-e2e_on_exit "mta_stop '$MTA_DIR'; rm -rf '$MTA_DIR'"
-mta_start "$MTA_DIR" "$MTA_PORT" || e2e_fatal "exim4 listens on 127.0.0.1:$MTA_PORT"
+e2e_mta "$MTA_PORT"
 
 e2e_kam kam "$SF_TOP/etc/kamailio.cfg" -A SFWD_TEST \
 	-A "SFWD_SMTP_URL=\"smtp://127.0.0.1:$MTA_PORT\"" \
@@ -24,16 +21,7 @@ for p in 'gina:"forward_when":"always"' 'henry:"forward_when":"always"' \
 		"rpc sfwd.profile_set 't063$u@$E2E_ADDR' '{\"forward\":\"mailto:$u@sfwd.test\",${p#*:}}' | grep -qv error"
 done
 
-cat >"$T_DIR/q.sh" <<EOQ
-#!/usr/bin/env bash
-. "$SF_TOP/scripts/lib.sh"
-sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "\$1"
-EOQ
-cat >"$T_DIR/mta.sh" <<EOM
-#!/usr/bin/env bash
-. "$E2E_DIR/mta.sh"
-case \$1 in stop) mta_stop "$MTA_DIR" ;; start) mta_start "$MTA_DIR" "$MTA_PORT" ;; esac
-EOM
+e2e_sql_script >/dev/null
 python3 "$T_SRC/when.py" --mta-stop "bash '$T_DIR/mta.sh' stop" --mta-start "bash '$T_DIR/mta.sh' start" --kam-port "$E2E_SIP_PORT" --base-port "$BASE_PORT" \
 	--domain "$E2E_ADDR" --maildir "$MTA_DIR/Maildir" \
 	--sql bash "$T_DIR/q.sh" --log "$T_DIR/when.log" >"$T_DIR/when.out" 2>"$T_DIR/when.err"
