@@ -7,7 +7,7 @@ BEGIN;
 CREATE TABLE sfwd_version (
 	version integer NOT NULL
 );
-INSERT INTO sfwd_version (version) VALUES (7);
+INSERT INTO sfwd_version (version) VALUES (8);
 
 -- One row per stored request. A row is 'queued' until a 2xx from the
 -- recipient deletes it; 'failed' and 'expired' are terminal and kept for
@@ -59,9 +59,12 @@ CREATE INDEX sfwd_message_queue ON sfwd_message (aor, id)
 -- timed retries
 CREATE INDEX sfwd_message_retry ON sfwd_message (next_attempt)
 	WHERE state = 'queued' AND next_attempt IS NOT NULL;
--- the expiry timer
-CREATE INDEX sfwd_message_expires ON sfwd_message (expires)
-	WHERE state = 'queued';
+-- the expiry timer: every row still waiting (queued for SIP, for a
+-- forward, a fetch, a delivery report), in one index whose predicate is
+-- the sweep's, so that the sweep reads only the expired rows (two partial
+-- indexes made it scan the whole table: 3.5 s at 10 M rows)
+CREATE INDEX sfwd_message_expiry ON sfwd_message (expires)
+	WHERE state IN ('queued', 'forward', 'fetch', 'sms');
 -- retention of terminal rows
 CREATE INDEX sfwd_message_done ON sfwd_message (done_at)
 	WHERE state <> 'queued';
@@ -129,9 +132,6 @@ CREATE INDEX sfwd_message_forward ON sfwd_message (forward_at)
 -- row in the report's URL).
 CREATE UNIQUE INDEX sfwd_message_fetch_token ON sfwd_message (fetch_token)
 	WHERE fetch_token IS NOT NULL;
--- the expiry of rows waiting for a forward, a fetch or a delivery report
-CREATE INDEX sfwd_message_waiting ON sfwd_message (expires)
-	WHERE state IN ('forward', 'fetch', 'sms');
 
 -- Plan the forward of a row as it is stored (every way of storing: one
 -- message, a batch, a session's message), from the recipient's profile as

@@ -33,7 +33,7 @@
 #define SF_STORE_EBAD -6		 /*!< a bad request ($sfwd(reason)) */
 
 /*! \brief the schema version this module works with */
-#define SF_SCHEMA_VERSION 7
+#define SF_SCHEMA_VERSION 8
 
 /*! \brief the prepared statements, indexes into sf_store_stmts; the
  *   RPC and policy ones are run with sf_store_run() */
