@@ -99,6 +99,7 @@ typedef struct sf_sess
 	int stop;			   /* a contact did not answer: send no more now */
 	int changed;		   /* a row left the queue: publish the summary */
 	int inflight;		   /* rows in flight */
+	int sent;			   /* rows sent since the session began */
 	long long retry_at_ms; /* claim again not before */
 	sf_contact_t contacts[SF_MAX_CONTACTS];
 	int ncontacts;
@@ -111,6 +112,11 @@ static str _sf_owner = STR_NULL;
 static sf_sess_t *_sf_sessions = NULL;
 static sf_flight_t *_sf_flights = NULL;
 static uint64_t _sf_seq = 0;
+/* replay transactions whose outcome has not come back through the ring
+ * yet (each calls sf_tm_cb once): never more than the ring holds, so that
+ * no outcome is lost and no delivered message is sent again */
+static int _sf_owed = 0;
+static long long _sf_owed_seen_ms = 0; /* last outcome taken from the ring */
 /* AoRs whose message summary is to be published (after the DELETE) */
 typedef struct sf_mwi_item
 {
@@ -426,6 +432,7 @@ static int sf_send_one(PGresult *res, int row, sf_contact_t *ct, str *loc,
 				sf_db_int(res, row, SF_CC_ID), ct->uri.len, ct->uri.s, ret);
 		return -1;
 	}
+	_sf_owed++;
 	return 0;
 }
 
@@ -894,6 +901,10 @@ static void sf_results(void)
 
 	do {
 		n = sf_queue_pop_results(_sf_q, r, SF_RESULTS_AT_ONCE);
+		if(n > 0) {
+			_sf_owed = _sf_owed > n ? _sf_owed - n : 0;
+			_sf_owed_seen_ms = sf_db_now_ms();
+		}
 		for(i = 0; i < n; i++) {
 			for(f = _sf_flights; f != NULL; f = f->next) {
 				if(f->token == r[i].token)
@@ -911,9 +922,9 @@ static void sf_results(void)
 
 static void sf_sess_start(sf_aor_item_t *it)
 {
-	sf_sess_t *s;
+	sf_sess_t *s, **pp;
 
-	for(s = _sf_sessions; s != NULL; s = s->next) {
+	for(pp = &_sf_sessions; (s = *pp) != NULL; pp = &s->next) {
 		if(s->aor.len == it->aor.len
 				&& memcmp(s->aor.s, it->aor.s, it->aor.len) == 0) {
 			/* already flushing: look again once this batch is done */
@@ -935,8 +946,9 @@ static void sf_sess_start(sf_aor_item_t *it)
 	s->aor.s[s->aor.len] = '\0';
 	s->due_only = (it->work & SF_WORK_DUE) ? 1 : 0;
 	s->more = 1; /* nothing claimed yet */
-	s->next = _sf_sessions;
-	_sf_sessions = s;
+	/* last: sessions are served in the order they began */
+	s->next = NULL;
+	*pp = s;
 }
 
 static void sf_contacts_free(sf_sess_t *s)
@@ -1043,15 +1055,33 @@ static int sf_shm_room(long long now_ms)
 	return 0;
 }
 
-/* send what the window allows; claim the next batch when one is done */
-static void sf_sess_step(sf_sess_t *s, long long now_ms)
+/* room in the result ring for the outcomes of one more row to every
+ * contact of s. Should an outcome never come (tm calls back once per
+ * transaction, also on its own timeout), the count is forgiven once
+ * nothing is in flight and nothing came for a lease time. */
+static int sf_ring_room(const sf_sess_t *s, long long now_ms)
+{
+	if(_sf_owed > 0 && _sf_flights == NULL
+			&& now_ms - _sf_owed_seen_ms > _sf_cfg.lease_time * 1000LL) {
+		LM_WARN("%d replay outcomes never came back: not waited for\n",
+				_sf_owed);
+		_sf_owed = 0;
+	}
+	return _sf_owed + s->ncontacts <= sf_queue_results_max();
+}
+
+/* send what the window allows (at most WINDOW in flight); claim the next
+ * batch when one is done */
+static void sf_sess_step(sf_sess_t *s, long long now_ms, int window)
 {
 	int r;
 
 	for(;;) {
-		while(!s->stop && s->inflight < _sf_cfg.flush_window
-				&& s->next_row < s->nrows && sf_shm_room(now_ms))
+		while(!s->stop && s->inflight < window && s->next_row < s->nrows
+				&& sf_ring_room(s, now_ms) && sf_shm_room(now_ms)) {
 			sf_send_row(s);
+			s->sent++;
+		}
 		if(s->inflight > 0)
 			return; /* waiting for replies */
 		if(s->stop) {
@@ -1115,6 +1145,30 @@ static void sf_takeover(void)
 	PQclear(res);
 }
 
+/* the gauge of queued messages: an exact count, which reads the whole
+ * queue (over a second at 10 M rows). Counted at every sweep while that
+ * is cheap; otherwise after 100 times as long as the last count took, so
+ * that counting costs this flusher at most 1 % of its time */
+static void sf_count_queued(void)
+{
+	static long long next_ms = 0;
+	long long t0 = sf_db_now_ms(), took;
+	PGresult *res;
+
+	if(t0 < next_ms)
+		return;
+	res = sf_store_run(&_sf_fdb, SF_SQL_QUEUED, 0, NULL);
+	if(res != NULL) {
+		sf_stats_set_queued(atol(PQgetvalue(res, 0, 0)));
+		PQclear(res);
+	}
+	took = sf_db_now_ms() - t0;
+	next_ms = t0 + took * 100;
+	if(took > 100)
+		LM_DBG("counting the queue took %lld ms: next in %lld s\n", took,
+				took / 10);
+}
+
 static void sf_sweep(void)
 {
 	PGresult *res;
@@ -1147,11 +1201,7 @@ static void sf_sweep(void)
 	n = sf_store_session_purge(&_sf_fdb, SF_SWEEP_LIMIT);
 	if(n > 0)
 		LM_DBG("purged %d sessions without messages\n", n);
-	res = sf_store_run(&_sf_fdb, SF_SQL_QUEUED, 0, NULL);
-	if(res != NULL) {
-		sf_stats_set_queued(atol(PQgetvalue(res, 0, 0)));
-		PQclear(res);
-	}
+	sf_count_queued();
 	if(_sf_cfg.cluster)
 		sf_takeover();
 	/* timed retries: the node holding the registration takes them; in a
@@ -1325,9 +1375,18 @@ static void sf_flusher_main(int q)
 		}
 		now = sf_db_now_ms();
 		sf_flights_expire(now);
+		/* every user's first message before anybody's next ones: when
+		 * shared memory is short (a mass re-registration), a user who
+		 * registered last waits for the first messages of those before
+		 * it, not for their whole queues; then the oldest sessions first */
 		for(s = _sf_sessions; s != NULL; s = sn) {
 			sn = s->next;
-			sf_sess_step(s, now);
+			if(s->sent == 0)
+				sf_sess_step(s, now, 1);
+		}
+		for(s = _sf_sessions; s != NULL; s = sn) {
+			sn = s->next;
+			sf_sess_step(s, now, _sf_cfg.flush_window);
 		}
 		sf_del_flush();
 		if(_sf_del_n == 0)

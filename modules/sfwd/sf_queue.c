@@ -206,6 +206,11 @@ int sf_queue_pop_results(int qi, sf_result_t *out, int max)
 	return n;
 }
 
+int sf_queue_results_max(void)
+{
+	return _sf_max_results;
+}
+
 int sf_queue_wake_fd(int qi)
 {
 	return sf_fifo_wake_fd(&_sf_queues[qi].aors);

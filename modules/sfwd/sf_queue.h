@@ -110,6 +110,10 @@ int sf_queue_push_result(uint64_t token, int code, int local);
  */
 int sf_queue_pop_results(int q, sf_result_t *out, int max);
 
+/*! \brief how many outcomes one flusher's ring holds: a flusher keeps no
+ * more transactions in flight than that, so none is ever lost */
+int sf_queue_results_max(void);
+
 /*!
  * \brief the fd a flusher polls for wake-ups; sf_queue_drain_wake empties it
  * \param q the queue
