@@ -102,6 +102,10 @@ bench-quick: module
 bench-reregister: module
 	@scripts/bench-reregister.sh
 
+# 10 M queued for 1 M users; 1 M stored and delivered (var/bench-scale)
+bench-scale: module
+	@scripts/bench-scale.sh
+
 # three fuzzers (MSRP parser, classifier, MSRP server), FUZZ_RUNS
 # executions each (default 10 M)
 fuzz: deps

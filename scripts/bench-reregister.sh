@@ -15,7 +15,8 @@
 # SFWD_BENCH_PORT (35060), SFWD_BENCH_PG_PORT (55533), SFWD_BENCH_KAM_ARGS
 # ("-x tlsf")
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+BENCH_LOG=bench-rr
+. "$(dirname "$0")/bench-lib.sh"
 
 USERS=${SFWD_RR_USERS:-20000}
 PER=${SFWD_RR_PER:-10}
@@ -32,67 +33,14 @@ mkdir -p "$OUT"
 rm -rf "$OUT/run" "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.msg "$OUT"/*.rtt "$OUT"/*.dat
 trap 'sf_kam_stop "$OUT/run"; sf_pg_stop "$PGDIR"' EXIT
 trap 'exit 130' INT TERM
-log() { echo "bench-rr: $*" >&2; }
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
-
-sf_bench_pg "$PGDIR" "$PG_PORT" || exit 1
-q() { sf_psql "$PGDIR" "$PG_PORT" "$1" -tAc "$2"; }
-SFWD_URL=$(sf_db_url "$PGDIR" "$PG_PORT" bench_sfwd)
-MSILO_URL=$(sf_kdb_url "$PGDIR" "$PG_PORT" bench_msilo)
-
-start_kam() { # start_kam SYSTEM
-	# shellcheck disable=SC2086 # options, split on purpose
-	if [ "$1" = sfwd ]; then
-		sf_kam_start "$OUT/run" "$SF_TOP/test/bench/sfwd.cfg" -A "SFWD_SIP_PORT=$PORT" \
-			-A "SFWD_DB_URL=\"$SFWD_URL\"" $KAM_ARGS
-	else
-		sf_kam_start "$OUT/run" "$SF_TOP/test/bench/msilo.cfg" -A "SFWD_SIP_PORT=$PORT" \
-			-A "MSILO_DB_URL=\"$MSILO_URL\"" -A "MSILO_PROXY=\"sip:127.0.0.1:$PORT\"" $KAM_ARGS
-	fi
-}
-rows_of() { # queued messages (msilo keeps sent rows until its timer)
-	if [ "$1" = sfwd ]; then
-		q bench_sfwd "SELECT count(*) FROM sfwd_message"
-	else
-		q bench_msilo "SELECT count(*) FROM silo"
-	fi
-}
-shm_used() { sf_kamcmd "$OUT/run" core.shmmem 2>/dev/null | sed -n 's/.*used: //p' | head -n 1; }
-
-# the queue: PER messages for each of USERS users (rN@127.0.0.1), in order
-fill() { # fill SYSTEM
-	if [ "$1" = sfwd ]; then
-		q bench_sfwd "TRUNCATE sfwd_message; INSERT INTO sfwd_message (aor, ruri,
-			from_uri, from_name, from_tag, to_uri, to_name, call_id, cseq, received,
-			expires, class, notify, content_type, body, headers)
-			SELECT 'r' || u || '@127.0.0.1', 'sip:r' || u || '@127.0.0.1',
-				'sip:alice@127.0.0.1', '', 'rr' || u || '-' || k,
-				'sip:r' || u || '@127.0.0.1', '', 'rr-' || u || '-' || k, 1, now(),
-				now() + interval '1 day', 3, 0, 'text/plain',
-				convert_to('rr message ' || k || ' for r' || u, 'UTF8'), ''
-			FROM generate_series(1, $USERS) u, generate_series(1, $PER) k
-			ORDER BY u, k; ANALYZE sfwd_message" >/dev/null
-	else
-		q bench_msilo "TRUNCATE silo; INSERT INTO silo (src_addr, dst_addr,
-			username, domain, inc_time, exp_time, ctype, body, callid)
-			SELECT 'sip:alice@127.0.0.1', 'sip:r' || u || '@127.0.0.1', 'r' || u,
-				'127.0.0.1', extract(epoch FROM now())::int,
-				extract(epoch FROM now())::int + 86400, 'text/plain',
-				convert_to('rr message ' || k || ' for r' || u, 'UTF8'),
-				'rr-' || u || '-' || k
-			FROM generate_series(1, $USERS) u, generate_series(1, $PER) k
-			ORDER BY u, k; ANALYZE silo" >/dev/null
-	fi
-}
-
-# pN of a sorted file of numbers
-pct() { awk -v p="$1" '{a[NR]=$1} END {if (NR) print a[int(NR*p)+(NR*p>int(NR*p))]; else print "-"}' "$2"; }
+bench_pg || exit 1
 
 declare -A R
 seq 1 "$USERS" | sed 's/^/r/' | { echo SEQUENTIAL; cat; } >"$OUT/users.csv"
 rate=$(((USERS + SECS - 1) / SECS))
 for sys in msilo sfwd; do
-	fill "$sys"
+	q "$(db_of "$sys")" "TRUNCATE $(table_of "$sys")" >/dev/null
+	queue_fill "$sys" 1 "$USERS" "$PER"
 	log "$sys: $(rows_of "$sys") messages queued for $USERS users"
 	start_kam "$sys" || exit 1
 	n=$((USERS * PER))
