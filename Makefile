@@ -12,7 +12,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
 	cluster-run \
-	test-e2e module-asan test-asan fuzz bench bench-quick bench-reregister format format-check \
+	test-e2e module-asan test-asan fuzz bench bench-quick bench-reregister bench-scale bench-profile format format-check \
 	lint clean distclean help \
 	image test-container
 
@@ -28,6 +28,8 @@ help:
 	@echo "make fuzz       three fuzzers (MSRP parser, classifier, MSRP server), 10 M runs each"
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make bench-reregister       20,000 users x 10 messages re-register in 60 s (64 MB)"
+	@echo "make bench-scale            10 M queued for 1 M users; 1 M stored and delivered"
+	@echo "make bench-profile          perf of Kamailio and PostgreSQL while sfwd stores"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 	@echo "make lint       review rules (formatted lengths checked)"
 	@echo "make image      container image from Debian packages only (podman)"
@@ -105,6 +107,10 @@ bench-reregister: module
 # 10 M queued for 1 M users; 1 M stored and delivered (var/bench-scale)
 bench-scale: module
 	@scripts/bench-scale.sh
+
+# perf of Kamailio and PostgreSQL while sfwd stores (var/bench-profile)
+bench-profile: module
+	@scripts/bench-profile.sh
 
 # three fuzzers (MSRP parser, classifier, MSRP server), FUZZ_RUNS
 # executions each (default 10 M)
