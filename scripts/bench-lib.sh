@@ -222,9 +222,11 @@ recipient_counts() { # recipient_counts MSGFILE [ORDERFILE]
 }
 
 # recipient TAG N SECONDS: a SIPp recipient in the background ($!) on
-# PORT+2 that answers N MESSAGEs with 200 (log TAG.uas.msg), at most SECONDS
+# PORT+2 that answers N MESSAGEs with 200 (log TAG.uas.msg), at most SECONDS.
+# It ends with the last 200; with RECIPIENT_XML=$SF_TOP/test/bench/
+# uas_phone.xml it answers retransmissions for 5 s more (and ends then).
 recipient() {
-	(cd "$OUT" && timeout $(($3 + 30)) sipp -sf "$SF_TOP/test/bench/uas_phone.xml" $SIPP_BUF \
+	(cd "$OUT" && timeout $(($3 + 30)) sipp -sf "${RECIPIENT_XML:-$SF_TOP/test/sipp/uas_message.xml}" $SIPP_BUF \
 		-i 127.0.0.1 -p $((PORT + 2)) -m "$2" -nostdin -timeout "$3s" -trace_msg \
 		-message_file "$OUT/$1.uas.msg" >"$OUT/$1.uas.log" 2>&1) &
 	sleep 0.5

@@ -132,7 +132,7 @@ send churn.store "$OUT/churn.csv" "$CHURN_N" "$CHURN_RATE" || log "churn: SIPp r
 t_stored=$(($(ms_now) - t0))
 queued=$(q bench_sfwd "SELECT count(*) FROM sfwd_message WHERE state = 'queued' AND aor >= 'c' AND aor < 'd'")
 log "churn: $queued queued in $t_stored ms"
-recipient churn "$queued" 900
+RECIPIENT_XML=$SF_TOP/test/bench/uas_phone.xml recipient churn "$queued" 900
 uas=$!
 t0=$(ms_now)
 (cd "$OUT" && sipp -sf "$SF_TOP/test/bench/register_users.xml" -inf "$OUT/churn.csv" \
