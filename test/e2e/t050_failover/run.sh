@@ -78,7 +78,15 @@ scenario() {
 	e2e_on_exit "sf_pg_stop '$b'"
 	# the primary: durable, WAL for a standby; commits wait for the
 	# standby once it is there (synchronous_standby_names below)
-	sf_pg_start "$a" "$pa" || e2e_fatal "$mode: the primary started"
+	# the port is in the kernel's ephemeral range: a client socket of an
+	# earlier step may hold it for a moment (seen once: "could not bind
+	# ... Address already in use"); try again for up to 10 s
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sf_pg_start "$a" "$pa" && break
+		sleep 1
+	done
+	sf_pg_running "$a" || e2e_fatal "$mode: the primary started"
 	e2e_on_exit "sf_pg_stop '$a'"
 	sf_pg_schema "$a" "$pa" sfwd 1 || e2e_fatal "$mode: schema on the primary"
 	pw=$(sf_pg_password "$a" sfwd)
