@@ -315,3 +315,19 @@ queue_fill() {
 	done
 	q "$(db_of "$sys")" "ANALYZE $(table_of "$sys")" >/dev/null
 }
+
+# the results of a run, kept by the caller in the associative array R
+# ("name" -> "space-separated figures"): field NAME I is the I-th figure;
+# ratio A B is A / B with two decimals ("-" without both); r_json prints
+# R's entries as the last lines of a JSON object (after the caller's own)
+field() { echo "${R[$1]:-}" | awk -v i="$2" '{print $i}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "-" && a != "") printf "%.2f", a / b; else print "-" }'; }
+r_json() {
+	local k first=1
+	for k in $(printf '%s\n' "${!R[@]}" | sort); do
+		[ $first = 1 ] || echo ","
+		first=0
+		printf '  "%s": "%s"' "$k" "${R[$k]}"
+	done
+	echo
+}

@@ -169,8 +169,6 @@ R[churn]="$t_stored $queued $t_delivered ${c[1]} ${c[2]} $left $size0 $size1 $si
 log "churn: ${R[churn]}"
 
 # ---- the table
-field() { echo "${R[$1]:-}" | awk -v i="$2" '{print $i}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "-" && a != "") printf "%.2f", a / b; else print "-" }'; }
 mb() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { printf "%.0f", (a + b) / 1048576 }'; }
 row() { printf '%-44s %14s %14s %14s %14s\n' "$@"; }
 {
@@ -218,13 +216,7 @@ row() { printf '%-44s %14s %14s %14s %14s\n' "$@"; }
 {
 	echo "{"
 	echo "  \"users\": $USERS, \"per_user\": $PER, \"churn\": $CHURN_N, \"date\": \"$(date -u +%FT%TZ)\","
-	first=1
-	for k in $(printf '%s\n' "${!R[@]}" | sort); do
-		[ $first = 1 ] || echo ","
-		first=0
-		printf '  "%s": "%s"' "$k" "${R[$k]}"
-	done
-	echo
+	r_json
 	echo "}"
 } >"$OUT/scale.json"
 log "written $OUT/scale.txt and $OUT/scale.json"

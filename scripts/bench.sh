@@ -190,8 +190,6 @@ R[sfwd.order]=$res
 sf_kam_stop "$OUT/run"
 
 # ---- the table
-field() { echo "${R[$1]:-}" | awk -v i="$2" '{print $i}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "-" && a != "") printf "%.2f", a / b; else print "-" }'; }
 row() { printf '%-46s %16s %16s %10s\n' "$@"; }
 # the highest rate both stored without loss
 common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
@@ -250,13 +248,7 @@ common=$(( R[msilo.best] < R[sfwd.best] ? R[msilo.best] : R[sfwd.best] ))
 	echo "  \"postgresql\": \"$PG_SETTINGS\", \"store_n\": $STORE_N, \"memory_n\": $MEM_N,"
 	echo "  \"sessions\": $SESS_N, \"session_sends\": $SESS_SENDS,"
 	echo "  \"kamailio_args\": \"-m 512 -M 16 $KAM_ARGS\","
-	first=1
-	for k in $(printf '%s\n' "${!R[@]}" | sort); do
-		[ $first = 1 ] || echo ","
-		first=0
-		printf '  "%s": "%s"' "$k" "${R[$k]}"
-	done
-	echo
+	r_json
 	echo "}"
 } >"$OUT/bench.json"
 log "written $OUT/bench.txt and $OUT/bench.json"
