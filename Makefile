@@ -25,7 +25,7 @@ help:
 	@echo "make cluster-run  two nodes (127.0.0.2, 127.0.0.3, dmq_usrloc) + PostgreSQL and a standby, detached; make stop"
 	@echo "make test       unit (check, ASan+UBSan) and end-to-end (SIPp) tests"
 	@echo "make test-asan  end-to-end tests with sfwd.so built with ASan+UBSan"
-	@echo "make fuzz       three fuzzers (MSRP parser, classifier, MSRP server), 10 M runs each"
+	@echo "make fuzz       four fuzzers (MSRP parser, classifier, MSRP server, resource lists), 10 M runs each"
 	@echo "make bench | bench-quick   sfwd against msilo on this machine"
 	@echo "make bench-reregister       20,000 users x 10 messages re-register in 60 s (64 MB)"
 	@echo "make bench-scale            10 M queued for 1 M users; 1 M stored and delivered"
@@ -112,7 +112,7 @@ bench-scale: module
 bench-profile: module
 	@scripts/bench-profile.sh
 
-# three fuzzers (MSRP parser, classifier, MSRP server), FUZZ_RUNS
+# four fuzzers (MSRP parser, classifier, MSRP server, resource lists), FUZZ_RUNS
 # executions each (default 10 M)
 fuzz: deps
 	@$(MAKE) -s -C test/fuzz fuzz

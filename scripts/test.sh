@@ -19,7 +19,7 @@ echo "== unit tests (check, ASan+UBSan)"
 make -s -C "$top/test/unit" check 2>&1 | tee "$unit_log"
 unit_rc=${PIPESTATUS[0]}
 
-echo "== fuzzing the MSRP parser, the classifier and the MSRP server briefly (make fuzz runs 10 M each)"
+echo "== fuzzing the MSRP parser, the classifier, the MSRP server and the resource-list parser briefly (make fuzz runs 10 M each)"
 make -s -C "$top/test/fuzz" quick FUZZ_SECONDS="${SFWD_FUZZ_SECONDS:-10}" 2>&1 |
 	grep -E 'executions|FAILED|crash|rror' | tee "$top/var/test-fuzz.log"
 fuzz_rc=${PIPESTATUS[0]}

@@ -16,6 +16,8 @@
 #include "sf_buf.h"
 #include "sf_classify.h"
 #include "sf_cpim.h"
+#include "sf_mime.h"
+#include "sf_text.h"
 
 /* what one source asks for */
 #define W_INSTANT 1
@@ -179,142 +181,34 @@ static int parse_sdp(const char *s, size_t len, int *want)
 	return 0;
 }
 
-/* media type of a Content-Type body, and where its parameters start */
-static sf_buf_t media_type(sf_buf_t ct, sf_buf_t *params)
-{
-	const char *semi = ct.s ? memchr(ct.s, ';', ct.len) : NULL;
-	sf_buf_t mt;
-
-	if(semi == NULL) {
-		mt = sf_buf_trim(ct.s, ct.len);
-		params->s = NULL;
-		params->len = 0;
-	} else {
-		mt = sf_buf_trim(ct.s, (size_t)(semi - ct.s));
-		params->s = semi + 1;
-		params->len = ct.len - (size_t)(semi + 1 - ct.s);
-	}
-	return mt;
-}
-
-/* the boundary parameter of a multipart Content-Type; 0 if found */
-static int find_boundary(sf_buf_t params, sf_buf_t *out)
-{
-	const char *p, *end;
-
-	if(params.s == NULL)
-		return -1;
-	p = params.s;
-	end = params.s + params.len;
-
-	while(p < end) {
-		const char *n, *eq;
-		sf_buf_t name;
-
-		while(p < end && (sf_is_lws((unsigned char)*p) || *p == ';'))
-			p++;
-		n = p;
-		while(p < end && *p != '=' && *p != ';')
-			p++;
-		if(p == end || *p == ';')
-			continue;
-		eq = p;
-		name = sf_buf_trim(n, (size_t)(eq - n));
-		p++;
-		while(p < end && sf_is_lws((unsigned char)*p))
-			p++;
-		if(p < end && *p == '"') {
-			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
-			if(q == NULL)
-				return -1;
-			out->s = p + 1;
-			out->len = (size_t)(q - p - 1);
-			p = q + 1;
-		} else {
-			out->s = p;
-			while(p < end && *p != ';' && !sf_is_lws((unsigned char)*p))
-				p++;
-			out->len = (size_t)(p - out->s);
-		}
-		if(sf_buf_ieq(name.s, name.len, "boundary"))
-			return (out->len >= 1 && out->len <= 70) ? 0 : -1;
-		while(p < end && *p != ';')
-			p++;
-	}
-	return -1;
-}
-
-/* the delimiter "--boundary" at a line start at or after p; NULL if none */
-static const char *find_delim(
-		const char *start, const char *p, const char *end, sf_buf_t bnd)
-{
-	while(p + 2 + bnd.len <= end) {
-		if((p == start || p[-1] == '\n') && p[0] == '-' && p[1] == '-'
-				&& memcmp(p + 2, bnd.s, bnd.len) == 0)
-			return p;
-		p = memchr(p, '\n', (size_t)(end - p));
-		if(p == NULL)
-			return NULL;
-		p++;
-	}
-	return NULL;
-}
-
 /* one body part: headers, blank line, content; SDP parts are read */
-static int parse_part(const char *s, size_t len, int *want)
+static int parse_part(sf_buf_t part, int *want)
 {
-	const char *p = s, *end = s + len;
-	sf_buf_t line, ct = {NULL, 0}, params;
+	sf_buf_t hdrs, content, ct;
 
-	for(;;) {
-		if(!sf_next_line(&p, end, &line))
-			return 0; /* no blank line: headers only, no content */
-		if(line.len == 0)
-			break;
-		if(sf_buf_iprefix(line.s, line.len, "content-type:"))
-			ct = sf_buf_trim(line.s + 13, line.len - 13);
-	}
-	ct = media_type(ct, &params);
+	if(sf_mime_split(part, &hdrs, &content) < 0)
+		return 0; /* no blank line: headers only, no content */
+	ct.s = sf_hdr_value(hdrs.s, hdrs.len, "content-type", &ct.len);
+	ct = sf_mime_type(ct, NULL);
 	if(!sf_buf_ieq(ct.s, ct.len, "application/sdp"))
 		return 0;
-	return parse_sdp(p, (size_t)(end - p), want);
+	return parse_sdp(content.s, content.len, want);
 }
 
 static int parse_multipart(sf_buf_t params, sf_buf_t body, int *want)
 {
-	const char *start = body.s, *end = body.s + body.len;
-	const char *d, *next, *pstart, *pend;
-	sf_buf_t bnd;
+	sf_mime_iter_t it;
+	sf_buf_t part;
 	int ret;
 
-	if(find_boundary(params, &bnd) < 0 || body.s == NULL)
+	if(sf_mime_open(params, body, &it) < 0)
 		return SF_CLS_ERR_PARSE;
-	d = find_delim(start, start, end, bnd);
-	if(d == NULL)
-		return SF_CLS_ERR_PARSE;
-	for(;;) {
-		const char *p = d + 2 + bnd.len;
-		if(p + 2 <= end && p[0] == '-' && p[1] == '-')
-			return 0; /* close delimiter */
-		/* skip transport padding to the end of the delimiter line */
-		p = memchr(p, '\n', (size_t)(end - p));
-		if(p == NULL)
-			return SF_CLS_ERR_PARSE;
-		pstart = p + 1;
-		next = find_delim(start, pstart, end, bnd);
-		if(next == NULL)
-			return SF_CLS_ERR_PARSE; /* no close delimiter */
-		/* the CRLF before the delimiter belongs to the delimiter */
-		pend = next;
-		if(pend > pstart && pend[-1] == '\n')
-			pend--;
-		if(pend > pstart && pend[-1] == '\r')
-			pend--;
-		ret = parse_part(pstart, (size_t)(pend - pstart), want);
+	while((ret = sf_mime_next(&it, &part)) > 0) {
+		ret = parse_part(part, want);
 		if(ret < 0)
 			return ret;
-		d = next;
 	}
+	return ret < 0 ? SF_CLS_ERR_PARSE : 0;
 }
 
 /* message/cpim: imdn.Disposition-Notification in the CPIM header block */
@@ -374,7 +268,7 @@ int sf_classify_parse(const sf_class_input_t *in, sf_class_result_t *out)
 			return ret;
 	}
 
-	mt = media_type(in->content_type, &params);
+	mt = sf_mime_type(in->content_type, &params);
 	{
 		sf_buf_t ce =
 				sf_buf_trim(in->content_encoding.s, in->content_encoding.len);

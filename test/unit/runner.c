@@ -25,6 +25,8 @@ Suite *session_suite(void);
 Suite *mail_suite(void);
 Suite *fetch_suite(void);
 Suite *sms_suite(void);
+Suite *mime_suite(void);
+Suite *rlist_suite(void);
 
 int main(void)
 {
@@ -40,6 +42,8 @@ int main(void)
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, fetch_suite());
 	srunner_add_suite(sr, sms_suite());
+	srunner_add_suite(sr, mime_suite());
+	srunner_add_suite(sr, rlist_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
