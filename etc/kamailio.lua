@@ -268,15 +268,59 @@ local function route_subscriber()
 	return rc
 end
 
+-- route[GROUP]: sf_explode() sends a list or group MESSAGE to each
+-- recipient (sfwd answers the sender); -1: neither, route it on
+local function route_group()
+	local rc = KSR.sfwd.sf_explode()
+	if rc == 1 then
+		KSR.x.exit()
+	elseif rc == -1 then
+		return
+	elseif rc == -2 then
+		local reason = KSR.pv.get("$sfwd(reason)")
+		if reason ~= nil then
+			KSR.hdr.append_to_reply("Warning: 399 sfwd \"" .. reason .. "\"\r\n")
+		end
+		KSR.sl.send_reply(400, "Bad Request (Recipient List)")
+	elseif rc == -3 then
+		KSR.sl.send_reply(413, "Request Entity Too Large (Too Many Recipients)")
+	elseif rc == -5 then
+		KSR.sl.send_reply(403, "Forbidden (Not a Group Member)")
+	elseif rc == -6 then
+		KSR.hdr.append_to_reply("Retry-After: 30\r\n")
+		KSR.sl.send_reply(503, "Service Unavailable (Store Unavailable)")
+	else
+		KSR.sl.send_reply(500, "Server Error (Not Exploded)")
+	end
+	KSR.x.exit()
+end
+
 -- route[MESSAGE]: the sender's store flag decides what happens when the
 -- recipient cannot be reached.
 local function route_message()
+	-- a copy of a group message this proxy sent itself: trusted only from
+	-- here; an unresponsive phone must not keep the group's sender waiting
+	local copy = false
+	if KSR.hdr.is_present("X-Sfwd-Group") > 0 then
+		if KSR.isflagset(5) then
+			copy = true
+			KSR.tm.t_set_fr(0, 10000)
+		end
+		KSR.hdr.remove("X-Sfwd-Group")
+	end
+	if not copy and KSR.hdr.is_present("Require") > 0 then
+		route_group()
+	end
 	local class = KSR.sfwd.sf_classify()
 	if class == -2 then
 		KSR.sl.sl_send_reply(400, "Bad Store Flag")
 		KSR.x.exit()
 	end
 	if KSR.registrar.lookup("location") < 0 then
+		-- a server-side group (sfwd.group_set) goes to its members
+		if not copy then
+			route_group()
+		end
 		-- only local subscribers have a mailbox
 		-- -2: no such user; -1: the database could not say (the store
 		-- answers for itself)
@@ -505,6 +549,16 @@ function ksr_sfwd_event(evname)
 			.. ',"id":' .. json_num(sfev("id"))
 			.. ',"to":' .. json_str(sfev("aor"))
 			.. ',"code":' .. json_num(sfev("code")) .. '}'
+	elseif evname == "sfwd:group" then
+		line = '{"sfwd":"group","state":' .. json_str(sfev("state"))
+			.. ',"from":' .. json_str(sfev("from"))
+			.. ',"call_id":' .. json_str(sfev("call_id"))
+			.. ',"code":' .. json_num(sfev("code"))
+			.. ',"copies":' .. json_num(sfev("copies"))
+			.. ',"delivered":' .. json_num(sfev("delivered"))
+			.. ',"stored":' .. json_num(sfev("stored"))
+			.. ',"refused":' .. json_num(sfev("refused"))
+			.. ',"lost":' .. json_num(sfev("lost")) .. '}'
 	else
 		KSR.warn("sfwd: unknown event " .. tostring(evname) .. "\n")
 		return

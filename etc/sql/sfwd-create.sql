@@ -1,4 +1,4 @@
--- sfwd schema, version 7: creates the current schema in an empty database.
+-- sfwd schema, version 9: creates the current schema in an empty database.
 -- Upgrades live beside this file as sfwd-upgrade-<from>-<to>.sql.
 -- The module refuses to start when sfwd_version differs from its own.
 
@@ -7,7 +7,7 @@ BEGIN;
 CREATE TABLE sfwd_version (
 	version integer NOT NULL
 );
-INSERT INTO sfwd_version (version) VALUES (8);
+INSERT INTO sfwd_version (version) VALUES (9);
 
 -- One row per stored request. A row is 'queued' until a 2xx from the
 -- recipient deletes it; 'failed' and 'expired' are terminal and kept for
@@ -405,5 +405,31 @@ CREATE FUNCTION sfwd_session_end(p_call_id text, p_from_tag text,
 		AND from_tag = p_from_tag AND aor = p_aor
 		AND NOT EXISTS (SELECT 1 FROM sfwd_message m WHERE m.session_id = s.id);
 $$;
+
+
+-- Server-side groups (doc/sfwd.md, "Groups"): a MESSAGE to the group's
+-- AoR is exploded into one copy per member (sf_explode()). Members are
+-- AoRs (user@host); senders: 'members' (only members may send) or
+-- 'anyone' (whoever the script lets through).
+CREATE TABLE sfwd_group (
+	name text PRIMARY KEY,
+	members text[] NOT NULL,
+	senders text NOT NULL DEFAULT 'members'
+		CHECK (senders IN ('members', 'anyone')),
+	updated timestamptz NOT NULL DEFAULT now()
+);
+
+-- The recipients each exploded request (Call-ID, From tag, CSeq) was sent
+-- to: a retransmission of a list or group MESSAGE explodes nothing twice.
+-- Rows older than a day go in the sweep.
+CREATE TABLE sfwd_group_sent (
+	call_id text NOT NULL,
+	from_tag text NOT NULL,
+	cseq bigint NOT NULL,
+	recipient text NOT NULL,
+	created timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (call_id, from_tag, cseq, recipient)
+);
+CREATE INDEX sfwd_group_sent_created ON sfwd_group_sent (created);
 
 COMMIT;

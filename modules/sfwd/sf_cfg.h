@@ -65,7 +65,10 @@
 	X(forward_timeout_ms, 10000, 100, 600000)              \
 	X(forward_max_attempts, 10, 1, 1000000)                \
 	X(forward_batch, 20, 1, 1000)                          \
-	X(fetch_threshold, 65536, 0, 2147483647)
+	X(fetch_threshold, 65536, 0, 2147483647)              \
+	X(max_recipients, 100, 1, 10000)                       \
+	X(group_history, 1, 0, 1)                              \
+	X(group_timeout, 30, 2, 300)
 
 /*! \brief string modparams (str; len 0 when unset): name, default */
 #define SF_CFG_STRS(X)                                     \

@@ -34,13 +34,15 @@ enum
 	SF_EV_FAILED,
 	SF_EV_SESSION_ACCEPTED,
 	SF_EV_SESSION_ENDED,
+	SF_EV_GROUP,
 	SF_EV_N
 };
 
 static str _sf_ev_names[SF_EV_N] = {str_init("sfwd:stored"),
 		str_init("sfwd:delivered"), str_init("sfwd:failed"),
-		str_init("sfwd:session-accepted"), str_init("sfwd:session-ended")};
-static int _sf_ev_rt[SF_EV_N] = {-1, -1, -1, -1, -1};
+		str_init("sfwd:session-accepted"), str_init("sfwd:session-ended"),
+		str_init("sfwd:group")};
+static int _sf_ev_rt[SF_EV_N] = {-1, -1, -1, -1, -1, -1};
 
 int sf_event_mod_init(void)
 {
@@ -194,4 +196,38 @@ void sf_event_session(int accepted, sip_msg_t *msg, const str *aor,
 		free_sip_msg(&tmsg);
 		ksr_msg_env_reset();
 	}
+}
+
+void sf_event_group(const str *from, const str *call_id, int code,
+		const int counts[SF_EV_GROUP_COUNTS])
+{
+	static const char *names[SF_EV_GROUP_COUNTS] = {
+			"copies", "delivered", "stored", "refused", "lost"};
+	str root = str_init("sfev"), k;
+	sip_msg_t tmsg;
+	int i;
+
+	if(!sf_event_wanted(SF_EV_GROUP))
+		return;
+	if(faked_msg_get_new(&tmsg) < 0) {
+		LM_ERR("cannot make a message for event_route[sfwd:group]\n");
+		return;
+	}
+	sf_event_xavp(0, NULL, from,
+			code >= 200 && code < 300 ? "sent" : "not-sent", code);
+	if(call_id && call_id->len) {
+		k.s = "call_id";
+		k.len = 7;
+		xavp_set_child_sval(&root, &k, (str *)call_id);
+	}
+	for(i = 0; i < SF_EV_GROUP_COUNTS; i++) {
+		k.s = (char *)names[i];
+		k.len = strlen(names[i]);
+		xavp_set_child_ival(&root, &k, counts[i]);
+	}
+	sf_event_run(SF_EV_GROUP, &tmsg);
+	xavp_rm_by_name(&root, 1, NULL);
+	/* no ksr_msg_env_reset(): this may run in a tm callback or in the
+	 * script of the request being exploded, whose AVPs must stay */
+	free_sip_msg(&tmsg);
 }

@@ -86,4 +86,21 @@ void sf_event_outcome(int delivered, long long id, const str *aor,
 void sf_event_session(int accepted, sip_msg_t *msg, const str *aor,
 		const str *from, const str *call_id, const char *state, int messages);
 
+/*! \brief how many counts sf_event_group() takes */
+#define SF_EV_GROUP_COUNTS 5
+
+/*!
+ * \brief event_route[sfwd:group] once a group message's copies all have
+ *   their outcome and its sender is answered (on a made-up request):
+ *   $xavp(sfev=>from), =>call_id (the original's), =>state ("sent": 202,
+ *   "not-sent": no copy went out), =>code (the answer), =>copies,
+ *   =>delivered, =>stored, =>refused, =>lost
+ * \param from the sender
+ * \param call_id the group message's Call-ID
+ * \param code the answer sent to the sender
+ * \param counts copies, delivered, stored, refused, lost
+ */
+void sf_event_group(const str *from, const str *call_id, int code,
+		const int counts[SF_EV_GROUP_COUNTS]);
+
 #endif

@@ -94,6 +94,12 @@ static void sf_store_set_result(int rc, long long id)
 	_sf_last_id = id;
 }
 
+void sf_intake_set_outcome(int rc, const char *reason)
+{
+	sf_store_set_result(rc, 0);
+	_sf_last_reason = reason ? reason : "";
+}
+
 /* sf_store() up to the insert: 1 with *rp filled in (rp->headers in pkg
  * memory, the caller frees it; rp->aor in aor), or a negative code */
 static int sf_store_prepare(

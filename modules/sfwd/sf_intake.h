@@ -90,6 +90,14 @@ int sf_intake_pv_parse(pv_spec_t *sp, str *in);
  */
 int sf_intake_pv_get(sip_msg_t *msg, pv_param_t *param, pv_value_t *res);
 
+/*!
+ * \brief set $sfwd(rc) and $sfwd(reason) for a request that another
+ *   function of this process refused (sf_explode())
+ * \param rc the value of $sfwd(rc)
+ * \param reason the value of $sfwd(reason) (static text), NULL: none
+ */
+void sf_intake_set_outcome(int rc, const char *reason);
+
 /*! \brief what sf_session_accept() returns besides 1 (answered) */
 #define SF_SESSION_ENOOFFER -1	 /*!< no usable MSRP offer: 488 */
 #define SF_SESSION_EINSTANT -2	 /*!< the sender asked for instant: 480 */

@@ -33,6 +33,8 @@
 #include "sf_store.h"
 #include "sf_cfg.h"
 
+#include <jansson.h>
+
 static sf_db_t *_sf_rdb = NULL;
 static int sf_rpc_db(rpc_t *rpc, void *c);
 /* input echoed in a fault is cut: a reply must fit the transport's
@@ -518,6 +520,188 @@ static void sf_rpc_profile_delete(rpc_t *rpc, void *c)
 	sf_rpc_aor_cmd(rpc, c, SF_SQL_PROFILE_DELETE, sf_rpc_profile_delete_reply);
 }
 
+/* groups (sf_group.h) */
+
+/* a group's name or member: an AoR user@host, nothing a URI cannot hold */
+static int sf_rpc_group_aor(rpc_t *rpc, void *c, str *in, char *buf, int size,
+		str *out, const char *what)
+{
+	char *at;
+	int i;
+
+	if(sf_aor_str(in, buf, size, out) < 0
+			|| (at = memchr(out->s, '@', out->len)) == NULL || at == out->s
+			|| at == out->s + out->len - 1)
+		goto bad;
+	for(i = 0; i < out->len; i++) {
+		unsigned char b = (unsigned char)out->s[i];
+		if(b <= 0x20 || b == 0x7f || b == '<' || b == '>' || b == '"')
+			goto bad;
+	}
+	return 0;
+bad:
+	rpc->fault(c, 400, "Bad %s (not a SIP URI or user@host): %.*s%s", what,
+			SF_ECHO(in->len), in->s, in->len > SF_ECHO_MAX ? "..." : "");
+	return -1;
+}
+
+static const char *sf_rpc_group_get_doc[] = {
+		"The members of group <aor> and who may send to it (JSON).", 0};
+
+static void sf_rpc_group_get_reply(rpc_t *rpc, void *c, PGresult *res, str *aor)
+{
+	if(PQntuples(res) != 1)
+		rpc->fault(c, 404, "No group %.*s", SF_ECHO(aor->len), aor->s);
+	else
+		rpc->rpl_printf(c, "%s", PQgetvalue(res, 0, 0));
+}
+
+static void sf_rpc_group_get(rpc_t *rpc, void *c)
+{
+	sf_rpc_aor_cmd(rpc, c, SF_SQL_GROUP_GET, sf_rpc_group_get_reply);
+}
+
+static const char *sf_rpc_group_set_doc[] = {
+		"Set group <aor>: <json> is an array of member URIs, or "
+		"{\"members\": [...], \"senders\": \"members\"|\"anyone\"}.",
+		0};
+
+static void sf_rpc_group_set(rpc_t *rpc, void *c)
+{
+	str in, aor, json, m, min;
+	char abuf[512], mbuf[512];
+	const char *p[3], *senders = "members";
+	json_t *root = NULL, *members, *v, *out = NULL;
+	json_error_t jerr;
+	char *dump = NULL;
+	size_t i, j;
+	PGresult *res;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "SS", &in, &json) < 2) {
+		rpc->fault(c, 400, "Usage: sfwd.group_set <aor> <json>");
+		return;
+	}
+	if(sf_rpc_group_aor(rpc, c, &in, abuf, sizeof(abuf), &aor, "group") < 0)
+		return;
+	root = json_loadb(json.s, json.len, JSON_REJECT_DUPLICATES, &jerr);
+	if(root == NULL) {
+		rpc->fault(c, 400, "Invalid JSON: %s", jerr.text);
+		return;
+	}
+	members = root;
+	if(json_is_object(root)) {
+		members = json_object_get(root, "members");
+		v = json_object_get(root, "senders");
+		if(v != NULL) {
+			if(!json_is_string(v)
+					|| (strcmp(json_string_value(v), "members") != 0
+							&& strcmp(json_string_value(v), "anyone") != 0)) {
+				rpc->fault(c, 400,
+						"Invalid group: senders is \"members\" or \"anyone\"");
+				goto done;
+			}
+			senders = json_string_value(v);
+		}
+	}
+	if(!json_is_array(members) || json_array_size(members) == 0) {
+		rpc->fault(c, 400, "Invalid group: members is a non-empty array");
+		goto done;
+	}
+	if(json_array_size(members) > (size_t)_sf_cfg.max_recipients + 1) {
+		rpc->fault(c, 413, "Too many members (max_recipients %d + 1)",
+				_sf_cfg.max_recipients);
+		goto done;
+	}
+	out = json_array();
+	if(out == NULL) {
+		rpc->fault(c, 500, "No memory");
+		goto done;
+	}
+	for(i = 0; i < json_array_size(members); i++) {
+		v = json_array_get(members, i);
+		if(!json_is_string(v)) {
+			rpc->fault(c, 400, "Invalid group: member %zu is not a string", i);
+			goto done;
+		}
+		min.s = (char *)json_string_value(v);
+		min.len = (int)json_string_length(v);
+		if(sf_rpc_group_aor(rpc, c, &min, mbuf, sizeof(mbuf), &m, "member") < 0)
+			goto done;
+		/* each member once */
+		for(j = 0; j < json_array_size(out); j++)
+			if(strcmp(json_string_value(json_array_get(out, j)), mbuf) == 0)
+				break;
+		if(j == json_array_size(out))
+			json_array_append_new(out, json_string(mbuf));
+	}
+	dump = json_dumps(out, JSON_COMPACT);
+	if(dump == NULL) {
+		rpc->fault(c, 500, "No memory");
+		goto done;
+	}
+	p[0] = abuf;
+	p[1] = dump;
+	p[2] = senders;
+	if((res = sf_rpc_run(rpc, c, SF_SQL_GROUP_SET, 3, p)) == NULL)
+		goto done;
+	PQclear(res);
+	rpc->rpl_printf(c, "group %s: %zu members, senders %s", abuf,
+			json_array_size(out), senders);
+done:
+	if(dump)
+		free(dump);
+	if(out)
+		json_decref(out);
+	json_decref(root);
+}
+
+static const char *sf_rpc_group_delete_doc[] = {"Delete group <aor>.", 0};
+
+static void sf_rpc_group_delete_reply(
+		rpc_t *rpc, void *c, PGresult *res, str *aor)
+{
+	if(PQntuples(res) != 1)
+		rpc->fault(c, 404, "No group %.*s", SF_ECHO(aor->len), aor->s);
+	else
+		rpc->rpl_printf(c, "deleted group %.*s", aor->len, aor->s);
+}
+
+static void sf_rpc_group_delete(rpc_t *rpc, void *c)
+{
+	sf_rpc_aor_cmd(rpc, c, SF_SQL_GROUP_DELETE, sf_rpc_group_delete_reply);
+}
+
+static const char *sf_rpc_group_list_doc[] = {
+		"Groups: name, member count, senders ([limit], default 100).", 0};
+
+static void sf_rpc_group_list(rpc_t *rpc, void *c)
+{
+	int limit = 100, i;
+	char lbuf[16];
+	const char *p[1];
+	PGresult *res;
+	void *h;
+
+	if(sf_rpc_db(rpc, c) < 0)
+		return;
+	if(rpc->scan(c, "*d", &limit) < 1 || limit <= 0 || limit > 100000)
+		limit = 100;
+	if(sf_fmt(lbuf, sizeof(lbuf), "%d", limit) < 0)
+		return;
+	p[0] = lbuf;
+	if((res = sf_rpc_run(rpc, c, SF_SQL_GROUP_LIST, 1, p)) == NULL)
+		return;
+	for(i = 0; i < PQntuples(res); i++) {
+		if(rpc->add(c, "{", &h) < 0)
+			break;
+		rpc->struct_add(h, "sds", "group", PQgetvalue(res, i, 0), "members",
+				atoi(PQgetvalue(res, i, 1)), "senders", PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+}
+
 /* clang-format off */
 static rpc_export_t sf_rpc_cmds[] = {
 	{"sfwd.stats", sf_rpc_stats, sf_rpc_stats_doc, 0},
@@ -532,6 +716,10 @@ static rpc_export_t sf_rpc_cmds[] = {
 	{"sfwd.profile_delete", sf_rpc_profile_delete, sf_rpc_profile_delete_doc,
 		0},
 	/* the names before "profile" was the one name (one more release) */
+	{"sfwd.group_set", sf_rpc_group_set, sf_rpc_group_set_doc, 0},
+	{"sfwd.group_get", sf_rpc_group_get, sf_rpc_group_get_doc, 0},
+	{"sfwd.group_delete", sf_rpc_group_delete, sf_rpc_group_delete_doc, 0},
+	{"sfwd.group_list", sf_rpc_group_list, sf_rpc_group_list_doc, RET_ARRAY},
 	{"sfwd.policy_get", sf_rpc_profile_get, sf_rpc_profile_get_doc, 0},
 	{"sfwd.policy_set", sf_rpc_profile_set, sf_rpc_profile_set_doc, 0},
 	{"sfwd.policy_delete", sf_rpc_profile_delete, sf_rpc_profile_delete_doc,

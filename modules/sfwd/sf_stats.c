@@ -39,6 +39,9 @@ stat_var *_sf_stat_notified;
 stat_var *_sf_stat_fetched;
 stat_var *_sf_stat_fetch_denied;
 stat_var *_sf_stat_sms_reports;
+stat_var *_sf_stat_group_messages;
+stat_var *_sf_stat_group_copies;
+stat_var *_sf_stat_group_lost;
 
 static atomic_t *_sf_queued = NULL;
 
@@ -70,6 +73,9 @@ static stat_export_t sf_stats[] = {
 	{"fetched", 0, &_sf_stat_fetched},
 	{"fetch_denied", 0, &_sf_stat_fetch_denied},
 	{"sms_reports", 0, &_sf_stat_sms_reports},
+	{"group_messages", 0, &_sf_stat_group_messages},
+	{"group_copies", 0, &_sf_stat_group_copies},
+	{"group_copies_lost", 0, &_sf_stat_group_lost},
 	{"forward_retries", 0, &_sf_stat_forward_retries},
 	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
 	{0, 0, 0}

@@ -42,7 +42,11 @@ extern stat_var *_sf_stat_forward_retries; /*!< a forward to try again */
 extern stat_var *_sf_stat_notified;		/*!< notices of content to fetch sent */
 extern stat_var *_sf_stat_fetched;		/*!< contents fetched (complete GETs) */
 extern stat_var *_sf_stat_fetch_denied; /*!< fetches of no live token */
-extern stat_var *_sf_stat_sms_reports;	/*!< SMS delivery reports taken */
+extern stat_var *_sf_stat_sms_reports;
+extern stat_var *_sf_stat_group_messages; /*!< list/group MESSAGEs exploded */
+extern stat_var *_sf_stat_group_copies;	  /*!< their copies with an outcome */
+extern stat_var *_sf_stat_group_lost;
+/*!< copies not relayed nor stored */ /*!< SMS delivery reports taken */
 
 /*! \brief mod_init: register the counters and the queue_depth gauge
  * \return 0 ok, -1 error */

@@ -273,6 +273,43 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 		" AND state = 'sms' RETURNING " SF_EXPIRED_COLS, 2},
 	[SF_SQL_DLR_KNOWN] = {"sf_dlr_known",
 		"SELECT 1 FROM sfwd_message WHERE fetch_token = $1::text", 1},
+	/* groups (sf_group.h): a group's members (one row each) and who may
+	 * send to it; text results */
+	[SF_SQL_GROUP_MEMBERS] = {"sf_group_members",
+		"SELECT m, senders FROM sfwd_group, unnest(members) m"
+		" WHERE name = $1::text", 1},
+	[SF_SQL_GROUP_GET] = {"sf_group_get",
+		"SELECT json_build_object('group', name, 'members', members,"
+		" 'senders', senders, 'updated',"
+		" extract(epoch FROM updated)::int8)::text FROM sfwd_group"
+		" WHERE name = $1::text", 1},
+	/* $2: a JSON array of AoRs the RPC checked and wrote itself */
+	[SF_SQL_GROUP_SET] = {"sf_group_set",
+		"INSERT INTO sfwd_group (name, members, senders)"
+		" SELECT $1::text, ARRAY(SELECT json_array_elements_text($2::json)),"
+		" $3::text ON CONFLICT (name) DO UPDATE SET members = EXCLUDED.members,"
+		" senders = EXCLUDED.senders, updated = now()", 3},
+	[SF_SQL_GROUP_DELETE] = {"sf_group_delete",
+		"DELETE FROM sfwd_group WHERE name = $1::text RETURNING 1", 1},
+	[SF_SQL_GROUP_LIST] = {"sf_group_list",
+		"SELECT name, cardinality(members), senders FROM sfwd_group"
+		" ORDER BY name LIMIT $1::int4", 1},
+	/* the recipients ($4, a JSON array) of one exploded request that it
+	 * was not sent to yet: those are the ones returned */
+	[SF_SQL_GROUP_SENT] = {"sf_group_sent",
+		"INSERT INTO sfwd_group_sent (call_id, from_tag, cseq, recipient)"
+		" SELECT $1::text, $2::text, $3::int8, r"
+		" FROM json_array_elements_text($4::json) r"
+		" ON CONFLICT DO NOTHING RETURNING recipient", 4},
+	/* copies that were not sent after all: a retransmission sends them */
+	[SF_SQL_GROUP_UNSENT] = {"sf_group_unsent",
+		"DELETE FROM sfwd_group_sent WHERE call_id = $1::text"
+		" AND from_tag = $2::text AND cseq = $3::int8"
+		" AND recipient IN (SELECT json_array_elements_text($4::json))", 4},
+	[SF_SQL_GROUP_PURGE] = {"sf_group_purge",
+		"DELETE FROM sfwd_group_sent WHERE ctid IN (SELECT ctid"
+		"  FROM sfwd_group_sent WHERE created < now() - interval '1 day'"
+		"  LIMIT $1::int4)", 1},
 };
 /* clang-format on */
 
@@ -766,6 +803,15 @@ int sf_store_purge(sf_db_t *db, int retention, int limit)
 	p_i4(&p, retention);
 	p_i4(&p, limit);
 	return sf_run_count(db, SF_SQL_PURGE, &p);
+}
+
+int sf_store_group_purge(sf_db_t *db, int limit)
+{
+	sf_params_t p;
+
+	p.n = 0;
+	p_i4(&p, limit);
+	return sf_run_count(db, SF_SQL_GROUP_PURGE, &p);
 }
 
 PGresult *sf_store_due_aors(sf_db_t *db, int limit)

@@ -33,7 +33,7 @@
 #define SF_STORE_EBAD -6		 /*!< a bad request ($sfwd(reason)) */
 
 /*! \brief the schema version this module works with */
-#define SF_SCHEMA_VERSION 8
+#define SF_SCHEMA_VERSION 9
 
 /*! \brief the prepared statements, indexes into sf_store_stmts; the
  *   RPC and policy ones are run with sf_store_run() */
@@ -81,6 +81,14 @@ enum sf_stmt
 	SF_SQL_DLR_OK,
 	SF_SQL_DLR_FAIL,
 	SF_SQL_DLR_KNOWN,
+	SF_SQL_GROUP_MEMBERS,
+	SF_SQL_GROUP_GET,
+	SF_SQL_GROUP_SET,
+	SF_SQL_GROUP_DELETE,
+	SF_SQL_GROUP_LIST,
+	SF_SQL_GROUP_SENT,
+	SF_SQL_GROUP_UNSENT,
+	SF_SQL_GROUP_PURGE,
 	SF_SQL_COUNT
 };
 
@@ -317,6 +325,15 @@ int sf_store_count(sf_db_t *db, const str *aor, int *text, int *other);
  * \return the number of rows deleted, -1 on error
  */
 int sf_store_purge(sf_db_t *db, int retention, int limit);
+
+/*!
+ * \brief forget the recipients of exploded requests older than a day
+ *   (sfwd_group_sent)
+ * \param db the connection
+ * \param limit at most this many rows
+ * \return the number of rows deleted, -1 on error
+ */
+int sf_store_group_purge(sf_db_t *db, int limit);
 
 /*!
  * \brief AoRs with a timed retry due (caller PQclear()s; text column 0)

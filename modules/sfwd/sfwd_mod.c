@@ -38,6 +38,7 @@
 #include "sf_tm.h"
 #include "sf_ul.h"
 #include "sf_writer.h"
+#include "sf_group.h"
 
 MODULE_VERSION
 
@@ -54,6 +55,7 @@ static int w_sf_flush(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_update(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_session_accept(sip_msg_t *msg, char *p1, char *p2);
+static int w_sf_explode(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_encapsulate_msrp(sip_msg_t *msg, char *p1, char *p2);
 static int w_sf_http(sip_msg_t *msg, char *p1, char *p2);
 static int ki_sf_http(sip_msg_t *msg);
@@ -83,6 +85,7 @@ static cmd_export_t cmds[] = {
 		REQUEST_ROUTE},
 	{"sf_session_accept", (cmd_function)w_sf_session_accept, 0, 0, 0,
 		REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sf_explode", (cmd_function)w_sf_explode, 0, 0, 0, REQUEST_ROUTE},
 	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp1, 1,
 		fixup_sf_encap, fixup_free_sf_encap, REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sf_encapsulate_msrp", (cmd_function)w_sf_encapsulate_msrp, 2,
@@ -131,7 +134,7 @@ static int mod_init(void)
 		return -1;
 	if(sf_queue_init(_sf_cfg.flush_workers, _sf_cfg.queue_size, 4096) < 0)
 		return -1;
-	if(sf_notify_mod_init() < 0)
+	if(sf_group_mod_init() < 0 || sf_notify_mod_init() < 0)
 		return -1;
 	if(sf_msrp_server_mod_init() < 0 || sf_profile_mod_init() < 0)
 		return -1;
@@ -165,6 +168,7 @@ static void mod_destroy(void)
 	sf_intake_destroy();
 	sf_queue_destroy();
 	sf_writer_destroy();
+	sf_group_destroy();
 }
 
 /* a script function's optional string parameter: ki0 without it, ki1
@@ -387,6 +391,17 @@ static int w_sf_mwi_subscribe(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sf_mwi_subscribe(msg);
 }
 
+/* sf_explode() */
+static int ki_sf_explode(sip_msg_t *msg)
+{
+	return sf_group_explode(msg);
+}
+
+static int w_sf_explode(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_sf_explode(msg);
+}
+
 static int ki_sf_session_accept(sip_msg_t *msg)
 {
 	return sf_intake_session(msg);
@@ -453,6 +468,11 @@ static sr_kemi_t sr_kemi_sfwd_exports[] = {
 	},
 	{ str_init("sfwd"), str_init("sf_mwi_update"),
 		SR_KEMIP_INT, ki_sf_mwi_update,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("sfwd"), str_init("sf_explode"),
+		SR_KEMIP_INT, ki_sf_explode,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
