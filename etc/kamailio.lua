@@ -284,6 +284,8 @@ local function route_group()
 		KSR.sl.send_reply(400, "Bad Request (Recipient List)")
 	elseif rc == -3 then
 		KSR.sl.send_reply(413, "Request Entity Too Large (Too Many Recipients)")
+	elseif rc == -4 then
+		KSR.sl.send_reply(513, "Message Too Large")
 	elseif rc == -5 then
 		KSR.sl.send_reply(403, "Forbidden (Not a Group Member)")
 	elseif rc == -6 then

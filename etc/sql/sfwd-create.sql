@@ -421,12 +421,15 @@ CREATE TABLE sfwd_group (
 
 -- The recipients each exploded request (Call-ID, From tag, CSeq) was sent
 -- to: a retransmission of a list or group MESSAGE explodes nothing twice.
--- Rows older than a day go in the sweep.
+-- done: the copy had its outcome (a claim without one for longer than
+-- group_timeout is taken again: the node crashed). Rows older than a day
+-- go in the sweep.
 CREATE TABLE sfwd_group_sent (
 	call_id text NOT NULL,
 	from_tag text NOT NULL,
 	cseq bigint NOT NULL,
 	recipient text NOT NULL,
+	done boolean NOT NULL DEFAULT false,
 	created timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (call_id, from_tag, cseq, recipient)
 );

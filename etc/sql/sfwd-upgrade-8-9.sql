@@ -21,6 +21,7 @@ CREATE TABLE sfwd_group_sent (
 	from_tag text NOT NULL,
 	cseq bigint NOT NULL,
 	recipient text NOT NULL,
+	done boolean NOT NULL DEFAULT false,
 	created timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (call_id, from_tag, cseq, recipient)
 );

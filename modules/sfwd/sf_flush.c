@@ -1201,6 +1201,7 @@ static void sf_sweep(void)
 	n = sf_store_session_purge(&_sf_fdb, SF_SWEEP_LIMIT);
 	if(n > 0)
 		LM_DBG("purged %d sessions without messages\n", n);
+	sf_store_group_count(&_sf_fdb);
 	n = sf_store_group_purge(&_sf_fdb, SF_SWEEP_LIMIT);
 	if(n > 0)
 		LM_DBG("forgot %d recipients of exploded requests\n", n);

@@ -49,6 +49,11 @@
 #include "sf_tm.h"
 #include "sf_ul.h"
 
+/* the largest copy (UDP, to this proxy), and what its headers may take
+ * beside the body */
+#define SF_GROUP_COPY_MAX 60000
+#define SF_GROUP_HDRS_MAX 4096
+
 /* a recipient's AoR (user@host) */
 #define SF_GROUP_AOR_MAX 320
 
@@ -77,8 +82,29 @@ typedef struct sf_explosion
 	sf_gcopy_t *cp; /* callback parameters */
 } sf_explosion_t;
 
-static gen_lock_t *_sf_group_lock = NULL;
+/* a copy that was neither relayed, stored nor refused by its recipient:
+ * no final reply (tm's 408), a server error on the way, not sent */
+static int sf_group_lost(int code)
+{
+	return code == 408 || code >= 500 || code <= 0;
+}
 
+/* a statement of this SIP worker's connection; once more on a fresh
+ * connection when the first found it broken (a connection idle since a
+ * failover) */
+static PGresult *sf_group_run(int st, int n, const char *const *param)
+{
+	sf_db_t *db = sf_intake_db();
+	PGresult *res = sf_store_run(db, st, n, param);
+
+	if(res == NULL && db->last_err == SF_DB_EDOWN && db->conn == NULL)
+		res = sf_store_run(db, st, n, param);
+	if(res == NULL)
+		update_stat(_sf_stat_db_errors, 1);
+	return res;
+}
+
+static gen_lock_t *_sf_group_lock = NULL;
 int sf_group_mod_init(void)
 {
 	_sf_group_lock = lock_alloc();
@@ -192,7 +218,9 @@ static int sf_group_aor(const char *uri, int len, char *out, int size)
 			|| (pu.type != SIP_URI_T && pu.type != SIPS_URI_T)
 			|| pu.user.len == 0)
 		return -1;
-	if(sf_aor_str(&u, out, size, &a) < 0)
+	/* decoded (%0D%0A...): it goes into the copy's URI and To as is */
+	if(sf_aor_str(&u, out, size, &a) < 0
+			|| !sf_aor_printable(a.s, (size_t)a.len))
 		return -1;
 	return 0;
 }
@@ -332,12 +360,14 @@ static int sf_group_plan_group(sip_msg_t *msg, const str *sender, sf_plan_t *p)
 	if(sf_aor_str(&msg->first_line.u.request.uri, gbuf, sizeof(gbuf), &group)
 			< 0)
 		return SF_GROUP_ENONE;
+	/* no group at all (sfwd:groups, counted by the sweep and the RPCs):
+	 * no query, and no wait on a database in trouble */
+	if(sf_stats_groups() == 0)
+		return SF_GROUP_ENONE;
 	param[0] = gbuf;
-	res = sf_store_run(sf_intake_db(), SF_SQL_GROUP_MEMBERS, 1, param);
-	if(res == NULL) {
-		update_stat(_sf_stat_db_errors, 1);
+	res = sf_group_run(SF_SQL_GROUP_MEMBERS, 1, param);
+	if(res == NULL)
 		return SF_GROUP_EDB;
-	}
 	n = PQntuples(res);
 	if(n == 0) {
 		PQclear(res);
@@ -372,6 +402,10 @@ static int sf_group_plan_group(sip_msg_t *msg, const str *sender, sf_plan_t *p)
 		p->reason = "only members send to this group";
 		return SF_GROUP_EFORBID;
 	}
+	if(p->n == 0) {
+		p->reason = "no member but the sender";
+		return SF_GROUP_EBAD;
+	}
 	if(p->n > _sf_cfg.max_recipients) {
 		p->reason = "the group has more members than max_recipients";
 		return SF_GROUP_ETOOMANY;
@@ -385,58 +419,74 @@ static int sf_group_plan_group(sip_msg_t *msg, const str *sender, sf_plan_t *p)
 	return 0;
 }
 
-/* the recipients not sent to yet (sfwd_group_sent): send[i] = 1 */
-static int sf_group_claim(sip_msg_t *msg, const sf_plan_t *p, char *send)
+/* statement st with the request's key: $1 Call-ID, $2 From tag, $3 CSeq,
+ * then (nparams >= 4) $4 a JSON array of the AoRs of p whose byte in mask
+ * is set (mask NULL: all of them), (nparams 5) $5 extra */
+static PGresult *sf_group_key_run(sip_msg_t *msg, const sf_plan_t *p,
+		const char *mask, int st, int nparams, const char *extra)
 {
-	json_t *a;
-	char *js, cseq[24];
-	const char *param[4];
-	PGresult *res;
-	int i, j, n;
+	json_t *a = NULL;
+	char *js = NULL, *cid, *tag, cseq[24];
+	const char *param[5];
+	PGresult *res = NULL;
+	str *ft = &get_from(msg)->tag_value;
+	int i;
 
-	a = json_array();
-	if(a == NULL)
-		return SF_GROUP_EINTERNAL;
-	for(i = 0; i < p->n; i++)
-		json_array_append_new(a, json_string(p->aor[i]));
-	js = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	if(js == NULL)
-		return SF_GROUP_EINTERNAL;
+	cid = pkg_malloc(msg->callid->body.len + 1);
+	tag = pkg_malloc(ft->len + 1);
+	if(cid == NULL || tag == NULL)
+		goto out;
+	if(nparams >= 4) {
+		a = json_array();
+		if(a == NULL)
+			goto out;
+		for(i = 0; i < p->n; i++)
+			if(mask == NULL || mask[i])
+				json_array_append_new(a, json_string(p->aor[i]));
+		js = json_dumps(a, JSON_COMPACT);
+		if(js == NULL)
+			goto out;
+	}
 	if(sf_fmt(cseq, sizeof(cseq), "%lld",
 			   strtoll(get_cseq(msg)->number.s, NULL, 10))
-			< 0) {
+			< 0)
+		goto out;
+	memcpy(cid, msg->callid->body.s, msg->callid->body.len);
+	cid[msg->callid->body.len] = '\0';
+	memcpy(tag, ft->s, ft->len);
+	tag[ft->len] = '\0';
+	param[0] = cid;
+	param[1] = tag;
+	param[2] = cseq;
+	param[3] = js;
+	param[4] = extra;
+	res = sf_group_run(st, nparams, param);
+out:
+	if(js)
 		free(js);
-		return SF_GROUP_EINTERNAL;
-	}
-	{
-		char *cid = pkg_malloc(msg->callid->body.len + 1);
-		char *tag = pkg_malloc(get_from(msg)->tag_value.len + 1);
-		if(cid == NULL || tag == NULL) {
-			if(cid)
-				pkg_free(cid);
-			if(tag)
-				pkg_free(tag);
-			free(js);
-			return SF_GROUP_EINTERNAL;
-		}
-		memcpy(cid, msg->callid->body.s, msg->callid->body.len);
-		cid[msg->callid->body.len] = '\0';
-		memcpy(tag, get_from(msg)->tag_value.s, get_from(msg)->tag_value.len);
-		tag[get_from(msg)->tag_value.len] = '\0';
-		param[0] = cid;
-		param[1] = tag;
-		param[2] = cseq;
-		param[3] = js;
-		res = sf_store_run(sf_intake_db(), SF_SQL_GROUP_SENT, 4, param);
+	if(a)
+		json_decref(a);
+	if(cid)
 		pkg_free(cid);
+	if(tag)
 		pkg_free(tag);
-	}
-	free(js);
-	if(res == NULL) {
-		update_stat(_sf_stat_db_errors, 1);
+	return res;
+}
+
+/* the recipients nobody sends to now (sfwd_group_sent: new ones, and
+ * those an explosion claimed long ago without an outcome: a crash):
+ * send[i] = 1; the count, or SF_GROUP_EDB */
+static int sf_group_claim(sip_msg_t *msg, const sf_plan_t *p, char *send)
+{
+	PGresult *res;
+	char stale[16];
+	int i, j, n;
+
+	if(sf_fmt(stale, sizeof(stale), "%d", _sf_cfg.group_timeout + 5) < 0)
+		return SF_GROUP_EINTERNAL;
+	res = sf_group_key_run(msg, p, NULL, SF_SQL_GROUP_SENT, 5, stale);
+	if(res == NULL)
 		return SF_GROUP_EDB;
-	}
 	memset(send, 0, p->n);
 	n = PQntuples(res);
 	for(j = 0; j < n; j++) {
@@ -452,56 +502,63 @@ static int sf_group_claim(sip_msg_t *msg, const sf_plan_t *p, char *send)
 	return n;
 }
 
-/* the recipients whose copy was lost go back (a retransmission sends
- * them); runs once, where the last copy ended */
-static void sf_group_unclaim(const sf_explosion_t *x)
+/* the end of an explosion in sfwd_group_sent: the recipients whose copy
+ * had an outcome are done, those whose copy was lost are forgotten (a
+ * retransmission sends them); runs once, where the last copy ended */
+static void sf_group_settle(const sf_explosion_t *x)
 {
-	json_t *a;
-	char *js, cseq[24];
+	json_t *done, *lost;
+	char *jd = NULL, *jl = NULL, cseq[24];
 	char *cid, *tag;
-	const char *param[4];
+	const char *param[5];
 	PGresult *res;
 	int i;
 
-	a = json_array();
-	if(a == NULL)
-		return;
+	done = json_array();
+	lost = json_array();
+	cid = pkg_malloc(x->call_id.len + 1);
+	tag = pkg_malloc(x->from_tag.len + 1);
+	if(done == NULL || lost == NULL || cid == NULL || tag == NULL)
+		goto out;
 	for(i = 0; i < x->total; i++) {
 		str r = x->rcpt[i];
-		if(x->code[i] != 408 && x->code[i] < 500 && x->code[i] > 0)
-			continue;
 		if(r.len > 4 && strncmp(r.s, "sip:", 4) == 0) {
 			r.s += 4;
 			r.len -= 4;
 		}
-		json_array_append_new(a, json_stringn(r.s, r.len));
+		json_array_append_new(sf_group_lost(x->code[i]) ? lost : done,
+				json_stringn(r.s, r.len));
 	}
-	js = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	cid = pkg_malloc(x->call_id.len + 1);
-	tag = pkg_malloc(x->from_tag.len + 1);
-	if(js == NULL || cid == NULL || tag == NULL)
-		goto done;
+	jd = json_dumps(done, JSON_COMPACT);
+	jl = json_dumps(lost, JSON_COMPACT);
+	if(jd == NULL || jl == NULL
+			|| sf_fmt(cseq, sizeof(cseq), "%lld", x->cseq) < 0)
+		goto out;
 	memcpy(cid, x->call_id.s, x->call_id.len);
 	cid[x->call_id.len] = '\0';
 	memcpy(tag, x->from_tag.s, x->from_tag.len);
 	tag[x->from_tag.len] = '\0';
-	if(sf_fmt(cseq, sizeof(cseq), "%lld", x->cseq) < 0)
-		goto done;
 	param[0] = cid;
 	param[1] = tag;
 	param[2] = cseq;
-	param[3] = js;
-	res = sf_store_run(sf_intake_db(), SF_SQL_GROUP_UNSENT, 4, param);
+	param[3] = jd;
+	param[4] = jl;
+	res = sf_group_run(SF_SQL_GROUP_SETTLE, 5, param);
 	if(res == NULL)
-		LM_WARN("cannot forget the lost copies of call-id %.*s: a "
-				"retransmission will not send them\n",
-				x->call_id.len, x->call_id.s);
+		LM_WARN("cannot record the copies of group message call-id %.*s: a "
+				"retransmission after %d s sends them again\n",
+				x->call_id.len, x->call_id.s, _sf_cfg.group_timeout + 5);
 	else
 		PQclear(res);
-done:
-	if(js)
-		free(js);
+out:
+	if(jd)
+		free(jd);
+	if(jl)
+		free(jl);
+	if(done)
+		json_decref(done);
+	if(lost)
+		json_decref(lost);
 	if(cid)
 		pkg_free(cid);
 	if(tag)
@@ -521,13 +578,13 @@ static void sf_group_put(str *dst, const char *s, int len, char **pos)
 /* every copy has its final reply: answer the sender */
 static void sf_group_finish(sf_explosion_t *x)
 {
-	struct cell *t = NULL;
+	struct cell *t = NULL, *cur;
+	int cur_branch, answered = 0;
 	char hbuf[256], tbuf[24];
 	str hdrs, reason, totag;
 	int code, n, counts[SF_EV_GROUP_COUNTS];
 
-	if(x->lost > 0)
-		sf_group_unclaim(x);
+	sf_group_settle(x);
 	if(x->lost == x->total) {
 		code = 503;
 		reason = (str)str_init("Service Unavailable (Copies Not Sent)");
@@ -548,25 +605,35 @@ static void sf_group_finish(sf_explosion_t *x)
 	hdrs.len = n;
 	totag.len = sf_fmt(tbuf, sizeof(tbuf), "sfg%08x", x->label);
 	totag.s = tbuf;
-	LM_INFO("group message call-id %.*s from %.*s: %d copies, %d delivered, "
-			"%d stored, %d refused, %d lost\n",
-			x->call_id.len, x->call_id.s, x->from_uri.len, x->from_uri.s,
-			x->total, x->delivered, x->stored, x->refused, x->lost);
-	counts[0] = x->total;
-	counts[1] = x->delivered;
-	counts[2] = x->stored;
-	counts[3] = x->refused;
-	counts[4] = x->lost;
-	sf_event_group(&x->from_uri, &x->call_id, code, counts);
+	/* t_lookup_ident() makes the sender's transaction this process's
+	 * current one: the one of the copy whose reply is being processed
+	 * (or none, in the script) comes back after */
+	cur = _sf_tmb.t_gett();
+	cur_branch = _sf_tmb.t_gett_branch();
 	if(_sf_tmb.t_lookup_ident(&t, x->hash_index, x->label) < 0 || t == NULL) {
 		LM_INFO("the transaction of group message call-id %.*s is gone "
 				"(timed out): no answer\n",
 				x->call_id.len, x->call_id.s);
 	} else if(_sf_tmb.t_reply_with_body(t, code, &reason, NULL, &hdrs, &totag)
 			  < 0) {
-		LM_INFO("cannot answer group message call-id %.*s\n", x->call_id.len,
-				x->call_id.s);
+		LM_INFO("cannot answer group message call-id %.*s (answered "
+				"already: timed out)\n",
+				x->call_id.len, x->call_id.s);
+	} else {
+		answered = 1;
 	}
+	_sf_tmb.t_sett(cur, cur_branch);
+	LM_INFO("group message call-id %.*s from %.*s: %d copies, %d delivered, "
+			"%d stored, %d refused, %d lost; %s %d\n",
+			x->call_id.len, x->call_id.s, x->from_uri.len, x->from_uri.s,
+			x->total, x->delivered, x->stored, x->refused, x->lost,
+			answered ? "answered" : "not answered", code);
+	counts[0] = x->total;
+	counts[1] = x->delivered;
+	counts[2] = x->stored;
+	counts[3] = x->refused;
+	counts[4] = x->lost;
+	sf_event_group(&x->from_uri, &x->call_id, answered ? code : 408, counts);
 	shm_free(x);
 }
 
@@ -581,7 +648,7 @@ static void sf_group_outcome(sf_explosion_t *x, int i, int code, int stored)
 		status = SF_IMDN_DELIVERED;
 	else if(code == 403)
 		status = SF_IMDN_FORBIDDEN;
-	else if(code == 408 || code >= 500 || code <= 0)
+	else if(sf_group_lost(code))
 		status = SF_IMDN_ERROR;
 	else if(code >= 300)
 		status = SF_IMDN_FAILED;
@@ -698,9 +765,16 @@ static int sf_group_copy_hdrs(sip_msg_t *msg, const sf_plan_t *p,
 		pos = p->part_hdrs.s;
 		end = p->part_hdrs.s + p->part_hdrs.len;
 		while(sf_next_line(&pos, end, &line)) {
-			if(!sf_buf_iprefix(line.s, line.len, "content-")
-					|| sf_buf_iprefix(line.s, line.len, "content-type:")
-					|| sf_buf_iprefix(line.s, line.len, "content-length:"))
+			const char *colon = memchr(line.s, ':', line.len);
+			sf_buf_t name;
+			if(colon == NULL)
+				continue;
+			name = sf_buf_trim(line.s, (size_t)(colon - line.s));
+			/* its Content-* headers but the type (written below) and
+			 * the length (tm's) */
+			if(!sf_buf_iprefix(name.s, name.len, "content-")
+					|| sf_buf_ieq(name.s, name.len, "content-type")
+					|| sf_buf_ieq(name.s, name.len, "content-length"))
 				continue;
 			sf_put(&w, line.s, line.len);
 			SF_PUTS(&w, "\r\n");
@@ -766,23 +840,31 @@ static int sf_group_copy_body(const sf_plan_t *p, const char *key, str *out)
 	return sf_group_wr_done(&w, buf, out);
 }
 
-/* where the copies go: this proxy, on the socket the request came in */
-static int sf_group_self(sip_msg_t *msg, char *buf, int size, str *out)
+/* where the copies go: this proxy's UDP socket on the address the request
+ * came to (else its first UDP socket), from that same socket, so that the
+ * script knows them (source = this address and port: trusted) */
+static struct socket_info *sf_group_self(
+		sip_msg_t *msg, char *buf, int size, str *out)
 {
 	struct socket_info *si = msg->rcv.bind_address;
 	int n;
 
+	if(si == NULL || si->proto != PROTO_UDP) {
+		si = find_si(&msg->rcv.dst_ip, 0, PROTO_UDP);
+		if(si == NULL)
+			si = udp_listen;
+	}
 	if(si == NULL)
-		return -1;
-	n = sf_fmt(buf, size, "sip:%s%.*s%s:%d;transport=%s",
+		return NULL;
+	n = sf_fmt(buf, size, "sip:%s%.*s%s:%d;transport=udp",
 			si->address.af == AF_INET6 ? "[" : "", si->address_str.len,
 			si->address_str.s, si->address.af == AF_INET6 ? "]" : "",
-			(int)si->port_no, msg->rcv.proto == PROTO_TCP ? "tcp" : "udp");
+			(int)si->port_no);
 	if(n < 0)
-		return -1;
+		return NULL;
 	out->s = buf;
 	out->len = n;
-	return 0;
+	return si;
 }
 
 int sf_group_explode(sip_msg_t *msg)
@@ -796,7 +878,9 @@ int sf_group_explode(sip_msg_t *msg)
 	sf_explosion_t *x = NULL;
 	struct timeval tv;
 	unsigned int hash_index, label;
-	int ret, i, k, nsend, notify = 0, size, list;
+	int ret, i, k, nsend, notify = 0, size, list, pending;
+	PGresult *res;
+	struct socket_info *self_si;
 	char *pos;
 	uint64_t h;
 	str hk[3];
@@ -821,6 +905,14 @@ int sf_group_explode(sip_msg_t *msg)
 			   : sf_group_plan_group(msg, &sender, &p);
 	if(ret < 0)
 		goto fail;
+	/* every copy goes over UDP (see sf_group_self()) */
+	if(p.content.len + (size_t)p.history_len + (size_t)from->body.len
+					+ SF_GROUP_HDRS_MAX
+			> SF_GROUP_COPY_MAX) {
+		p.reason = "too large for a group message";
+		ret = SF_GROUP_ETOOBIG;
+		goto fail;
+	}
 	if(sf_msg_class(sf_intake_db(), msg, &notify) == -2) {
 		p.reason = "an unparsable store flag";
 		ret = SF_GROUP_EBAD;
@@ -855,17 +947,30 @@ int sf_group_explode(sip_msg_t *msg)
 	}
 	update_stat(_sf_stat_group_messages, 1);
 	if(nsend == 0) {
-		/* every copy went out before: the same answer again */
+		/* every copy went out before (the same answer again), or some are
+		 * still on their way (another node, or a restart) */
+		res = sf_group_key_run(msg, &p, NULL, SF_SQL_GROUP_PENDING, 3, NULL);
+		if(res == NULL) {
+			ret = SF_GROUP_EDB;
+			goto fail;
+		}
+		pending = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
 		LM_INFO("group message call-id %.*s was exploded before: nothing "
-				"sent again\n",
-				msg->callid->body.len, msg->callid->body.s);
-		_sf_tmb.t_reply(msg, 202, "Accepted");
+				"sent again (%d copies without an outcome)\n",
+				msg->callid->body.len, msg->callid->body.s, pending);
+		if(pending == 0)
+			_sf_tmb.t_reply(msg, 202, "Accepted");
+		else
+			_sf_tmb.t_reply(msg, 500, "Server Error (Still Sending)");
 		pkg_free(send);
 		sf_group_free_plan(&p);
 		return 1;
 	}
 	_sf_tmb.set_fr(msg, 0, (unsigned int)_sf_cfg.group_timeout * 1000);
-	if(sf_group_self(msg, self, sizeof(self), &dst) < 0) {
+	self_si = sf_group_self(msg, self, sizeof(self), &dst);
+	if(self_si == NULL) {
+		LM_ERR("group messages need a UDP socket (listen=udp:...)\n");
 		ret = SF_GROUP_EINTERNAL;
 		goto unclaim;
 	}
@@ -886,7 +991,8 @@ int sf_group_explode(sip_msg_t *msg)
 	/* the explosion's block */
 	size = sizeof(*x) + nsend * (sizeof(str) + sizeof(int) + sizeof(sf_gcopy_t))
 		   + msg->callid->body.len + from->tag_value.len + from->uri.len
-		   + from->display.len + (int)imdn_id.len + (int)imdn_dt.len + 40;
+		   + from->display.len + msg->callid->body.len + (int)imdn_id.len
+		   + (int)imdn_dt.len + 40;
 	for(i = 0; i < p.n; i++)
 		if(send[i])
 			size += strlen(p.aor[i]) + 5; /* "sip:" and the NUL */
@@ -905,6 +1011,12 @@ int sf_group_explode(sip_msg_t *msg)
 	sf_group_put(&x->from_tag, from->tag_value.s, from->tag_value.len, &pos);
 	sf_group_put(&x->from_uri, from->uri.s, from->uri.len, &pos);
 	sf_group_put(&x->from_name, from->display.s, from->display.len, &pos);
+	/* a report names the original by its imdn.Message-ID, else by its
+	 * Call-ID (every recipient's report the same one) */
+	if(imdn_id.len == 0) {
+		imdn_id.s = msg->callid->body.s;
+		imdn_id.len = (size_t)msg->callid->body.len;
+	}
 	sf_group_put(&x->imdn_id, imdn_id.s, (int)imdn_id.len, &pos);
 	sf_group_put(&x->imdn_datetime, imdn_dt.s, (int)imdn_dt.len, &pos);
 	x->cseq = strtoll(get_cseq(msg)->number.s, NULL, 10);
@@ -924,7 +1036,7 @@ int sf_group_explode(sip_msg_t *msg)
 		k++;
 	}
 	x->total = x->pending = nsend;
-	if(_sf_tmb.t_suspend(msg, &hash_index, &label) < 0) {
+	if(_sf_tmb.t_suspend(msg, &hash_index, &label) != 0) {
 		LM_ERR("cannot suspend group message call-id %.*s\n",
 				msg->callid->body.len, msg->callid->body.s);
 		shm_free(x);
@@ -971,7 +1083,7 @@ int sf_group_explode(sip_msg_t *msg)
 			sf_group_outcome(x, k, 500, 0);
 			continue;
 		}
-		dlg->send_sock = msg->rcv.bind_address;
+		dlg->send_sock = self_si;
 		set_uac_req(&uac_r, &method, &hdrs, &body, dlg, TMCB_LOCAL_COMPLETED,
 				sf_group_cb, (void *)&x->cp[k]);
 		ret = _sf_tmb.t_uac(&uac_r);
@@ -994,27 +1106,10 @@ int sf_group_explode(sip_msg_t *msg)
 	return 1;
 
 unclaim:
-	/* nothing went out: forget the claim so that a retransmission tries */
-	if(send) {
-		sf_explosion_t tmp;
-		str r[1];
-		int c[1];
-		memset(&tmp, 0, sizeof(tmp));
-		for(i = 0; i < p.n; i++) {
-			if(!send[i])
-				continue;
-			r[0].s = p.aor[i];
-			r[0].len = strlen(p.aor[i]);
-			c[0] = 500;
-			tmp.rcpt = r;
-			tmp.code = c;
-			tmp.total = 1;
-			tmp.call_id = msg->callid->body;
-			tmp.from_tag = from->tag_value;
-			tmp.cseq = strtoll(get_cseq(msg)->number.s, NULL, 10);
-			sf_group_unclaim(&tmp);
-		}
-	}
+	/* nothing went out: forget the claim, so that a retransmission sends */
+	res = sf_group_key_run(msg, &p, send, SF_SQL_GROUP_UNSENT, 4, NULL);
+	if(res)
+		PQclear(res);
 fail:
 	if(hdrs.s)
 		sf_hdrs_free(hdrs.s);

@@ -39,6 +39,7 @@
 #define SF_GROUP_ENONE -1	  /*!< not a list nor a group: route it on */
 #define SF_GROUP_EBAD -2	  /*!< a malformed list ($sfwd(reason)): 400 */
 #define SF_GROUP_ETOOMANY -3  /*!< more than max_recipients: 413 */
+#define SF_GROUP_ETOOBIG -4	  /*!< a copy would not fit in UDP: 513 */
 #define SF_GROUP_EFORBID -5	  /*!< the sender is not a member: 403 */
 #define SF_GROUP_EDB -6		  /*!< the database is unavailable: 503 */
 #define SF_GROUP_EINTERNAL -7 /*!< no memory, no transaction: 500 */

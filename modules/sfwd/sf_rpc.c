@@ -32,6 +32,7 @@
 #include "sf_writer.h"
 #include "sf_store.h"
 #include "sf_cfg.h"
+#include "sf_rlist.h"
 
 #include <jansson.h>
 
@@ -526,18 +527,10 @@ static void sf_rpc_profile_delete(rpc_t *rpc, void *c)
 static int sf_rpc_group_aor(rpc_t *rpc, void *c, str *in, char *buf, int size,
 		str *out, const char *what)
 {
-	char *at;
-	int i;
-
-	if(sf_aor_str(in, buf, size, out) < 0
-			|| (at = memchr(out->s, '@', out->len)) == NULL || at == out->s
-			|| at == out->s + out->len - 1)
+	/* sf_group.c keeps a member's AoR in SF_RLIST_URI_MAX bytes */
+	if(sf_aor_str(in, buf, size, out) < 0 || out->len > SF_RLIST_URI_MAX
+			|| !sf_aor_printable(out->s, (size_t)out->len))
 		goto bad;
-	for(i = 0; i < out->len; i++) {
-		unsigned char b = (unsigned char)out->s[i];
-		if(b <= 0x20 || b == 0x7f || b == '<' || b == '>' || b == '"')
-			goto bad;
-	}
 	return 0;
 bad:
 	rpc->fault(c, 400, "Bad %s (not a SIP URI or user@host): %.*s%s", what,
@@ -647,6 +640,7 @@ static void sf_rpc_group_set(rpc_t *rpc, void *c)
 	if((res = sf_rpc_run(rpc, c, SF_SQL_GROUP_SET, 3, p)) == NULL)
 		goto done;
 	PQclear(res);
+	sf_store_group_count(_sf_rdb);
 	rpc->rpl_printf(c, "group %s: %zu members, senders %s", abuf,
 			json_array_size(out), senders);
 done:
@@ -662,10 +656,12 @@ static const char *sf_rpc_group_delete_doc[] = {"Delete group <aor>.", 0};
 static void sf_rpc_group_delete_reply(
 		rpc_t *rpc, void *c, PGresult *res, str *aor)
 {
-	if(PQntuples(res) != 1)
+	if(PQntuples(res) != 1) {
 		rpc->fault(c, 404, "No group %.*s", SF_ECHO(aor->len), aor->s);
-	else
+	} else {
+		sf_store_group_count(_sf_rdb);
 		rpc->rpl_printf(c, "deleted group %.*s", aor->len, aor->s);
+	}
 }
 
 static void sf_rpc_group_delete(rpc_t *rpc, void *c)

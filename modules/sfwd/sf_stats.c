@@ -44,6 +44,14 @@ stat_var *_sf_stat_group_copies;
 stat_var *_sf_stat_group_lost;
 
 static atomic_t *_sf_queued = NULL;
+/* server-side groups (sfwd_group rows); -1 until first counted */
+static atomic_t *_sf_groups = NULL;
+
+static unsigned long sf_stat_groups(void)
+{
+	long n = _sf_groups ? (long)atomic_get(_sf_groups) : 0;
+	return n > 0 ? (unsigned long)n : 0;
+}
 
 static unsigned long sf_stat_queued(void)
 {
@@ -78,6 +86,7 @@ static stat_export_t sf_stats[] = {
 	{"group_copies_lost", 0, &_sf_stat_group_lost},
 	{"forward_retries", 0, &_sf_stat_forward_retries},
 	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
+	{"groups", STAT_IS_FUNC, (stat_var **)sf_stat_groups},
 	{0, 0, 0}
 };
 /* clang-format on */
@@ -90,6 +99,12 @@ int sf_stats_mod_init(void)
 		return -1;
 	}
 	atomic_set(_sf_queued, 0);
+	_sf_groups = shm_malloc(sizeof(atomic_t));
+	if(_sf_groups == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	atomic_set(_sf_groups, -1);
 	if(register_module_stats("sfwd", sf_stats) != 0) {
 		LM_ERR("cannot register statistics\n");
 		return -1;
@@ -111,4 +126,15 @@ void sf_stats_set_queued(long n)
 {
 	if(_sf_queued)
 		atomic_set(_sf_queued, n);
+}
+
+void sf_stats_set_groups(long n)
+{
+	if(_sf_groups)
+		atomic_set(_sf_groups, n);
+}
+
+long sf_stats_groups(void)
+{
+	return _sf_groups ? (long)atomic_get(_sf_groups) : -1;
 }

@@ -67,4 +67,17 @@ int sf_stats_gauge(const char *name, unsigned long (*fn)(void));
  */
 void sf_stats_set_queued(long n);
 
+/*!
+ * \brief set the groups gauge (sfwd:groups: rows of sfwd_group; the sweep
+ *   of flusher 0 and the group RPCs refresh it)
+ * \param n the number of groups
+ */
+void sf_stats_set_groups(long n);
+
+/*!
+ * \brief the groups gauge
+ * \return the number of groups, -1 not counted yet
+ */
+long sf_stats_groups(void);
+
 #endif

@@ -20,6 +20,7 @@
 #include "core/mem/mem.h"
 
 #include "sf_cfg.h"
+#include "sf_stats.h"
 #include "sf_store.h"
 
 /* the claim's rows: $2 AoR, after id $3, due only ($4), at most $5, in id
@@ -278,6 +279,8 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 	[SF_SQL_GROUP_MEMBERS] = {"sf_group_members",
 		"SELECT m, senders FROM sfwd_group, unnest(members) m"
 		" WHERE name = $1::text", 1},
+	[SF_SQL_GROUP_COUNT] = {"sf_group_count",
+		"SELECT count(*) FROM sfwd_group", 0},
 	[SF_SQL_GROUP_GET] = {"sf_group_get",
 		"SELECT json_build_object('group', name, 'members', members,"
 		" 'senders', senders, 'updated',"
@@ -294,18 +297,34 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 	[SF_SQL_GROUP_LIST] = {"sf_group_list",
 		"SELECT name, cardinality(members), senders FROM sfwd_group"
 		" ORDER BY name LIMIT $1::int4", 1},
-	/* the recipients ($4, a JSON array) of one exploded request that it
-	 * was not sent to yet: those are the ones returned */
+	/* the recipients ($4, a JSON array) of one exploded request that
+	 * nobody sends to now: new ones, and claims older than $5 s without an
+	 * outcome (a crash); those are returned */
 	[SF_SQL_GROUP_SENT] = {"sf_group_sent",
 		"INSERT INTO sfwd_group_sent (call_id, from_tag, cseq, recipient)"
 		" SELECT $1::text, $2::text, $3::int8, r"
 		" FROM json_array_elements_text($4::json) r"
-		" ON CONFLICT DO NOTHING RETURNING recipient", 4},
-	/* copies that were not sent after all: a retransmission sends them */
+		" ON CONFLICT (call_id, from_tag, cseq, recipient) DO UPDATE"
+		" SET created = now() WHERE NOT sfwd_group_sent.done"
+		" AND sfwd_group_sent.created < now() - make_interval(secs => $5::int4)"
+		" RETURNING recipient", 5},
+	/* claims of one request still without an outcome */
+	[SF_SQL_GROUP_PENDING] = {"sf_group_pending",
+		"SELECT count(*) FROM sfwd_group_sent WHERE call_id = $1::text"
+		" AND from_tag = $2::text AND cseq = $3::int8 AND NOT done", 3},
+	/* claims that sent nothing: a retransmission sends them */
 	[SF_SQL_GROUP_UNSENT] = {"sf_group_unsent",
 		"DELETE FROM sfwd_group_sent WHERE call_id = $1::text"
 		" AND from_tag = $2::text AND cseq = $3::int8"
 		" AND recipient IN (SELECT json_array_elements_text($4::json))", 4},
+	/* the end of an explosion: $4 done, $5 lost (forgotten) */
+	[SF_SQL_GROUP_SETTLE] = {"sf_group_settle",
+		"WITH l AS (DELETE FROM sfwd_group_sent WHERE call_id = $1::text"
+		"  AND from_tag = $2::text AND cseq = $3::int8"
+		"  AND recipient IN (SELECT json_array_elements_text($5::json)))"
+		" UPDATE sfwd_group_sent SET done = true WHERE call_id = $1::text"
+		" AND from_tag = $2::text AND cseq = $3::int8"
+		" AND recipient IN (SELECT json_array_elements_text($4::json))", 5},
 	[SF_SQL_GROUP_PURGE] = {"sf_group_purge",
 		"DELETE FROM sfwd_group_sent WHERE ctid IN (SELECT ctid"
 		"  FROM sfwd_group_sent WHERE created < now() - interval '1 day'"
@@ -803,6 +822,17 @@ int sf_store_purge(sf_db_t *db, int retention, int limit)
 	p_i4(&p, retention);
 	p_i4(&p, limit);
 	return sf_run_count(db, SF_SQL_PURGE, &p);
+}
+
+void sf_store_group_count(sf_db_t *db)
+{
+	PGresult *res = sf_store_run(db, SF_SQL_GROUP_COUNT, 0, NULL);
+
+	if(res == NULL)
+		return;
+	if(PQntuples(res) == 1)
+		sf_stats_set_groups(atol(PQgetvalue(res, 0, 0)));
+	PQclear(res);
 }
 
 int sf_store_group_purge(sf_db_t *db, int limit)

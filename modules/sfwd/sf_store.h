@@ -82,12 +82,15 @@ enum sf_stmt
 	SF_SQL_DLR_FAIL,
 	SF_SQL_DLR_KNOWN,
 	SF_SQL_GROUP_MEMBERS,
+	SF_SQL_GROUP_COUNT,
 	SF_SQL_GROUP_GET,
 	SF_SQL_GROUP_SET,
 	SF_SQL_GROUP_DELETE,
 	SF_SQL_GROUP_LIST,
 	SF_SQL_GROUP_SENT,
 	SF_SQL_GROUP_UNSENT,
+	SF_SQL_GROUP_PENDING,
+	SF_SQL_GROUP_SETTLE,
 	SF_SQL_GROUP_PURGE,
 	SF_SQL_COUNT
 };
@@ -334,6 +337,13 @@ int sf_store_purge(sf_db_t *db, int retention, int limit);
  * \return the number of rows deleted, -1 on error
  */
 int sf_store_group_purge(sf_db_t *db, int limit);
+
+/*!
+ * \brief count the server-side groups into the sfwd:groups gauge (left
+ *   as it is when the database cannot say)
+ * \param db the connection
+ */
+void sf_store_group_count(sf_db_t *db);
 
 /*!
  * \brief AoRs with a timed retry due (caller PQclear()s; text column 0)

@@ -176,6 +176,24 @@ int sf_http_date(time_t t, char *out, size_t outsize)
 /* ---- sf_utf8_valid ----------------------------------------------------- */
 
 /* Unicode 15, table 3-7: well-formed UTF-8 byte sequences */
+int sf_aor_printable(const char *s, size_t len)
+{
+	const char *at;
+	size_t i;
+
+	if(s == NULL || len < 3)
+		return 0;
+	at = memchr(s, '@', len);
+	if(at == NULL || at == s || at == s + len - 1)
+		return 0;
+	for(i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+		if(b <= 0x20 || b == 0x7f || b == '<' || b == '>' || b == '"')
+			return 0;
+	}
+	return 1;
+}
+
 int sf_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -75,6 +75,16 @@ int sf_http_date(time_t t, char *out, size_t outsize);
 int sf_utf8_valid(const char *s, size_t len);
 
 /*!
+ * \brief can this AoR (user@host, percent escapes decoded) be written into
+ *   a URI and a header as it is: user and host not empty, no byte <= 0x20
+ *   (CR, LF, blanks, NUL), 0x7f, '<', '>' or '"', one '@' at least
+ * \param s the AoR
+ * \param len its length
+ * \return 1 yes, 0 no
+ */
+int sf_aor_printable(const char *s, size_t len);
+
+/*!
  * \brief how much of a text can be shown: 1 when the bytes are UTF-8 as
  *   far as they go (a character cut at the very end is allowed: *keep then
  *   stops before it), 0 when they hold a NUL or an invalid sequence before

@@ -421,6 +421,47 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+/* ---- sf_aor_printable ------------------------------------------------- */
+
+static const struct utf8_case aor_printable_cases[] = {
+		{"plain", B("bob@example.com"), 1},
+		{"ipv4", B("bob@127.0.0.1"), 1},
+		{"utf8_user", B("j\xc3\xb6rg@h"), 1},
+		{"crlf_injection", B("x\r\nP-Asserted-Identity: a@h"), 0},
+		{"lf", B("x\n@h"), 0},
+		{"space", B("a b@h"), 0},
+		{"tab", B("a\tb@h"), 0},
+		{"nul", B("a\0b@h"), 0},
+		{"del", B("a\x7f@h"), 0},
+		{"lt", B("a<b@h"), 0},
+		{"gt", B("a@h>"), 0},
+		{"quote", B("a\"@h"), 0},
+		{"no_at", B("bob"), 0},
+		{"empty_user", B("@h"), 0},
+		{"empty_host", B("bob@"), 0},
+		{"empty", B(""), 0},
+		{"short", B("a@"), 0},
+};
+
+#define N_AOR_PRINTABLE \
+	((int)(sizeof(aor_printable_cases) / sizeof(aor_printable_cases[0])))
+
+START_TEST(test_aor_printable)
+{
+	const struct utf8_case *c = &aor_printable_cases[_i];
+	char *s = dup_bytes(&c->in);
+	char shown[256];
+	int ret;
+
+	ret = sf_aor_printable(s, c->in.len);
+	free(s);
+	ck_assert_msg(ret == c->exp, "case %s (\"%s\"): got %d, expected %d",
+			c->name,
+			show(c->in.s ? c->in.s : "", c->in.len, shown, sizeof(shown)), ret,
+			c->exp);
+}
+END_TEST
+
 /* ---- sf_name_in_list --------------------------------------------------- */
 
 struct list_case
@@ -807,6 +848,7 @@ Suite *text_suite(void)
 			UT(test_http_date_threads),
 			UT_CASE("utf8_valid"),
 			UT_LOOP(test_utf8, N_UTF8),
+			UT_LOOP(test_aor_printable, N_AOR_PRINTABLE),
 			UT_CASE("name_in_list"),
 			UT_LOOP(test_name_in_list, N_LIST),
 			UT_CASE("set_expires"),
