@@ -76,6 +76,29 @@ def list_message(ua, frm, xml, text, extra=b"", ruri=None):
     return cid, data
 
 
+def tcp_request(data, timeout=25.0):
+    """sends a request over a TCP connection of its own: the first final
+    response's bytes (b"" when none came)"""
+    s = socket.create_connection((HOST, KAM), timeout=timeout)
+    s.sendall(data)
+    resp = b""
+    end = time.time() + timeout
+    while time.time() < end:
+        while resp.startswith(b"SIP/2.0 1") and b"\r\n\r\n" in resp:
+            resp = resp.split(b"\r\n\r\n", 1)[1]
+        if b"\r\n\r\n" in resp:
+            break
+        try:
+            d = s.recv(65536)
+        except OSError:
+            break
+        if not d:
+            break
+        resp += d
+    s.close()
+    return resp
+
+
 def final(ua, cid, timeout=25.0):
     return ua.final(cid, "MESSAGE", timeout=timeout)
 
@@ -113,6 +136,7 @@ def phase_list():
     check("l1 a list of 5 (2 registered, 3 not, 1 bcc) -> 202", code == 202, code)
     check("l2 ... its X-Sfwd-Group says 5 copies: 2 delivered, 3 stored",
           outcome(hdrs) == "copies=5;delivered=2;stored=3;refused=0;lost=0", outcome(hdrs))
+    wait_until(lambda: all(len(copies(phones[n], text)) >= 1 for n in ("bob", "carol")), 5)
     check("l3 bob and carol got it once each",
           [len(copies(phones[n], text)) for n in ("bob", "carol")] == [1, 1],
           [len(copies(phones[n], text)) for n in ("bob", "carol")])
@@ -185,6 +209,8 @@ def phase_group():
     check("g3 m01 sends to the group -> 202", code == 202, code)
     check("g4 ... 49 copies: 24 delivered, 25 stored",
           outcome(hdrs) == "copies=49;delivered=24;stored=25;refused=0;lost=0", outcome(hdrs))
+    # a phone records a request after it answered it: a moment later
+    wait_until(lambda: all(len(copies(u, text)) >= 1 for u in online.values()), 5)
     counts = [len(copies(u, text)) for u in online.values()]
     check("g5 each registered member got it once", counts == [1] * 24, counts)
     rows = sql(f"SELECT count(*), count(DISTINCT aor), min(aor), max(aor), "
@@ -214,6 +240,16 @@ def phase_group():
     out.send(data)
     code, _, _ = final(out, cid, 10)
     check("g9 a message to an unknown group -> 404", code == 404, code)
+    rpc("sfwd.group_set", f"solo@{HOST}", f'["m01@{HOST}"]')
+    cid = uuid.uuid4().hex
+    data, _ = sip_request("MESSAGE", f"sip:solo@{HOST}", f"<sip:m01@{HOST}>;tag={cid[:8]}",
+                          f"<sip:solo@{HOST}>", cid, 1, out.port, body=b"hi", ctype="text/plain")
+    out.send(data)
+    code, _, _ = final(out, cid, 10)
+    check("g10 a group whose only member is the sender -> 400", code == 400, code)
+    stat = [ln for ln in rpc("stats.get_statistics", "all").splitlines()
+            if ln.startswith("sfwd:groups ")]
+    check("g11 sfwd:groups counts the 2 groups", stat == ["sfwd:groups = 2"], stat)
     for m, u in online.items():
         unregister(u, m)
     for u in [sender, out, *online.values()]:
@@ -247,22 +283,7 @@ def phase_bad():
     data, _ = sip_request("MESSAGE", f"sip:list@{HOST}", f"<sip:alice@{HOST}>;tag={cid[:8]}",
                           f"<sip:list@{HOST}>", cid, 1, ua.port,
                           extra=b"Require: recipient-list-message\r\n", body=body, ctype=ctype)
-    data = data.replace(b"SIP/2.0/UDP", b"SIP/2.0/TCP", 1)
-    s = socket.create_connection((HOST, KAM), timeout=10)
-    s.sendall(data)
-    resp = b""
-    end = time.time() + 10
-    while time.time() < end and b"\r\n\r\n" not in resp:
-        try:
-            d = s.recv(65536)
-        except OSError:
-            break
-        if not d:
-            break
-        resp += d
-        if resp.startswith(b"SIP/2.0 100"):
-            resp = resp.split(b"\r\n\r\n", 1)[1]
-    s.close()
+    resp = tcp_request(data.replace(b"SIP/2.0/UDP", b"SIP/2.0/TCP", 1))
     warn = re.search(rb"Warning: [^\r]*", resp)
     check("b3 10,000 recipients -> 413", resp.startswith(b"SIP/2.0 413"),
           resp[:40] + b" " + (warn.group(0) if warn else b""))
@@ -306,6 +327,45 @@ def phase_bad():
         ua.send(data)
         code, hdrs, _ = final(ua, cid, 10)
         check(label, code == 400, f"{code} {hget(hdrs, 'warning')}")
+    # a recipient whose decoded user would put a header into the copy
+    cid, _ = list_message(ua, "alice", rlist([("sip:x%0D%0AP-Asserted-Identity:%20evil@h", None)]),
+                          "inject")
+    code, hdrs, _ = final(ua, cid, 10)
+    check("h7 a recipient with %0D%0A in its user -> 400", code == 400, f"{code} {hget(hdrs, 'warning')}")
+    # a sender on TCP: the copies still go over UDP, trusted
+    text = "tcp " + uuid.uuid4().hex[:8]
+    body, ctype = multipart(rlist([(f"sip:bob@{HOST}", None)]), text)
+    cid = uuid.uuid4().hex
+    data, _ = sip_request("MESSAGE", f"sip:list@{HOST}", f"<sip:alice@{HOST}>;tag={cid[:8]}",
+                          f"<sip:list@{HOST}>", cid, 1, ua.port,
+                          extra=b"Require: recipient-list-message\r\n", body=body, ctype=ctype)
+    resp = tcp_request(data.replace(b"SIP/2.0/UDP", b"SIP/2.0/TCP", 1))
+    wait_until(lambda: len(copies(bob, text)) >= 1, 5)
+    check("h8 a list sent over TCP -> 202, bob gets his copy",
+          resp.startswith(b"SIP/2.0 202") and len(copies(bob, text)) == 1, resp[:60])
+    # claims in sfwd_group_sent: one still on its way (another node), one
+    # a crashed node left long ago
+    cid = uuid.uuid4().hex
+    ftag = cid[:8]
+    sql(f"INSERT INTO sfwd_group_sent (call_id, from_tag, cseq, recipient) "
+        f"VALUES ('{cid}', '{ftag}', 7, 'bob@{HOST}')")
+    text = "claimed " + uuid.uuid4().hex[:8]
+    body, ctype = multipart(rlist([(f"sip:bob@{HOST}", None)]), text)
+    data, _ = sip_request("MESSAGE", f"sip:list@{HOST}", f"<sip:alice@{HOST}>;tag={ftag}",
+                          f"<sip:list@{HOST}>", cid, 7, ua.port,
+                          extra=b"Require: recipient-list-message\r\n", body=body, ctype=ctype)
+    ua.send(data)
+    code, _, _ = final(ua, cid, 10)
+    check("h9 a request whose copies another node is sending -> 500, nothing sent",
+          code == 500 and len(copies(bob, text)) == 0, code)
+    sql(f"UPDATE sfwd_group_sent SET created = now() - interval '1 hour' WHERE call_id = '{cid}'")
+    time.sleep(6)
+    ua.send(data.replace(b"branch=z9hG4bK", b"branch=z9hG4bKx", 1))
+    code, hdrs, _ = final(ua, cid, 10)
+    wait_until(lambda: len(copies(bob, text)) >= 1, 5)
+    check("h10 ... claimed long ago without an outcome (a crash) -> sent now, 202",
+          code == 202 and len(copies(bob, text)) == 1 and outcome(hdrs).startswith("copies=1;"),
+          f"{code} {outcome(hdrs)}")
     text = "after " + uuid.uuid4().hex[:8]
     cid, _ = list_message(ua, "alice", rlist([(f"sip:bob@{HOST}", None)]), text)
     code, _, _ = final(ua, cid)
@@ -334,6 +394,7 @@ def phase_small():
           f"{code} {outcome(hdrs)}")
     rows = sql(f"SELECT string_agg(aor, ',') FROM sfwd_message "
                f"WHERE position(convert_to('{text}', 'UTF8') in body) > 0")
+    wait_until(lambda: len(copies(bob, text)) >= 1, 5)
     check("s2 bob got it once, dave's copy is stored",
           len(copies(bob, text)) == 1 and rows == f"dave@{HOST}", f"{len(copies(bob, text))} {rows}")
     rpc("sfwd.group_set", f"trio@{HOST}", f'["m01@{HOST}", "bob@{HOST}", "dave@{HOST}"]')
@@ -344,6 +405,7 @@ def phase_small():
                           ctype="text/plain")
     alice.send(data)
     code, hdrs, _ = final(alice, cid)
+    wait_until(lambda: len(copies(bob, text)) >= 1, 5)
     check("s3 m01 to group trio -> 202: bob delivered, dave stored",
           code == 202 and outcome(hdrs) == "copies=2;delivered=1;stored=1;refused=0;lost=0"
           and len(copies(bob, text)) == 1, f"{code} {outcome(hdrs)}")

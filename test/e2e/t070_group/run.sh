@@ -64,7 +64,9 @@ verify group \
 	"g6 25 copies stored, one per offline member, none for the sender" \
 	"g7 a retransmission of the original changes nothing" \
 	"g8 a non-member to a members-only group -> 403" \
-	"g9 a message to an unknown group -> 404"
+	"g9 a message to an unknown group -> 404" \
+	"g10 a group whose only member is the sender -> 400" \
+	"g11 sfwd:groups counts the 2 groups"
 
 client bad 60
 verify bad \
@@ -76,13 +78,17 @@ verify bad \
 	"h3 a gzip-encoded list body -> 400" \
 	"h4 a DOCTYPE with entities (billion laughs) -> 400" \
 	"h5 a tel: recipient -> 400" \
+	"h7 a recipient with %0D%0A in its user -> 400" \
+	"h8 a list sent over TCP -> 202, bob gets his copy" \
+	"h9 a request whose copies another node is sending -> 500, nothing sent" \
+	"h10 ... claimed long ago without an outcome (a crash) -> sent now, 202" \
 	"h6 ... and the next good list still goes -> 202, bob gets it"
 
 stat() { sf_kamcmd "$T_DIR/kam" stats.get_statistics all 2>&1 | sed -n "s/^sfwd:$1 = //p"; }
-e2e_eq "sfwd:group_messages counts the 7 exploded requests" 7 "$(stat group_messages)"
-e2e_eq "sfwd:group_copies counts their 57 outcomes" 57 "$(stat group_copies)"
+e2e_eq "sfwd:group_messages counts the 10 exploded requests" 10 "$(stat group_messages)"
+e2e_eq "sfwd:group_copies counts their 59 outcomes" 59 "$(stat group_copies)"
 e2e_eq "sfwd:group_copies_lost: none" 0 "$(stat group_copies_lost)"
-e2e_eq "event_route[sfwd:group] logged the 5 requests that sent copies (202)" 5 \
+e2e_eq "event_route[sfwd:group] logged the 7 requests that sent copies (202)" 7 \
 	"$(grep -c '"sfwd":"group","state":"sent",.*"code":202' "$T_DIR/kam/kamailio.log")"
 e2e_check "... the list of 5: 2 delivered, 3 stored" grep -q \
 	'"copies":5,"delivered":2,"stored":3,"refused":0,"lost":0' "$T_DIR/kam/kamailio.log"
