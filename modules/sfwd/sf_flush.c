@@ -1160,6 +1160,7 @@ static void sf_count_queued(void)
 	res = sf_store_run(&_sf_fdb, SF_SQL_QUEUED, 0, NULL);
 	if(res != NULL) {
 		sf_stats_set_queued(atol(PQgetvalue(res, 0, 0)));
+		sf_stats_set_oldest(atol(PQgetvalue(res, 0, 1)));
 		PQclear(res);
 	}
 	took = sf_db_now_ms() - t0;

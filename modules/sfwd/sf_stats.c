@@ -44,6 +44,15 @@ stat_var *_sf_stat_group_copies;
 stat_var *_sf_stat_group_lost;
 
 static atomic_t *_sf_queued = NULL;
+/* seconds the oldest queued message has waited, when last counted */
+static atomic_t *_sf_oldest = NULL;
+
+static unsigned long sf_stat_oldest(void)
+{
+	long n = _sf_oldest ? (long)atomic_get(_sf_oldest) : 0;
+	return n > 0 ? (unsigned long)n : 0;
+}
+
 /* server-side groups (sfwd_group rows); -1 until first counted */
 static atomic_t *_sf_groups = NULL;
 
@@ -86,6 +95,7 @@ static stat_export_t sf_stats[] = {
 	{"group_copies_lost", 0, &_sf_stat_group_lost},
 	{"forward_retries", 0, &_sf_stat_forward_retries},
 	{"queue_depth", STAT_IS_FUNC, (stat_var **)sf_stat_queued},
+	{"oldest_queued_age", STAT_IS_FUNC, (stat_var **)sf_stat_oldest},
 	{"groups", STAT_IS_FUNC, (stat_var **)sf_stat_groups},
 	{0, 0, 0}
 };
@@ -99,6 +109,12 @@ int sf_stats_mod_init(void)
 		return -1;
 	}
 	atomic_set(_sf_queued, 0);
+	_sf_oldest = shm_malloc(sizeof(atomic_t));
+	if(_sf_oldest == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	atomic_set(_sf_oldest, 0);
 	_sf_groups = shm_malloc(sizeof(atomic_t));
 	if(_sf_groups == NULL) {
 		SHM_MEM_ERROR;
@@ -126,6 +142,12 @@ void sf_stats_set_queued(long n)
 {
 	if(_sf_queued)
 		atomic_set(_sf_queued, n);
+}
+
+void sf_stats_set_oldest(long seconds)
+{
+	if(_sf_oldest)
+		atomic_set(_sf_oldest, seconds);
 }
 
 void sf_stats_set_groups(long n)

@@ -68,6 +68,13 @@ int sf_stats_gauge(const char *name, unsigned long (*fn)(void));
 void sf_stats_set_queued(long n);
 
 /*!
+ * \brief set the oldest-queued gauge (oldest_queued_age: seconds since the
+ *   oldest queued message was received; counted with queue_depth)
+ * \param seconds its age, 0 when nothing is queued
+ */
+void sf_stats_set_oldest(long seconds);
+
+/*!
  * \brief set the groups gauge (sfwd:groups: rows of sfwd_group; the sweep
  *   of flusher 0 and the group RPCs refresh it)
  * \param n the number of groups

@@ -219,7 +219,9 @@ const sf_db_stmt_t sf_store_stmts[SF_SQL_COUNT] = {
 	[SF_SQL_PROFILE_ANY] = {"sf_profile_any",
 		"SELECT EXISTS (SELECT 1 FROM sfwd_profile)", 0},
 	[SF_SQL_QUEUED] = {"sf_queued",
-		"SELECT count(*) FROM sfwd_message WHERE state = 'queued'", 0},
+		"SELECT count(*), coalesce(extract(epoch FROM"
+		" now() - min(received)), 0)::int8 FROM sfwd_message"
+		" WHERE state = 'queued'", 0},
 	[SF_SQL_PARK] = {"sf_park",
 		"UPDATE sfwd_message SET next_attempt = NULL"
 		" WHERE aor = $1::text AND state = 'queued'"
