@@ -12,7 +12,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 .PHONY: all deps module check-flags run start stop status test test-unit \
 	cluster-run \
-	test-e2e module-asan test-asan fuzz bench bench-quick bench-reregister bench-scale bench-profile format format-check \
+	test-e2e module-asan test-asan deb fuzz bench bench-quick bench-reregister bench-scale bench-profile format format-check \
 	lint clean distclean help \
 	image test-container
 
@@ -32,11 +32,13 @@ help:
 	@echo "make bench-profile          perf of Kamailio and PostgreSQL while sfwd stores"
 	@echo "make format | format-check   clang-format with Kamailio's style"
 	@echo "make lint       review rules (formatted lengths checked)"
+	@echo "make deb       the Debian package (var/deb/kamailio-sfwd-module_*.deb), lintian-checked"
 	@echo "make image      container image from Debian packages only (podman)"
 	@echo "make test-container   that image built afresh and run against SIPp"
 
+# SFWD_NO_DEPS=1: install nothing (the Debian package build, not root)
 deps:
-	@scripts/deps.sh
+	@[ -n "$(SFWD_NO_DEPS)" ] || scripts/deps.sh
 
 module: deps
 	@corepath=$$(scripts/kamailio-src.sh) && \
@@ -53,6 +55,9 @@ module-asan: deps
 	$(MAKE) -s -C $(ASAN_MOD) COREPATH="$$corepath" quiet=silent \
 		SFWD_SANITIZE="$(ASAN_FLAGS)" && \
 	$(MAKE) -s check-flags SO=$(ASAN_MOD)/sfwd.so
+
+deb: module
+	@scripts/deb.sh
 
 # the core refuses a module whose flags differ; fail here instead
 SO ?= $(MOD)/sfwd.so
@@ -119,10 +124,10 @@ fuzz: deps
 
 # the container image from Debian packages only (podman, debootstrap; as
 # root), and its test: built afresh, SIPp against it, removed after
-image:
+image: deb
 	@scripts/container-image.sh
 
-test-container: deps
+test-container: deb
 	@test/container/run.sh
 
 C_SOURCES = $(wildcard modules/sfwd/*.[ch] test/unit/*.[ch] test/fuzz/*.[ch])

@@ -5,11 +5,12 @@
 set -euo pipefail
 
 PKGS=(kamailio kamailio-postgres-modules kamailio-presence-modules
-      kamailio-extra-modules kamailio-lua-modules sip-tester postgresql postgresql-client libpq-dev
+      kamailio-extra-modules kamailio-lua-modules kamailio-python3-modules
+      sip-tester postgresql postgresql-client libpq-dev
       libjansson-dev libcurl4-openssl-dev libxml2-dev check pkg-config dpkg-dev gcc make bison flex
       clang libclang-rt-14-dev clang-format binutils iproute2 jq tshark sipsak
       linphone-cli sqlite3 exim4-daemon-light kannel kannel-extras
-      gnuplot-nox)
+      gnuplot-nox debhelper lintian)
 
 missing=()
 for p in "${PKGS[@]}"; do
