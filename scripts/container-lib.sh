@@ -173,18 +173,18 @@ ct_base_image() {
 }
 
 # ct_build_image TAG BASE: the sfwd image (etc/container/Containerfile) on
-# the base image BASE. The build context is a copy of only what the
-# Containerfile uses ($CT_WORK/context), so var/ and host builds of
-# the module never reach the image.
+# the base image BASE, from the package `make deb` made (var/deb). The
+# build context is a copy of only what the Containerfile uses
+# ($CT_WORK/context).
 ct_build_image() {
 	local tag=$1 base=$2 ctx=$CT_WORK/context
 	rm -rf "$ctx"
 	mkdir -p "$ctx"
-	(cd "$CT_TOP" && cp --parents Makefile scripts/kamailio-src.sh \
-		modules/sfwd/Makefile modules/sfwd/*.[ch] etc/kamailio.cfg \
-		etc/kamailio-minimal.cfg etc/sql/*.sql \
-		etc/container/entrypoint.sh etc/container/Containerfile "$ctx/") ||
-		{ ct_log "cannot copy the build context"; return 1; }
+	mkdir -p "$ctx/deb"
+	(cd "$CT_TOP" && cp --parents etc/container/entrypoint.sh \
+		etc/container/Containerfile "$ctx/" &&
+		cp var/deb/kamailio-sfwd-module_*.deb "$ctx/deb/") ||
+		{ ct_log "cannot copy the build context (make deb first)"; return 1; }
 	ct_log "building $tag on $base (etc/container/Containerfile)"
 	# --network host: the build's apt reaches the mirror as this machine does
 	podman build --network host --layers=false --force-rm --pull=never \

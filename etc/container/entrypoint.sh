@@ -31,7 +31,7 @@ set -euo pipefail
 log() { echo "sfwd-container: $*" >&2; }
 
 if [ "${1:-}" = schema ]; then
-	cat /usr/share/sfwd/sql/sfwd-create.sql
+	cat /usr/share/kamailio-sfwd/sql/sfwd-create.sql
 	for f in standard presence auth_db; do
 		cat "/usr/share/kamailio/postgres/$f-create.sql"
 	done

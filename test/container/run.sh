@@ -113,8 +113,22 @@ ct_build_image "$IMAGE" "$BASE" || fatal "sfwd image built"
 t_build=$(($(date +%s) - t0))
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 e2e_ok "image $IMAGE built in $t_build s, $((size / 1000000)) MB"
-e2e_check "the build checked sfwd.so's flags against kamailio -v" \
-	grep -q '^built sfwd.so for kamailio ' "$VAR/build.log"
+deb=$(ls "$TOP"/var/deb/kamailio-sfwd-module_*.deb 2>/dev/null | head -n 1)
+deb_ver=$(dpkg-deb -f "$deb" Version 2>/dev/null)
+e2e_eq "sfwd came from its Debian package (make deb), installed by apt" \
+	"install ok installed $deb_ver" \
+	"$(podman run --rm --entrypoint dpkg-query "$IMAGE" -W -f '${Status} ${Version}' kamailio-sfwd-module 2>&1)"
+e2e_eq "... which depends on exactly the image's kamailio" \
+	"$(podman run --rm --entrypoint dpkg-query "$IMAGE" -W -f '${Version}' kamailio 2>&1)" \
+	"$(dpkg-deb -f "$deb" Depends | sed -n 's/.*kamailio (= \([^)]*\)).*/\1/p')"
+# dpkg -r in a throwaway container: nothing of the package is left (it
+# has no conffiles)
+e2e_check "dpkg -r kamailio-sfwd-module leaves none of its files" podman run --rm \
+	--entrypoint /bin/sh "$IMAGE" -c 'files=$(dpkg-query -L kamailio-sfwd-module |
+		while read -r f; do [ -f "$f" ] && echo "$f"; done)
+		[ -n "$files" ] && dpkg -r kamailio-sfwd-module >/dev/null 2>&1 &&
+		for f in $files; do [ ! -e "$f" ] || { echo "left: $f"; exit 1; }; done &&
+		! dpkg-query -W -f="\${Status}" kamailio-sfwd-module 2>/dev/null | grep -q "^install ok"' 
 e2e_check "runtime stage: no compiler, no apt lists" podman run --rm \
 	--entrypoint /bin/sh "$IMAGE" -c \
 	'! command -v gcc && ! command -v make && [ -z "$(ls /var/lib/apt/lists | grep -v -e ^lock -e ^partial)" ]'
