@@ -617,3 +617,130 @@ sf_psql "$E2E_PGDIR" "$E2E_PG_PORT" "$E2E_DB" -tAc "\$1"
 EOQ
 	echo "$T_DIR/q.sh"
 }
+
+# e2e_events NAME: the JSON lines ({"sfwd":...}) the event routes or the
+# KEMI event callback of Kamailio NAME ($T_DIR/NAME) logged, one a line
+e2e_events() {
+	tr -d '\r' <"$T_DIR/$1/kamailio.log" | grep -o '{"sfwd":.*}$'
+}
+
+# e2e_events_json NAME: Kamailio NAME logged event lines, each valid JSON
+e2e_events_json() {
+	[ "$(e2e_events "$1" | wc -l)" -gt 0 ] && e2e_events "$1" | jq -e . >/dev/null
+}
+
+# e2e_event_ids NAME EVENT TO-PREFIX: the ids (sorted) of the event lines of
+# Kamailio NAME of one kind whose "to" starts with TO-PREFIX ("to" of
+# "stored" is the Request-URI, of the others the AoR)
+e2e_event_ids() {
+	e2e_events "$1" | jq -r --arg e "$2" --arg t "$3" \
+		'select(.sfwd == $e and ((.to // "") | startswith($t))) | .id' 2>/dev/null |
+		sort -n
+}
+
+# e2e_rpc_script NAME: $T_DIR/rpc.sh, a command a test's driver runs with an
+# RPC command and its arguments (kamcmd on Kamailio NAME); its path
+e2e_rpc_script() {
+	cat >"$T_DIR/rpc.sh" <<EOR
+#!/usr/bin/env bash
+. "$SF_TOP/scripts/lib.sh"
+sf_kamcmd "$T_DIR/$1" "\$@" 2>&1
+EOR
+	chmod +x "$T_DIR/rpc.sh"
+	echo "$T_DIR/rpc.sh"
+}
+
+# e2e_kemi_flow SCEN_DIR TAG: what a KEMI routing script (Lua, Python) must
+# do like the native cfg, on Kamailio "kam" (started with SFWD_TEST and
+# SFWD_NO_AUTH): N ($N) MESSAGEs from SCEN_DIR/alice.xml (its Call-IDs,
+# tags and bodies say TAG) to offline bob stored in order, each 202 naming
+# its row; bob's registration gets them in order, unchanged; a registered
+# phone (SCEN_DIR/phone.xml, port $CAROL_PORT) answering 480 makes the
+# failure route store it, retried; the event callback's JSON lines for all
+# of it. Sets carol_id; uses $BOB_PORT.
+e2e_kemi_flow() {
+	local scen=$1 tag=$2 carol
+	# ---- N messages, one at a time, each 202 with X-Sfwd-Message-ID
+	e2e_check "$N MESSAGEs to offline bob -> $N x 202 (with X-Sfwd-Message-ID)" \
+		e2e_sipp alice "$scen/alice.xml" -s bob -m $N -l 1 -r 10 -p $((E2E_SIP_PORT + 12))
+	e2e_eq "$N rows stored" $N "$(e2e_rows bob)"
+	e2e_q "SELECT id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" >"$T_DIR/bob_ids"
+	e2e_q "SELECT call_id FROM sfwd_message WHERE aor = 'bob@$E2E_ADDR' ORDER BY id" \
+		>"$T_DIR/stored_order"
+	# what alice sent, in order (her log also holds the replies)
+	e2e_messages alice | sed -n 's/^Call-ID: //p' | awk '!seen[$0]++' >"$T_DIR/sent_order"
+	e2e_check "stored in the order sent" cmp -s "$T_DIR/sent_order" "$T_DIR/stored_order"
+	e2e_eq "each 202 names its row (X-Sfwd-Message-ID: sfwd-<id>)" \
+		"$(sed 's/^/sfwd-/' "$T_DIR/bob_ids" | tr '\n' ' ')" \
+		"$(tr -d '\r' <"$T_DIR/alice.msg" | sed -n 's/^X-Sfwd-Message-ID: //p' | tr '\n' ' ')"
+
+	# ---- bob's recipient, then his registration: all N, in order, unchanged
+	e2e_delivery bob "$BOB_PORT" $N 30
+	sed -n 's/^Call-ID: //p' "$T_DIR/bob.txt" >"$T_DIR/delivered_order"
+	e2e_eq "delivered $N" $N "$(wc -l <"$T_DIR/delivered_order")"
+	e2e_check "delivered in the order sent, with the original Call-IDs" \
+		cmp -s "$T_DIR/sent_order" "$T_DIR/delivered_order"
+	e2e_eq "original From (display name, URI, tag), in order" \
+		"$(seq 1 $N | sed "s/.*/From: \"Alice Liddell\" <sip:alice@$E2E_ADDR>;tag=$tag-&/")" \
+		"$(grep '^From: ' "$T_DIR/bob.txt")"
+	e2e_eq "original bodies byte for byte, in order" \
+		"$(seq 1 $N | sed "s/.*/$tag message &: caf$(printf '\xc3\xa9')?/")" \
+		"$(grep "^$tag message " "$T_DIR/bob.txt")"
+	e2e_drained "table empty after delivery" 5 e2e_rows bob
+
+	# ---- a registered phone answering 480: the failure route stores it
+	echo "hello carol, are you there?" >"$T_DIR/text"
+	timeout 30 sipp -sf "$scen/phone.xml" -i "$E2E_ADDR" -p "$CAROL_PORT" -m 1 \
+		-nostdin -timeout 25s -trace_msg -message_file "$T_DIR/carol.msg" \
+		>"$T_DIR/carol.out" 2>&1 &
+	carol=$!
+	e2e_wait_port "$CAROL_PORT"
+	e2e_check "carol registers -> 200" e2e_register reg_carol carol "$CAROL_PORT"
+	e2e_request_xml "$T_DIR/m202.xml" MESSAGE "" text/plain "$T_DIR/text" 202
+	e2e_check "MESSAGE to registered carol whose phone says 480 -> 202 (failure route)" \
+		e2e_sipp m202 "$T_DIR/m202.xml" -s carol -m 1 -p $((E2E_SIP_PORT + 12))
+	carol_id=$(e2e_q "SELECT id FROM sfwd_message WHERE aor = 'carol@$E2E_ADDR' AND next_attempt IS NOT NULL")
+	e2e_check "stored with a timed retry" test -n "$carol_id"
+	e2e_eq "the failure route's 202 names the row" "X-Sfwd-Message-ID: sfwd-$carol_id" \
+		"$(tr -d '\r' <"$T_DIR/m202.msg" | grep '^X-Sfwd-Message-ID: ')"
+	wait "$carol"
+	e2e_eq "carol's phone got it twice (480, then the retry: 200)" 0 $?
+	e2e_drained "delivered by the timed retry: row deleted" 10 e2e_rows carol
+
+	# ---- the event callback (ksr_sfwd_event) logged JSON lines
+	delivered_all() { [ "$(e2e_events kam | grep -c '"delivered"')" -ge $((N + 1)) ]; }
+	e2e_until 50 delivered_all
+	e2e_check "every event line is valid JSON" e2e_events_json kam
+	e2e_eq "a \"stored\" line for each of bob's rows (none for the instant one)" \
+		"$(tr '\n' ' ' <"$T_DIR/bob_ids")" \
+		"$(e2e_event_ids kam stored "sip:bob@$E2E_ADDR" | tr '\n' ' ')"
+	e2e_eq "a \"delivered\" line for each of bob's rows" \
+		"$(tr '\n' ' ' <"$T_DIR/bob_ids")" \
+		"$(e2e_event_ids kam delivered "bob@$E2E_ADDR" | tr '\n' ' ')"
+	e2e_eq "the stored lines name the sender" $((N + 1)) \
+		"$(e2e_events kam | jq -r 'select(.sfwd == "stored") | .from' | grep -c "^sip:alice@$E2E_ADDR$")"
+	e2e_eq "the delivered lines carry code 200" $((N + 1)) \
+		"$(e2e_events kam | jq -r 'select(.sfwd == "delivered") | .code' | grep -c '^200$')"
+	e2e_eq "\"stored\" from the failure route (carol)" "$carol_id" \
+		"$(e2e_event_ids kam stored "sip:carol@$E2E_ADDR" | tr '\n' ' ' | sed 's/ $//')"
+	e2e_eq "\"delivered\" for carol after the retry" "$carol_id" \
+		"$(e2e_event_ids kam delivered "carol@$E2E_ADDR" | tr '\n' ' ' | sed 's/ $//')"
+	e2e_eq "no failed events" 0 "$(e2e_events kam | jq -r 'select(.sfwd != "stored" and .sfwd != "delivered")' | grep -c .)"
+}
+
+# e2e_cfg_check CFG [-A DEFINE ...]: kamailio -c of CFG (sfwd's modules
+# first), with and without SFWD_NO_AUTH, each a check
+e2e_cfg_check() {
+	local cfg=$1 extra
+	shift
+	for extra in "" "-A SFWD_NO_AUTH"; do
+		# shellcheck disable=SC2086
+		if kamailio -c -f "$cfg" -L "$SF_TOP/modules:$SF_KAM_MODDIR" $extra "$@" \
+			-A "SFWD_SIP_PORT=$E2E_SIP_PORT" -A "SFWD_DB_URL=\"$E2E_DB_URL\"" \
+			>"$T_DIR/check.log" 2>&1; then
+			e2e_ok "kamailio -c ${cfg#"$SF_TOP"/} $extra"
+		else
+			e2e_fail "kamailio -c ${cfg#"$SF_TOP"/} $extra: $(grep -m3 -E 'ERROR|CRITICAL' "$T_DIR/check.log")"
+		fi
+	done
+}
