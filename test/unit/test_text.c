@@ -405,19 +405,25 @@ static const struct utf8_case utf8_cases[] = {
 
 #define N_UTF8 ((int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])))
 
-START_TEST(test_utf8)
+/* one case of a yes/no check of bytes (sf_utf8_valid, sf_aor_printable) */
+static void check_bytes_case(
+		const struct utf8_case *c, int (*fn)(const char *, size_t))
 {
-	const struct utf8_case *c = &utf8_cases[_i];
 	char *s = dup_bytes(&c->in);
 	char shown[256];
 	int ret;
 
-	ret = sf_utf8_valid(s, c->in.len);
+	ret = fn(s, c->in.len);
 	free(s);
 	ck_assert_msg(ret == c->exp, "case %s (\"%s\"): got %d, expected %d",
 			c->name,
 			show(c->in.s ? c->in.s : "", c->in.len, shown, sizeof(shown)), ret,
 			c->exp);
+}
+
+START_TEST(test_utf8)
+{
+	check_bytes_case(&utf8_cases[_i], sf_utf8_valid);
 }
 END_TEST
 
@@ -448,17 +454,7 @@ static const struct utf8_case aor_printable_cases[] = {
 
 START_TEST(test_aor_printable)
 {
-	const struct utf8_case *c = &aor_printable_cases[_i];
-	char *s = dup_bytes(&c->in);
-	char shown[256];
-	int ret;
-
-	ret = sf_aor_printable(s, c->in.len);
-	free(s);
-	ck_assert_msg(ret == c->exp, "case %s (\"%s\"): got %d, expected %d",
-			c->name,
-			show(c->in.s ? c->in.s : "", c->in.len, shown, sizeof(shown)), ret,
-			c->exp);
+	check_bytes_case(&aor_printable_cases[_i], sf_aor_printable);
 }
 END_TEST
 
